@@ -1,0 +1,126 @@
+/**
+ * The `mlp` command line: synth, validate and schema. Problems in input files
+ * are printed one per line with file, line and field, never as a stack trace;
+ * the exit status is 1 for problems and 2 for a wrong invocation.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { loadConfig } from '../lib/load';
+import { ValidationError, formatProblem } from '../lib/problems';
+import { jsonSchemaFiles } from '../lib/schema/json-schema';
+import { compareTree, writeTree } from '../stacks/output-tree';
+import { renderGroups, synthesizeAll } from '../stacks/synth';
+
+const USAGE = `Usage: mlp <command> [options]
+
+Commands:
+  synth      Write the manifests of the platform and every tenant to the output directory
+  validate   Check the platform file and every tenant file; write nothing
+  schema     Write the JSON Schemas of the tenant and platform files
+
+Options:
+  --platform FILE   platform file (default: platform.yaml)
+  --tenants DIR     directory of tenant files (default: tenants)
+  --out DIR         output directory (default: dist for synth, schema for schema)
+  --check           synth, schema: write nothing; exit 1 and list the files that differ when the output is stale
+  -h, --help        show this help
+`;
+
+/** A wrong invocation: printed with the usage, exit status 2. */
+class UsageError extends Error {}
+
+/** Runs the command line and returns the exit status. */
+export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  try {
+    return run(argv, out);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      err.write(`mlp: ${error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`} found; nothing was written\n`);
+      for (const problem of error.problems) err.write(`${formatProblem(problem)}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      err.write(`mlp: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function run(argv: readonly string[], out: NodeJS.WritableStream): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        platform: { type: 'string', default: 'platform.yaml' },
+        tenants: { type: 'string', default: 'tenants' },
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'no command given' : `expected one command, got ${positionals.join(' ')}`);
+  }
+  const [command] = positionals;
+  const load = () => loadConfig({ platformFile: values.platform!, tenantsDir: values.tenants! });
+
+  switch (command) {
+    case 'synth': {
+      const config = load();
+      const files = renderGroups(synthesizeAll(config));
+      const outDir = values.out ?? 'dist';
+      if (values.check) return checkTree(outDir, files, 'npx mlp synth', out);
+      writeTree(outDir, files);
+      out.write(`mlp: wrote ${files.size} manifests of ${config.tenants.length} tenants to ${outDir}/\n`);
+      return 0;
+    }
+    case 'validate': {
+      const config = load();
+      const files = renderGroups(synthesizeAll(config));
+      out.write(`mlp: ${config.file} and ${config.tenants.length} tenant files are valid (${files.size} manifests)\n`);
+      return 0;
+    }
+    case 'schema': {
+      const files = jsonSchemaFiles();
+      const outDir = values.out ?? 'schema';
+      if (values.check) return checkTree(outDir, files, 'npx mlp schema', out);
+      fs.mkdirSync(outDir, { recursive: true });
+      for (const [file, content] of files) fs.writeFileSync(path.join(outDir, file), content);
+      out.write(`mlp: wrote ${[...files.keys()].join(', ')} to ${outDir}/\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function checkTree(dir: string, files: ReadonlyMap<string, string>, fix: string, out: NodeJS.WritableStream): number {
+  const difference = compareTree(dir, files);
+  const lines = [
+    ...difference.missing.map((file) => `  missing: ${dir}/${file}`),
+    ...difference.changed.map((file) => `  changed: ${dir}/${file}`),
+    ...difference.extra.map((file) => `  extra:   ${dir}/${file}`),
+  ];
+  if (lines.length === 0) {
+    out.write(`mlp: ${dir}/ is up to date (${files.size} files)\n`);
+    return 0;
+  }
+  out.write(`mlp: ${dir}/ is stale; run \`${fix}\` and commit the result:\n${lines.join('\n')}\n`);
+  return 1;
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,359 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
+import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { formatBytes, isQuantity, parseQuantity } from './quantity';
+import { TenantNamespace } from './tenant-namespace';
+
+/** A persistent volume for checkpoints, kept across runs and job replacements. */
+export interface CheckpointVolume {
+  /** Size of the volume, e.g. `100Gi`. */
+  readonly size: string;
+  /**
+   * StorageClass of the volume. Distributed jobs need one that offers ReadWriteMany.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+  /**
+   * Where the volume is mounted; also exported as `CHECKPOINT_DIR`.
+   * @default '/checkpoints'
+   */
+  readonly mountPath?: string;
+}
+
+export interface GpuTrainingJobProps {
+  /** The tenant the job belongs to; the job runs in its namespace. */
+  readonly tenant: TenantNamespace;
+  /** Container image with a pinned tag or digest. */
+  readonly image: string;
+  /**
+   * Entrypoint.
+   * @default - the image's entrypoint
+   */
+  readonly command?: readonly string[];
+  /**
+   * Arguments.
+   * @default - the image's arguments
+   */
+  readonly args?: readonly string[];
+  /**
+   * Environment variables. Names the platform sets (`MASTER_ADDR`, `WORLD_SIZE`, ...) are refused.
+   * @default - none
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * GPUs per worker.
+   * @default 1
+   */
+  readonly gpus?: number;
+  /**
+   * Nodes the workers run on.
+   * @default - no node selection; GPUs are requested as nvidia.com/gpu
+   */
+  readonly gpuType?: GpuPlacement;
+  /**
+   * Number of workers. More than one makes an Indexed Job whose workers find
+   * each other through a headless Service, with torchrun's environment set.
+   * @default 1
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode
+   */
+  readonly workers?: number;
+  /**
+   * CPU of each worker (request and limit).
+   * @default '4'
+   */
+  readonly cpu?: string;
+  /**
+   * Memory of each worker (request and limit).
+   * @default '16Gi'
+   */
+  readonly memory?: string;
+  /**
+   * Size of the memory-backed /dev/shm; it counts toward memory.
+   * @default - half of memory
+   */
+  readonly shmSize?: string;
+  /**
+   * A persistent checkpoint volume.
+   * @default - none
+   */
+  readonly checkpoint?: CheckpointVolume;
+  /**
+   * Deadline of one run, after which Kubernetes stops it (activeDeadlineSeconds).
+   * @default Duration.hours(24)
+   */
+  readonly maxRuntime?: Duration;
+  /**
+   * Retries before the job counts as failed (backoffLimit).
+   * @default 2
+   */
+  readonly retries?: number;
+  /**
+   * How long a finished job and its pods are kept for their logs (ttlSecondsAfterFinished).
+   * @default Duration.days(1)
+   */
+  readonly keepFinishedFor?: Duration;
+  /**
+   * Cron schedule; makes a CronJob that never runs two instances at once.
+   * @default - the job runs once
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+   */
+  readonly schedule?: string;
+  /**
+   * Port of torchrun's rendezvous on worker 0.
+   * @default 29500
+   */
+  readonly masterPort?: number;
+  /**
+   * Image with `sh` and `nslookup` for the init step of distributed jobs
+   * that waits until worker 0's name resolves. Required when workers > 1.
+   * @default - none
+   */
+  readonly waitImage?: string;
+}
+
+/** Environment variables a distributed job sets for torchrun. */
+export const DISTRIBUTED_ENV = [
+  'MASTER_ADDR',
+  'MASTER_PORT',
+  'WORLD_SIZE',
+  'NNODES',
+  'NPROC_PER_NODE',
+  'NODE_RANK',
+  'PET_MASTER_ADDR',
+  'PET_MASTER_PORT',
+  'PET_NNODES',
+  'PET_NPROC_PER_NODE',
+  'PET_NODE_RANK',
+] as const;
+
+/** Environment variables every training job sets. */
+export const PLATFORM_ENV = ['CHECKPOINT_DIR', 'HOME'] as const;
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** Annotation that tells the Pulumi Kubernetes provider not to wait for a Job to finish. */
+const SKIP_AWAIT = 'pulumi.com/skipAwait';
+
+/**
+ * A GPU training job in a tenant namespace. The construct id is the job name.
+ *
+ * One worker makes a `batch/v1` Job. More workers make an Indexed Job with
+ * `completions = parallelism = workers`, a headless Service so that each
+ * worker resolves as `<job>-<index>.<job>.<namespace>.svc`, torchrun's
+ * variables (`MASTER_ADDR` is worker 0) and an init step that waits until
+ * worker 0's name resolves. A schedule makes a CronJob instead.
+ *
+ * Pods run as non-root with every capability dropped, request their GPUs,
+ * CPU and memory as equal requests and limits, mount a memory-backed
+ * /dev/shm and, optionally, a checkpoint volume that outlives the job.
+ * Jobs carry `pulumi.com/skipAwait` so a deployment never waits for a
+ * training run to finish.
+ */
+export class GpuTrainingJob extends Construct {
+  /** The job name (the construct id). */
+  public readonly name: string;
+  /** GPUs per worker. */
+  public readonly gpus: number;
+  /** Number of workers. */
+  public readonly workers: number;
+  /** CPU per worker. */
+  public readonly cpu: string;
+  /** Memory per worker. */
+  public readonly memory: string;
+  /** Labels that select the job's pods. */
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** The checkpoint claim, when the job has one. */
+  public readonly checkpointClaim?: k8s.KubePersistentVolumeClaim;
+
+  private readonly tenant: TenantNamespace;
+
+  public constructor(scope: Construct, id: string, props: GpuTrainingJobProps) {
+    super(scope, id);
+    this.name = id;
+    this.tenant = props.tenant;
+    this.gpus = props.gpus ?? 1;
+    this.workers = props.workers ?? 1;
+    this.cpu = props.cpu ?? '4';
+    this.memory = props.memory ?? '16Gi';
+    const shmSize = props.shmSize ?? formatBytes(parseQuantityOrThrow(this.name, 'memory', this.memory) / 2);
+    const maxRuntime = props.maxRuntime ?? Duration.hours(24);
+    const retries = props.retries ?? 2;
+    const keepFinishedFor = props.keepFinishedFor ?? Duration.days(1);
+    const masterPort = props.masterPort ?? 29500;
+    const distributed = this.workers > 1;
+    validateProps(this, props, shmSize, retries, masterPort);
+
+    this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'training' };
+    const podLabels = { ...this.tenant.labels, ...this.selectorLabels };
+
+    const volumes: k8s.Volume[] = [
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize) } },
+      { name: 'tmp', emptyDir: {} },
+    ];
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'dshm', mountPath: '/dev/shm' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const env: k8s.EnvVar[] = Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value }));
+    env.push({ name: 'HOME', value: '/tmp' });
+
+    if (props.checkpoint) {
+      const mountPath = props.checkpoint.mountPath ?? '/checkpoints';
+      this.checkpointClaim = new k8s.KubePersistentVolumeClaim(this, 'checkpoints', {
+        metadata: this.tenant.objectMetadata(`${this.name}-checkpoints`, { ...this.selectorLabels, [DATA_LABEL]: 'checkpoint' }),
+        spec: {
+          accessModes: [distributed ? 'ReadWriteMany' : 'ReadWriteOnce'],
+          resources: { requests: { storage: k8s.Quantity.fromString(props.checkpoint.size) } },
+          ...(props.checkpoint.storageClass !== undefined && { storageClassName: props.checkpoint.storageClass }),
+        },
+      });
+      volumes.push({ name: 'checkpoints', persistentVolumeClaim: { claimName: `${this.name}-checkpoints` } });
+      mounts.push({ name: 'checkpoints', mountPath });
+      env.push({ name: 'CHECKPOINT_DIR', value: mountPath });
+    }
+
+    const initContainers: k8s.Container[] = [];
+    let subdomain: string | undefined;
+    if (distributed) {
+      subdomain = this.name;
+      const masterAddr = `${this.name}-0.${subdomain}.${this.tenant.name}.svc`;
+      const nprocPerNode = Math.max(this.gpus, 1);
+      new k8s.KubeService(this, 'workers', {
+        metadata: this.tenant.objectMetadata(subdomain, this.selectorLabels),
+        spec: {
+          clusterIp: 'None',
+          publishNotReadyAddresses: true,
+          selector: { ...this.selectorLabels },
+          ports: [{ name: 'rendezvous', port: masterPort, targetPort: k8s.IntOrString.fromNumber(masterPort) }],
+        },
+      });
+      const rank: k8s.EnvVarSource = {
+        fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+      };
+      env.push(
+        { name: 'MASTER_ADDR', value: masterAddr },
+        { name: 'MASTER_PORT', value: String(masterPort) },
+        { name: 'NNODES', value: String(this.workers) },
+        { name: 'NPROC_PER_NODE', value: String(nprocPerNode) },
+        { name: 'WORLD_SIZE', value: String(this.workers * nprocPerNode) },
+        { name: 'NODE_RANK', valueFrom: rank },
+        { name: 'PET_MASTER_ADDR', value: masterAddr },
+        { name: 'PET_MASTER_PORT', value: String(masterPort) },
+        { name: 'PET_NNODES', value: String(this.workers) },
+        { name: 'PET_NPROC_PER_NODE', value: String(nprocPerNode) },
+        { name: 'PET_NODE_RANK', valueFrom: rank },
+      );
+      initContainers.push({
+        name: 'wait-for-master',
+        image: props.waitImage!,
+        command: [
+          'sh',
+          '-c',
+          'until nslookup "$MASTER_ADDR" > /dev/null 2>&1; do echo "waiting for $MASTER_ADDR to resolve"; sleep 2; done',
+        ],
+        env: [{ name: 'MASTER_ADDR', value: masterAddr }],
+        resources: containerResources('50m', '32Mi', 0, undefined),
+        securityContext: restrictedContainerSecurityContext(),
+      });
+    }
+
+    const podSpec: k8s.PodSpec = {
+      restartPolicy: 'Never',
+      serviceAccountName: this.tenant.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      priorityClassName: this.tenant.priorityClassName,
+      securityContext: restrictedPodSecurityContext(),
+      ...gpuScheduling(this.gpus, props.gpuType),
+      ...(subdomain !== undefined && { subdomain }),
+      ...(initContainers.length > 0 && { initContainers }),
+      containers: [
+        {
+          name: 'trainer',
+          image: props.image,
+          ...(props.command && { command: [...props.command] }),
+          ...(props.args && { args: [...props.args] }),
+          env,
+          ...(distributed && { ports: [{ name: 'rendezvous', containerPort: masterPort }] }),
+          resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: mounts,
+        },
+      ],
+      volumes,
+    };
+
+    const jobSpec: k8s.JobSpec = {
+      backoffLimit: retries,
+      activeDeadlineSeconds: maxRuntime.toSeconds(),
+      ttlSecondsAfterFinished: keepFinishedFor.toSeconds(),
+      ...(distributed && { completionMode: 'Indexed', completions: this.workers, parallelism: this.workers }),
+      template: { metadata: { labels: podLabels }, spec: podSpec },
+    };
+
+    if (props.schedule !== undefined) {
+      new k8s.KubeCronJob(this, 'cronjob', {
+        metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+        spec: {
+          schedule: props.schedule,
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: podLabels, annotations: { [SKIP_AWAIT]: 'true' } },
+            spec: jobSpec,
+          },
+        },
+      });
+    } else {
+      new k8s.KubeJob(this, 'job', {
+        metadata: { ...this.tenant.objectMetadata(this.name, this.selectorLabels), annotations: { [SKIP_AWAIT]: 'true' } },
+        spec: jobSpec,
+      });
+    }
+  }
+}
+
+function parseQuantityOrThrow(job: string, prop: string, value: string): number {
+  if (!isQuantity(value)) {
+    throw new Error(`GpuTrainingJob ${job}: ${prop} "${value}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
+  }
+  return parseQuantity(value);
+}
+
+function validateProps(job: GpuTrainingJob, props: GpuTrainingJobProps, shmSize: string, retries: number, masterPort: number): void {
+  const where = `GpuTrainingJob ${job.name}`;
+  if (!DNS1035_LABEL.test(job.name) || job.name.length > 52) {
+    throw new Error(`${where}: the id is the job name and must be lowercase letters, digits and '-', starting with a letter, at most 52 characters`);
+  }
+  for (const [prop, value] of [
+    ['gpus', job.gpus],
+    ['retries', retries],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`${where}: ${prop} must be a whole number >= 0, got ${value}`);
+    }
+  }
+  if (!Number.isInteger(job.workers) || job.workers < 1) {
+    throw new Error(`${where}: workers must be a whole number >= 1, got ${job.workers}`);
+  }
+  if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535) {
+    throw new Error(`${where}: masterPort must be a port number (1-65535), got ${masterPort}`);
+  }
+  parseQuantityOrThrow(job.name, 'cpu', job.cpu);
+  if (parseQuantityOrThrow(job.name, 'shmSize', shmSize) > parseQuantity(job.memory)) {
+    throw new Error(`${where}: shmSize ${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
+  }
+  if (props.checkpoint) parseQuantityOrThrow(job.name, 'checkpoint.size', props.checkpoint.size);
+  if (job.workers > 1 && props.waitImage === undefined) {
+    throw new Error(`${where}: waitImage is required when workers > 1 (an image with sh and nslookup, such as busybox)`);
+  }
+  const reserved = new Set<string>([...PLATFORM_ENV, ...(job.workers > 1 ? DISTRIBUTED_ENV : [])]);
+  for (const name of Object.keys(props.env ?? {})) {
+    if (reserved.has(name)) {
+      throw new Error(`${where}: env ${name} is set by the platform; remove it from env`);
+    }
+  }
+}

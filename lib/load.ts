@@ -1,0 +1,127 @@
+/**
+ * Loads the platform file and every tenant file, validates them together and
+ * returns resolved configurations, or throws one ValidationError with every
+ * problem of every file.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Problem, ValidationError, formatPath } from './problems';
+import { parseFile } from './schema/parse-file';
+import { PlatformFile, PlatformFileSchema } from './schema/platform';
+import { TenantFileSchema } from './schema/tenant';
+import { TenantConfig, resolveTenant } from './tenant-config';
+import { isFromRegistry, parseImage } from './image';
+
+/** Everything synthesis needs. */
+export interface PlatformConfig {
+  /** The platform file, as the user named it. */
+  readonly file: string;
+  readonly platform: PlatformFile;
+  /** Tenants sorted by name. */
+  readonly tenants: readonly TenantConfig[];
+}
+
+export interface LoadOptions {
+  /** Path of the platform file. */
+  readonly platformFile: string;
+  /** Directory of tenant files (`*.yaml`, `*.yml`). */
+  readonly tenantsDir: string;
+}
+
+/** Namespaces a tenant can never be named after, besides `kube-*` and the platform's own. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Reads and validates the platform file and all tenant files. */
+export function loadConfig(options: LoadOptions): PlatformConfig {
+  const platformFile = displayPath(options.platformFile);
+  const problems: Problem[] = [];
+  const platform = loadPlatform(options.platformFile, platformFile, problems);
+
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(options.tenantsDir).filter((entry) => /\.ya?ml$/.test(entry)).sort();
+  } catch (error) {
+    throw new ValidationError([...problems, { file: displayPath(options.tenantsDir), message: `cannot read the tenants directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+  }
+  if (!platform) throw new ValidationError(problems);
+
+  const tenants: TenantConfig[] = [];
+  const byName = new Map<string, string>();
+  for (const entry of entries) {
+    const file = displayPath(path.join(options.tenantsDir, entry));
+    const tenant = loadTenant(platform, path.join(options.tenantsDir, entry), file, problems);
+    if (!tenant) continue;
+    const other = byName.get(tenant.name);
+    if (other !== undefined) {
+      problems.push({ file, path: 'metadata.name', message: `tenant "${tenant.name}" is already defined in ${other}; tenant names must be unique` });
+      continue;
+    }
+    byName.set(tenant.name, file);
+    tenants.push(tenant);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  tenants.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { file: platformFile, platform, tenants };
+}
+
+function readSource(file: string, display: string, problems: Problem[]): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push({ file: display, message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    return undefined;
+  }
+}
+
+function loadPlatform(file: string, display: string, problems: Problem[]): PlatformFile | undefined {
+  const text = readSource(file, display, problems);
+  if (text === undefined) return undefined;
+  const parsed = parseFile({ path: display, text }, PlatformFileSchema);
+  problems.push(...parsed.problems);
+  const platform = parsed.value;
+  if (!platform) return undefined;
+  const before = problems.length;
+  const report = (fieldPath: ReadonlyArray<string | number>, message: string) =>
+    problems.push({ file: display, path: formatPath(fieldPath), line: parsed.lineOf(fieldPath), message });
+  const spec = platform.spec;
+  if (!(spec.defaultGpuType in spec.gpuTypes)) {
+    report(['spec', 'defaultGpuType'], `"${spec.defaultGpuType}" is not one of the gpuTypes (${Object.keys(spec.gpuTypes).join(', ')})`);
+  }
+  const utility = parseImage(spec.utilityImage);
+  if (!utility) {
+    report(['spec', 'utilityImage'], `"${spec.utilityImage}" is not a fully qualified image reference with a tag or digest`);
+  } else if (!spec.allowedRegistries.some((registry) => isFromRegistry(utility, registry))) {
+    report(['spec', 'utilityImage'], `"${spec.utilityImage}" is not from an allowed registry (${spec.allowedRegistries.join(', ')})`);
+  }
+  return problems.length === before ? platform : undefined;
+}
+
+function loadTenant(platform: PlatformFile, file: string, display: string, problems: Problem[]): TenantConfig | undefined {
+  const text = readSource(file, display, problems);
+  if (text === undefined) return undefined;
+  const parsed = parseFile({ path: display, text }, TenantFileSchema);
+  problems.push(...parsed.problems);
+  const tenant = parsed.value;
+  if (!tenant) return undefined;
+  const before = problems.length;
+  const report = (fieldPath: ReadonlyArray<string | number>, message: string) =>
+    problems.push({ file: display, path: formatPath(fieldPath), line: parsed.lineOf(fieldPath), message });
+
+  const name = tenant.metadata.name;
+  const stem = path.basename(file).replace(/\.ya?ml$/, '');
+  if (stem !== name) {
+    report(['metadata', 'name'], `"${name}" differs from the file name "${path.basename(file)}"; rename the file to ${name}.yaml or change metadata.name`);
+  }
+  const reserved = [...SYSTEM_NAMESPACES, platform.spec.monitoring.namespace, platform.spec.ingress.namespace, platform.spec.dns.namespace];
+  if (reserved.includes(name) || name.startsWith('kube-')) {
+    report(['metadata', 'name'], `"${name}" is reserved for the platform or Kubernetes (${[...new Set(reserved)].join(', ')}, kube-*); choose another tenant name`);
+  }
+  const config = resolveTenant(platform, tenant, display, report);
+  return problems.length === before ? config : undefined;
+}
+
+/** A path relative to the working directory when it is inside it, for messages. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), path.resolve(file));
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : file;
+}

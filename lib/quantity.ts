@@ -1,0 +1,68 @@
+/**
+ * Kubernetes resource quantities (`500m`, `4`, `16Gi`, `1.5Ti`): parsing for
+ * arithmetic in cross-checks and cost reports, and canonical formatting.
+ *
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+ */
+
+const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A quantity as users write it: a plain number or a number with one suffix. */
+export const QUANTITY_PATTERN = /^(\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+
+/** True when `text` is a quantity this platform accepts. */
+export function isQuantity(text: string): boolean {
+  return QUANTITY_PATTERN.test(text);
+}
+
+/**
+ * The numeric value of a quantity in base units (cores for CPU, bytes for
+ * memory and storage).
+ *
+ * @throws Error when `text` is not a quantity; callers validate first.
+ */
+export function parseQuantity(text: string): number {
+  const match = QUANTITY_PATTERN.exec(text);
+  if (!match) {
+    throw new Error(`"${text}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
+  }
+  return Number(match[1]) * SUFFIX_FACTORS[match[2] ?? ''];
+}
+
+/** Bytes in one GiB, for prices quoted per GiB. */
+export const GIB = 2 ** 30;
+
+/**
+ * Formats a byte count as the largest binary unit that divides it exactly
+ * (`8Gi`, `1536Mi`), falling back to a plain byte count.
+ */
+export function formatBytes(bytes: number): string {
+  const units: Array<[string, number]> = [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ];
+  const whole = Math.round(bytes);
+  for (const [suffix, factor] of units) {
+    if (whole >= factor && whole % factor === 0) {
+      return `${whole / factor}${suffix}`;
+    }
+  }
+  return `${whole}`;
+}

@@ -1,0 +1,255 @@
+/**
+ * Reads one YAML input file into a validated value, or into problems that
+ * name the file, the field path, the line and what is allowed.
+ *
+ * YAML is parsed as the 1.2 core schema: no custom tags, no merge keys, no
+ * duplicate keys, a bounded number of alias expansions, one document.
+ */
+import { LineCounter, Node, Pair, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { Problem, formatPath } from '../problems';
+import { describeValue } from './common';
+
+/** Largest input file read; larger ones are refused before parsing. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Most alias expansions in one file (guards against "billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A file's display name and content. */
+export interface SourceFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** The outcome of parsing one file. */
+export interface ParsedFile<T> {
+  /** The validated value; absent when there are problems. */
+  readonly value?: T;
+  readonly problems: readonly Problem[];
+  /** 1-based line of a field path in the file, where known. */
+  readonly lineOf: (path: readonly PropertyKey[]) => number | undefined;
+}
+
+/** Parses and validates `file` against `schema`. */
+export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): ParsedFile<z.output<S>> {
+  const noLines = () => undefined;
+  const byteLength = Buffer.byteLength(file.text, 'utf8');
+  if (byteLength > MAX_FILE_BYTES) {
+    return {
+      problems: [{ file: file.path, message: `file is ${byteLength} bytes; input files are limited to ${MAX_FILE_BYTES} bytes` }],
+      lineOf: noLines,
+    };
+  }
+
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(file.text, {
+    lineCounter,
+    schema: 'core',
+    merge: false,
+    uniqueKeys: true,
+    customTags: [],
+    resolveKnownTags: false,
+    prettyErrors: false,
+  });
+  if (!Array.isArray(documents)) {
+    return { problems: [{ file: file.path, message: 'the file is empty: expected a YAML mapping' }], lineOf: noLines };
+  }
+  if (documents.length !== 1) {
+    const message =
+      documents.length === 0
+        ? 'the file is empty: expected a YAML mapping'
+        : `expected one YAML document, found ${documents.length} (remove the extra "---" separators)`;
+    return { problems: [{ file: file.path, message }], lineOf: noLines };
+  }
+  const document = documents[0];
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+
+  const yamlProblems: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
+    file: file.path,
+    line: lineAt(error.pos[0]),
+    message: `invalid YAML: ${firstLine(error.message)}`,
+  }));
+  if (yamlProblems.length > 0) {
+    return { problems: yamlProblems, lineOf: noLines };
+  }
+
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return {
+      problems: [{ file: file.path, message: `invalid YAML: ${firstLine((error as Error).message)}` }],
+      lineOf: noLines,
+    };
+  }
+
+  const lineOf = (path: readonly PropertyKey[]) => {
+    const offset = locate(document.contents, path);
+    return offset === undefined ? undefined : lineAt(offset);
+  };
+
+  const result = schema.safeParse(data, { reportInput: true, error: defaultMessage });
+  if (result.success) {
+    return { value: result.data, problems: [], lineOf };
+  }
+  const problems: Problem[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = fieldsAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        problems.push({ file: file.path, path: formatPath(path), line: lineOf(path), message: unknownFieldMessage(key, allowed) });
+      }
+    } else {
+      problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: lineOf(issue.path), message: issue.message });
+    }
+  }
+  return { problems, lineOf };
+}
+
+/** Messages for issues whose schema sets none: what was expected and what was found. */
+function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return `is required (${article(issue.expected)})`;
+      return `expected ${article(issue.expected)}, got ${describeValue(issue.input)}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `expected at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `expected at least ${issue.minimum} characters`;
+      return `expected a number >= ${issue.minimum}, got ${describeValue(issue.input)}`;
+    case 'too_big':
+      if (issue.origin === 'array') return `expected at most ${issue.maximum} items`;
+      if (issue.origin === 'string') return `expected at most ${issue.maximum} characters`;
+      return `expected a number <= ${issue.maximum}, got ${describeValue(issue.input)}`;
+    case 'invalid_value':
+      return `expected ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}, got ${describeValue(issue.input)}`;
+    case 'invalid_union':
+      return `got ${describeValue(issue.input)}, which matches none of the allowed forms`;
+    default:
+      return undefined;
+  }
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    record: 'a mapping',
+  };
+  return names[expected] ?? expected;
+}
+
+function unknownFieldMessage(key: string, allowed: readonly string[]): string {
+  const suggestion = closest(key, allowed);
+  const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+  const list = allowed.length > 0 ? `; allowed fields: ${allowed.join(', ')}` : '';
+  return `unknown field "${key}"${hint}${list}`;
+}
+
+/** The closest allowed name within a small edit distance, for typos like `gpuz`. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+type SchemaDef = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+  valueType?: z.ZodType;
+};
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** The object schemas a value at `path` may match (several for unions). */
+function objectsAt(schema: z.ZodType, path: readonly PropertyKey[]): SchemaDef[] {
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'default':
+    case 'optional':
+    case 'nullable':
+    case 'prefault':
+      return objectsAt(def.innerType!, path);
+    case 'pipe':
+      return objectsAt(def.in!, path);
+    case 'union':
+      return def.options!.flatMap((option) => objectsAt(option, path));
+    case 'object':
+      if (path.length === 0) return [def];
+      return def.shape && String(path[0]) in def.shape ? objectsAt(def.shape[String(path[0])], path.slice(1)) : [];
+    case 'array':
+      return path.length === 0 ? [] : objectsAt(def.element!, path.slice(1));
+    case 'record':
+      return path.length === 0 ? [] : objectsAt(def.valueType!, path.slice(1));
+    default:
+      return [];
+  }
+}
+
+/** The field names a mapping at `path` allows. */
+function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const names = new Set<string>();
+  for (const def of objectsAt(schema, path)) {
+    for (const name of Object.keys(def.shape ?? {})) names.add(name);
+  }
+  return [...names];
+}
+
+/** Offset of the deepest node on `path` (the key of a missing field's nearest ancestor). */
+function locate(root: unknown, path: readonly PropertyKey[]): number | undefined {
+  let node = root;
+  let offset = rangeStart(node);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) return offset;
+      offset = rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      offset = rangeStart(node) ?? offset;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      offset = rangeStart(node) ?? offset;
+      if (node === undefined) return offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return node && typeof node === 'object' && 'range' in node ? ((node as Node).range?.[0] ?? undefined) : undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}

@@ -1,0 +1,124 @@
+/**
+ * The platform file (`platform.yaml`, kind `Platform`): cluster-wide settings
+ * that every tenant uses.
+ */
+import { z } from 'zod';
+import { API_VERSION, LabelsSchema, dnsLabel, quantity, wholeNumber } from './common';
+
+const TolerationSchema = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).default('Equal'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: wholeNumber(0, 'Seconds a NoExecute taint is tolerated.').optional(),
+});
+
+export const GpuTypeSchema = z
+  .strictObject({
+    nodeSelector: LabelsSchema.meta({ description: 'Node labels that select nodes with this GPU.' }),
+    tolerations: z.array(TolerationSchema).default([]).meta({ description: 'Tolerations for the taints of those nodes.' }),
+    hourlyPrice: z.number().nonnegative().meta({ description: 'Price of one GPU for one hour, in the currency of pricing.' }),
+    resourceName: z.string().default('nvidia.com/gpu').meta({ description: 'Extended resource name. @default nvidia.com/gpu' }),
+  })
+  .meta({ description: 'A GPU type tenants can ask for.' });
+
+const AmountsSchema = z.strictObject({
+  cpu: quantity('CPU cores.'),
+  memory: quantity('Memory.'),
+});
+
+const TierSchema = z.strictObject({
+  value: z.int().meta({ description: 'PriorityClass value; higher schedules first and may preempt lower.' }),
+  preemption: z.boolean().default(true).meta({ description: 'Whether pods of this tier may preempt lower tiers. @default true' }),
+});
+
+export const PlatformSpecSchema = z.strictObject({
+  gpuTypes: z
+    .record(dnsLabel(63, 'a GPU type name'), GpuTypeSchema)
+    .refine((types) => Object.keys(types).length > 0, { error: 'define at least one GPU type' })
+    .meta({ description: 'GPU types by name.' }),
+  defaultGpuType: z.string().meta({ description: 'The GPU type used where a tenant names none.' }),
+  pricing: z
+    .strictObject({
+      currency: z.string().default('USD').meta({ description: '@default USD' }),
+      cpuCoreHour: z.number().nonnegative(),
+      memoryGiBHour: z.number().nonnegative(),
+      storageGiBMonth: z.number().nonnegative(),
+    })
+    .meta({ description: 'Prices for cost reports.' }),
+  allowedRegistries: z
+    .array(z.string().min(1))
+    .min(1, { error: 'list at least one registry' })
+    .meta({ description: 'Registries (host or host/path prefix) images may come from.' }),
+  utilityImage: z
+    .string()
+    .meta({ description: 'Small image with a shell and nslookup (e.g. busybox) used by init steps, from an allowed registry.' }),
+  defaults: z
+    .strictObject({
+      quota: z.strictObject({
+        cpu: quantity('CPU cores.'),
+        memory: quantity('Memory.'),
+        gpu: wholeNumber(0, 'GPUs.'),
+        storage: quantity('Persistent storage.'),
+        pods: wholeNumber(0, 'Pods.'),
+      }),
+      limits: z.strictObject({
+        defaultRequest: AmountsSchema,
+        default: AmountsSchema,
+        max: AmountsSchema,
+      }),
+    })
+    .meta({ description: 'Quota and limits for tenants that set none.' }),
+  tiers: z
+    .strictObject({
+      critical: TierSchema.default({ value: 100000, preemption: true }),
+      standard: TierSchema.default({ value: 10000, preemption: true }),
+      batch: TierSchema.default({ value: 1000, preemption: false }),
+    })
+    .default({
+      critical: { value: 100000, preemption: true },
+      standard: { value: 10000, preemption: true },
+      batch: { value: 1000, preemption: false },
+    })
+    .meta({ description: 'PriorityClass values of the tenant tiers.' }),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel(63, 'a namespace name').default('monitoring').meta({ description: '@default monitoring' }),
+    })
+    .default({ namespace: 'monitoring' }),
+  ingress: z
+    .strictObject({
+      className: z.string().default('nginx').meta({ description: 'IngressClass of tenant ingresses. @default nginx' }),
+      namespace: dnsLabel(63, 'a namespace name').default('ingress-nginx').meta({ description: 'Namespace of the ingress controller. @default ingress-nginx' }),
+      domain: z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: 'expected a DNS domain such as ml.example.com' })
+        .meta({ description: 'Domain under which tenant hosts live.' }),
+    })
+    .meta({ description: 'Ingress settings.' }),
+  dns: z
+    .strictObject({
+      namespace: dnsLabel(63, 'a namespace name').default('kube-system'),
+      podLabels: LabelsSchema.default({ 'k8s-app': 'kube-dns' }),
+    })
+    .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } })
+    .meta({ description: 'Where cluster DNS runs, for the DNS egress rule.' }),
+  storage: z
+    .strictObject({
+      checkpointClass: z.string().optional().meta({ description: 'StorageClass of single-worker checkpoint volumes. @default the cluster default' }),
+      sharedCheckpointClass: z.string().optional().meta({ description: 'ReadWriteMany StorageClass of distributed checkpoint volumes. @default the cluster default' }),
+    })
+    .default({}),
+});
+
+export const PlatformFileSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION, { error: `expected apiVersion: ${API_VERSION}` }),
+    kind: z.literal('Platform', { error: 'expected kind: Platform' }),
+    metadata: z.strictObject({ name: dnsLabel(63, 'a platform name') }),
+    spec: PlatformSpecSchema,
+  })
+  .meta({ title: 'Platform', description: 'Cluster-wide settings of the ML platform.' });
+
+export type PlatformFile = z.output<typeof PlatformFileSchema>;
+export type GpuType = z.output<typeof GpuTypeSchema>;

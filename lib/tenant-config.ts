@@ -1,0 +1,318 @@
+/**
+ * A tenant with every default resolved against the platform file: what the
+ * tenant chart turns into constructs. Cross-checks that need the platform
+ * (GPU types, registries, quota) happen here, with the tenant file's paths.
+ */
+import { GpuPlacement } from './gpu-placement';
+import { parseImage, isFromRegistry } from './image';
+import { DISTRIBUTED_ENV, PLATFORM_ENV } from './gpu-training-job';
+import { Tier, isReservedLabel } from './labels';
+import { formatBytes, parseQuantity } from './quantity';
+import { durationSeconds } from './schema/common';
+import { PlatformFile } from './schema/platform';
+import { ModelServiceEntry, Subject, TenantFile, TrainingJobEntry } from './schema/tenant';
+import { TenantLimits, TenantQuota } from './tenant-namespace';
+
+export interface TrainingJobConfig {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly gpus: number;
+  readonly gpuType?: GpuPlacement;
+  readonly workers: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly shmSize: string;
+  readonly checkpoint?: { readonly size: string; readonly storageClass?: string; readonly mountPath: string };
+  readonly maxRuntimeSeconds: number;
+  readonly retries: number;
+  readonly schedule?: string;
+}
+
+export interface ModelServiceConfig {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly port: number;
+  readonly gpus: number;
+  readonly gpuType?: GpuPlacement;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCpuUtilization: number;
+  readonly healthPath: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly ingress?: { readonly host: string; readonly path: string };
+}
+
+/** A tenant, fully resolved. */
+export interface TenantConfig {
+  readonly name: string;
+  /** The tenant file, as the user named it. */
+  readonly file: string;
+  readonly costCenter: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly owners: readonly Subject[];
+  readonly members: readonly Subject[];
+  readonly viewers: readonly Subject[];
+  readonly tier: Tier;
+  readonly quota: TenantQuota;
+  readonly limits: TenantLimits;
+  readonly allowFrom: readonly string[];
+  readonly egressCidrs: readonly string[];
+  readonly allowInternet: boolean;
+  readonly trainingJobs: readonly TrainingJobConfig[];
+  readonly modelServices: readonly ModelServiceConfig[];
+}
+
+/** Where a problem is: a field path of the tenant file. */
+type Report = (path: ReadonlyArray<string | number>, message: string) => void;
+
+/**
+ * Resolves a parsed tenant file against the platform, reporting every
+ * cross-check failure through `report`.
+ */
+export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: string, report: Report): TenantConfig {
+  const spec = tenant.spec;
+  const defaults = platform.spec.defaults;
+  const quota: TenantQuota = {
+    cpu: spec.quota.cpu ?? defaults.quota.cpu,
+    memory: spec.quota.memory ?? defaults.quota.memory,
+    gpu: spec.quota.gpu ?? defaults.quota.gpu,
+    storage: spec.quota.storage ?? defaults.quota.storage,
+    pods: spec.quota.pods ?? defaults.quota.pods,
+  };
+  const limits: TenantLimits = {
+    defaultRequest: { ...defaults.limits.defaultRequest, ...spec.limits.defaultRequest },
+    default: { ...defaults.limits.default, ...spec.limits.default },
+    max: { ...defaults.limits.max, ...spec.limits.max },
+  };
+
+  for (const key of Object.keys(tenant.metadata.labels)) {
+    if (isReservedLabel(key)) {
+      report(['metadata', 'labels', key], `label "${key}" uses a platform-owned prefix (mlp.io/, kubernetes.io/, k8s.io/, pod-security.kubernetes.io/); choose another key`);
+    }
+  }
+  checkLimits(limits, report);
+  checkNetwork(platform, tenant, report);
+  checkUniqueWorkloadNames(tenant, report);
+
+  const trainingJobs = spec.trainingJobs.map((job, index) =>
+    resolveTrainingJob(platform, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
+  );
+  const modelServices = spec.modelServices.map((service, index) =>
+    resolveModelService(platform, tenant.metadata.name, quota, limits, service, (path, message) =>
+      report(['spec', 'modelServices', index, ...path], message),
+    ),
+  );
+
+  return {
+    name: tenant.metadata.name,
+    file,
+    costCenter: spec.costCenter,
+    labels: tenant.metadata.labels,
+    owners: spec.owners,
+    members: spec.members,
+    viewers: spec.viewers,
+    tier: spec.tier,
+    quota,
+    limits,
+    allowFrom: spec.network.allowFrom,
+    egressCidrs: spec.network.egress.allowCidrs,
+    allowInternet: spec.network.egress.allowInternet,
+    trainingJobs,
+    modelServices,
+  };
+}
+
+function checkLimits(limits: TenantLimits, report: Report): void {
+  for (const resource of ['cpu', 'memory'] as const) {
+    const max = parseQuantity(limits.max[resource]);
+    for (const kind of ['default', 'defaultRequest'] as const) {
+      if (parseQuantity(limits[kind][resource]) > max) {
+        report(['spec', 'limits', kind, resource], `${limits[kind][resource]} exceeds limits.max.${resource} of ${limits.max[resource]}; lower it or raise the maximum`);
+      }
+    }
+    if (parseQuantity(limits.defaultRequest[resource]) > parseQuantity(limits.default[resource])) {
+      report(['spec', 'limits', 'defaultRequest', resource], `${limits.defaultRequest[resource]} exceeds limits.default.${resource} of ${limits.default[resource]}; a request cannot exceed its limit`);
+    }
+  }
+}
+
+function checkNetwork(platform: PlatformFile, tenant: TenantFile, report: Report): void {
+  const network = tenant.spec.network;
+  const seen = new Set<string>();
+  network.allowFrom.forEach((namespace, index) => {
+    if (seen.has(namespace)) report(['spec', 'network', 'allowFrom', index], `namespace "${namespace}" is listed twice`);
+    seen.add(namespace);
+    if (namespace === tenant.metadata.name) {
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the tenant itself; traffic within the namespace is always allowed`);
+    }
+    if (namespace === platform.spec.monitoring.namespace) {
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the monitoring namespace, which is always allowed; remove it`);
+    }
+  });
+  network.egress.allowCidrs.forEach((cidr, index) => {
+    if (cidr.endsWith('/0')) {
+      report(['spec', 'network', 'egress', 'allowCidrs', index], `${cidr} opens every address; use allowInternet: true for public addresses, or list narrower blocks`);
+    }
+  });
+}
+
+function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
+  const seen = new Map<string, string>();
+  const visit = (list: 'trainingJobs' | 'modelServices', entries: ReadonlyArray<{ name: string }>) => {
+    entries.forEach((entry, index) => {
+      const where = `spec.${list}[${index}]`;
+      const first = seen.get(entry.name);
+      if (first !== undefined) {
+        report(['spec', list, index, 'name'], `"${entry.name}" is already used by ${first}; job and service names share the namespace's Service names and must be unique`);
+      } else {
+        seen.set(entry.name, where);
+      }
+    });
+  };
+  visit('trainingJobs', tenant.spec.trainingJobs);
+  visit('modelServices', tenant.spec.modelServices);
+}
+
+function resolveGpuType(platform: PlatformFile, gpus: number, name: string | undefined, report: Report): GpuPlacement | undefined {
+  const typeName = name ?? platform.spec.defaultGpuType;
+  const type = platform.spec.gpuTypes[typeName];
+  if (!type) {
+    if (name !== undefined) {
+      report(['gpuType'], `unknown GPU type "${name}"; the platform offers ${Object.keys(platform.spec.gpuTypes).join(', ')}`);
+    }
+    return undefined;
+  }
+  if (gpus === 0) return undefined;
+  return { name: typeName, nodeSelector: type.nodeSelector, tolerations: type.tolerations, resourceName: type.resourceName };
+}
+
+function checkImage(platform: PlatformFile, image: string, report: Report): void {
+  const parsed = parseImage(image);
+  if (!parsed) return; // the schema reported it
+  const allowed = platform.spec.allowedRegistries;
+  if (!allowed.some((registry) => isFromRegistry(parsed, registry))) {
+    report(['image'], `image "${image}" is not from an allowed registry; use one of ${allowed.join(', ')}`);
+  }
+}
+
+/** Reports a workload amount that exceeds the tenant's limits or quota. */
+function checkAmounts(
+  what: string,
+  count: number,
+  amounts: { cpu: string; memory: string; gpus: number },
+  quota: TenantQuota,
+  limits: TenantLimits,
+  report: Report,
+): void {
+  for (const resource of ['cpu', 'memory'] as const) {
+    const value = parseQuantity(amounts[resource]);
+    if (value > parseQuantity(limits.max[resource])) {
+      report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
+    } else if (value * count > parseQuantity(quota[resource])) {
+      report([resource], `${what} need ${count} x ${amounts[resource]}, more than the tenant's ${resource} quota of ${quota[resource]}; lower it or raise spec.quota.${resource}`);
+    }
+  }
+  if (amounts.gpus * count > quota.gpu) {
+    report(['gpus'], `${what} need ${amounts.gpus * count} GPUs (${count} x ${amounts.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower it or raise spec.quota.gpu`);
+  }
+}
+
+function checkEnv(env: Readonly<Record<string, string>>, reserved: readonly string[], report: Report): void {
+  for (const name of Object.keys(env)) {
+    if (reserved.includes(name)) {
+      report(['env', name], `${name} is set by the platform; remove it`);
+    }
+  }
+}
+
+function resolveTrainingJob(
+  platform: PlatformFile,
+  quota: TenantQuota,
+  limits: TenantLimits,
+  job: TrainingJobEntry,
+  report: Report,
+): TrainingJobConfig {
+  const distributed = job.workers > 1;
+  checkImage(platform, job.image, report);
+  checkAmounts(distributed ? `its ${job.workers} workers` : 'its worker', job.workers, job, quota, limits, report);
+  checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
+  const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
+  if (parseQuantity(shmSize) > parseQuantity(job.memory)) {
+    report(['shmSize'], `${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
+  }
+  if (job.checkpoint && parseQuantity(job.checkpoint.size) > parseQuantity(quota.storage)) {
+    report(['checkpoint', 'size'], `${job.checkpoint.size} exceeds the tenant's storage quota of ${quota.storage}; lower it or raise spec.quota.storage`);
+  }
+  const storageClass = job.checkpoint?.storageClass ?? (distributed ? platform.spec.storage.sharedCheckpointClass : platform.spec.storage.checkpointClass);
+  return {
+    name: job.name,
+    image: job.image,
+    ...(job.command && { command: job.command }),
+    ...(job.args && { args: job.args }),
+    env: job.env,
+    gpus: job.gpus,
+    gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
+    workers: job.workers,
+    cpu: job.cpu,
+    memory: job.memory,
+    shmSize,
+    ...(job.checkpoint && {
+      checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },
+    }),
+    maxRuntimeSeconds: durationSeconds(job.maxRuntime),
+    retries: job.retries,
+    ...(job.schedule !== undefined && { schedule: job.schedule }),
+  };
+}
+
+function resolveModelService(
+  platform: PlatformFile,
+  tenant: string,
+  quota: TenantQuota,
+  limits: TenantLimits,
+  service: ModelServiceEntry,
+  report: Report,
+): ModelServiceConfig {
+  const minReplicas = service.replicas.min ?? Math.min(2, service.replicas.max ?? 2);
+  const maxReplicas = service.replicas.max ?? Math.max(minReplicas, 4);
+  if (minReplicas > maxReplicas) {
+    report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
+  }
+  checkImage(platform, service.image, report);
+  checkAmounts(`its ${maxReplicas} replicas at most`, maxReplicas, service, quota, limits, report);
+  checkEnv(service.env, ['HOME'], report);
+
+  let ingress: ModelServiceConfig['ingress'];
+  if (service.expose.type === 'ingress') {
+    const domain = platform.spec.ingress.domain;
+    const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
+    if (!host.endsWith(`.${domain}`) || !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(host)) {
+      report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);
+    }
+    ingress = { host, path: service.expose.path };
+  }
+  return {
+    name: service.name,
+    image: service.image,
+    ...(service.command && { command: service.command }),
+    ...(service.args && { args: service.args }),
+    port: service.port,
+    gpus: service.gpus,
+    gpuType: resolveGpuType(platform, service.gpus, service.gpuType, report),
+    cpu: service.cpu,
+    memory: service.memory,
+    minReplicas,
+    maxReplicas,
+    targetCpuUtilization: service.targetCpuUtilization,
+    healthPath: service.healthPath,
+    env: service.env,
+    ...(ingress && { ingress }),
+  };
+}

@@ -1,0 +1,427 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  COST_CENTER_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  TENANT_LABEL,
+  TIER_LABEL,
+  TIERS,
+  Tier,
+  isReservedLabel,
+  priorityClassName,
+} from './labels';
+import { isQuantity } from './quantity';
+
+/** An RBAC subject: a user or a group as the cluster authenticates it. */
+export type Subject = { readonly user: string } | { readonly group: string };
+
+/** Aggregate limits of the tenant namespace. */
+export interface TenantQuota {
+  /** Total CPU cores of all pods, for requests and limits, e.g. `64`. */
+  readonly cpu: string;
+  /** Total memory of all pods, for requests and limits, e.g. `256Gi`. */
+  readonly memory: string;
+  /** Total GPUs of all pods. */
+  readonly gpu: number;
+  /** Total requested persistent storage, e.g. `2Ti`. */
+  readonly storage: string;
+  /** Most pods at once. */
+  readonly pods: number;
+}
+
+/** CPU and memory of one container. */
+export interface ContainerAmounts {
+  /** CPU cores, e.g. `500m`. */
+  readonly cpu: string;
+  /** Memory, e.g. `1Gi`. */
+  readonly memory: string;
+}
+
+/** LimitRange of containers in the tenant namespace. */
+export interface TenantLimits {
+  /** Requests of containers that set none. */
+  readonly defaultRequest: ContainerAmounts;
+  /** Limits of containers that set none. */
+  readonly default: ContainerAmounts;
+  /** Largest limits one container may have. */
+  readonly max: ContainerAmounts;
+}
+
+/** Where the cluster's DNS server runs. */
+export interface DnsEndpoint {
+  /** Namespace of the DNS pods. */
+  readonly namespace: string;
+  /** Labels of the DNS pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+export interface TenantNamespaceProps {
+  /**
+   * Tenant name; becomes the namespace name and the `mlp.io/tenant` label.
+   * A DNS-1123 label of at most 63 characters.
+   */
+  readonly name: string;
+  /** Cost center; becomes the `mlp.io/cost-center` label of every object. */
+  readonly costCenter: string;
+  /** Subjects bound to the built-in `admin` ClusterRole in the namespace. At least one. */
+  readonly owners: readonly Subject[];
+  /**
+   * Subjects bound to the built-in `edit` ClusterRole in the namespace.
+   * @default - none
+   */
+  readonly members?: readonly Subject[];
+  /**
+   * Subjects bound to the built-in `view` ClusterRole in the namespace.
+   * @default - none
+   */
+  readonly viewers?: readonly Subject[];
+  /**
+   * Scheduling tier; pods use the platform PriorityClass of the tier.
+   * @default 'standard'
+   */
+  readonly tier?: Tier;
+  /**
+   * Aggregate quota of the namespace.
+   * @see https://kubernetes.io/docs/concepts/policy/resource-quotas/
+   */
+  readonly quota: TenantQuota;
+  /**
+   * Container defaults and maxima.
+   * @see https://kubernetes.io/docs/concepts/policy/limit-range/
+   */
+  readonly limits: TenantLimits;
+  /**
+   * Namespaces whose pods may connect to the tenant's pods.
+   * @default - none besides the monitoring namespace
+   */
+  readonly allowFrom?: readonly string[];
+  /**
+   * Address blocks the tenant's pods may connect to.
+   * @default - none
+   */
+  readonly egressCidrs?: readonly string[];
+  /**
+   * Allow connections to public addresses. Private ranges and link-local
+   * addresses (cloud metadata) stay blocked.
+   * @default false
+   */
+  readonly allowInternet?: boolean;
+  /**
+   * Namespace of the platform's monitoring, which may scrape every pod.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
+   * The cluster DNS, the one egress destination outside the namespace that is always allowed.
+   * @default - namespace kube-system, pods labelled k8s-app=kube-dns
+   */
+  readonly dns?: DnsEndpoint;
+  /**
+   * Extended resource names of GPUs, each limited by `quota.gpu`.
+   * @default ['nvidia.com/gpu']
+   */
+  readonly gpuResourceNames?: readonly string[];
+  /**
+   * Extra labels on every object of the tenant. Keys under platform-owned
+   * prefixes (`mlp.io/`, `kubernetes.io/`, ...) are refused.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Address ranges that `allowInternet` never opens: private, shared, link-local (cloud metadata). */
+export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+export const NON_PUBLIC_IPV6 = ['fc00::/7', 'fe80::/10'];
+
+/** Names of the objects a TenantNamespace emits; part of its API. */
+export const TENANT_OBJECT_NAMES = {
+  serviceAccount: 'workloads',
+  quota: 'tenant-quota',
+  limits: 'tenant-limits',
+  defaultDeny: 'default-deny',
+  allowSameNamespace: 'allow-same-namespace',
+  allowDns: 'allow-dns',
+  allowMonitoring: 'allow-monitoring',
+  allowEgressCidrs: 'allow-egress-cidrs',
+  allowInternet: 'allow-internet',
+} as const;
+
+/**
+ * An isolated, quota-bounded namespace for one tenant: the Namespace with
+ * Pod Security `restricted` enforced, a ResourceQuota (GPU included), a
+ * LimitRange, RoleBindings of the tenant's people to the built-in roles,
+ * default-deny NetworkPolicies with the few allowances every workload needs,
+ * and a ServiceAccount for workloads that mounts no token.
+ *
+ * Workload constructs take the TenantNamespace and place their objects in it
+ * with {@link objectMetadata}, so every object carries the tenant labels.
+ */
+export class TenantNamespace extends Construct {
+  /** The namespace name. */
+  public readonly name: string;
+  /** The scheduling tier. */
+  public readonly tier: Tier;
+  /** PriorityClass of the tenant's pods. */
+  public readonly priorityClassName: string;
+  /** ServiceAccount of the tenant's workloads; it mounts no API token. */
+  public readonly serviceAccountName: string = TENANT_OBJECT_NAMES.serviceAccount;
+  /** Labels on every object of the tenant: tenant, cost center, tier, managed-by and the extra labels. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** The quota, as given. */
+  public readonly quota: TenantQuota;
+  /** Extended resource names of GPUs. */
+  public readonly gpuResourceNames: readonly string[];
+  /** The monitoring namespace allowed to scrape the tenant. */
+  public readonly monitoringNamespace: string;
+
+  private readonly allowedNamespaces = new Set<string>();
+
+  public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    validateProps(props);
+
+    this.name = props.name;
+    this.tier = props.tier ?? 'standard';
+    this.priorityClassName = priorityClassName(this.tier);
+    this.quota = props.quota;
+    this.gpuResourceNames = props.gpuResourceNames ?? ['nvidia.com/gpu'];
+    this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
+    const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+    this.labels = {
+      ...props.labels,
+      [TENANT_LABEL]: props.name,
+      [COST_CENTER_LABEL]: props.costCenter,
+      [TIER_LABEL]: this.tier,
+      [MANAGED_BY_LABEL]: MANAGED_BY,
+    };
+
+    new kplus.Namespace(this, 'namespace', {
+      metadata: {
+        name: this.name,
+        labels: {
+          ...this.labels,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'latest',
+        },
+      },
+    });
+
+    new kplus.ServiceAccount(this, 'workloads', {
+      metadata: this.objectMetadata(this.serviceAccountName),
+      automountToken: false,
+    });
+
+    this.addQuota(props.quota);
+    this.addLimits(props.limits);
+    this.addRoleBinding('owners', 'admin', props.owners);
+    this.addRoleBinding('members', 'edit', props.members ?? []);
+    this.addRoleBinding('viewers', 'view', props.viewers ?? []);
+    this.addBaselineNetworkPolicies(dns);
+    for (const namespace of props.allowFrom ?? []) {
+      this.allowFrom(namespace);
+    }
+    this.addEgress(props.egressCidrs ?? [], props.allowInternet ?? false);
+  }
+
+  /**
+   * Metadata for an object of this tenant: its name, the tenant namespace and
+   * the tenant labels plus `labels`.
+   */
+  public objectMetadata(name: string, labels: Readonly<Record<string, string>> = {}): ApiObjectMetadata {
+    return { name, namespace: this.name, labels: { ...this.labels, ...labels } };
+  }
+
+  /**
+   * Lets every pod of `namespace` connect to every pod of the tenant.
+   *
+   * @returns the NetworkPolicy `allow-from-<namespace>`
+   */
+  public allowFrom(namespace: string): k8s.KubeNetworkPolicy {
+    if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
+      throw new Error(`TenantNamespace ${this.name}: allowFrom: "${namespace}" is not a namespace name (a DNS-1123 label)`);
+    }
+    if (this.allowedNamespaces.has(namespace)) {
+      throw new Error(`TenantNamespace ${this.name}: allowFrom: namespace "${namespace}" is already allowed; list it once`);
+    }
+    this.allowedNamespaces.add(namespace);
+    return new k8s.KubeNetworkPolicy(this, `allow-from-${namespace}`, {
+      metadata: this.objectMetadata(`allow-from-${namespace}`),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [namespacePeer(namespace)] }],
+      },
+    });
+  }
+
+  private addQuota(quota: TenantQuota): void {
+    const hard: Record<string, k8s.IntOrString> = {
+      'requests.cpu': k8s.IntOrString.fromString(quota.cpu),
+      'limits.cpu': k8s.IntOrString.fromString(quota.cpu),
+      'requests.memory': k8s.IntOrString.fromString(quota.memory),
+      'limits.memory': k8s.IntOrString.fromString(quota.memory),
+      'requests.storage': k8s.IntOrString.fromString(quota.storage),
+      pods: k8s.IntOrString.fromString(String(quota.pods)),
+      // Tenants never open node ports or cloud load balancers; traffic enters through the platform ingress.
+      'services.loadbalancers': k8s.IntOrString.fromString('0'),
+      'services.nodeports': k8s.IntOrString.fromString('0'),
+    };
+    for (const resource of this.gpuResourceNames) {
+      hard[`requests.${resource}`] = k8s.IntOrString.fromString(String(quota.gpu));
+    }
+    new k8s.KubeResourceQuota(this, 'quota', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.quota),
+      spec: { hard },
+    });
+  }
+
+  private addLimits(limits: TenantLimits): void {
+    const amounts = (value: ContainerAmounts) => ({
+      cpu: k8s.Quantity.fromString(value.cpu),
+      memory: k8s.Quantity.fromString(value.memory),
+    });
+    new k8s.KubeLimitRange(this, 'limits', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.limits),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: amounts(limits.defaultRequest),
+            default: amounts(limits.default),
+            max: amounts(limits.max),
+          },
+        ],
+      },
+    });
+  }
+
+  private addRoleBinding(group: 'owners' | 'members' | 'viewers', clusterRole: string, subjects: readonly Subject[]): void {
+    if (subjects.length === 0) return;
+    new k8s.KubeRoleBinding(this, group, {
+      metadata: this.objectMetadata(`tenant-${group}`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: subjects.map((subject) =>
+        'user' in subject
+          ? { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: subject.user }
+          : { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: subject.group },
+      ),
+    });
+  }
+
+  private addBaselineNetworkPolicies(dns: DnsEndpoint): void {
+    new k8s.KubeNetworkPolicy(this, 'default-deny', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.defaultDeny),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'allow-same-namespace', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowSameNamespace),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: {} }] }],
+        egress: [{ to: [{ podSelector: {} }] }],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowDns),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ ...namespacePeer(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
+            ports: [
+              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+            ],
+          },
+        ],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'allow-monitoring', {
+      metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowMonitoring),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [namespacePeer(this.monitoringNamespace)] }],
+      },
+    });
+  }
+
+  private addEgress(cidrs: readonly string[], allowInternet: boolean): void {
+    if (cidrs.length > 0) {
+      new k8s.KubeNetworkPolicy(this, 'allow-egress-cidrs', {
+        metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowEgressCidrs),
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })) }],
+        },
+      });
+    }
+    if (allowInternet) {
+      new k8s.KubeNetworkPolicy(this, 'allow-internet', {
+        metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowInternet),
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              to: [
+                { ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } },
+                { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } },
+              ],
+            },
+          ],
+        },
+      });
+    }
+  }
+}
+
+/** A NetworkPolicy peer selecting every pod of one namespace by its immutable name label. */
+function namespacePeer(namespace: string): k8s.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}
+
+function validateProps(props: TenantNamespaceProps): void {
+  const where = `TenantNamespace ${props.name}`;
+  if (!DNS1123_LABEL.test(props.name) || props.name.length > 63) {
+    throw new Error(`TenantNamespace: name "${props.name}" is not a DNS-1123 label: use lowercase letters, digits and '-', at most 63 characters`);
+  }
+  if (props.owners.length === 0) {
+    throw new Error(`${where}: owners is empty: a tenant needs at least one owner ({user: NAME} or {group: NAME})`);
+  }
+  if (props.tier !== undefined && !TIERS.includes(props.tier)) {
+    throw new Error(`${where}: tier "${props.tier}" is not one of ${TIERS.join(', ')}`);
+  }
+  for (const [field, value] of [
+    ['quota.cpu', props.quota.cpu],
+    ['quota.memory', props.quota.memory],
+    ['quota.storage', props.quota.storage],
+  ] as const) {
+    if (!isQuantity(value)) {
+      throw new Error(`${where}: ${field} "${value}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
+    }
+  }
+  for (const field of ['gpu', 'pods'] as const) {
+    const value = props.quota[field];
+    if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`${where}: quota.${field} must be a whole number >= 0, got ${value}`);
+    }
+  }
+  for (const key of Object.keys(props.labels ?? {})) {
+    if (isReservedLabel(key)) {
+      throw new Error(`${where}: label "${key}" uses a platform-owned prefix; choose a key outside mlp.io/, kubernetes.io/ and k8s.io/`);
+    }
+  }
+}

@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# Build the command-line tools this project's end-to-end tests need from their
+# published Go modules, with the machine's Go, into a version-keyed cache that
+# lives outside the repository:
+#
+#   ${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}/<tool>-<version>/bin/<binary>
+#
+# A tool directory only appears once its build has succeeded (it is built in a
+# temporary directory and renamed into place), so an interrupted build is simply
+# redone on the next run. When everything is cached the script runs no `go`
+# command at all and finishes in well under a second.
+#
+# Usage:
+#   scripts/build-tools.sh              build whatever is missing, install the
+#                                       Pulumi kubernetes plugin, print PATH
+#   scripts/build-tools.sh TOOL...      build only these tools (names: see --list)
+#   scripts/build-tools.sh --list       show every tool, version and cache state
+#   scripts/build-tools.sh --print-env  print `export ...` lines for a shell
+#                                       (used by scripts/tools-env.sh; never builds)
+#
+# Only the Go module proxy is needed (no GitHub, no prebuilt binaries).
+# Build logs: $MLP_TOOLS_CACHE/logs/<tool>-<version>.log
+
+set -euo pipefail
+
+# --------------------------------------------------------------------------
+# Pinned versions: the one place to change them.
+#
+# The Go module proxy reachable here serves only some versions of each module,
+# so each pin below is the newest version that it actually serves (checked with
+# `go mod download`); the comments say where that differs from what was wanted.
+# --------------------------------------------------------------------------
+
+# Kubernetes control plane + kubectl, from k8s.io/kubernetes. v1.34.13 is
+# refused by the proxy; v1.34.12 is the newest 1.34 patch it serves.
+K8S_VERSION=v1.34.12
+# The staging modules (k8s.io/api, k8s.io/apiserver, ...) share the patch number.
+K8S_STAGING_VERSION=v0.34.12
+# Commit of the v1.34.12 tag (the proxy's Origin for k8s.io/kubernetes@v1.34.12),
+# embedded like upstream's hack/lib/version.sh does.
+K8S_GIT_COMMIT=26c89157669bdc7e3657302bc1abde758507095b
+
+# etcd for the API server. kubeadm 1.34.12 sets MinExternalEtcdVersion=3.5.24
+# and DefaultEtcdVersion=3.6.5, so Debian's etcd-server 3.4.23 is too old;
+# v3.6.16 is the newest 3.6 patch the proxy serves. Its commit is unknown to
+# the proxy (no Origin), so `etcd --version` says "Git SHA: Not provided".
+ETCD_VERSION=v3.6.16
+ETCD_GIT_SHA=""
+
+# Pulumi CLI. Wanted v3.276.0 (= npm @pulumi/pulumi 3.276.0), but the proxy
+# refuses the v3.276.0 and v3.275.0 module zips; v3.274.1 is the newest it
+# serves. A 3.274 CLI runs programs written against the 3.276 Node.js SDK.
+PULUMI_VERSION=v3.274.1
+
+# Node.js language host. Since ~v3.69 it lives in its own, untagged module
+# (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the
+# proxy does not serve at all. v3.68.0 is the newest release in which the host
+# was still a package of github.com/pulumi/pulumi/sdk/v3, which the proxy does
+# serve; newer CLIs talk to older language hosts (they fall back from the newer
+# RPCs such as GetRequiredPackages), and the SDK's `cmd/run` takes the same
+# command line as then.
+PULUMI_NODEJS_HOST_VERSION=v3.68.0
+
+# Pulumi Kubernetes provider. Wanted 4.34.2 (= npm @pulumi/kubernetes 4.34.2),
+# but the repo's tags are vX.Y.Z, not provider/vX.Y.Z, so the provider module
+# has no semver versions, only pseudo-versions, and the proxy serves exactly one:
+# the commit tagged v4.25.0 (f47bc2d6f199). Hence 4.25.0; the matching npm
+# package is @pulumi/kubernetes@4.25.0.
+PULUMI_K8S_VERSION=4.25.0
+PULUMI_K8S_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+# The provider module replaces its SDK module with ../sdk; this is the SDK
+# module at the same release.
+PULUMI_K8S_SDK_MODULE_VERSION=v4.25.0
+
+# --------------------------------------------------------------------------
+
+TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
+
+CACHE="${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}"
+PULUMI_HOME_DIR="$CACHE/pulumi-home"
+LOG_DIR="$CACHE/logs"
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Version of a tool, as used in its cache directory name.
+tool_version() {
+  case "$1" in
+    etcd) echo "$ETCD_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kubectl) echo "$K8S_VERSION" ;;
+    pulumi) echo "$PULUMI_VERSION" ;;
+    pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
+    pulumi-resource-kubernetes) echo "v$PULUMI_K8S_VERSION" ;;
+    *) die "unknown tool '$1' (known: ${TOOLS[*]})" ;;
+  esac
+}
+
+tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
+tool_bin() { echo "$(tool_dir "$1")/bin/$1"; }
+is_built() { [[ -x "$(tool_bin "$1")" ]]; }
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# ---- Go helpers (only ever called on a cold build) -------------------------
+
+# go_env_setup: settings for every go command this script runs. GOMODCACHE and
+# GOCACHE stay at their defaults (outside the repo, shared with other builds).
+go_env_setup() {
+  command -v go >/dev/null || die "go not found on PATH (expected /usr/local/go/bin/go)"
+  export GOTOOLCHAIN=local # never download another toolchain; fail instead
+  export GOWORK=off        # a go.work further up must not leak into the wrappers
+  export CGO_ENABLED=0     # static binaries, as the upstream release builds are
+}
+
+# mod_field MODULE@VERSION FIELD: download a module and print one field of
+# `go mod download -json` (Dir, GoMod, ...).
+mod_field() {
+  local json
+  json=$(go mod download -json "$1") || die "cannot download $1: $json"
+  sed -n "s/^[[:space:]]*\"$2\": \"\(.*\)\",\{0,1\}$/\1/p" <<<"$json" | head -n1
+}
+
+# remote_replaces GOMOD_FILE: print the upstream go.mod's replace directives
+# that point at another module version (e.g. a fork). Replacements by local
+# paths (../sdk, ./staging/...) only make sense inside the upstream repository:
+# the caller requires those sibling modules at the right version instead.
+remote_replaces() {
+  awk '
+    { sub(/\/\/.*/, "") }
+    /^replace[[:space:]]*\(/ { blk = 1; next }
+    blk && /^[[:space:]]*\)/ { blk = 0; next }
+    /^replace[[:space:]]/ { sub(/^replace[[:space:]]+/, ""); line = $0 }
+    blk { line = $0 }
+    line != "" {
+      split(line, lr, "=>"); n = split(lr[2], rhs, " ")
+      if (n == 2) { gsub(/^[[:space:]]+|[[:space:]]+$/, "", line); print "replace " line }
+      line = ""
+    }' "$1"
+}
+
+# new_wrapper DIR MODULE_NAME GO_MOD_BODY: a throw-away main module that
+# requires the upstream module(s). `go install pkg@version` refuses modules
+# whose go.mod has replace directives; a wrapper module carries them instead.
+new_wrapper() {
+  mkdir -p "$1"
+  {
+    echo "module $2"
+    echo
+    echo "go $(go env GOVERSION | sed 's/^go//')"
+    echo
+    printf '%s\n' "$3"
+  } >"$1/go.mod"
+}
+
+# gobuild DIR OUTPUT PACKAGE LDFLAGS [TAGS]: build one binary in a wrapper.
+# -mod=mod lets go record the dependency checksums in the wrapper's go.sum.
+gobuild() {
+  (cd "$1" && go build -mod=mod -trimpath -tags "${5:-}" -ldflags "-s -w $4" -o "$2" "$3")
+}
+
+# ---- one build function per tool; each gets SRC (empty work dir) and OUT ----
+
+# Wrapper for k8s.io/kubernetes: its go.mod lists the staging modules as
+# v0.0.0 and replaces them with ./staging/src/...; pin each to the release.
+k8s_wrapper() {
+  local gomod body
+  gomod=$(mod_field "k8s.io/kubernetes@$K8S_VERSION" GoMod)
+  body="require k8s.io/kubernetes $K8S_VERSION"$'\n'
+  while read -r m; do
+    body+="replace $m => $m $K8S_STAGING_VERSION"$'\n'
+  done < <(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" { print $1 }' "$gomod" | sort -u)
+  body+=$(remote_replaces "$gomod")
+  new_wrapper "$SRC" mlp.local/tools/kubernetes "$body"
+}
+
+# k8s_ldflags: the -X flags of upstream's hack/lib/version.sh.
+k8s_ldflags() {
+  local date minor flags="" pkg key val
+  date=$(cd "$SRC" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "k8s.io/kubernetes@$K8S_VERSION")
+  minor=${K8S_VERSION#v1.}
+  minor=${minor%%.*}
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    for kv in "gitVersion=$K8S_VERSION" "gitCommit=$K8S_GIT_COMMIT" "gitTreeState=clean" \
+      "buildDate=$date" "gitMajor=1" "gitMinor=$minor"; do
+      key=${kv%%=*} val=${kv#*=}
+      flags+=" -X $pkg.$key=$val"
+    done
+  done
+  echo "$flags"
+}
+
+build_k8s_cmd() { # $1 = cmd name under k8s.io/kubernetes/cmd
+  k8s_wrapper
+  # Upstream builds release binaries with these tags (hack/lib/golang.sh).
+  gobuild "$SRC" "$OUT/$1" "k8s.io/kubernetes/cmd/$1" "$(k8s_ldflags)" "selinux,notest,grpcnotrace"
+}
+build_kube-apiserver() { build_k8s_cmd kube-apiserver; }
+build_kube-controller-manager() { build_k8s_cmd kube-controller-manager; }
+build_kubectl() { build_k8s_cmd kubectl; }
+
+build_etcd() {
+  # server/v3's go.mod replaces its sibling modules with ../api etc.
+  local gomod body m flags=""
+  gomod=$(mod_field "go.etcd.io/etcd/server/v3@$ETCD_VERSION" GoMod)
+  body="require go.etcd.io/etcd/server/v3 $ETCD_VERSION"$'\n'
+  for m in api/v3 client/pkg/v3 client/v3 pkg/v3; do
+    body+="require go.etcd.io/etcd/$m $ETCD_VERSION"$'\n'
+  done
+  body+=$(remote_replaces "$gomod")
+  new_wrapper "$SRC" mlp.local/tools/etcd "$body"
+  [[ -n "$ETCD_GIT_SHA" ]] && flags="-X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_GIT_SHA"
+  # The etcd binary's main package is server/main.go (the module root).
+  gobuild "$SRC" "$OUT/etcd" go.etcd.io/etcd/server/v3 "$flags"
+}
+
+build_pulumi() {
+  local gomod body
+  gomod=$(mod_field "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" GoMod)
+  body="require github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION"$'\n'
+  body+="require github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION"$'\n' # was => ../sdk
+  body+=$(remote_replaces "$gomod")
+  new_wrapper "$SRC" mlp.local/tools/pulumi "$body"
+  gobuild "$SRC" "$OUT/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+}
+
+build_pulumi-language-nodejs() {
+  local gomod body
+  gomod=$(mod_field "github.com/pulumi/pulumi/sdk/v3@$PULUMI_NODEJS_HOST_VERSION" GoMod)
+  body="require github.com/pulumi/pulumi/sdk/v3 $PULUMI_NODEJS_HOST_VERSION"$'\n'
+  body+=$(remote_replaces "$gomod")
+  new_wrapper "$SRC" mlp.local/tools/pulumi-language-nodejs "$body"
+  gobuild "$SRC" "$OUT/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_VERSION"
+}
+
+build_pulumi-resource-kubernetes() {
+  local mod=github.com/pulumi/pulumi-kubernetes/provider/v4 gomod dir body main
+  gomod=$(mod_field "$mod@$PULUMI_K8S_MODULE_VERSION" GoMod)
+  dir=$(mod_field "$mod@$PULUMI_K8S_MODULE_VERSION" Dir)
+  body="require $mod $PULUMI_K8S_MODULE_VERSION"$'\n'
+  body+="require github.com/pulumi/pulumi-kubernetes/sdk/v4 $PULUMI_K8S_SDK_MODULE_VERSION"$'\n' # was => ../sdk
+  body+=$(remote_replaces "$gomod")
+  new_wrapper "$SRC" mlp.local/tools/pulumi-resource-kubernetes "$body"
+
+  # The provider's main package go:embeds schema-embed.json and
+  # terraform-mapping-embed.json, which are not in the module: upstream's
+  # Makefile makes them with `VERSION=<v> go generate` (which runs the
+  # package's generate.go over the schema.json and terraform-mapping.json that
+  # the module does ship). The module cache is read-only, so do the same on a
+  # copy of the main package inside this temporary build directory.
+  main="$SRC/cmd/pulumi-resource-kubernetes"
+  mkdir -p "$main"
+  cp "$dir/cmd/pulumi-resource-kubernetes/"{main.go,generate.go,schema.json,terraform-mapping.json} "$main/"
+  chmod u+w "$main"/*
+  (cd "$main" && VERSION="$PULUMI_K8S_VERSION" go run -mod=mod generate.go)
+  [[ -s "$main/schema-embed.json" ]] || die "schema generation produced no schema-embed.json"
+  rm -f "$main/generate.go" "$main/schema.json" "$main/terraform-mapping.json"
+
+  gobuild "$SRC" "$OUT/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes \
+    "-X $mod/pkg/version.Version=$PULUMI_K8S_VERSION"
+}
+
+# check_version TOOL BINARY: fail the build if the binary does not report the
+# pinned version (catches wrong -X paths, which the linker silently ignores).
+check_version() {
+  local out want
+  case "$1" in
+    kube-apiserver | kube-controller-manager) out=$("$2" --version) want="Kubernetes $K8S_VERSION" ;;
+    kubectl) out=$("$2" version --client) want="Client Version: $K8S_VERSION" ;;
+    etcd) out=$("$2" --version) want="etcd Version: ${ETCD_VERSION#v}" ;;
+    pulumi) out=$(PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_HOME="$PULUMI_HOME_DIR" "$2" version) want="$PULUMI_VERSION" ;;
+    # These two have no version flag; check the linker flag that sets it.
+    pulumi-language-nodejs) out=$(go version -m "$2") want="version.Version=$PULUMI_NODEJS_HOST_VERSION" ;;
+    pulumi-resource-kubernetes) out=$(go version -m "$2") want="pkg/version.Version=$PULUMI_K8S_VERSION" ;;
+  esac
+  grep -qF -- "$want" <<<"$out" || die "$1: expected '$want' in its version output, got: $out"
+}
+
+# ensure_tool TOOL: build TOOL unless its cache directory is complete.
+ensure_tool() {
+  local tool=$1 version dir tmp logf start secs rc
+  version=$(tool_version "$tool")
+  dir=$(tool_dir "$tool")
+  if is_built "$tool"; then
+    log "$tool $version: cached"
+    return 0
+  fi
+  go_env_setup
+  mkdir -p "$LOG_DIR"
+  logf="$LOG_DIR/$tool-$version.log"
+  tmp=$(mktemp -d "$CACHE/.build-$tool-$version.XXXXXX")
+  log "building $tool $version (cold; this takes minutes; log: $logf)..."
+  start=$SECONDS
+  # Not `if ! ( ... )`: errexit is ignored inside a tested subshell.
+  set +e
+  (
+    set -euo pipefail
+    SRC="$tmp/src" OUT="$tmp/out/bin"
+    mkdir -p "$SRC" "$OUT"
+    "build_$tool"
+    check_version "$tool" "$OUT/$tool"
+  ) >"$logf" 2>&1
+  rc=$?
+  set -e
+  if ((rc != 0)); then
+    log "FAILED to build $tool $version after $(fmt_secs $((SECONDS - start))); last lines of $logf:"
+    tail -n 30 "$logf" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  secs=$((SECONDS - start))
+  {
+    echo "tool: $tool $version"
+    echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${secs}s with $(go env GOVERSION)"
+    echo "go.mod of the wrapper module:"
+    sed 's/^/  /' "$tmp/src/go.mod"
+  } >"$tmp/out/BUILD-INFO"
+  rm -rf "$dir" # a leftover without bin/<tool> (should not happen, but be safe)
+  mv "$tmp/out" "$dir"
+  rm -rf "$tmp"
+  log "built $tool $version in $(fmt_secs "$secs")"
+}
+
+# install_k8s_plugin: make the provider a Pulumi plugin in our PULUMI_HOME so
+# that `pulumi up` never tries to download it. Idempotent; skips pulumi
+# entirely when the installed copy is identical.
+install_k8s_plugin() {
+  local src plugdir
+  src=$(tool_bin pulumi-resource-kubernetes)
+  plugdir="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$PULUMI_K8S_VERSION"
+  if [[ -x "$plugdir/pulumi-resource-kubernetes" ]] && cmp -s "$src" "$plugdir/pulumi-resource-kubernetes"; then
+    log "pulumi plugin resource kubernetes v$PULUMI_K8S_VERSION: installed"
+    return 0
+  fi
+  log "installing pulumi plugin resource kubernetes v$PULUMI_K8S_VERSION into $PULUMI_HOME_DIR"
+  mkdir -p "$PULUMI_HOME_DIR"
+  PULUMI_HOME="$PULUMI_HOME_DIR" PULUMI_SKIP_UPDATE_CHECK=1 \
+    "$(tool_bin pulumi)" plugin install resource kubernetes "v$PULUMI_K8S_VERSION" \
+    --file "$src" --reinstall >&2 ||
+    die "pulumi plugin install failed"
+}
+
+path_value() {
+  local t p=""
+  for t in "${TOOLS[@]}"; do p+="$(tool_dir "$t")/bin:"; done
+  echo "${p}\$PATH"
+}
+
+cmd_list() {
+  local t
+  for t in "${TOOLS[@]}"; do
+    printf '%-28s %-10s %s\n' "$t" "$(tool_version "$t")" "$(is_built "$t" && echo "built: $(tool_bin "$t")" || echo missing)"
+  done
+}
+
+# --print-env: export lines for scripts/tools-env.sh. Never builds anything.
+cmd_print_env() {
+  local t missing=()
+  for t in "${TOOLS[@]}"; do is_built "$t" || missing+=("$t"); done
+  if ((${#missing[@]})); then
+    echo "tools-env: not built yet: ${missing[*]}" >&2
+    echo "tools-env: run scripts/build-tools.sh first (cold build: tens of minutes)" >&2
+    return 1
+  fi
+  printf 'export MLP_TOOLS_CACHE=%q\n' "$CACHE"
+  printf 'export PATH="%s"\n' "$(path_value)"
+  printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
+  echo 'export PULUMI_SKIP_UPDATE_CHECK=1'
+  # Nothing can be downloaded here: fail fast instead of trying to.
+  echo 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true'
+  # Local (file://) backends use passphrase secrets; default to an empty one.
+  echo 'export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"'
+}
+
+main() {
+  case "${1:-}" in
+    --list) cmd_list; return ;;
+    --print-env) cmd_print_env; return ;;
+    -h | --help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; return ;;
+  esac
+  local tools=("$@") t start=$SECONDS
+  ((${#tools[@]})) || tools=("${TOOLS[@]}")
+  for t in "${tools[@]}"; do tool_version "$t" >/dev/null; done
+
+  mkdir -p "$CACHE"
+  # One build at a time per cache (2 cores): wait for a concurrent run.
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    log "another build-tools.sh is using $CACHE; waiting for it..."
+    flock 9
+  fi
+  rm -rf "$CACHE"/.build-* # remains of interrupted builds
+
+  for t in "${tools[@]}"; do ensure_tool "$t"; done
+  if is_built pulumi && is_built pulumi-resource-kubernetes; then install_k8s_plugin; fi
+
+  log "done in $(fmt_secs $((SECONDS - start))). Use the tools with:"
+  log "  source scripts/tools-env.sh"
+  log "or:"
+  echo "export PATH=\"$(path_value)\" PULUMI_HOME=\"$PULUMI_HOME_DIR\""
+}
+
+main "$@"

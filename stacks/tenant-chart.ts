@@ -1,0 +1,98 @@
+import { Chart, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GpuTrainingJob } from '../lib/gpu-training-job';
+import { ModelService } from '../lib/model-service';
+import { PlatformFile } from '../lib/schema/platform';
+import { TenantConfig } from '../lib/tenant-config';
+import { TenantNamespace } from '../lib/tenant-namespace';
+
+export interface TenantChartProps {
+  /** The platform file. */
+  readonly platform: PlatformFile;
+  /** The tenant, resolved against the platform. */
+  readonly tenant: TenantConfig;
+}
+
+/**
+ * All objects of one tenant: its namespace, training jobs and model
+ * services. The chart id is the tenant name.
+ */
+export class TenantChart extends Chart {
+  public readonly tenantNamespace: TenantNamespace;
+  public readonly trainingJobs: readonly GpuTrainingJob[];
+  public readonly modelServices: readonly ModelService[];
+
+  public constructor(scope: Construct, id: string, props: TenantChartProps) {
+    super(scope, id, { namespace: props.tenant.name });
+    const { platform, tenant } = props;
+    const spec = platform.spec;
+
+    this.tenantNamespace = new TenantNamespace(this, 'tenant', {
+      name: tenant.name,
+      costCenter: tenant.costCenter,
+      owners: tenant.owners,
+      members: tenant.members,
+      viewers: tenant.viewers,
+      tier: tenant.tier,
+      quota: tenant.quota,
+      limits: tenant.limits,
+      allowFrom: tenant.allowFrom,
+      egressCidrs: tenant.egressCidrs,
+      allowInternet: tenant.allowInternet,
+      monitoringNamespace: spec.monitoring.namespace,
+      dns: spec.dns,
+      gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),
+      labels: tenant.labels,
+    });
+
+    this.trainingJobs = tenant.trainingJobs.map(
+      (job) =>
+        new GpuTrainingJob(this, job.name, {
+          tenant: this.tenantNamespace,
+          image: job.image,
+          command: job.command,
+          args: job.args,
+          env: job.env,
+          gpus: job.gpus,
+          gpuType: job.gpuType,
+          workers: job.workers,
+          cpu: job.cpu,
+          memory: job.memory,
+          shmSize: job.shmSize,
+          checkpoint: job.checkpoint,
+          maxRuntime: Duration.seconds(job.maxRuntimeSeconds),
+          retries: job.retries,
+          schedule: job.schedule,
+          waitImage: spec.utilityImage,
+        }),
+    );
+
+    this.modelServices = tenant.modelServices.map((service) => {
+      const modelService = new ModelService(this, service.name, {
+        tenant: this.tenantNamespace,
+        image: service.image,
+        command: service.command,
+        args: service.args,
+        port: service.port,
+        gpus: service.gpus,
+        gpuType: service.gpuType,
+        cpu: service.cpu,
+        memory: service.memory,
+        minReplicas: service.minReplicas,
+        maxReplicas: service.maxReplicas,
+        targetCpuUtilization: service.targetCpuUtilization,
+        healthPath: service.healthPath,
+        env: service.env,
+      });
+      if (service.ingress) {
+        modelService.exposeViaIngress({
+          host: service.ingress.host,
+          path: service.ingress.path,
+          className: spec.ingress.className,
+          controllerNamespace: spec.ingress.namespace,
+        });
+      }
+      return modelService;
+    });
+  }
+}
