@@ -80,7 +80,8 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
     case 'synth': {
       const config = load();
       const files = renderGroups(synthesizeAll(config));
-      const outDir = values.out ?? 'dist';
+      // cdk8s synth (cdk8s.yaml) names its output directory in CDK8S_OUTDIR.
+      const outDir = values.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
       if (values.check) return checkTree(outDir, files, 'npx mlp synth', out);
       writeTree(outDir, files);
       out.write(`mlp: wrote ${files.size} manifests of ${config.tenants.length} tenants to ${outDir}/\n`);

@@ -137,6 +137,9 @@ export class ModelService extends Construct {
     const targetCpuUtilization = props.targetCpuUtilization ?? 70;
     const healthPath = props.healthPath ?? '/healthz';
     validateProps(this, targetCpuUtilization, healthPath);
+    if (props.env && 'HOME' in props.env) {
+      throw new Error(`ModelService ${this.name}: env HOME is set by the platform (/tmp, the writable volume); remove it from env`);
+    }
 
     this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'serving' };
     const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);

@@ -10,8 +10,8 @@ import { Tier, isReservedLabel } from './labels';
 import { formatBytes, parseQuantity } from './quantity';
 import { durationSeconds } from './schema/common';
 import { PlatformFile } from './schema/platform';
-import { ModelServiceEntry, Subject, TenantFile, TrainingJobEntry } from './schema/tenant';
-import { TenantLimits, TenantQuota } from './tenant-namespace';
+import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
+import { Subject, TenantLimits, TenantQuota } from './tenant-namespace';
 
 export interface TrainingJobConfig {
   readonly name: string;
@@ -216,11 +216,11 @@ function checkAmounts(
     if (value > parseQuantity(limits.max[resource])) {
       report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
     } else if (value * count > parseQuantity(quota[resource])) {
-      report([resource], `${what} need ${count} x ${amounts[resource]}, more than the tenant's ${resource} quota of ${quota[resource]}; lower it or raise spec.quota.${resource}`);
+      report([resource], `${what} ${count} x ${amounts[resource]}, more than the tenant's ${resource} quota of ${quota[resource]}; lower it or raise spec.quota.${resource}`);
     }
   }
   if (amounts.gpus * count > quota.gpu) {
-    report(['gpus'], `${what} need ${amounts.gpus * count} GPUs (${count} x ${amounts.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower it or raise spec.quota.gpu`);
+    report(['gpus'], `${what} ${amounts.gpus * count} GPUs (${count} x ${amounts.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower it or raise spec.quota.gpu`);
   }
 }
 
@@ -241,7 +241,7 @@ function resolveTrainingJob(
 ): TrainingJobConfig {
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
-  checkAmounts(distributed ? `its ${job.workers} workers` : 'its worker', job.workers, job, quota, limits, report);
+  checkAmounts(distributed ? `its ${job.workers} workers need` : 'its worker needs', job.workers, job, quota, limits, report);
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
   const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
   if (parseQuantity(shmSize) > parseQuantity(job.memory)) {
@@ -286,7 +286,7 @@ function resolveModelService(
     report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
   }
   checkImage(platform, service.image, report);
-  checkAmounts(`its ${maxReplicas} replicas at most`, maxReplicas, service, quota, limits, report);
+  checkAmounts(`at most, its ${maxReplicas} replicas need`, maxReplicas, service, quota, limits, report);
   checkEnv(service.env, ['HOME'], report);
 
   let ingress: ModelServiceConfig['ingress'];

@@ -224,15 +224,18 @@ function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return [...names];
 }
 
-/** Offset of the deepest node on `path` (the key of a missing field's nearest ancestor). */
+/** Offset of the node at `path`, or of the key of the mapping that lacks the next field. */
 function locate(root: unknown, path: readonly PropertyKey[]): number | undefined {
   let node = root;
   let offset = rangeStart(node);
+  let keyOffset = offset;
   for (const segment of path) {
     if (isMap(node)) {
       const pair = node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
-      if (!pair) return offset;
+      // A missing field is reported at the key of the mapping that lacks it.
+      if (!pair) return keyOffset;
       offset = rangeStart(pair.key) ?? offset;
+      keyOffset = offset;
       node = pair.value;
       offset = rangeStart(node) ?? offset;
     } else if (isSeq(node) && typeof segment === 'number') {

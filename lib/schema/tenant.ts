@@ -208,4 +208,4 @@ export const TenantFileSchema = z
 export type TenantFile = z.output<typeof TenantFileSchema>;
 export type TrainingJobEntry = z.output<typeof TrainingJobSchema>;
 export type ModelServiceEntry = z.output<typeof ModelServiceSchema>;
-export type Subject = z.output<typeof SubjectSchema>;
+export type SubjectEntry = z.output<typeof SubjectSchema>;

@@ -1,0 +1,265 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadConfig } from '../lib/load';
+import { ValidationError, formatProblem } from '../lib/problems';
+import { EXAMPLE_PLATFORM_FILE, EXAMPLE_TENANTS_DIR, minimalTenant, scratchProject } from './support/fixtures';
+
+/** Every problem reported for these tenant files, formatted, with the scratch directory left out. */
+function problemsOf(tenants: Record<string, string>, editPlatform?: (text: string) => string): string[] {
+  const project = scratchProject(tenants);
+  if (editPlatform) fs.writeFileSync(project.platformFile, editPlatform(fs.readFileSync(project.platformFile, 'utf8')));
+  try {
+    loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return error.problems.map((problem) => formatProblem(problem).split(`${project.dir}${path.sep}`).join(''));
+  } finally {
+    fs.rmSync(project.dir, { recursive: true, force: true });
+  }
+  throw new Error('expected a ValidationError, but the files loaded');
+}
+
+/** A tenant file `name` with `spec` lines appended to the minimal one. */
+function tenantWith(name: string, specLines: string): string {
+  return `${minimalTenant(name)}${specLines}`;
+}
+
+/** A training job; CPU-only unless `lines` set gpus, since the default GPU quota is 0. */
+const JOB = (lines: string) => `  trainingJobs:
+    - name: train
+      image: registry.ml.example.com/vision/trainer:2.4.1
+${lines.includes('gpus:') ? '' : '      gpus: 0\n'}${lines}`;
+
+const SERVICE = (lines: string) => `  modelServices:
+    - name: serve
+      image: registry.ml.example.com/vision/server:1.0.0
+${lines}`;
+
+describe('loadConfig', () => {
+  test('loads the example tenants in name order with platform defaults resolved', () => {
+    const config = loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR });
+    expect(config.tenants.map((tenant) => tenant.name)).toEqual(['analytics', 'nlp', 'vision']);
+    const analytics = config.tenants[0];
+    expect(analytics.quota).toEqual({ cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 });
+    expect(analytics.tier).toBe('batch');
+    const vision = config.tenants[2];
+    expect(vision.limits.max).toEqual({ cpu: '64', memory: '512Gi' });
+    expect(vision.limits.default).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(vision.trainingJobs[0].gpuType?.name).toBe('a100-80gb');
+    expect(vision.trainingJobs[0].checkpoint?.storageClass).toBe('filestore-rwx');
+  });
+
+  test('accepts a six-line tenant file', () => {
+    const project = scratchProject({ 'tiny.yaml': minimalTenant('tiny') });
+    const config = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
+    expect(config.tenants[0]).toMatchObject({ name: 'tiny', tier: 'standard', allowInternet: false, trainingJobs: [], modelServices: [] });
+  });
+
+  test('fails when a quota is negative, naming the file, line, field and what is allowed', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: -2\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.quota.gpu: expected a whole number >= 0, got -2',
+    ]);
+  });
+
+  test('fails when a field is unknown, suggesting the closest one', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpuz: 4\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.quota.gpuz: unknown field "gpuz" (did you mean "gpu"?); allowed fields: cpu, memory, gpu, storage, pods',
+    ]);
+  });
+
+  test('fails when a required field is missing', () => {
+    const text = minimalTenant('vision').replace('  costCenter: cc-1\n', '');
+    expect(problemsOf({ 'vision.yaml': text })).toEqual(['tenants/vision.yaml:5: spec.costCenter: is required (a string)']);
+  });
+
+  test('fails when a tenant has no owner', () => {
+    const text = minimalTenant('vision').replace(/  owners:\n.*\n/, '  owners: []\n');
+    expect(problemsOf({ 'vision.yaml': text })).toEqual(['tenants/vision.yaml:7: spec.owners: a tenant needs at least one owner']);
+  });
+
+  test('fails when the tier is not one of the tiers', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  tier: gold\n') })).toEqual([
+      'tenants/vision.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"',
+    ]);
+  });
+
+  test('reports every problem of every file together', () => {
+    expect(
+      problemsOf({
+        'a.yaml': tenantWith('a', '  tier: gold\n  quota:\n    pods: many\n'),
+        'b.yaml': tenantWith('b', '  owners2: []\n'),
+      }),
+    ).toEqual([
+      'tenants/a.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"',
+      'tenants/a.yaml:11: spec.quota.pods: expected a whole number >= 0, got "many"',
+      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, limits, network, trainingJobs, modelServices',
+    ]);
+  });
+
+  test('fails when the file name differs from metadata.name', () => {
+    expect(problemsOf({ 'vision.yaml': minimalTenant('visoin') })).toEqual([
+      'tenants/vision.yaml:4: metadata.name: "visoin" differs from the file name "vision.yaml"; rename the file to visoin.yaml or change metadata.name',
+    ]);
+  });
+
+  test('fails when two files define the same tenant', () => {
+    expect(problemsOf({ 'vision.yaml': minimalTenant('vision'), 'vision.yml': minimalTenant('vision') })).toEqual([
+      'tenants/vision.yml: metadata.name: tenant "vision" is already defined in tenants/vision.yaml; tenant names must be unique',
+    ]);
+  });
+
+  test('fails when a tenant is named like a system namespace', () => {
+    expect(problemsOf({ 'kube-system.yaml': minimalTenant('kube-system'), 'monitoring.yaml': minimalTenant('monitoring') })).toEqual([
+      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
+      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
+    ]);
+  });
+
+  test('fails when a tenant name is too long', () => {
+    const name = 'a'.repeat(41);
+    expect(problemsOf({ [`${name}.yaml`]: minimalTenant(name) })).toEqual([
+      `tenants/${name}.yaml:4: metadata.name: a tenant name must be at most 40 characters, got 41`,
+    ]);
+  });
+
+  test('fails when two workloads share a name', () => {
+    const spec = `${JOB('')}    - name: train\n      image: registry.ml.example.com/vision/trainer:2.4.1\n      gpus: 0\n${SERVICE('').replace('name: serve', 'name: train')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      `tenants/vision.yaml:13: spec.trainingJobs[1].name: "train" is already used by spec.trainingJobs[0]; job and service names share the namespace's Service names and must be unique`,
+      `tenants/vision.yaml:17: spec.modelServices[0].name: "train" is already used by spec.trainingJobs[0]; job and service names share the namespace's Service names and must be unique`,
+    ]);
+  });
+
+  test('fails when a job needs more GPUs than the quota', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 8\n${JOB('      gpus: 4\n      workers: 3\n')}`) })).toEqual([
+      "tenants/vision.yaml:14: spec.trainingJobs[0].gpus: its 3 workers need 12 GPUs (3 x 4), more than the tenant's GPU quota of 8; lower it or raise spec.quota.gpu",
+    ]);
+  });
+
+  test('fails when a service at its maximum needs more GPUs than the quota', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 2\n${SERVICE('      gpus: 1\n      replicas:\n        max: 3\n')}`) })).toEqual([
+      "tenants/vision.yaml:14: spec.modelServices[0].gpus: at most, its 3 replicas need 3 GPUs (3 x 1), more than the tenant's GPU quota of 2; lower it or raise spec.quota.gpu",
+    ]);
+  });
+
+  test('fails when a workload is larger than the largest container', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      cpu: "40"\n')) })).toEqual([
+      "tenants/vision.yaml:13: spec.trainingJobs[0].cpu: 40 exceeds the tenant's largest container (limits.max.cpu: 32); lower it or raise spec.limits.max.cpu",
+    ]);
+  });
+
+  test('fails when the GPU type is unknown', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 1\n${JOB('      gpuType: tpu-v5\n')}`) })).toEqual([
+      'tenants/vision.yaml:15: spec.trainingJobs[0].gpuType: unknown GPU type "tpu-v5"; the platform offers a100-80gb, h100-80gb, l4',
+    ]);
+  });
+
+  test('fails when an image comes from a registry that is not allowed', () => {
+    const spec = SERVICE('').replace('registry.ml.example.com/vision/server:1.0.0', 'docker.io/library/nginx:1.27');
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      'tenants/vision.yaml:11: spec.modelServices[0].image: image "docker.io/library/nginx:1.27" is not from an allowed registry; use one of registry.ml.example.com, ghcr.io/example-org',
+    ]);
+  });
+
+  test('fails when an image has no pinned tag or digest', () => {
+    const latest = SERVICE('').replace(':1.0.0', ':latest');
+    const untagged = JOB('').replace(':2.4.1', '');
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', latest), 'nlp.yaml': tenantWith('nlp', untagged) })).toEqual([
+      'tenants/nlp.yaml:11: spec.trainingJobs[0].image: image "registry.ml.example.com/vision/trainer" has no tag or digest: pin a version tag (name:1.2.3) or a digest (name@sha256:...) so that deployments are reproducible',
+      'tenants/vision.yaml:11: spec.modelServices[0].image: image "registry.ml.example.com/vision/server:latest" uses the mutable tag "latest": pin a version tag (name:1.2.3) or a digest (name@sha256:...) so that deployments are reproducible',
+    ]);
+  });
+
+  test('fails when min replicas exceed max replicas', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', SERVICE('      replicas:\n        min: 5\n        max: 3\n')) })).toEqual([
+      'tenants/vision.yaml:13: spec.modelServices[0].replicas.min: min 5 exceeds max 3; lower min or raise max',
+    ]);
+  });
+
+  test('fails when an ingress host is outside the platform domain', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', SERVICE('      expose:\n        type: ingress\n        host: chat.example.org\n')) })).toEqual([
+      'tenants/vision.yaml:14: spec.modelServices[0].expose.host: "chat.example.org" is not a host name under the platform domain ml.example.com; use e.g. serve.vision.ml.example.com',
+    ]);
+  });
+
+  test('fails when a subject is a Kubernetes system group', () => {
+    const text = minimalTenant('vision').replace('- user: vision-owner@example.com', '- group: system:masters');
+    expect(problemsOf({ 'vision.yaml': text })).toEqual([
+      'tenants/vision.yaml:8: spec.owners[0].group: group "system:masters" is reserved for Kubernetes components (names starting with "system:" cannot be granted tenant roles)',
+    ]);
+  });
+
+  test('fails when a label uses a platform-owned prefix', () => {
+    const text = minimalTenant('vision').replace('  name: vision\n', '  name: vision\n  labels:\n    mlp.io/tenant: nlp\n');
+    expect(problemsOf({ 'vision.yaml': text })).toEqual([
+      'tenants/vision.yaml:6: metadata.labels["mlp.io/tenant"]: label "mlp.io/tenant" uses a platform-owned prefix (mlp.io/, kubernetes.io/, k8s.io/, pod-security.kubernetes.io/); choose another key',
+    ]);
+  });
+
+  test('fails when egress opens every address without allowInternet', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  network:\n    egress:\n      allowCidrs: [0.0.0.0/0]\n') })).toEqual([
+      'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 0.0.0.0/0 opens every address; use allowInternet: true for public addresses, or list narrower blocks',
+    ]);
+  });
+
+  test('fails when a platform variable is set in env', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      workers: 2\n      env:\n        MASTER_ADDR: x\n')) })).toEqual([
+      'tenants/vision.yaml:15: spec.trainingJobs[0].env.MASTER_ADDR: MASTER_ADDR is set by the platform; remove it',
+    ]);
+  });
+
+  test('fails on invalid YAML with the line of the error', () => {
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  quota: {cpu: 4\n` })).toEqual([
+      "tenants/vision.yaml:10: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }",
+    ]);
+  });
+
+  test('fails on duplicate keys', () => {
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  tier: batch\n  tier: critical\n` })).toEqual([
+      'tenants/vision.yaml:10: invalid YAML: Map keys must be unique',
+    ]);
+  });
+
+  test('fails on custom tags instead of running them', () => {
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  tier: !!js/function "function () { return 'batch' }"\n` })).toEqual([
+      expect.stringMatching(/^tenants\/vision\.yaml:9: invalid YAML: Unresolved tag: tag:yaml.org,2002:js\/function/),
+    ]);
+  });
+
+  test('fails on merge keys, which YAML 1.2 does not have', () => {
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  quota:\n    <<: {gpu: 4}\n` })).toEqual([
+      'tenants/vision.yaml:10: spec.quota["<<"]: unknown field "<<"; allowed fields: cpu, memory, gpu, storage, pods',
+    ]);
+  });
+
+  test('fails on several documents in one file', () => {
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}---\n${minimalTenant('vision')}` })).toEqual([
+      'tenants/vision.yaml: expected one YAML document, found 2 (remove the extra "---" separators)',
+    ]);
+  });
+
+  test('fails on an empty file', () => {
+    expect(problemsOf({ 'vision.yaml': '' })).toEqual(['tenants/vision.yaml: the file is empty: expected a YAML mapping']);
+  });
+
+  test('fails on a file over the size limit without parsing it', () => {
+    const huge = `${minimalTenant('vision')}#${'x'.repeat(1024 * 1024)}\n`;
+    expect(problemsOf({ 'vision.yaml': huge })).toEqual([
+      `tenants/vision.yaml: file is ${Buffer.byteLength(huge)} bytes; input files are limited to 1048576 bytes`,
+    ]);
+  });
+
+  test('fails on alias bombs', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 8; level++) bomb.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(', ')}]`);
+    expect(problemsOf({ 'vision.yaml': `${bomb.join('\n')}\n` })).toEqual([
+      expect.stringMatching(/^tenants\/vision\.yaml: invalid YAML: .*alias/i),
+    ]);
+  });
+
+  test('fails when the platform names an unknown default GPU type', () => {
+    expect(problemsOf({ 'vision.yaml': minimalTenant('vision') }, (text) => text.replace('defaultGpuType: a100-80gb', 'defaultGpuType: b200'))).toEqual([
+      'platform.yaml:33: spec.defaultGpuType: "b200" is not one of the gpuTypes (a100-80gb, h100-80gb, l4)',
+    ]);
+  });
+});
