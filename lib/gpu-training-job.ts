@@ -107,6 +107,12 @@ export interface GpuTrainingJobProps {
    */
   readonly masterPort?: number;
   /**
+   * Port on which the trainer serves Prometheus metrics, as container port
+   * `metrics`; the tenant's PodMonitor scrapes it.
+   * @default - no metrics port
+   */
+  readonly metricsPort?: number;
+  /**
    * Image with `sh` and `nslookup` for the init step of distributed jobs
    * that waits until worker 0's name resolves. Required when workers > 1.
    * @default - none
@@ -259,6 +265,10 @@ export class GpuTrainingJob extends Construct {
       });
     }
 
+    const ports: k8s.ContainerPort[] = [
+      ...(distributed ? [{ name: 'rendezvous', containerPort: masterPort }] : []),
+      ...(props.metricsPort !== undefined ? [{ name: 'metrics', containerPort: props.metricsPort }] : []),
+    ];
     const podSpec: k8s.PodSpec = {
       restartPolicy: 'Never',
       serviceAccountName: this.tenant.serviceAccountName,
@@ -276,7 +286,7 @@ export class GpuTrainingJob extends Construct {
           ...(props.command && { command: [...props.command] }),
           ...(props.args && { args: [...props.args] }),
           env,
-          ...(distributed && { ports: [{ name: 'rendezvous', containerPort: masterPort }] }),
+          ...(ports.length > 0 && { ports }),
           resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
           securityContext: restrictedContainerSecurityContext(),
           volumeMounts: mounts,
@@ -338,6 +348,9 @@ function validateProps(job: GpuTrainingJob, props: GpuTrainingJobProps, shmSize:
   }
   if (!Number.isInteger(job.workers) || job.workers < 1) {
     throw new Error(`${where}: workers must be a whole number >= 1, got ${job.workers}`);
+  }
+  if (props.metricsPort !== undefined && (!Number.isInteger(props.metricsPort) || props.metricsPort < 1 || props.metricsPort > 65535 || props.metricsPort === masterPort)) {
+    throw new Error(`${where}: metricsPort must be a port number (1-65535) other than masterPort ${masterPort}, got ${props.metricsPort}`);
   }
   if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535) {
     throw new Error(`${where}: masterPort must be a port number (1-65535), got ${masterPort}`);

@@ -72,6 +72,17 @@ export interface ModelServiceProps {
    * @default - none
    */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Port of the Prometheus metrics endpoint; when it differs from `port`, the
+   * container and the Service get a second port named `metrics`.
+   * @default - the serving port
+   */
+  readonly metricsPort?: number;
+  /**
+   * HTTP path of the Prometheus metrics endpoint.
+   * @default '/metrics'
+   */
+  readonly metricsPath?: string;
 }
 
 /** Exposure of a model service through the platform ingress. */
@@ -121,6 +132,10 @@ export class ModelService extends Construct {
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** The Kubernetes Service in front of the replicas. */
   public readonly service: k8s.KubeService;
+  /** Name of the Service port that serves Prometheus metrics: `http` or `metrics`. */
+  public readonly metricsPortName: string;
+  /** HTTP path of the metrics endpoint. */
+  public readonly metricsPath: string;
 
   private readonly tenant: TenantNamespace;
 
@@ -136,7 +151,17 @@ export class ModelService extends Construct {
     this.maxReplicas = props.maxReplicas ?? Math.max(this.minReplicas, 4);
     const targetCpuUtilization = props.targetCpuUtilization ?? 70;
     const healthPath = props.healthPath ?? '/healthz';
+    const metricsPort = props.metricsPort ?? this.port;
+    this.metricsPortName = metricsPort === this.port ? 'http' : 'metrics';
+    this.metricsPath = props.metricsPath ?? '/metrics';
     validateProps(this, targetCpuUtilization, healthPath);
+    if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
+      throw new Error(`ModelService ${this.name}: metricsPort must be a port number (1-65535), got ${metricsPort}`);
+    }
+    if (!this.metricsPath.startsWith('/')) {
+      throw new Error(`ModelService ${this.name}: metricsPath "${this.metricsPath}" must start with "/"`);
+    }
+    const metricsPorts = this.metricsPortName === 'metrics' ? [{ name: 'metrics', containerPort: metricsPort }] : [];
     if (props.env && 'HOME' in props.env) {
       throw new Error(`ModelService ${this.name}: env HOME is set by the platform (/tmp, the writable volume); remove it from env`);
     }
@@ -185,7 +210,7 @@ export class ModelService extends Construct {
                   ...Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
                   { name: 'HOME', value: '/tmp' },
                 ],
-                ports: [{ name: 'http', containerPort: this.port }],
+                ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
                 resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
                 startupProbe: probe(10, 60),
                 readinessProbe: probe(10, 3),
@@ -205,7 +230,10 @@ export class ModelService extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selectorLabels },
-        ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }],
+        ports: [
+          { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') },
+          ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
+        ],
       },
     });
 

@@ -10,8 +10,11 @@ import { Tier, isReservedLabel } from './labels';
 import { formatBytes, parseQuantity } from './quantity';
 import { durationSeconds } from './schema/common';
 import { PlatformFile } from './schema/platform';
+import { PolicyWaiverEntry } from './schema/policy-waiver';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
 import { Subject, TenantLimits, TenantQuota } from './tenant-namespace';
+import { AlertThresholds } from './monitoring/alert-rules';
+import { DEFAULT_ALERT_THRESHOLDS } from './monitoring-stack';
 
 export interface TrainingJobConfig {
   readonly name: string;
@@ -29,6 +32,7 @@ export interface TrainingJobConfig {
   readonly maxRuntimeSeconds: number;
   readonly retries: number;
   readonly schedule?: string;
+  readonly metricsPort?: number;
 }
 
 export interface ModelServiceConfig {
@@ -47,6 +51,8 @@ export interface ModelServiceConfig {
   readonly healthPath: string;
   readonly env: Readonly<Record<string, string>>;
   readonly ingress?: { readonly host: string; readonly path: string };
+  readonly metricsPort?: number;
+  readonly metricsPath: string;
 }
 
 /** A tenant, fully resolved. */
@@ -67,6 +73,10 @@ export interface TenantConfig {
   readonly allowInternet: boolean;
   readonly trainingJobs: readonly TrainingJobConfig[];
   readonly modelServices: readonly ModelServiceConfig[];
+  /** Policies whose violations the tenant accepts, with its reasons (see lib/policy). */
+  readonly policyWaivers: readonly PolicyWaiverEntry[];
+  /** Alert thresholds, defaults applied. */
+  readonly monitoring: AlertThresholds;
 }
 
 /** Where a problem is: a field path of the tenant file. */
@@ -126,7 +136,14 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
     allowInternet: spec.network.egress.allowInternet,
     trainingJobs,
     modelServices,
+    policyWaivers: spec.policyWaivers,
+    monitoring: { ...DEFAULT_ALERT_THRESHOLDS, ...definedFields(spec.monitoring) },
   };
+}
+
+/** The fields of `value` that are set, so that spreading it keeps defaults for the others. */
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
 function checkLimits(limits: TenantLimits, report: Report): void {
@@ -269,6 +286,7 @@ function resolveTrainingJob(
     maxRuntimeSeconds: durationSeconds(job.maxRuntime),
     retries: job.retries,
     ...(job.schedule !== undefined && { schedule: job.schedule }),
+    ...(job.metricsPort !== undefined && { metricsPort: job.metricsPort }),
   };
 }
 
@@ -314,5 +332,7 @@ function resolveModelService(
     healthPath: service.healthPath,
     env: service.env,
     ...(ingress && { ingress }),
+    ...(service.metricsPort !== undefined && { metricsPort: service.metricsPort }),
+    metricsPath: service.metricsPath,
   };
 }

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MANAGED_BY, MANAGED_BY_LABEL, TIERS, TIER_LABEL, priorityClassName } from '../lib/labels';
+import { PlatformMonitoring } from '../lib/platform-monitoring';
 import { PlatformFile } from '../lib/schema/platform';
 
 export interface PlatformChartProps {
@@ -9,7 +10,11 @@ export interface PlatformChartProps {
   readonly platform: PlatformFile;
 }
 
-/** Cluster-scoped objects every tenant relies on: one PriorityClass per tier. */
+/**
+ * Objects every tenant relies on: one PriorityClass per tier and, unless
+ * disabled, the monitoring namespace with a Prometheus that selects the
+ * tenants' monitors and rules.
+ */
 export class PlatformChart extends Chart {
   public constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id);
@@ -24,6 +29,15 @@ export class PlatformChart extends Chart {
         globalDefault: false,
         preemptionPolicy: tiers[tier].preemption ? 'PreemptLowerPriority' : 'Never',
         description: `Pods of ${tier}-tier tenants of the ML platform.`,
+      });
+    }
+    const monitoring = props.platform.spec.monitoring;
+    if (monitoring.prometheus.enabled) {
+      new PlatformMonitoring(this, 'monitoring', {
+        namespace: monitoring.namespace,
+        instance: monitoring.instance,
+        replicas: monitoring.prometheus.replicas,
+        retention: monitoring.prometheus.retention,
       });
     }
   }

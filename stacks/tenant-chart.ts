@@ -2,6 +2,7 @@ import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuTrainingJob } from '../lib/gpu-training-job';
 import { ModelService } from '../lib/model-service';
+import { MonitoringStack } from '../lib/monitoring-stack';
 import { PlatformFile } from '../lib/schema/platform';
 import { TenantConfig } from '../lib/tenant-config';
 import { TenantNamespace } from '../lib/tenant-namespace';
@@ -21,6 +22,7 @@ export class TenantChart extends Chart {
   public readonly tenantNamespace: TenantNamespace;
   public readonly trainingJobs: readonly GpuTrainingJob[];
   public readonly modelServices: readonly ModelService[];
+  public readonly monitoring: MonitoringStack;
 
   public constructor(scope: Construct, id: string, props: TenantChartProps) {
     super(scope, id, { namespace: props.tenant.name });
@@ -63,6 +65,7 @@ export class TenantChart extends Chart {
           maxRuntime: Duration.seconds(job.maxRuntimeSeconds),
           retries: job.retries,
           schedule: job.schedule,
+          metricsPort: job.metricsPort,
           waitImage: spec.utilityImage,
         }),
     );
@@ -83,6 +86,8 @@ export class TenantChart extends Chart {
         targetCpuUtilization: service.targetCpuUtilization,
         healthPath: service.healthPath,
         env: service.env,
+        metricsPort: service.metricsPort,
+        metricsPath: service.metricsPath,
       });
       if (service.ingress) {
         modelService.exposeViaIngress({
@@ -93,6 +98,16 @@ export class TenantChart extends Chart {
         });
       }
       return modelService;
+    });
+
+    this.monitoring = new MonitoringStack(this, 'monitoring', {
+      tenant: this.tenantNamespace,
+      modelServices: this.modelServices,
+      prometheusInstance: spec.monitoring.instance,
+      runbookBaseUrl: spec.monitoring.runbookBaseUrl,
+      gpuNamespaceLabel: spec.monitoring.gpuNamespaceLabel,
+      requestMetrics: spec.monitoring.requestMetrics,
+      thresholds: tenant.monitoring,
     });
   }
 }

@@ -92,7 +92,7 @@ describe('loadConfig', () => {
     ).toEqual([
       'tenants/a.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"',
       'tenants/a.yaml:11: spec.quota.pods: expected a whole number >= 0, got "many"',
-      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, limits, network, trainingJobs, modelServices',
+      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, limits, network, trainingJobs, modelServices, policyWaivers, monitoring',
     ]);
   });
 
@@ -254,6 +254,25 @@ describe('loadConfig', () => {
     for (let level = 1; level < 8; level++) bomb.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(', ')}]`);
     expect(problemsOf({ 'vision.yaml': `${bomb.join('\n')}\n` })).toEqual([
       expect.stringMatching(/^tenants\/vision\.yaml: invalid YAML: .*alias/i),
+    ]);
+  });
+
+  test('resolves alert thresholds, tenant values over defaults', () => {
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    gpuIdlePercent: 20\n    maxReplicasFor: 1h\n') });
+    const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
+    expect(tenant.monitoring).toEqual({
+      gpuIdlePercent: 20,
+      gpuIdleFor: '30m',
+      quotaWarningPercent: 85,
+      errorRatePercent: 5,
+      latencyP99Seconds: 1,
+      maxReplicasFor: '1h',
+    });
+  });
+
+  test('fails when an alert threshold is not a percentage', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    quotaWarningPercent: 150\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.monitoring.quotaWarningPercent: expected a percentage above 0 and at most 100, got 150',
     ]);
   });
 

@@ -83,9 +83,35 @@ export const PlatformSpecSchema = z.strictObject({
     .meta({ description: 'PriorityClass values of the tenant tiers.' }),
   monitoring: z
     .strictObject({
-      namespace: dnsLabel(63, 'a namespace name').default('monitoring').meta({ description: '@default monitoring' }),
+      namespace: dnsLabel(63, 'a namespace name').default('monitoring').meta({ description: 'Namespace of Prometheus and the dashboards; tenants let it scrape them. @default monitoring' }),
+      instance: dnsLabel(63, 'a Prometheus instance name')
+        .default('ml-platform')
+        .meta({ description: 'Name of the Prometheus instance; tenant monitors and rules carry the label mlp.io/prometheus with it, and the Prometheus selects by it. @default ml-platform' }),
+      runbookBaseUrl: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL' })
+        .meta({ description: 'Base URL of the alert runbooks; each alert links to <base>#<alert name in lower case>.' }),
+      gpuNamespaceLabel: z
+        .enum(['namespace', 'exported_namespace'])
+        .default('namespace')
+        .meta({ description: 'Label of the DCGM exporter series that names the pod namespace (exported_namespace when the exporter labels are not honoured). @default namespace' }),
+      requestMetrics: z
+        .strictObject({
+          requestsTotal: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
+          errorMatcher: z.string().default('code=~"5.."'),
+          durationBucket: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds_bucket'),
+        })
+        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket' })
+        .meta({ description: 'Series of the model servers request metrics used by alerts and dashboards.' }),
+      prometheus: z
+        .strictObject({
+          enabled: z.boolean().default(true).meta({ description: 'Emit the monitoring namespace and a prometheus-operator Prometheus that selects tenant monitors and rules. @default true' }),
+          replicas: wholeNumber(1, 'Prometheus replicas. @default 1').default(1),
+          retention: z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { error: 'expected a Prometheus duration such as 15d' }).default('15d'),
+        })
+        .default({ enabled: true, replicas: 1, retention: '15d' }),
     })
-    .default({ namespace: 'monitoring' }),
+    .meta({ description: 'Monitoring settings.' }),
   ingress: z
     .strictObject({
       className: z.string().default('nginx').meta({ description: 'IngressClass of tenant ingresses. @default nginx' }),

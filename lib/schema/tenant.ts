@@ -15,6 +15,7 @@ import {
   wholeNumber,
   workloadName,
 } from './common';
+import { PolicyWaiversSchema } from './policy-waiver';
 
 /** Longest tenant name: namespaces allow 63, and names derived from it need room. */
 export const MAX_TENANT_NAME = 40;
@@ -126,6 +127,9 @@ export const TrainingJobSchema = z
       .meta({ description: 'A persistent volume for checkpoints, kept across runs. @default no checkpoint volume' }),
     maxRuntime: DurationSchema.default('24h').meta({ description: 'Deadline of one run (activeDeadlineSeconds). @default 24h' }),
     retries: wholeNumber(0, 'Retries before the job fails (backoffLimit). @default 2').default(2),
+    metricsPort: wholeNumber(1, 'Port on which the trainer serves Prometheus metrics; the tenant PodMonitor scrapes it. @default no metrics port')
+      .max(65535, { error: 'expected a port <= 65535' })
+      .optional(),
     schedule: z
       .string()
       .regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/, {
@@ -159,6 +163,10 @@ export const ModelServiceSchema = z
       .default(70),
     healthPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/healthz').meta({ description: 'HTTP path of the readiness and liveness probes. @default /healthz' }),
     env: EnvSchema.default({}),
+    metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port')
+      .max(65535, { error: 'expected a port <= 65535' })
+      .optional(),
+    metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/metrics').meta({ description: 'HTTP path of the Prometheus metrics endpoint. @default /metrics' }),
     expose: z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('cluster') }),
@@ -172,6 +180,32 @@ export const ModelServiceSchema = z
       .meta({ description: 'cluster: reachable inside the cluster only; ingress: also through the platform ingress. @default {type: cluster}' }),
   })
   .meta({ description: 'An autoscaled model server.' });
+
+const PROMETHEUS_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+const prometheusDuration = (description: string) =>
+  z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 30m, 1h or 1h30m' }).meta({ description });
+const percentage = (description: string) =>
+  z
+    .number({ error: (issue) => `expected a percentage above 0 and at most 100, got ${String(issue.input)}` })
+    .gt(0, { error: (issue) => `expected a percentage above 0 and at most 100, got ${String(issue.input)}` })
+    .max(100, { error: (issue) => `expected a percentage above 0 and at most 100, got ${String(issue.input)}` })
+    .meta({ description });
+
+export const MonitoringSchema = z
+  .strictObject({
+    gpuIdlePercent: percentage('GPU utilization below which a GPU counts as idle. @default 10').optional(),
+    gpuIdleFor: prometheusDuration('How long GPUs stay idle before TenantGpuIdle fires. @default 30m').optional(),
+    quotaWarningPercent: percentage('Share of a quota at which TenantQuotaAlmostFull fires. @default 85').optional(),
+    errorRatePercent: percentage('Share of failed requests at which ModelServiceErrorRateHigh fires. @default 5').optional(),
+    latencyP99Seconds: z
+      .number()
+      .gt(0, { error: 'expected a number of seconds above 0' })
+      .optional()
+      .meta({ description: '99th percentile request latency at which ModelServiceLatencyHigh fires. @default 1' }),
+    maxReplicasFor: prometheusDuration('How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default 30m').optional(),
+  })
+  .default({})
+  .meta({ description: 'Alert thresholds. Every tenant gets every alert, a ServiceMonitor per model service, a PodMonitor for training pods and a dashboard.' });
 
 export const TenantSpecSchema = z
   .strictObject({
@@ -189,6 +223,8 @@ export const TenantSpecSchema = z
     network: NetworkSchema,
     trainingJobs: z.array(TrainingJobSchema).default([]),
     modelServices: z.array(ModelServiceSchema).default([]),
+    policyWaivers: PolicyWaiversSchema,
+    monitoring: MonitoringSchema,
   })
   .meta({ description: 'What the tenant gets.' });
 

@@ -1,6 +1,8 @@
 /**
  * Validation of synthesized objects against the Kubernetes OpenAPI schema,
- * through the validators of the `kubernetes-models` package.
+ * through the validators of the `kubernetes-models` package, and of
+ * prometheus-operator objects against its CRD schemas
+ * (`@kubernetes-models/prometheus-operator`).
  */
 
 interface Validatable {
@@ -10,7 +12,9 @@ type ModelClass = new (data: unknown) => Validatable;
 
 /** The kubernetes-models class of an object's apiVersion and kind. */
 function modelClass(apiVersion: string, kind: string): ModelClass {
-  const modulePath = `kubernetes-models/${apiVersion}/${kind}`;
+  const modulePath = apiVersion.startsWith('monitoring.coreos.com/')
+    ? `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`
+    : `kubernetes-models/${apiVersion}/${kind}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(modulePath) as Record<string, ModelClass>;
   const model = module[kind];
