@@ -169,6 +169,10 @@ function checkNetwork(platform: PlatformFile, tenant: TenantFile, report: Report
     if (namespace === tenant.metadata.name) {
       report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the tenant itself; traffic within the namespace is always allowed`);
     }
+    if (namespace === 'default' || namespace.startsWith('kube-')) {
+      const why = namespace === 'default' ? 'any workload of the cluster may run there' : 'it is a Kubernetes system namespace';
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" cannot be allowed in: ${why}; allow the namespace of the specific client instead`);
+    }
     if (namespace === platform.spec.monitoring.namespace) {
       report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the monitoring namespace, which is always allowed; remove it`);
     }

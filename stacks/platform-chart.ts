@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { MANAGED_BY, MANAGED_BY_LABEL, TIERS, TIER_LABEL, priorityClassName } from '../lib/labels';
 import { PlatformMonitoring } from '../lib/platform-monitoring';
 import { PlatformFile } from '../lib/schema/platform';
+import { TenantGuardrails } from '../lib/tenant-guardrails';
 
 export interface PlatformChartProps {
   /** The platform file. */
@@ -12,8 +13,9 @@ export interface PlatformChartProps {
 
 /**
  * Objects every tenant relies on: one PriorityClass per tier and, unless
- * disabled, the monitoring namespace with a Prometheus that selects the
- * tenants' monitors and rules.
+ * disabled, the admission policies that hold the tenant boundary and the
+ * monitoring namespace with a Prometheus that selects the tenants' monitors
+ * and rules.
  */
 export class PlatformChart extends Chart {
   public constructor(scope: Construct, id: string, props: PlatformChartProps) {
@@ -30,6 +32,10 @@ export class PlatformChart extends Chart {
         preemptionPolicy: tiers[tier].preemption ? 'PreemptLowerPriority' : 'Never',
         description: `Pods of ${tier}-tier tenants of the ML platform.`,
       });
+    }
+    const guardrails = props.platform.spec.guardrails;
+    if (guardrails.enabled) {
+      new TenantGuardrails(this, 'guardrails', { deployerGroups: guardrails.deployerGroups });
     }
     const monitoring = props.platform.spec.monitoring;
     if (monitoring.prometheus.enabled) {

@@ -196,6 +196,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('fails when allowFrom names a namespace anyone can run pods in', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  network:\n    allowFrom: [default, kube-system]\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.network.allowFrom[0]: "default" cannot be allowed in: any workload of the cluster may run there; allow the namespace of the specific client instead',
+      'tenants/vision.yaml:10: spec.network.allowFrom[1]: "kube-system" cannot be allowed in: it is a Kubernetes system namespace; allow the namespace of the specific client instead',
+    ]);
+  });
+
   test('fails when egress opens every address without allowInternet', () => {
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  network:\n    egress:\n      allowCidrs: [0.0.0.0/0]\n') })).toEqual([
       'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 0.0.0.0/0 opens every address; use allowInternet: true for public addresses, or list narrower blocks',

@@ -129,6 +129,16 @@ export const PlatformSpecSchema = z.strictObject({
     })
     .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } })
     .meta({ description: 'Where cluster DNS runs, for the DNS egress rule.' }),
+  guardrails: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ description: 'Emit the ValidatingAdmissionPolicies that hold the tenant boundary on the API server (Kubernetes 1.30+). @default true' }),
+      deployerGroups: z
+        .array(z.string().min(1))
+        .default(['mlp:deployers'])
+        .meta({ description: 'Groups of the identities that deploy the platform (besides system:masters); only they may change platform-owned objects in tenant namespaces. @default [mlp:deployers]' }),
+    })
+    .default({ enabled: true, deployerGroups: ['mlp:deployers'] })
+    .meta({ description: 'Admission policies for tenant namespaces.' }),
   storage: z
     .strictObject({
       checkpointClass: z.string().optional().meta({ description: 'StorageClass of single-worker checkpoint volumes. @default the cluster default' }),

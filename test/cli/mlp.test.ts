@@ -35,7 +35,7 @@ describe('mlp', () => {
 
   test('synth writes the manifests of every tenant and the platform', () => {
     const result = run(project, 'synth');
-    expect(result).toEqual({ status: 0, stdout: 'mlp: wrote 32 manifests of 2 tenants to dist/\n', stderr: '' });
+    expect(result).toEqual({ status: 0, stdout: 'mlp: wrote 38 manifests of 2 tenants to dist/\n', stderr: '' });
     const files = [...readTree(path.join(project.dir, 'dist')).keys()];
     expect(files).toContain('alpha/namespace-alpha.yaml');
     expect(files).toContain('beta/resourcequota-tenant-quota.yaml');
@@ -73,7 +73,7 @@ describe('mlp', () => {
 
   test('synth --check passes on a current dist/ and lists stale files without writing', () => {
     run(project, 'synth');
-    expect(run(project, 'synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (32 files)\n', stderr: '' });
+    expect(run(project, 'synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (38 files)\n', stderr: '' });
 
     fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  quota:\n    pods: 7\n`);
     fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), minimalTenant('gamma'));
@@ -92,7 +92,7 @@ describe('mlp', () => {
   test('validate checks the files and writes nothing', () => {
     expect(run(project, 'validate')).toEqual({
       status: 0,
-      stdout: 'mlp: platform.yaml and 2 tenant files are valid (32 manifests)\n',
+      stdout: 'mlp: platform.yaml and 2 tenant files are valid (38 manifests)\n',
       stderr: '',
     });
     expect(fs.existsSync(path.join(project.dir, 'dist'))).toBe(false);

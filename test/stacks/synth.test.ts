@@ -54,7 +54,16 @@ describe('synthesis', () => {
   test('emits only namespaced objects for tenants, and the cluster-wide objects from the platform', () => {
     const [platform, ...tenants] = synthesizeAll(loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR }));
     expect(new Set(platform.objects.map((object) => object.kind))).toEqual(
-      new Set(['PriorityClass', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Prometheus']),
+      new Set([
+        'PriorityClass',
+        'ValidatingAdmissionPolicy',
+        'ValidatingAdmissionPolicyBinding',
+        'Namespace',
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Prometheus',
+      ]),
     );
     const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'PersistentVolume'];
     for (const group of tenants) {

@@ -1,0 +1,151 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
+import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
+import { MANAGED_BY, MANAGED_BY_LABEL, TENANT_LABEL, TIER_LABEL } from './labels';
+
+export interface TenantGuardrailsProps {
+  /**
+   * Groups whose members deploy the platform (the identity `pulumi up` runs
+   * as); members of `system:masters` are always deployers.
+   * @default ['mlp:deployers']
+   */
+  readonly deployerGroups?: readonly string[];
+}
+
+/** Names of the admission policies; part of the construct's API. */
+export const GUARDRAIL_POLICY_NAMES = {
+  platformObjects: 'mlp-platform-owned-objects',
+  roleBindings: 'mlp-tenant-role-bindings',
+  priority: 'mlp-tenant-priority',
+} as const;
+
+/** CEL: the request comes from someone other than the platform's deployers and Kubernetes' own controllers. */
+function notPlatformExpression(deployerGroups: readonly string[]): string {
+  const groups = ['system:masters', ...deployerGroups].map((group) => JSON.stringify(group)).join(', ');
+  return (
+    `!request.userInfo.groups.exists(g, g in [${groups}]) && ` +
+    // The namespace controller deletes everything in a namespace being deleted; the quota controller reconciles.
+    `!request.userInfo.username.startsWith("system:serviceaccount:kube-system:") && ` +
+    `request.userInfo.username != "system:kube-controller-manager"`
+  );
+}
+
+/**
+ * Admission policies that hold the tenant boundary on the API server, where
+ * the built-in `admin` and `edit` roles are too broad for a shared cluster:
+ *
+ * - ResourceQuotas, LimitRanges and NetworkPolicies in tenant namespaces
+ *   belong to the platform: tenants can neither change the platform's nor add
+ *   their own (NetworkPolicies are additive, so one more would open the
+ *   default deny).
+ * - Tenants may grant only the `admin`, `edit` and `view` ClusterRoles or
+ *   Roles of their namespace, never to `system:` subjects or to service
+ *   accounts of other namespaces, and cannot touch the platform's bindings.
+ * - Pods run at their tenant's tier: no tenant can claim a higher priority.
+ *
+ * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
+ */
+export class TenantGuardrails extends Construct {
+  public constructor(scope: Construct, id: string, props: TenantGuardrailsProps = {}) {
+    super(scope, id);
+    const deployerGroups = props.deployerGroups ?? ['mlp:deployers'];
+    for (const group of deployerGroups) {
+      if (group.length === 0 || group.startsWith('system:')) {
+        throw new Error(`TenantGuardrails: deployerGroups: "${group}" is not a deployer group; use a group of your own such as mlp:deployers`);
+      }
+    }
+    const tenantNamespaces = { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] };
+    const notPlatform = [{ name: 'not-the-platform', expression: notPlatformExpression(deployerGroups) }];
+    const managedByPlatform = (object: string) =>
+      `has(${object}.metadata.labels) && "${MANAGED_BY_LABEL}" in ${object}.metadata.labels && ${object}.metadata.labels["${MANAGED_BY_LABEL}"] == "${MANAGED_BY}"`;
+
+    this.addPolicy(GUARDRAIL_POLICY_NAMES.platformObjects, {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['resourcequotas', 'limitranges'] },
+          { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['networkpolicies'] },
+        ],
+      },
+      matchConditions: notPlatform,
+      validations: [
+        {
+          expression: 'false',
+          messageExpression:
+            `"ResourceQuotas, LimitRanges and NetworkPolicies in tenant namespaces belong to the platform: change tenants/" + request.namespace + ".yaml and let the platform deploy it"`,
+          reason: 'Forbidden',
+        },
+      ],
+    });
+
+    this.addPolicy(GUARDRAIL_POLICY_NAMES.roleBindings, {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: [
+          { apiGroups: ['rbac.authorization.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['rolebindings'] },
+        ],
+      },
+      matchConditions: notPlatform,
+      validations: [
+        {
+          expression: `request.operation == "CREATE" || !(${managedByPlatform('oldObject')})`,
+          message: 'this RoleBinding belongs to the platform: change owners, members or viewers in the tenant file',
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.operation == "DELETE" || object.roleRef.kind == "Role" || object.roleRef.name in ["admin", "edit", "view"]`,
+          message: 'tenants may bind only the admin, edit and view ClusterRoles, or Roles of their own namespace',
+          reason: 'Forbidden',
+        },
+        {
+          expression:
+            `request.operation == "DELETE" || !has(object.subjects) || object.subjects.all(s, !s.name.startsWith("system:") && ` +
+            `(s.kind != "ServiceAccount" || !has(s.namespace) || s.namespace == request.namespace))`,
+          message: 'tenants may not grant roles to system: users or groups, or to service accounts of other namespaces',
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.operation == "DELETE" || !(${managedByPlatform('object')})`,
+          message: `the label ${MANAGED_BY_LABEL}=${MANAGED_BY} marks the platform's own objects; tenants may not use it`,
+          reason: 'Forbidden',
+        },
+      ],
+    });
+
+    this.addPolicy(GUARDRAIL_POLICY_NAMES.priority, {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+      },
+      validations: [
+        {
+          expression:
+            `!has(object.spec.priorityClassName) || object.spec.priorityClassName == "" || ` +
+            `object.spec.priorityClassName == "mlp-" + namespaceObject.metadata.labels["${TIER_LABEL}"]`,
+          messageExpression: `"pods of this tenant run at priority class mlp-" + namespaceObject.metadata.labels["${TIER_LABEL}"] + ", the tier of the tenant file"`,
+          reason: 'Forbidden',
+        },
+      ],
+    });
+  }
+
+  private addPolicy(name: string, spec: IValidatingAdmissionPolicy['spec']): void {
+    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY };
+    const policy: Omit<IValidatingAdmissionPolicy, 'metadata'> = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      spec,
+    };
+    new ApiObject(this, name, { ...policy, metadata: { name, labels } });
+    const binding: Omit<IValidatingAdmissionPolicyBinding, 'metadata'> = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      spec: { policyName: name, validationActions: ['Deny'] },
+    };
+    new ApiObject(this, `${name}-binding`, { ...binding, metadata: { name, labels } });
+  }
+}
