@@ -11,6 +11,9 @@ import { ValidationError, formatProblem } from '../lib/problems';
 import { jsonSchemaFiles } from '../lib/schema/json-schema';
 import { compareTree, writeTree } from '../stacks/output-tree';
 import { renderGroups, synthesizeAll } from '../stacks/synth';
+import { DIFF_FORMATS, runDiff } from './diff';
+import { checkPolicies } from './policies';
+import { REPORT_FORMATS, runReport } from './report';
 
 const USAGE = `Usage: mlp <command> [options]
 
@@ -18,12 +21,16 @@ Commands:
   synth      Write the manifests of the platform and every tenant to the output directory
   validate   Check the platform file and every tenant file; write nothing
   schema     Write the JSON Schemas of the tenant and platform files
+  diff       Show what the tenant files change against a git revision, per tenant (docs/reviewing.md)
+  report     Show quota, requested resources and monthly cost per tenant
 
 Options:
   --platform FILE   platform file (default: platform.yaml)
   --tenants DIR     directory of tenant files (default: tenants)
   --out DIR         output directory (default: dist for synth, schema for schema)
   --check           synth, schema: write nothing; exit 1 and list the files that differ when the output is stale
+  --base REV        diff: the git revision to compare against (default: HEAD)
+  --format FORMAT   diff: text, markdown or json; report: text, markdown, json or csv (default: text)
   -h, --help        show this help
 `;
 
@@ -59,6 +66,8 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
         tenants: { type: 'string', default: 'tenants' },
         out: { type: 'string' },
         check: { type: 'boolean', default: false },
+        base: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -79,7 +88,9 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
   switch (command) {
     case 'synth': {
       const config = load();
-      const files = renderGroups(synthesizeAll(config));
+      const groups = synthesizeAll(config);
+      checkPolicies(config, groups, out);
+      const files = renderGroups(groups);
       // cdk8s synth (cdk8s.yaml) names its output directory in CDK8S_OUTDIR.
       const outDir = values.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
       if (values.check) return checkTree(outDir, files, 'npx mlp synth', out);
@@ -89,7 +100,9 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
     }
     case 'validate': {
       const config = load();
-      const files = renderGroups(synthesizeAll(config));
+      const groups = synthesizeAll(config);
+      checkPolicies(config, groups, out);
+      const files = renderGroups(groups);
       out.write(`mlp: ${config.file} and ${config.tenants.length} tenant files are valid (${files.size} manifests)\n`);
       return 0;
     }
@@ -102,9 +115,20 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
       out.write(`mlp: wrote ${[...files.keys()].join(', ')} to ${outDir}/\n`);
       return 0;
     }
+    case 'diff':
+      return runDiff({ base: values.base ?? 'HEAD', format: chooseFormat(values.format, DIFF_FORMATS), platformFile: values.platform!, tenantsDir: values.tenants! }, out);
+    case 'report':
+      return runReport({ format: chooseFormat(values.format, REPORT_FORMATS), platformFile: values.platform!, tenantsDir: values.tenants! }, out);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** The --format value, checked against the command's formats; text when absent. */
+function chooseFormat<F extends string>(value: string | undefined, formats: readonly F[]): F {
+  const format = value ?? 'text';
+  if (!(formats as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${formats.join(', ')}`);
+  return format as F;
 }
 
 function checkTree(dir: string, files: ReadonlyMap<string, string>, fix: string, out: NodeJS.WritableStream): number {

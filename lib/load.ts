@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Problem, ValidationError, formatPath } from './problems';
-import { parseFile } from './schema/parse-file';
+import { SourceFile, parseFile } from './schema/parse-file';
 import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
@@ -37,13 +37,8 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
   const problems: Problem[] = [];
   const platform = loadPlatform(options.platformFile, platformFile, problems);
 
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(options.tenantsDir).filter((entry) => /\.ya?ml$/.test(entry)).sort();
-  } catch (error) {
-    throw new ValidationError([...problems, { file: displayPath(options.tenantsDir), message: `cannot read the tenants directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
-  }
-  if (!platform) throw new ValidationError(problems);
+  const entries = listTenantFiles(options.tenantsDir, problems);
+  if (!entries || !platform) throw new ValidationError(problems);
 
   const tenants: TenantConfig[] = [];
   const byName = new Map<string, string>();
@@ -53,7 +48,7 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
     if (!tenant) continue;
     const other = byName.get(tenant.name);
     if (other !== undefined) {
-      problems.push({ file, path: 'metadata.name', message: `tenant "${tenant.name}" is already defined in ${other}; tenant names must be unique` });
+      problems.push(duplicateTenantProblem(file, tenant.name, other));
       continue;
     }
     byName.set(tenant.name, file);
@@ -64,7 +59,26 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
   return { file: platformFile, platform, tenants };
 }
 
-function readSource(file: string, display: string, problems: Problem[]): string | undefined {
+/**
+ * The tenant files of a directory (`*.yaml`, `*.yml`), sorted; undefined,
+ * with a problem, when it cannot be read.
+ */
+export function listTenantFiles(tenantsDir: string, problems: Problem[]): string[] | undefined {
+  try {
+    return fs.readdirSync(tenantsDir).filter((entry) => /\.ya?ml$/.test(entry)).sort();
+  } catch (error) {
+    problems.push({ file: displayPath(tenantsDir), message: `cannot read the tenants directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    return undefined;
+  }
+}
+
+/** The problem of a tenant file whose name another file already defines. */
+export function duplicateTenantProblem(file: string, name: string, other: string): Problem {
+  return { file, path: 'metadata.name', message: `tenant "${name}" is already defined in ${other}; tenant names must be unique` };
+}
+
+/** The text of an input file; undefined, with a problem, when it cannot be read. */
+export function readSource(file: string, display: string, problems: Problem[]): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
@@ -73,7 +87,8 @@ function readSource(file: string, display: string, problems: Problem[]): string 
   }
 }
 
-function loadPlatform(file: string, display: string, problems: Problem[]): PlatformFile | undefined {
+/** Reads and validates the platform file; undefined, with its problems in `problems`, when it is invalid. */
+export function loadPlatform(file: string, display: string, problems: Problem[]): PlatformFile | undefined {
   const text = readSource(file, display, problems);
   if (text === undefined) return undefined;
   const parsed = parseFile({ path: display, text }, PlatformFileSchema);
@@ -98,7 +113,15 @@ function loadPlatform(file: string, display: string, problems: Problem[]): Platf
 
 function loadTenant(platform: PlatformFile, file: string, display: string, problems: Problem[]): TenantConfig | undefined {
   const text = readSource(file, display, problems);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseTenant(platform, file, { path: display, text }, problems);
+}
+
+/**
+ * Validates the text of the tenant file `file` against the platform;
+ * undefined, with its problems in `problems`, when it is invalid.
+ */
+export function parseTenant(platform: PlatformFile, file: string, source: SourceFile, problems: Problem[]): TenantConfig | undefined {
+  const { path: display, text } = source;
   const parsed = parseFile({ path: display, text }, TenantFileSchema);
   problems.push(...parsed.problems);
   const tenant = parsed.value;

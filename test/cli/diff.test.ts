@@ -5,9 +5,10 @@ import { loadConfig } from '../../lib/load';
 import { synthesizeTenant } from '../../stacks/synth';
 import { git, runMlp } from '../support/cli';
 import { minimalTenant, scratchProject } from '../support/fixtures';
+import { pricedProject } from '../support/pricing';
 
 /*
- * Monthly committed cost of a tenant with the example platform's default quota
+ * Monthly committed cost of a tenant with the test platform's default quota
  * (cpu 16, memory 64Gi, storage 200Gi) and prices (cpuCoreHour 0.035,
  * memoryGiBHour 0.0045, storageGiBMonth 0.10, default GPU type a100-80gb at 2.90/h),
  * 730 hours a month:
@@ -37,7 +38,7 @@ describe('mlp diff', () => {
   let gammaObjects: number;
 
   beforeEach(() => {
-    project = scratchProject({
+    project = pricedProject({
       'alpha.yaml': withQuotaGpu('alpha', 8),
       'beta.yaml': minimalTenant('beta'),
       'delta.yaml': minimalTenant('delta'),

@@ -1,0 +1,202 @@
+/**
+ * `mlp report`: quota, requested resources and monthly committed cost per
+ * tenant, with totals and the GPUs workloads hold by GPU type, as text,
+ * Markdown, JSON or CSV (columns: docs/reviewing.md).
+ */
+import { ResourceAmounts, formatMoney } from '../lib/cost';
+import { loadConfig } from '../lib/load';
+import { PlatformReport, TenantReport, platformReport } from '../stacks/report';
+import { csv, formatNumber, markdownTable, stableJson, textTable } from './format';
+
+/** Formats `mlp report` writes. */
+export const REPORT_FORMATS = ['text', 'markdown', 'json', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Version of the JSON shape. */
+export const REPORT_JSON_VERSION = 1;
+
+export interface ReportOptions {
+  readonly format: ReportFormat;
+  readonly platformFile: string;
+  readonly tenantsDir: string;
+}
+
+/** `36 / 288 / 33`: CPU cores / memory GiB / GPUs. */
+function amounts(value: ResourceAmounts): string {
+  return `${formatNumber(value.cpu)} / ${formatNumber(value.memoryGiB)} / ${value.gpus}`;
+}
+
+function gpuTypes(value: ResourceAmounts): string {
+  return Object.entries(value.gpusByType)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([type, count]) => `${count} ${type}`)
+    .join(', ');
+}
+
+interface Tables {
+  readonly quota: { header: string[]; rows: string[][] };
+  readonly requested: { header: string[]; rows: string[][] };
+  readonly gpus: { header: string[]; rows: string[][] };
+  readonly notes: string[];
+}
+
+function tables(report: PlatformReport): Tables {
+  const money = (amount: number) => formatMoney(amount, report.currency);
+  const quotaRow = (name: string, tier: string, costCenter: string, tenant: Pick<TenantReport, 'quota' | 'monthlyCost'>) => [
+    name,
+    tier,
+    costCenter,
+    formatNumber(tenant.quota.cpu),
+    formatNumber(tenant.quota.memoryGiB),
+    String(tenant.quota.gpus),
+    formatNumber(tenant.quota.storageGiB),
+    String(tenant.quota.pods),
+    money(tenant.monthlyCost.total),
+  ];
+  const requestedRow = (name: string, tenant: Pick<TenantReport, 'requested' | 'quota'>) => [
+    name,
+    amounts(tenant.requested.jobs),
+    amounts(tenant.requested.servicesAtMin),
+    amounts(tenant.requested.servicesAtMax),
+    `${tenant.requested.peak.gpus} of ${tenant.quota.gpus}${tenant.requested.peak.gpus > tenant.quota.gpus ? ' (over: not all at once)' : ''}`,
+    gpuTypes(tenant.requested.peak),
+  ];
+  const price = report.gpuQuotaPrice;
+  const unclaimed = report.totals.quota.gpus - report.totals.requested.peak.gpus;
+  return {
+    quota: {
+      header: ['TENANT', 'TIER', 'COST CENTER', 'CPU', 'MEMORY GiB', 'GPUs', 'STORAGE GiB', 'PODS', `MONTHLY COST (${report.currency})`],
+      rows: [...report.tenants.map((tenant) => quotaRow(tenant.name, tenant.tier, tenant.costCenter, tenant)), quotaRow('TOTAL', '', '', report.totals)],
+    },
+    requested: {
+      header: ['TENANT', 'JOBS CPU / GiB / GPUs', 'SERVICES AT MIN', 'SERVICES AT MAX', 'PEAK GPUs OF QUOTA', 'PEAK GPUs BY TYPE'],
+      rows: [...report.tenants.map((tenant) => requestedRow(tenant.name, tenant)), requestedRow('TOTAL', report.totals)],
+    },
+    gpus: {
+      header: ['GPU TYPE', `PRICE (${report.currency}/h)`, 'JOBS', 'SERVICES AT MIN', 'SERVICES AT MAX', 'PEAK', 'MONTHLY AT PEAK'],
+      rows: report.gpuTypes.map((type) => [
+        type.type,
+        formatMoney(type.hourlyPrice, report.currency),
+        String(type.jobs),
+        String(type.servicesAtMin),
+        String(type.servicesAtMax),
+        String(type.peak),
+        money(type.monthlyCostAtPeak),
+      ]),
+    },
+    notes: [
+      `GPU quota granted: ${report.totals.quota.gpus} GPUs, committed at the default GPU type ${price.type} (${formatMoney(price.hourlyPrice, report.currency)}/h): ${money(report.totals.monthlyCost.gpu)} a month; ` +
+        `workloads hold at most ${report.totals.requested.peak.gpus} at once${unclaimed > 0 ? `, ${unclaimed} granted but claimed by no workload` : ''}.`,
+      `Monthly cost is what each quota commits at the prices of ${report.platformFile}, ${report.hoursPerMonth} hours a month: ` +
+        'CPU cores × cpuCoreHour + memory GiB × memoryGiBHour + GPUs × the default GPU type\'s hourlyPrice, each × 730, + storage GiB × storageGiBMonth.',
+      'Jobs count all their workers (workers × per worker), services their replicas at min and at max; peak = jobs + services at max. Amounts are CPU cores / memory GiB / GPUs.',
+    ],
+  };
+}
+
+export function renderReportText(report: PlatformReport): string {
+  const { quota, requested, gpus, notes } = tables(report);
+  const numeric = [3, 4, 5, 6, 7, 8];
+  return [
+    `mlp report: ${report.tenants.length} tenants, prices from ${report.platformFile}\n`,
+    '\nQuota and monthly committed cost\n',
+    textTable(quota.header, quota.rows, numeric),
+    '\nRequested by jobs and services (CPU cores / memory GiB / GPUs)\n',
+    textTable(requested.header, requested.rows),
+    '\nGPU commitment by type\n',
+    textTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6]),
+    '\n',
+    notes.map((note) => `${note}\n`).join(''),
+  ].join('');
+}
+
+export function renderReportMarkdown(report: PlatformReport): string {
+  const { quota, requested, gpus, notes } = tables(report);
+  const bold = (rows: string[][]) => rows.map((row) => (row[0] === 'TOTAL' ? row.map((cell) => (cell ? `**${cell === 'TOTAL' ? 'Total' : cell}**` : cell)) : row));
+  return [
+    `### mlp report: ${report.tenants.length} tenants`,
+    '',
+    '#### Quota and monthly committed cost',
+    '',
+    markdownTable(quota.header, bold(quota.rows), [3, 4, 5, 6, 7, 8]),
+    '#### Requested by jobs and services',
+    '',
+    markdownTable(requested.header, bold(requested.rows)),
+    '#### GPU commitment by type',
+    '',
+    markdownTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6]),
+    ...notes.map((note) => `<sub>${note}</sub>\n`),
+  ].join('\n');
+}
+
+/** The CSV columns, in order. */
+export const REPORT_CSV_COLUMNS = [
+  'tenant',
+  'tier',
+  'cost_center',
+  'quota_cpu',
+  'quota_memory_gib',
+  'quota_gpus',
+  'quota_storage_gib',
+  'quota_pods',
+  'jobs_cpu',
+  'jobs_memory_gib',
+  'jobs_gpus',
+  'services_min_cpu',
+  'services_min_memory_gib',
+  'services_min_gpus',
+  'services_max_cpu',
+  'services_max_memory_gib',
+  'services_max_gpus',
+  'peak_gpus',
+  'checkpoint_storage_gib',
+  'monthly_cost_cpu',
+  'monthly_cost_memory',
+  'monthly_cost_gpu',
+  'monthly_cost_storage',
+  'monthly_cost',
+  'currency',
+] as const;
+
+export function renderReportCsv(report: PlatformReport): string {
+  const row = (name: string, tier: string, costCenter: string, tenant: Pick<TenantReport, 'quota' | 'requested' | 'monthlyCost'>) => [
+    name,
+    tier,
+    costCenter,
+    tenant.quota.cpu,
+    tenant.quota.memoryGiB,
+    tenant.quota.gpus,
+    tenant.quota.storageGiB,
+    tenant.quota.pods,
+    tenant.requested.jobs.cpu,
+    tenant.requested.jobs.memoryGiB,
+    tenant.requested.jobs.gpus,
+    tenant.requested.servicesAtMin.cpu,
+    tenant.requested.servicesAtMin.memoryGiB,
+    tenant.requested.servicesAtMin.gpus,
+    tenant.requested.servicesAtMax.cpu,
+    tenant.requested.servicesAtMax.memoryGiB,
+    tenant.requested.servicesAtMax.gpus,
+    tenant.requested.peak.gpus,
+    tenant.requested.checkpointStorageGiB,
+    tenant.monthlyCost.cpu.toFixed(2),
+    tenant.monthlyCost.memory.toFixed(2),
+    tenant.monthlyCost.gpu.toFixed(2),
+    tenant.monthlyCost.storage.toFixed(2),
+    tenant.monthlyCost.total.toFixed(2),
+    report.currency,
+  ];
+  return csv(REPORT_CSV_COLUMNS, [...report.tenants.map((tenant) => row(tenant.name, tenant.tier, tenant.costCenter, tenant)), row('TOTAL', '', '', report.totals)]);
+}
+
+export function renderReportJson(report: PlatformReport): string {
+  return stableJson({ version: REPORT_JSON_VERSION, ...report });
+}
+
+/** Runs `mlp report`; returns the exit status. */
+export function runReport(options: ReportOptions, out: NodeJS.WritableStream): number {
+  const report = platformReport(loadConfig({ platformFile: options.platformFile, tenantsDir: options.tenantsDir }));
+  const render = { text: renderReportText, markdown: renderReportMarkdown, json: renderReportJson, csv: renderReportCsv }[options.format];
+  out.write(render(report));
+  return 0;
+}

@@ -1,0 +1,148 @@
+import * as fs from 'fs';
+import { REPORT_CSV_COLUMNS } from '../../cli/report';
+import { runMlp } from '../support/cli';
+import { pricedProject } from '../support/pricing';
+
+const TRAIN = `apiVersion: platform.mlp.io/v1alpha1
+kind: Tenant
+metadata:
+  name: train
+spec:
+  costCenter: cc-1
+  owners:
+    - group: train-leads
+  quota:
+    cpu: "64"
+    memory: 512Gi
+    gpu: 16
+    storage: 1Ti
+    pods: 40
+  trainingJobs:
+    - name: ddp
+      image: registry.ml.example.com/train/trainer:1.0.0
+      workers: 2
+      gpus: 4
+      cpu: "16"
+      memory: 128Gi
+      checkpoint:
+        size: 100Gi
+    - name: eval
+      image: registry.ml.example.com/train/eval:1.0.0
+      gpus: 1
+      gpuType: l4
+      cpu: "4"
+      memory: 16Gi
+`;
+
+const SERVE = `apiVersion: platform.mlp.io/v1alpha1
+kind: Tenant
+metadata:
+  name: serve
+spec:
+  costCenter: cc-2
+  tier: critical
+  owners:
+    - group: serve-leads
+  quota:
+    cpu: "32"
+    memory: 128Gi
+    gpu: 4
+    storage: 100Gi
+    pods: 30
+  modelServices:
+    - name: api
+      image: registry.ml.example.com/serve/api:1.0.0
+      gpus: 1
+      gpuType: l4
+      cpu: "2"
+      memory: 8Gi
+      replicas:
+        min: 1
+        max: 4
+    - name: web
+      image: registry.ml.example.com/serve/web:1.0.0
+      cpu: 500m
+      memory: 1Gi
+`;
+
+/*
+ * Hand-computed figures (test prices: cpuCoreHour 0.035, memoryGiBHour 0.0045,
+ * storageGiBMonth 0.10, a100-80gb 2.90/h (the default GPU type), l4 0.80/h; 730 h a month).
+ *
+ * serve: quota cpu 32, memory 128Gi, gpu 4, storage 100Gi
+ *   cpu 32 × 0.035 × 730 = 817.60; memory 128 × 0.0045 × 730 = 420.48;
+ *   gpu 4 × 2.90 × 730 = 8,468.00; storage 100 × 0.10 = 10.00; total 9,716.08
+ *   services at min: api 1 × (2 cpu, 8 GiB, 1 GPU) + web 2 × (0.5, 1, 0) = 3 cpu, 10 GiB, 1 GPU
+ *   services at max: api 4 × (2, 8, 1)           + web 4 × (0.5, 1, 0) = 10 cpu, 36 GiB, 4 GPUs (all l4)
+ * train: quota cpu 64, memory 512Gi, gpu 16, storage 1Ti (1024 GiB)
+ *   cpu 64 × 0.035 × 730 = 1,635.20; memory 512 × 0.0045 × 730 = 1,681.92;
+ *   gpu 16 × 2.90 × 730 = 33,872.00; storage 1024 × 0.10 = 102.40; total 37,291.52
+ *   jobs: ddp 2 workers × (16 cpu, 128 GiB, 4 a100) + eval 1 × (4, 16, 1 l4) = 36 cpu, 272 GiB, 9 GPUs (8 a100, 1 l4)
+ * totals: cost 9,716.08 + 37,291.52 = 47,007.60; quota 96 cpu, 640 GiB, 20 GPUs, 1,124 GiB storage, 70 pods
+ * GPU types at peak (jobs + services at max): a100 8 × 2.90 × 730 = 16,936.00; l4 (1 + 4) × 0.80 × 730 = 2,920.00
+ */
+describe('mlp report', () => {
+  let project: ReturnType<typeof pricedProject>;
+  beforeEach(() => {
+    project = pricedProject({ 'train.yaml': TRAIN, 'serve.yaml': SERVE });
+  });
+  afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+
+  test('computes quota, requested resources and monthly cost per tenant, with totals (JSON)', () => {
+    const result = runMlp(project.dir, 'report', '--format', 'json');
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    const [serve, train] = report.tenants;
+
+    expect(serve.name).toBe('serve');
+    expect(serve.quota).toEqual({ cpu: 32, gpus: 4, memoryGiB: 128, pods: 30, storageGiB: 100 });
+    expect(serve.monthlyCost).toEqual({ cpu: 817.6, gpu: 8468, memory: 420.48, storage: 10, total: 9716.08 });
+    expect(serve.requested.servicesAtMin).toEqual({ cpu: 3, gpus: 1, gpusByType: { l4: 1 }, memoryGiB: 10 });
+    expect(serve.requested.servicesAtMax).toEqual({ cpu: 10, gpus: 4, gpusByType: { l4: 4 }, memoryGiB: 36 });
+    expect(serve.requested.jobs).toEqual({ cpu: 0, gpus: 0, gpusByType: {}, memoryGiB: 0 });
+
+    expect(train.monthlyCost).toEqual({ cpu: 1635.2, gpu: 33872, memory: 1681.92, storage: 102.4, total: 37291.52 });
+    expect(train.requested.jobs).toEqual({ cpu: 36, gpus: 9, gpusByType: { 'a100-80gb': 8, l4: 1 }, memoryGiB: 272 });
+    expect(train.requested.checkpointStorageGiB).toBe(100);
+
+    expect(report.totals.monthlyCost).toEqual({ cpu: 2452.8, gpu: 42340, memory: 2102.4, storage: 112.4, total: 47007.6 });
+    expect(report.totals.quota).toEqual({ cpu: 96, gpus: 20, memoryGiB: 640, pods: 70, storageGiB: 1124 });
+    expect(report.totals.requested.peak).toEqual({ cpu: 46, gpus: 13, gpusByType: { 'a100-80gb': 8, l4: 5 }, memoryGiB: 308 });
+    expect(report.gpuTypes).toEqual([
+      { hourlyPrice: 2.9, jobs: 8, monthlyCostAtPeak: 16936, peak: 8, servicesAtMax: 0, servicesAtMin: 0, type: 'a100-80gb' },
+      { hourlyPrice: 4.5, jobs: 0, monthlyCostAtPeak: 0, peak: 0, servicesAtMax: 0, servicesAtMin: 0, type: 'h100-80gb' },
+      { hourlyPrice: 0.8, jobs: 1, monthlyCostAtPeak: 2920, peak: 5, servicesAtMax: 4, servicesAtMin: 1, type: 'l4' },
+    ]);
+    expect(report.gpuQuotaPrice).toEqual({ hourlyPrice: 2.9, type: 'a100-80gb' });
+  });
+
+  test('writes one CSV row per tenant and a total row', () => {
+    const { status, stdout } = runMlp(project.dir, 'report', '--format', 'csv');
+    expect(status).toBe(0);
+    const [header, ...rows] = stdout.trimEnd().split('\n');
+    expect(header.split(',')).toEqual([...REPORT_CSV_COLUMNS]);
+    expect(rows).toEqual([
+      'serve,critical,cc-2,32,128,4,100,30,0,0,0,3,10,1,10,36,4,4,0,817.60,420.48,8468.00,10.00,9716.08,USD',
+      'train,standard,cc-1,64,512,16,1024,40,36,272,9,0,0,0,0,0,0,9,100,1635.20,1681.92,33872.00,102.40,37291.52,USD',
+      'TOTAL,,,96,640,20,1124,70,36,272,9,3,10,1,10,36,4,13,100,2452.80,2102.40,42340.00,112.40,47007.60,USD',
+    ]);
+  });
+
+  test('prints tables with totals and the GPU commitment by type (text)', () => {
+    const { status, stdout } = runMlp(project.dir, 'report');
+    expect(status).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines).toContain('serve   critical  cc-2          32         128     4          100    30           $9,716.08');
+    expect(lines).toContain('TOTAL                           96         640    20         1124    70          $47,007.60');
+    expect(lines).toContain('TOTAL   36 / 272 / 9           3 / 10 / 1       10 / 36 / 4      13 of 20            8 a100-80gb, 5 l4');
+    expect(lines).toContain('train   36 / 272 / 9           0 / 0 / 0        0 / 0 / 0        9 of 16             8 a100-80gb, 1 l4');
+    expect(lines).toContain('a100-80gb          $2.90     8                0                0     8       $16,936.00');
+    expect(lines).toContain('l4                 $0.80     1                1                4     5        $2,920.00');
+    expect(stdout).toContain('GPU quota granted: 20 GPUs, committed at the default GPU type a100-80gb ($2.90/h): $42,340.00 a month; workloads hold at most 13 at once, 7 granted but claimed by no workload.');
+  });
+
+  test('writes Markdown tables', () => {
+    const { stdout } = runMlp(project.dir, 'report', '--format', 'markdown');
+    expect(stdout).toContain('| **Total** |  |  | **96** | **640** | **20** | **1124** | **70** | **$47,007.60** |');
+  });
+});
