@@ -1,3 +1,4 @@
+export * from './cost';
 export * from './gpu-placement';
 export * from './gpu-training-job';
 export * from './image';
