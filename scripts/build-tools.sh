@@ -15,8 +15,9 @@
 #                                       Pulumi kubernetes plugin, print PATH
 #   scripts/build-tools.sh TOOL...      build only these tools (names: see --list)
 #   scripts/build-tools.sh --list       show every tool, version and cache state
-#   scripts/build-tools.sh --print-env  print `export ...` lines for a shell
-#                                       (used by scripts/tools-env.sh; never builds)
+#   scripts/build-tools.sh --print-env [TOOL...]
+#                                       print `export ...` lines for a shell (used by
+#                                       tools-env.sh, control-plane.sh; never builds)
 #
 # Only the Go module proxy is needed (no GitHub, no prebuilt binaries).
 # Build logs: $MLP_TOOLS_CACHE/logs/<tool>-<version>.log
@@ -75,6 +76,11 @@ PULUMI_K8S_SDK_MODULE_VERSION=v4.25.0
 # --------------------------------------------------------------------------
 
 TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
+# What goes on PATH. The two Pulumi plugins stay off it: the CLI warns on every
+# run about plugins it finds on $PATH, so the language host is linked next to
+# the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
+# is installed into PULUMI_HOME's plugin cache.
+PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi)
 
 CACHE="${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}"
 PULUMI_HOME_DIR="$CACHE/pulumi-home"
@@ -270,9 +276,16 @@ check_version() {
     kubectl) out=$("$2" version --client) want="Client Version: $K8S_VERSION" ;;
     etcd) out=$("$2" --version) want="etcd Version: ${ETCD_VERSION#v}" ;;
     pulumi) out=$(PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_HOME="$PULUMI_HOME_DIR" "$2" version) want="$PULUMI_VERSION" ;;
-    # These two have no version flag; check the linker flag that sets it.
-    pulumi-language-nodejs) out=$(go version -m "$2") want="version.Version=$PULUMI_NODEJS_HOST_VERSION" ;;
-    pulumi-resource-kubernetes) out=$(go version -m "$2") want="pkg/version.Version=$PULUMI_K8S_VERSION" ;;
+    # These two have no version flag (they report it over gRPC), and with
+    # -trimpath `go version -m` does not record -ldflags. Check instead that
+    # the -X target exists as a string variable (the linker silently ignores
+    # unknown ones), and for the provider that the embedded schema has the
+    # version.
+    pulumi-language-nodejs)
+      out=$(cd "$SRC" && go doc github.com/pulumi/pulumi/sdk/v3/go/common/version.Version) want="var Version string" ;;
+    pulumi-resource-kubernetes)
+      out=$(cd "$SRC" && go doc github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version) want="var Version string"
+      grep -qF "\"version\":\"$PULUMI_K8S_VERSION\"" "$2" || die "the provider's embedded schema is not version $PULUMI_K8S_VERSION" ;;
   esac
   grep -qF -- "$want" <<<"$out" || die "$1: expected '$want' in its version output, got: $out"
 }
@@ -341,9 +354,19 @@ install_k8s_plugin() {
     die "pulumi plugin install failed"
 }
 
+# link_language_host: pulumi looks for its language hosts next to itself first.
+link_language_host() {
+  local target link
+  target=$(tool_bin pulumi-language-nodejs)
+  link="$(tool_dir pulumi)/bin/pulumi-language-nodejs"
+  [[ "$(readlink "$link" 2>/dev/null)" == "$target" ]] && return 0
+  ln -sfn "$target" "$link"
+  log "linked pulumi-language-nodejs $PULUMI_NODEJS_HOST_VERSION next to pulumi $PULUMI_VERSION"
+}
+
 path_value() {
   local t p=""
-  for t in "${TOOLS[@]}"; do p+="$(tool_dir "$t")/bin:"; done
+  for t in "${PATH_TOOLS[@]}"; do p+="$(tool_dir "$t")/bin:"; done
   echo "${p}\$PATH"
 }
 
@@ -354,10 +377,17 @@ cmd_list() {
   done
 }
 
-# --print-env: export lines for scripts/tools-env.sh. Never builds anything.
+# --print-env [TOOL...]: export lines for scripts/tools-env.sh. Never builds
+# anything; fails if one of the TOOLs (default: all) is not built.
 cmd_print_env() {
-  local t missing=()
-  for t in "${TOOLS[@]}"; do is_built "$t" || missing+=("$t"); done
+  local t missing=() need=("$@")
+  ((${#need[@]})) || need=("${TOOLS[@]}")
+  for t in "${need[@]}"; do is_built "$t" || missing+=("$t"); done
+  if [[ " ${need[*]} " == *" pulumi "* ]]; then
+    [[ -e "$(tool_dir pulumi)/bin/pulumi-language-nodejs" ]] || missing+=("pulumi-language-nodejs link")
+    [[ -x "$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$PULUMI_K8S_VERSION/pulumi-resource-kubernetes" ]] ||
+      missing+=("kubernetes plugin in $PULUMI_HOME_DIR")
+  fi
   if ((${#missing[@]})); then
     echo "tools-env: not built yet: ${missing[*]}" >&2
     echo "tools-env: run scripts/build-tools.sh first (cold build: tens of minutes)" >&2
@@ -370,13 +400,14 @@ cmd_print_env() {
   # Nothing can be downloaded here: fail fast instead of trying to.
   echo 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true'
   # Local (file://) backends use passphrase secrets; default to an empty one.
+  # shellcheck disable=SC2016 # expanded by the shell that evaluates this
   echo 'export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"'
 }
 
 main() {
   case "${1:-}" in
     --list) cmd_list; return ;;
-    --print-env) cmd_print_env; return ;;
+    --print-env) shift; cmd_print_env "$@"; return ;;
     -h | --help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; return ;;
   esac
   local tools=("$@") t start=$SECONDS
@@ -393,6 +424,7 @@ main() {
   rm -rf "$CACHE"/.build-* # remains of interrupted builds
 
   for t in "${tools[@]}"; do ensure_tool "$t"; done
+  if is_built pulumi && is_built pulumi-language-nodejs; then link_language_host; fi
   if is_built pulumi && is_built pulumi-resource-kubernetes; then install_k8s_plugin; fi
 
   log "done in $(fmt_secs $((SECONDS - start))). Use the tools with:"

@@ -1,0 +1,437 @@
+#!/usr/bin/env bash
+# A throw-away local Kubernetes control plane for end-to-end tests:
+# etcd + kube-apiserver + kube-controller-manager, all on 127.0.0.1, no nodes.
+# Admission, RBAC, ResourceQuota, LimitRanger, PodSecurity, namespace deletion
+# and service-account controllers are real; pods are never scheduled or run.
+#
+# Usage:
+#   scripts/control-plane.sh start               start (fresh state each time)
+#   scripts/control-plane.sh stop                stop everything it started
+#   scripts/control-plane.sh status              show processes, ports, health
+#   scripts/control-plane.sh env                 print `export KUBECONFIG=...`
+#   scripts/control-plane.sh user NAME [GROUP...]
+#         write $MLP_CP_DIR/users/NAME.kubeconfig (client cert CN=NAME, O=GROUP...)
+#
+# Environment:
+#   MLP_CP_DIR            state directory            (/tmp/mlp-control-plane)
+#   MLP_CP_APISERVER_PORT kube-apiserver https port  (a free port)
+#   MLP_CP_ETCD_PORT      etcd client port           (a free port)
+#   MLP_CP_ETCD_PEER_PORT etcd peer port             (a free port)
+#   MLP_CP_KCM_PORT       controller-manager https   (a free port)
+#   MLP_CP_TIMEOUT        seconds to wait for start  (180)
+#   MLP_CP_SERVICE_CIDR   --service-cluster-ip-range (10.96.0.0/16)
+# The binaries come from scripts/build-tools.sh (via its --print-env).
+#
+# State in $MLP_CP_DIR: pki/ (CA, serving and client certs, service-account
+# key), admin.kubeconfig, users/, etcd-data/, logs/<component>.log,
+# run/<component>.pid and run/ports.env. `start` wipes the previous state.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DIR="${MLP_CP_DIR:-/tmp/mlp-control-plane}"
+PKI="$DIR/pki"
+RUN="$DIR/run"
+LOGS="$DIR/logs"
+TIMEOUT="${MLP_CP_TIMEOUT:-180}"
+SERVICE_CIDR="${MLP_CP_SERVICE_CIDR:-10.96.0.0/16}"
+COMPONENTS=(etcd kube-apiserver kube-controller-manager) # start order
+ADMIN_KUBECONFIG="$DIR/admin.kubeconfig"
+
+log() { printf '[control-plane] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---- tools -----------------------------------------------------------------
+
+load_tools() {
+  local envlines
+  envlines=$("$HERE/build-tools.sh" --print-env etcd kube-apiserver kube-controller-manager kubectl) ||
+    die "the control-plane binaries are not built; run scripts/build-tools.sh"
+  eval "$envlines"
+  local b
+  for b in etcd kube-apiserver kube-controller-manager kubectl; do
+    # The machine's /usr/bin/kubectl is a cloud-SDK dispatcher: insist on ours.
+    [[ "$(command -v "$b")" == "$MLP_TOOLS_CACHE"/* ]] || die "$b does not resolve to the built one"
+  done
+}
+
+# ---- processes -------------------------------------------------------------
+
+pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+
+# is_ours PID NAME: the pid is alive and is NAME started for this $DIR (guards
+# against a recycled pid after a reboot or a crash).
+is_ours() {
+  local pid=$1 name=$2 cmd
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ "$cmd" == *"/$name "* && "$cmd" == *"$DIR"* ]]
+}
+
+running() { is_ours "$(pid_of "$1")" "$1"; }
+
+# launch NAME ARGS...: run in its own session/process group, detached from
+# this shell, output to logs/NAME.log. setsid makes pid == process group id.
+launch() {
+  local name=$1
+  shift
+  setsid "$(command -v "$name")" "$@" </dev/null >"$LOGS/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+}
+
+port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+# free_port: an unused TCP port on 127.0.0.1 (in 20000-32767, below the
+# ephemeral range so that outgoing connections do not take it meanwhile).
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 12768))
+    if ! port_in_use "$p" && [[ " ${PICKED[*]:-} " != *" $p "* ]]; then
+      PICKED+=("$p")
+      echo "$p"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+log_tails() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    [[ -f "$LOGS/$c.log" ]] || continue
+    log "---- last lines of $LOGS/$c.log ----"
+    tail -n 25 "$LOGS/$c.log" >&2
+  done
+}
+
+# wait_for DESCRIPTION COMPONENT COMMAND...: poll COMMAND until it succeeds;
+# fail (with log tails) on timeout or if COMPONENT's process died.
+wait_for() {
+  local what=$1 comp=$2
+  shift 2
+  while ! "$@" >/dev/null 2>&1; do
+    if ! running "$comp"; then
+      log "$comp exited while waiting for $what"
+      fail_start
+    fi
+    if ((SECONDS >= DEADLINE)); then
+      log "timed out after ${TIMEOUT}s waiting for $what"
+      fail_start
+    fi
+    sleep 0.5
+  done
+  log "$what: ok ($((SECONDS - STARTED))s)"
+}
+
+fail_start() {
+  log_tails
+  stop_all >/dev/null 2>&1 || true
+  die "start failed; logs are in $LOGS"
+}
+
+# ---- certificates ----------------------------------------------------------
+
+# sign NAME SUBJECT EXT: EC P-256 key + certificate signed by our CA.
+sign() {
+  local name=$1 subj=$2 ext=$3
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
+  openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+    -CAcreateserial -days 30 -sha256 -extfile <(printf '%s\n' "$ext") \
+    -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr"
+  chmod 600 "$PKI/$name.key"
+}
+
+client_ext() { printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth'; }
+
+gen_pki() {
+  mkdir -p "$PKI"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=mlp-control-plane-ca" -days 30 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/ca.crt" 2>/dev/null
+  chmod 600 "$PKI/ca.key"
+
+  # First address of the service range: the in-cluster "kubernetes" service.
+  [[ "$SERVICE_CIDR" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] ||
+    die "MLP_CP_SERVICE_CIDR must be an IPv4 CIDR like 10.96.0.0/16 (got '$SERVICE_CIDR')"
+  local base=${SERVICE_CIDR%/*} svc_ip
+  svc_ip="${base%.*}.$((${base##*.} + 1))"
+  sign apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:$svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  sign admin "/O=system:masters/CN=admin" "$(client_ext)"
+  sign kube-controller-manager "/CN=system:kube-controller-manager" "$(client_ext)"
+
+  # Front-proxy (aggregation layer) CA and the apiserver's client cert for it.
+  # Nothing is aggregated, but without them every delegating component
+  # (controller-manager) logs "missing content for CA bundle" errors.
+  cp "$PKI/ca.crt" "$PKI/front-proxy-ca.crt"
+  sign front-proxy-client "/CN=front-proxy-client" "$(client_ext)"
+
+  # Service-account token signing key pair (RS256).
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  chmod 600 "$PKI/sa.key"
+}
+
+# write_kubeconfig FILE USER CERT_NAME
+write_kubeconfig() {
+  local file=$1 user=$2 cert=$3
+  mkdir -p "$(dirname "$file")"
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: mlp-local
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 <"$PKI/$cert.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$cert.key")
+contexts:
+- name: mlp-local
+  context:
+    cluster: mlp-local
+    user: $user
+current-context: mlp-local
+EOF
+  chmod 600 "$file"
+}
+
+# ---- start / stop ----------------------------------------------------------
+
+load_ports() {
+  [[ -f "$RUN/ports.env" ]] || return 1
+  # shellcheck disable=SC1091
+  source "$RUN/ports.env"
+}
+
+pick_ports() {
+  PICKED=()
+  ETCD_PORT=${MLP_CP_ETCD_PORT:-$(free_port)}
+  ETCD_PEER_PORT=${MLP_CP_ETCD_PEER_PORT:-$(free_port)}
+  APISERVER_PORT=${MLP_CP_APISERVER_PORT:-$(free_port)}
+  KCM_PORT=${MLP_CP_KCM_PORT:-$(free_port)}
+  local p
+  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT"; do
+    port_in_use "$p" && die "port $p is already in use"
+  done
+  cat >"$RUN/ports.env" <<EOF
+ETCD_PORT=$ETCD_PORT
+ETCD_PEER_PORT=$ETCD_PEER_PORT
+APISERVER_PORT=$APISERVER_PORT
+KCM_PORT=$KCM_PORT
+EOF
+}
+
+apiserver_curl() {
+  curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT$1"
+}
+
+cmd_start() {
+  local c any=0 all=1
+  for c in "${COMPONENTS[@]}"; do
+    if running "$c"; then any=1; else all=0; fi
+  done
+  if ((all)); then
+    log "already running (state in $DIR)"
+    cmd_env
+    return 0
+  fi
+  if ((any)); then
+    log "partly running (a component died?); stopping the rest first"
+    stop_all
+  fi
+  load_tools
+
+  # Fresh state every start (the cluster is for tests). Remove only what this
+  # script creates, in case MLP_CP_DIR points somewhere unexpected.
+  rm -rf "$PKI" "$RUN" "$LOGS" "$DIR/etcd-data" "$DIR/users" "$DIR/kcm-serving" "$ADMIN_KUBECONFIG" "$DIR/kube-controller-manager.kubeconfig"
+  mkdir -p "$DIR" "$RUN" "$LOGS"
+  chmod 700 "$DIR"
+  pick_ports
+  gen_pki
+  write_kubeconfig "$ADMIN_KUBECONFIG" admin admin
+  write_kubeconfig "$DIR/kube-controller-manager.kubeconfig" system:kube-controller-manager kube-controller-manager
+
+  STARTED=$SECONDS
+  DEADLINE=$((SECONDS + TIMEOUT))
+  log "starting in $DIR (apiserver https://127.0.0.1:$APISERVER_PORT)"
+
+  # etcd: plain http on loopback only. --unsafe-no-fsync: test data only,
+  # and much faster on slow disks.
+  launch etcd \
+    --name=mlp --data-dir="$DIR/etcd-data" \
+    --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster="mlp=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
+    --unsafe-no-fsync --log-level=warn
+  wait_for "etcd health" etcd curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
+
+  # --advertise-address=127.0.0.1 keeps the apiserver from advertising a host
+  # interface; Endpoints may not hold loopback addresses, so the "kubernetes"
+  # service endpoint reconciler is off (nothing runs in the cluster anyway).
+  # --allow-privileged=true so that PodSecurity, not this flag, is what
+  # rejects privileged pods in restricted namespaces.
+  launch kube-apiserver \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+    --advertise-address=127.0.0.1 --endpoint-reconciler-type=none \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --authorization-mode=Node,RBAC \
+    --enable-admission-plugins=ResourceQuota,LimitRanger,PodSecurity \
+    --allow-privileged=true \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" \
+    --service-account-signing-key-file="$PKI/sa.key" \
+    --profiling=false
+  wait_for "kube-apiserver /readyz" kube-apiserver apiserver_curl /readyz
+
+  launch kube-controller-manager \
+    --kubeconfig="$DIR/kube-controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$DIR/kube-controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$DIR/kube-controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$DIR/kcm-serving" \
+    --controllers='*' --use-service-account-credentials=true \
+    --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --leader-elect=true --profiling=false
+  wait_for "kube-controller-manager /healthz" kube-controller-manager \
+    curl -fsSk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz"
+
+  # The namespace and service-account controllers have done their first pass.
+  wait_for "namespace default" kube-apiserver kubectl --kubeconfig="$ADMIN_KUBECONFIG" get namespace default
+  wait_for "serviceaccount default/default" kube-controller-manager \
+    kubectl --kubeconfig="$ADMIN_KUBECONFIG" -n default get serviceaccount default
+
+  log "ready in $((SECONDS - STARTED))s"
+  cmd_env
+}
+
+# stop_all: TERM each component's process group (reverse order), wait, KILL
+# what is left, then verify nothing remains and no port is still bound.
+stop_all() {
+  local c pid i left=0 idx pids=()
+  for ((idx = ${#COMPONENTS[@]} - 1; idx >= 0; idx--)); do
+    c=${COMPONENTS[$idx]}
+    pid=$(pid_of "$c")
+    if is_ours "$pid" "$c"; then
+      kill -TERM -- "-$pid" 2>/dev/null || true
+      for ((i = 0; i < 100; i++)); do
+        is_ours "$pid" "$c" || break
+        sleep 0.1
+      done
+      if is_ours "$pid" "$c"; then
+        log "$c (pid $pid) ignored SIGTERM for 10s; killing"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        sleep 0.5
+      fi
+    fi
+    # Anything left in its process group (it is its own group leader).
+    if [[ -n "$pid" ]] && pgrep -g "$pid" >/dev/null 2>&1 && is_ours "$pid" "$c"; then
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    [[ -n "$pid" ]] && pids+=("$pid")
+    rm -f "$RUN/$c.pid"
+  done
+  # Our children are re-parented to init once this script's starter exits;
+  # give init a moment to reap them so that no <defunct> entry lingers.
+  for pid in "${pids[@]}"; do
+    for ((i = 0; i < 30; i++)); do [[ -e "/proc/$pid" ]] || break; sleep 0.1; done
+  done
+  # Verify.
+  for c in "${COMPONENTS[@]}"; do
+    if pgrep -f -- "/$c .*$DIR" >/dev/null 2>&1; then
+      log "still running: $(pgrep -af -- "/$c .*$DIR")"
+      left=1
+    fi
+  done
+  if load_ports; then
+    for c in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT"; do
+      for ((i = 0; i < 50; i++)); do port_in_use "$c" || break; sleep 0.1; done
+      if port_in_use "$c"; then
+        log "port $c is still bound: $(ss -Hltnp "sport = :$c")"
+        left=1
+      fi
+    done
+  fi
+  return $left
+}
+
+cmd_stop() {
+  if [[ ! -d "$RUN" ]]; then
+    log "not running (no state in $DIR)"
+    return 0
+  fi
+  stop_all || die "could not stop everything (see above)"
+  log "stopped (logs kept in $LOGS)"
+}
+
+cmd_status() {
+  local c pid rc=0
+  for c in "${COMPONENTS[@]}"; do
+    pid=$(pid_of "$c")
+    if running "$c"; then
+      printf '%-24s running (pid %s)\n' "$c" "$pid"
+    else
+      printf '%-24s stopped\n' "$c"
+      rc=3
+    fi
+  done
+  if ((rc == 0)) && load_ports; then
+    printf '%-24s %s\n' "ports" "apiserver=$APISERVER_PORT etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT kcm=$KCM_PORT"
+    printf '%-24s %s\n' "apiserver /readyz" "$(apiserver_curl /readyz 2>&1 || true)"
+    printf '%-24s %s\n' "kubeconfig" "$ADMIN_KUBECONFIG"
+  fi
+  return $rc
+}
+
+cmd_env() {
+  running kube-apiserver || log "warning: the control plane is not running"
+  printf 'export KUBECONFIG=%q\n' "$ADMIN_KUBECONFIG"
+}
+
+cmd_user() {
+  local name=${1:-}
+  [[ -n "$name" ]] || die "usage: $0 user NAME [GROUP...]"
+  shift
+  [[ "$name" =~ ^[A-Za-z0-9:._@-]+$ ]] || die "user name '$name': use letters, digits and :._@- only"
+  if ! running kube-apiserver || ! load_ports; then die "the control plane is not running"; fi
+  local subj="" g
+  for g in "$@"; do
+    [[ "$g" =~ ^[A-Za-z0-9:._@-]+$ ]] || die "group '$g': use letters, digits and :._@- only"
+    subj+="/O=$g"
+  done
+  mkdir -p "$DIR/users"
+  sign "user-$name" "$subj/CN=$name" "$(client_ext)"
+  write_kubeconfig "$DIR/users/$name.kubeconfig" "$name" "user-$name"
+  echo "$DIR/users/$name.kubeconfig"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case "$cmd" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    user) cmd_user "$@" ;;
+    *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
