@@ -1,0 +1,195 @@
+/**
+ * Plain Kubernetes objects from synthesis → Pulumi resources of the typed
+ * `@pulumi/kubernetes` classes, with stable names and no other change to the
+ * objects than the optional `pulumi.com/skipAwait` annotation.
+ */
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { KubeObject, ObjectGroup, manifestFileName } from '../synth';
+
+/**
+ * A typed `@pulumi/kubernetes` resource class, e.g. `k8s.core.v1.Namespace`.
+ * Each class takes its own args type (with literal `apiVersion` and `kind`),
+ * so the table below erases it; {@link kubeResource} passes an object only
+ * to the class registered for its `apiVersion/kind`.
+ */
+type KubeResourceClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/**
+ * The Pulumi class of every built-in kind that synthesis emits, by
+ * `apiVersion/kind`. A built-in kind missing here is refused (see
+ * {@link kubeResourceClass}); objects of other API groups are custom
+ * resources and become `k8s.apiextensions.CustomResource`.
+ */
+export const KUBE_RESOURCE_CLASSES: Readonly<Record<string, KubeResourceClass>> = {
+  'v1/Namespace': k8s.core.v1.Namespace,
+  'v1/ServiceAccount': k8s.core.v1.ServiceAccount,
+  'v1/ResourceQuota': k8s.core.v1.ResourceQuota,
+  'v1/LimitRange': k8s.core.v1.LimitRange,
+  'v1/Service': k8s.core.v1.Service,
+  'v1/PersistentVolumeClaim': k8s.core.v1.PersistentVolumeClaim,
+  'v1/ConfigMap': k8s.core.v1.ConfigMap,
+  'v1/Secret': k8s.core.v1.Secret,
+  'apps/v1/Deployment': k8s.apps.v1.Deployment,
+  'apps/v1/StatefulSet': k8s.apps.v1.StatefulSet,
+  'apps/v1/DaemonSet': k8s.apps.v1.DaemonSet,
+  'batch/v1/Job': k8s.batch.v1.Job,
+  'batch/v1/CronJob': k8s.batch.v1.CronJob,
+  'autoscaling/v2/HorizontalPodAutoscaler': k8s.autoscaling.v2.HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': k8s.policy.v1.PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': k8s.networking.v1.NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': k8s.networking.v1.Ingress,
+  'rbac.authorization.k8s.io/v1/Role': k8s.rbac.v1.Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': k8s.rbac.v1.RoleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRole': k8s.rbac.v1.ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': k8s.rbac.v1.ClusterRoleBinding,
+  'scheduling.k8s.io/v1/PriorityClass': k8s.scheduling.v1.PriorityClass,
+  'storage.k8s.io/v1/StorageClass': k8s.storage.v1.StorageClass,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': k8s.apiextensions.v1.CustomResourceDefinition,
+};
+
+/** Annotation that tells the Kubernetes provider not to wait for an object to become ready. */
+export const SKIP_AWAIT_ANNOTATION = 'pulumi.com/skipAwait';
+
+/** Label of objects that hold data; `checkpoint` marks checkpoint volumes. */
+const DATA_LABEL = 'mlp.io/data';
+
+/**
+ * The Pulumi resource name of an object: its dist/ path without `.yaml`,
+ * e.g. `vision/job-resnet-ddp` or `_platform/priorityclass-mlp-batch`. Part
+ * of every URN: changing it makes Pulumi delete and recreate the object.
+ */
+export function resourceName(group: ObjectGroup, object: KubeObject): string {
+  return `${group.dir}/${manifestFileName(object).replace(/\.yaml$/, '')}`;
+}
+
+/** True for objects that others need first: Namespaces and CustomResourceDefinitions. */
+export function isFoundation(object: KubeObject): boolean {
+  return (
+    (object.apiVersion === 'v1' && object.kind === 'Namespace') ||
+    (object.apiVersion.startsWith('apiextensions.k8s.io/') && object.kind === 'CustomResourceDefinition')
+  );
+}
+
+/** True for checkpoint volumes (objects labelled `mlp.io/data: checkpoint`). */
+export function isCheckpointVolume(object: KubeObject): boolean {
+  const labels = object.metadata.labels as Readonly<Record<string, string>> | undefined;
+  return labels?.[DATA_LABEL] === 'checkpoint';
+}
+
+/**
+ * True when the object is of a built-in Kubernetes API group (the core
+ * group, a group without a dot, or one under `k8s.io`); other groups belong
+ * to CRDs.
+ */
+export function isBuiltInKind(object: KubeObject): boolean {
+  const slash = object.apiVersion.indexOf('/');
+  if (slash < 0) return true;
+  const group = object.apiVersion.slice(0, slash);
+  return !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io');
+}
+
+/**
+ * The Pulumi class for an object.
+ *
+ * @throws Error for a built-in kind missing from {@link KUBE_RESOURCE_CLASSES}.
+ */
+export function kubeResourceClass(object: KubeObject): KubeResourceClass {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const known = KUBE_RESOURCE_CLASSES[key];
+  if (known) return known;
+  if (isBuiltInKind(object)) {
+    throw new Error(
+      `no Pulumi resource class for the built-in kind ${key} (object ${object.metadata.name}); ` +
+        `add its @pulumi/kubernetes class to KUBE_RESOURCE_CLASSES in stacks/pulumi/kube-objects.ts`,
+    );
+  }
+  return k8s.apiextensions.CustomResource;
+}
+
+/** A copy of the object with the `pulumi.com/skipAwait: "true"` annotation. */
+export function withSkipAwait(object: KubeObject): KubeObject {
+  const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [SKIP_AWAIT_ANNOTATION]: 'true' } } };
+}
+
+/**
+ * The Pulumi resource of one object, named by {@link resourceName}.
+ *
+ * @throws Error when the object has no metadata.name (Pulumi would auto-name it).
+ */
+export function kubeResource(group: ObjectGroup, object: KubeObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  if (typeof object.metadata?.name !== 'string' || object.metadata.name === '') {
+    throw new Error(`${group.source}: a ${object.kind} in ${group.dir}/ has no metadata.name; synthesis must name every object`);
+  }
+  const ResourceClass = kubeResourceClass(object);
+  // The class was chosen by the object's apiVersion/kind, so the object is of its args type.
+  return new ResourceClass(resourceName(group, object), object as never, opts);
+}
+
+/** How {@link registerObjects} creates the resources of a group. */
+export interface RegisterObjectsOptions {
+  /** The component the resources belong to. */
+  readonly parent: pulumi.Resource;
+  /**
+   * Resources outside the group that its Namespaces and CRDs wait for, and so
+   * everything in them; objects that are in neither wait for them directly.
+   */
+  readonly after: readonly pulumi.Resource[];
+  /** CRDs outside the group that its custom resources wait for. */
+  readonly customResourceDefinitions: readonly pulumi.Resource[];
+  /** Namespaces outside the group, by name, that objects of the group may live in. */
+  readonly namespaces: ReadonlyMap<string, pulumi.Resource>;
+  /** Whether Pulumi refuses to delete the resource of an object. */
+  readonly protect: (object: KubeObject) => boolean;
+  /** Annotate every object with `pulumi.com/skipAwait: "true"`. */
+  readonly skipAwait: boolean;
+}
+
+/** The resources of one group. */
+export interface RegisteredObjects {
+  /** The Namespaces of the group, by name. */
+  readonly namespaces: ReadonlyMap<string, pulumi.CustomResource>;
+  /** The CRDs of the group. */
+  readonly customResourceDefinitions: readonly pulumi.CustomResource[];
+  /** Every resource: Namespaces and CRDs first, then the others in the group's order. */
+  readonly resources: readonly pulumi.CustomResource[];
+}
+
+/**
+ * Creates one resource per object of the group, in two steps. First its
+ * Namespaces and CRDs, which wait for `after`. Then every other object, with
+ * explicit dependencies: on its Namespace (the group's or one of
+ * `namespaces`), and, for a custom resource, on the CRDs of the group and
+ * `customResourceDefinitions`. An object with neither (a cluster-scoped
+ * built-in such as a PriorityClass) waits for `after`.
+ */
+export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
+  const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
+    kubeResource(group, options.skipAwait ? withSkipAwait(object) : object, {
+      parent: options.parent,
+      dependsOn: [...dependsOn],
+      protect: options.protect(object),
+    });
+  const namespaces = new Map<string, pulumi.CustomResource>();
+  const customResourceDefinitions: pulumi.CustomResource[] = [];
+  for (const object of group.objects.filter(isFoundation)) {
+    const resource = create(object, options.after);
+    if (object.kind === 'Namespace') namespaces.set(object.metadata.name, resource);
+    else customResourceDefinitions.push(resource);
+  }
+  const others = group.objects
+    .filter((object) => !isFoundation(object))
+    .map((object) => {
+      const name = object.metadata.namespace;
+      const namespace = name !== undefined ? (namespaces.get(name) ?? options.namespaces.get(name)) : undefined;
+      const dependsOn = [
+        ...(namespace !== undefined ? [namespace] : []),
+        ...(isBuiltInKind(object) ? [] : [...customResourceDefinitions, ...options.customResourceDefinitions]),
+      ];
+      return create(object, dependsOn.length > 0 ? dependsOn : options.after);
+    });
+  return { namespaces, customResourceDefinitions, resources: [...namespaces.values(), ...customResourceDefinitions, ...others] };
+}

@@ -1,0 +1,86 @@
+/**
+ * The Pulumi program: synthesizes the platform and every tenant exactly as
+ * `mlp synth` does and deploys those objects, the platform's first, then one
+ * {@link Tenant} component per tenant, all through one explicit Kubernetes
+ * provider.
+ */
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { PlatformConfig, loadConfig } from '../../lib/load';
+import { ValidationError } from '../../lib/problems';
+import { synthesizePlatform, synthesizeTenant } from '../synth';
+import { DeployedTenants, TENANTS_OUTPUT, checkTenantRemovals, readDeployedTenants, removalErrorMessage } from './deployed-tenants';
+import { Platform } from './platform';
+import { StackSettings } from './stack-settings';
+import { Tenant } from './tenant';
+
+/** Name of the explicit Kubernetes provider resource; part of every resource's state, never change it. */
+export const PROVIDER_NAME = 'kubernetes';
+
+/** The stack outputs. */
+export interface ProgramOutputs {
+  /**
+   * The deployed tenants, read back by the next update to refuse deleting a
+   * tenant whose file disappeared. Known only once every resource is deployed.
+   */
+  readonly [TENANTS_OUTPUT]: pulumi.Output<DeployedTenants>;
+}
+
+/**
+ * Deploys the platform and every tenant.
+ *
+ * Before it registers any resource it reads the tenants deployed by the
+ * last update, and fails (with `pulumi.RunError`, so without a stack trace)
+ * when a tenant file is invalid or a deployed tenant's file is gone without
+ * the tenant being decommissioned.
+ */
+export async function deployPlatform(settings: StackSettings): Promise<ProgramOutputs> {
+  const config = loadOrExplain(settings);
+  const platformObjects = synthesizePlatform(config.platform, config.file);
+  const tenantObjects = config.tenants.map((tenant) => synthesizeTenant(config.platform, tenant));
+
+  const report = checkTenantRemovals({
+    stack: pulumi.getStack(),
+    tenantsDir: settings.tenantsDir,
+    deployed: await readDeployedTenants(),
+    current: config.tenants.map((tenant) => tenant.name),
+    decommission: settings.decommission,
+  });
+  if (report.errors.length > 0) {
+    throw new pulumi.RunError(removalErrorMessage(pulumi.getStack(), settings.tenantsDir, report.errors));
+  }
+  for (const warning of report.warnings) pulumi.log.warn(warning);
+
+  const provider = new k8s.Provider(PROVIDER_NAME, {
+    ...(settings.kubeconfig !== undefined && { kubeconfig: settings.kubeconfig }),
+    ...(settings.context !== undefined && { context: settings.context }),
+    clusterIdentifier: settings.clusterIdentifier,
+    enableServerSideApply: true,
+  });
+  const platform = new Platform('platform', { objects: platformObjects, skipAwait: settings.skipAwait }, { providers: [provider] });
+  const decommission = new Set(settings.decommission);
+  const tenants = tenantObjects.map(
+    (objects) =>
+      new Tenant(
+        objects.dir,
+        { objects, platform, protect: !decommission.has(objects.dir), skipAwait: settings.skipAwait },
+        { providers: [provider] },
+      ),
+  );
+
+  const deployed: DeployedTenants = Object.fromEntries(tenants.map((tenant) => [tenant.tenantName, { protected: tenant.protected }]));
+  const everyResource = [...platform.resources, ...tenants.flatMap((tenant) => tenant.resources)];
+  // Resolves once every resource is registered, so a failed update keeps the previous record.
+  return { [TENANTS_OUTPUT]: pulumi.all(everyResource.map((resource) => resource.urn)).apply(() => deployed) };
+}
+
+function loadOrExplain(settings: StackSettings): PlatformConfig {
+  try {
+    return loadConfig({ platformFile: settings.platformFile, tenantsDir: settings.tenantsDir });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new pulumi.RunError(`mlp: ${error.message}\nNothing was deployed; fix the files (npx mlp validate) and run again.`);
+    }
+    throw error;
+  }
+}
