@@ -73,14 +73,25 @@ PULUMI_K8S_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 # module at the same release.
 PULUMI_K8S_SDK_MODULE_VERSION=v4.25.0
 
+# promtool, for `promtool check rules` and `promtool test rules` on the tenant
+# alerts. Prometheus 3.x is published as module versions v0.3xx.y.
+PROMETHEUS_VERSION=v0.316.0
+
+# The prometheus-operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule,
+# Prometheus) that the end-to-end tests install into the local control plane.
+# Data, not a binary: copied out of the operator's module (example/
+# prometheus-operator-crd/). v0.89.0 is the newest release the proxy serves.
+PROMETHEUS_OPERATOR_VERSION=v0.89.0
+PROMETHEUS_OPERATOR_CRDS=(servicemonitors podmonitors prometheusrules prometheuses)
+
 # --------------------------------------------------------------------------
 
-TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes)
+TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds)
 # What goes on PATH. The two Pulumi plugins stay off it: the CLI warns on every
 # run about plugins it finds on $PATH, so the language host is linked next to
 # the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
 # is installed into PULUMI_HOME's plugin cache.
-PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi)
+PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi promtool)
 
 CACHE="${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}"
 PULUMI_HOME_DIR="$CACHE/pulumi-home"
@@ -97,6 +108,8 @@ tool_version() {
     pulumi) echo "$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
     pulumi-resource-kubernetes) echo "v$PULUMI_K8S_VERSION" ;;
+    promtool) echo "$PROMETHEUS_VERSION" ;;
+    prometheus-operator-crds) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
     *) die "unknown tool '$1' (known: ${TOOLS[*]})" ;;
   esac
 }
@@ -267,6 +280,28 @@ build_pulumi-resource-kubernetes() {
     "-X $mod/pkg/version.Version=$PULUMI_K8S_VERSION"
 }
 
+build_promtool() {
+  # github.com/prometheus/prometheus has no replace directives: a plain wrapper.
+  new_wrapper "$SRC" mlp.local/tools/promtool "require github.com/prometheus/prometheus $PROMETHEUS_VERSION"
+  gobuild "$SRC" "$OUT/promtool" github.com/prometheus/prometheus/cmd/promtool \
+    "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}"
+}
+
+# Not a build: the CRD files, plus an executable index (bin/prometheus-operator-crds)
+# that prints their paths, so the cache layout and checks match the tools'.
+build_prometheus-operator-crds() {
+  local dir name
+  dir=$(mod_field "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" Dir)
+  mkdir -p "$OUT/../crds"
+  for name in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_$name.yaml" "$OUT/../crds/"
+  done
+  chmod u+w "$OUT/../crds"/*
+  printf '#!/bin/sh\n# Prints the prometheus-operator %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' \
+    "$PROMETHEUS_OPERATOR_VERSION" >"$OUT/prometheus-operator-crds"
+  chmod +x "$OUT/prometheus-operator-crds"
+}
+
 # check_version TOOL BINARY: fail the build if the binary does not report the
 # pinned version (catches wrong -X paths, which the linker silently ignores).
 check_version() {
@@ -275,6 +310,8 @@ check_version() {
     kube-apiserver | kube-controller-manager) out=$("$2" --version) want="Kubernetes $K8S_VERSION" ;;
     kubectl) out=$("$2" version --client) want="Client Version: $K8S_VERSION" ;;
     etcd) out=$("$2" --version) want="etcd Version: ${ETCD_VERSION#v}" ;;
+    promtool) out=$("$2" --version) want="promtool, version ${PROMETHEUS_VERSION#v}" ;;
+    prometheus-operator-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="prometheusrules.monitoring.coreos.com" ;;
     pulumi) out=$(PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_HOME="$PULUMI_HOME_DIR" "$2" version) want="$PULUMI_VERSION" ;;
     # These two have no version flag (they report it over gRPC), and with
     # -trimpath `go version -m` does not record -ldflags. Check instead that
@@ -326,8 +363,10 @@ ensure_tool() {
   {
     echo "tool: $tool $version"
     echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${secs}s with $(go env GOVERSION)"
-    echo "go.mod of the wrapper module:"
-    sed 's/^/  /' "$tmp/src/go.mod"
+    if [[ -f "$tmp/src/go.mod" ]]; then
+      echo "go.mod of the wrapper module:"
+      sed 's/^/  /' "$tmp/src/go.mod"
+    fi
   } >"$tmp/out/BUILD-INFO"
   rm -rf "$dir" # a leftover without bin/<tool> (should not happen, but be safe)
   mv "$tmp/out" "$dir"
@@ -395,6 +434,7 @@ cmd_print_env() {
   fi
   printf 'export MLP_TOOLS_CACHE=%q\n' "$CACHE"
   printf 'export PATH="%s"\n' "$(path_value)"
+  printf 'export MLP_PROMETHEUS_CRDS_DIR=%q\n' "$(tool_dir prometheus-operator-crds)/crds"
   printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=1'
   # Nothing can be downloaded here: fail fast instead of trying to.

@@ -25,7 +25,7 @@ export class TenantChart extends Chart {
   public readonly monitoring: MonitoringStack;
 
   public constructor(scope: Construct, id: string, props: TenantChartProps) {
-    super(scope, id, { namespace: props.tenant.name });
+    super(scope, id);
     const { platform, tenant } = props;
     const spec = platform.spec;
 

@@ -4,11 +4,13 @@
  * {@link Tenant} component per tenant, all through one explicit Kubernetes
  * provider.
  */
+import * as fs from 'fs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PlatformConfig, loadConfig } from '../../lib/load';
 import { ValidationError } from '../../lib/problems';
-import { synthesizePlatform, synthesizeTenant } from '../synth';
+import { parseAllDocuments } from 'yaml';
+import { KubeObject, ObjectGroup, synthesizePlatform, synthesizeTenant } from '../synth';
 import { DeployedTenants, TENANTS_OUTPUT, checkTenantRemovals, readDeployedTenants, removalErrorMessage } from './deployed-tenants';
 import { Platform } from './platform';
 import { StackSettings } from './stack-settings';
@@ -36,7 +38,7 @@ export interface ProgramOutputs {
  */
 export async function deployPlatform(settings: StackSettings): Promise<ProgramOutputs> {
   const config = loadOrExplain(settings);
-  const platformObjects = synthesizePlatform(config.platform, config.file);
+  const platformObjects = withCustomResourceDefinitions(synthesizePlatform(config.platform, config.file), settings.crdFiles);
   const tenantObjects = config.tenants.map((tenant) => synthesizeTenant(config.platform, tenant));
 
   const report = checkTenantRemovals({
@@ -72,6 +74,31 @@ export async function deployPlatform(settings: StackSettings): Promise<ProgramOu
   const everyResource = [...platform.resources, ...tenants.flatMap((tenant) => tenant.resources)];
   // Resolves once every resource is registered, so a failed update keeps the previous record.
   return { [TENANTS_OUTPUT]: pulumi.all(everyResource.map((resource) => resource.urn)).apply(() => deployed) };
+}
+
+/**
+ * The platform's objects with the CustomResourceDefinitions of `files`
+ * first, so that the CRDs are created before any custom resource in the same
+ * update (the platform orders CRDs first and custom resources depend on them).
+ */
+export function withCustomResourceDefinitions(group: ObjectGroup, files: readonly string[]): ObjectGroup {
+  const definitions: KubeObject[] = [];
+  for (const file of files) {
+    let documents: unknown[];
+    try {
+      documents = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((document) => document.toJS());
+    } catch (error) {
+      throw new pulumi.RunError(`mlp:crdFiles: cannot read ${file}: ${(error as Error).message}`);
+    }
+    for (const document of documents.filter((candidate) => candidate !== null)) {
+      const object = document as KubeObject;
+      if (object.kind !== 'CustomResourceDefinition' || object.apiVersion !== 'apiextensions.k8s.io/v1') {
+        throw new pulumi.RunError(`mlp:crdFiles: ${file} holds a ${object.apiVersion}/${object.kind}; only apiextensions.k8s.io/v1 CustomResourceDefinitions are allowed`);
+      }
+      definitions.push(object);
+    }
+  }
+  return { ...group, objects: [...definitions, ...group.objects] };
 }
 
 function loadOrExplain(settings: StackSettings): PlatformConfig {

@@ -53,6 +53,14 @@ export interface StackSettings {
    * @default false
    */
   readonly skipAwait: boolean;
+  /**
+   * YAML files of CustomResourceDefinitions that the platform installs first,
+   * in the same update as the custom resources that need them
+   * (`mlp:crdFiles`), e.g. the prometheus-operator CRDs where no operator
+   * installation provides them. Resolved against the working directory.
+   * @default [] - the CRDs are installed by other means
+   */
+  readonly crdFiles: readonly string[];
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -73,7 +81,23 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     platformFile: config.get('platformFile') ?? 'platform.yaml',
     decommission: readDecommission(config),
     skipAwait: config.getBoolean('skipAwait') ?? false,
+    crdFiles: readCrdFiles(config),
   };
+}
+
+function readCrdFiles(config: pulumi.Config): string[] {
+  const key = `${CONFIG_NAMESPACE}:crdFiles`;
+  let value: unknown;
+  try {
+    value = config.getObject<unknown>('crdFiles');
+  } catch {
+    throw new pulumi.RunError(`${key}: expected a list of YAML file paths, got ${JSON.stringify(config.get('crdFiles'))}`);
+  }
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((file) => typeof file !== 'string' || file.length === 0)) {
+    throw new pulumi.RunError(`${key}: expected a list of YAML file paths, got ${JSON.stringify(value)}`);
+  }
+  return (value as string[]).map((file) => path.resolve(file));
 }
 
 function readDecommission(config: pulumi.Config): string[] {

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { loadConfig } from '../../lib/load';
 import { SKIP_AWAIT_ANNOTATION } from '../../stacks/pulumi/kube-objects';
 import { Platform } from '../../stacks/pulumi/platform';
@@ -8,7 +11,7 @@ import { KubeObject } from '../../stacks/synth';
 import { PLATFORM_FILE, ProgramRun, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, typeToken } from './harness';
 
 function settings(overrides: Partial<StackSettings> = {}): StackSettings {
-  return { clusterIdentifier: 'mlp-dev', tenantsDir: TENANTS_DIR, platformFile: PLATFORM_FILE, decommission: [], skipAwait: false, ...overrides };
+  return { clusterIdentifier: 'mlp-dev', tenantsDir: TENANTS_DIR, platformFile: PLATFORM_FILE, decommission: [], skipAwait: false, crdFiles: [], ...overrides };
 }
 
 const tenantNames = loadConfig({ platformFile: PLATFORM_FILE, tenantsDir: TENANTS_DIR }).tenants.map((tenant) => tenant.name);
@@ -138,6 +141,51 @@ describe('the Pulumi program, with mlp:skipAwait', () => {
     );
     expect(deployed).toEqual(expected);
     expect(deployed.size).toBe(files.size);
+  });
+});
+
+describe('the Pulumi program, with mlp:crdFiles', () => {
+  const crd = (plural: string, kind: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  names: {kind: ${kind}, plural: ${plural}}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
+`;
+
+  test('installs the CRDs first, in the platform, and makes every custom resource wait for them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-crds-'));
+    const file = path.join(dir, 'crds.yaml');
+    fs.writeFileSync(file, `${crd('prometheusrules', 'PrometheusRule')}---\n${crd('servicemonitors', 'ServiceMonitor')}`);
+    const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file] }))) }) });
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const crdNames = ['_platform/customresourcedefinition-prometheusrules.monitoring.coreos.com', '_platform/customresourcedefinition-servicemonitors.monitoring.coreos.com'];
+    const resources = kubeResources(run);
+    for (const name of crdNames) {
+      const registered = resources.find((resource) => resource.name === name);
+      expect(registered?.type).toBe('kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition');
+      expect(registered?.parent).toBe('platform');
+      expect(registered?.protect).toBe(false);
+    }
+    const customResources = resources.filter((resource) => (resource.inputs.apiVersion as string).startsWith('monitoring.coreos.com/'));
+    expect(customResources.length).toBeGreaterThan(5);
+    for (const resource of customResources) {
+      expect(resource.dependsOn).toEqual(expect.arrayContaining(crdNames));
+    }
+  });
+
+  test('refuses a file that holds anything but CRDs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-crds-'));
+    const file = path.join(dir, 'not-crds.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: sneaky}\n');
+    await expect(runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file] }))) }) })).rejects.toThrow(
+      `mlp:crdFiles: ${file} holds a v1/Namespace; only apiextensions.k8s.io/v1 CustomResourceDefinitions are allowed`,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
