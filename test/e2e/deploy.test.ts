@@ -1,0 +1,233 @@
+/**
+ * `pulumi up` of the platform and the example tenants against a real
+ * kube-apiserver (with etcd and kube-controller-manager) and the real Pulumi
+ * CLI with a local file backend. The tests run in order and share the stack.
+ *
+ * No kubelet runs, so the stack sets mlp:skipAwait (README: "End-to-end
+ * tests"); job-await.test.ts shows that training Jobs are never awaited
+ * even without it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadConfig } from '../../lib/load';
+import { synthesizeAll } from '../../stacks/synth';
+import { ControlPlane, PulumiStack, scratchDir } from './support/cluster';
+
+const LIVE_RESOURCES = [
+  'namespaces',
+  'serviceaccounts',
+  'resourcequotas',
+  'limitranges',
+  'configmaps',
+  'services',
+  'persistentvolumeclaims',
+  'rolebindings.rbac.authorization.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io',
+  'clusterrolebindings.rbac.authorization.k8s.io',
+  'networkpolicies.networking.k8s.io',
+  'ingresses.networking.k8s.io',
+  'jobs.batch',
+  'cronjobs.batch',
+  'deployments.apps',
+  'horizontalpodautoscalers.autoscaling',
+  'poddisruptionbudgets.policy',
+  'priorityclasses.scheduling.k8s.io',
+  'validatingadmissionpolicies.admissionregistration.k8s.io',
+  'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+  'servicemonitors.monitoring.coreos.com',
+  'podmonitors.monitoring.coreos.com',
+  'prometheusrules.monitoring.coreos.com',
+  'prometheuses.monitoring.coreos.com',
+].join(',');
+
+/** A restricted pod of a tenant, with `resources` and `extra` spec fields. */
+function pod(name: string, resources: Record<string, string>, extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'main',
+          image: 'registry.ml.example.com/vision/trainer:2.4.1',
+          resources: { requests: resources, limits: resources },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          ...container,
+        },
+      ],
+      ...extra,
+    },
+  });
+}
+
+describe('deploying the example tenants to a real API server', () => {
+  let dir: string;
+  let cluster: ControlPlane;
+  let stack: PulumiStack;
+
+  beforeAll(() => {
+    dir = scratchDir('mlp-e2e-deploy-');
+    cluster = ControlPlane.start(path.join(dir, 'control-plane'));
+    stack = new PulumiStack(path.join(dir, 'project'), 'e2e', { kubeconfig: cluster.kubeconfig, skipAwait: true });
+  });
+
+  afterAll(() => {
+    cluster?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pulumi up creates every synthesized object', () => {
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+
+    const live = JSON.parse(cluster.kubectlOk(['get', LIVE_RESOURCES, '-A', '-o', 'json'])).items as any[];
+    const liveKeys = new Set(live.map((object) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`));
+    const synthesized = synthesizeAll(loadConfig({ platformFile: stack.platformFile, tenantsDir: stack.tenantsDir })).flatMap((group) => group.objects);
+    const missing = synthesized
+      .map((object) => `${object.kind}/${object.kind === 'Namespace' ? '' : (object.metadata.namespace ?? '')}/${object.metadata.name}`)
+      .filter((key) => !liveKeys.has(key));
+    expect(synthesized.length).toBeGreaterThan(70);
+    expect(missing).toEqual([]);
+    for (const kind of ['Namespace', 'ResourceQuota', 'LimitRange', 'RoleBinding', 'NetworkPolicy', 'Job', 'CronJob', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
+      expect(live.filter((object) => object.kind === kind && ['vision', 'nlp', 'analytics'].includes(object.metadata.namespace ?? object.metadata.name)).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('a second preview expects no changes', () => {
+    const result = stack.pulumi(['preview', '--expect-no-changes']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+  });
+
+  test('a quota change previews as an update of that one ResourceQuota, and pulumi up applies it', () => {
+    stack.writeTenant('nlp.yaml', stack.readTenant('nlp.yaml').replace('    gpu: 16\n', '    gpu: 20\n'));
+    expect(stack.previewChanges()).toEqual(['update nlp/resourcequota-tenant-quota']);
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    expect(cluster.get('resourcequota', 'tenant-quota', 'nlp').spec.hard['requests.nvidia.com/gpu']).toBe('20');
+  });
+
+  test('a tenant owner can run jobs in its namespace only, and read nothing of another tenant', () => {
+    const can = (verb: string, resource: string, namespace: string | undefined, user: string, group?: string) =>
+      cluster
+        .kubectl(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : []), `--as=${user}`, ...(group ? [`--as-group=${group}`] : [])])
+        .stdout.trim();
+    // maria@example.com owns nlp by name; vision is owned by the group vision-leads.
+    expect(can('create', 'jobs.batch', 'nlp', 'maria@example.com')).toBe('yes');
+    expect(can('create', 'jobs.batch', 'vision', 'lead@example.com', 'vision-leads')).toBe('yes');
+    for (const resource of ['secrets', 'pods', 'jobs.batch']) {
+      expect(can('get', resource, 'vision', 'maria@example.com')).toBe('no');
+      expect(can('list', resource, 'nlp', 'lead@example.com', 'vision-leads')).toBe('no');
+    }
+    expect(can('create', 'namespaces', undefined, 'maria@example.com')).toBe('no');
+    expect(can('get', 'secrets', 'nlp', 'finance-bot@example.com')).toBe('no');
+    expect(can('list', 'pods', 'vision', 'finance-bot@example.com')).toBe('yes');
+  });
+
+  test('the admission chain rejects a pod over the GPU quota and a privileged pod', () => {
+    // Pods of nlp's Job and Deployments, pending without a kubelet, already hold some of its GPU quota.
+    const quota = cluster.get('resourcequota', 'tenant-quota', 'nlp').status;
+    const free = Number(quota.hard['requests.nvidia.com/gpu']) - Number(quota.used['requests.nvidia.com/gpu']);
+    expect(free).toBeGreaterThan(0);
+    const apply = (manifest: string) => cluster.kubectl(['create', '-n', 'nlp', '-f', writeManifest(dir, manifest)]);
+    const gpus = apply(pod('too-many-gpus', { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': String(free + 1) }));
+    expect(gpus.status).not.toBe(0);
+    expect(gpus.stderr).toContain('exceeded quota: tenant-quota');
+    expect(gpus.stderr).toContain('requests.nvidia.com/gpu');
+
+    const privileged = apply(pod('privileged', { cpu: '1', memory: '1Gi' }, {}, { securityContext: { privileged: true } }));
+    expect(privileged.status).not.toBe(0);
+    expect(privileged.stderr).toContain('violates PodSecurity "restricted:latest"');
+
+    const fits = apply(pod('fits', { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': String(free) }, { priorityClassName: 'mlp-standard' }));
+    expect(fits.stderr).toBe('');
+    expect(fits.status).toBe(0);
+    cluster.kubectlOk(['delete', 'pod', 'fits', '-n', 'nlp', '--wait=false']);
+  });
+
+  test('tenant owners cannot change what the platform owns, grant beyond admin/edit/view, or raise their priority', () => {
+    const owner = cluster.user('sam@example.com');
+    const as = (args: string[]) => cluster.kubectl(args, owner);
+    const denied = (args: string[], message: string) => {
+      const result = as(args);
+      expect({ args, status: result.status === 0 ? 'allowed' : 'denied' }).toEqual({ args, status: 'denied' });
+      expect(result.stderr).toContain(message);
+    };
+    const platformOwned = 'belong to the platform: change tenants/analytics.yaml';
+    denied(['delete', 'networkpolicy', 'default-deny', '-n', 'analytics'], platformOwned);
+    // The built-in admin role already refuses these two; the admission policy stands behind it.
+    denied(['patch', 'resourcequota', 'tenant-quota', '-n', 'analytics', '--type=merge', '-p', '{"spec":{"hard":{"pods":"1000"}}}'], 'is forbidden');
+    denied(['delete', 'limitrange', 'tenant-limits', '-n', 'analytics'], 'is forbidden');
+    denied(['create', '-n', 'analytics', '-f', writeManifest(dir, JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all-egress' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } }))], platformOwned);
+    denied(['create', 'rolebinding', 'aggregate', '-n', 'analytics', '--clusterrole=system:aggregate-to-view', '--user=bob@example.com'], 'tenants may bind only the admin, edit and view ClusterRoles');
+    denied(['create', 'rolebinding', 'masters', '-n', 'analytics', '--clusterrole=edit', '--group=system:masters'], 'tenants may not grant roles to system: users or groups');
+    denied(['create', 'rolebinding', 'other-sa', '-n', 'analytics', '--clusterrole=view', '--serviceaccount=vision:workloads'], 'service accounts of other namespaces');
+    denied(['delete', 'rolebinding', 'tenant-owners', '-n', 'analytics'], 'this RoleBinding belongs to the platform');
+    denied(['get', 'secrets', '-n', 'vision'], 'forbidden');
+    denied(['create', '-n', 'analytics', '-f', writeManifest(dir, pod('jump-the-queue', { cpu: '500m', memory: '512Mi' }, { priorityClassName: 'mlp-critical' }))], 'pods of this tenant run at priority class mlp-batch');
+
+    const delegated = as(['create', 'rolebinding', 'helpers', '-n', 'analytics', '--clusterrole=edit', '--user=bob@example.com']);
+    expect(delegated.stderr).toBe('');
+    expect(delegated.status).toBe(0);
+  });
+
+  test('a training Job replaced by an image change keeps its checkpoint volume', () => {
+    const claimBefore = cluster.get('persistentvolumeclaim', 'resnet-ddp-checkpoints', 'vision');
+    const jobBefore = cluster.get('job', 'resnet-ddp', 'vision');
+    stack.writeTenant('vision.yaml', stack.readTenant('vision.yaml').replace('vision/trainer:2.4.1', 'vision/trainer:2.5.0'));
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    const jobAfter = cluster.get('job', 'resnet-ddp', 'vision');
+    expect(jobAfter.spec.template.spec.containers[0].image).toBe('registry.ml.example.com/vision/trainer:2.5.0');
+    expect(jobAfter.metadata.uid).not.toBe(jobBefore.metadata.uid);
+    expect(cluster.get('persistentvolumeclaim', 'resnet-ddp-checkpoints', 'vision').metadata.uid).toBe(claimBefore.metadata.uid);
+  });
+
+  test('an interrupted pulumi up recovers with pulumi cancel and another pulumi up', async () => {
+    stack.writeTenant('speech.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'speech').replace('cc-0815', 'cc-3001'));
+    const up = stack.upInBackground();
+    let output = '';
+    up.stdout!.on('data', (chunk) => (output += String(chunk)));
+    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    process.kill(-up.pid!, 'SIGKILL');
+    await new Promise((resolve) => up.once('exit', resolve));
+
+    const locked = stack.pulumi(['up', '--yes', '--skip-preview']);
+    expect(locked.status).not.toBe(0);
+    expect(locked.stderr + locked.stdout).toContain('the stack is currently locked');
+
+    stack.pulumiOk(['cancel', '--yes']);
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    expect(cluster.get('namespace', 'speech')).toBeDefined();
+    expect(stack.pulumi(['preview', '--expect-no-changes']).status).toBe(0);
+  });
+
+  test('removing a tenant file refuses the update and deletes nothing', () => {
+    const saved = stack.readTenant('analytics.yaml');
+    stack.removeTenant('analytics.yaml');
+    const result = stack.pulumi(['up', '--yes', '--skip-preview']);
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain('refusing to update stack e2e: it would delete tenants that are not being decommissioned');
+    expect(cluster.get('namespace', 'analytics')).toBeDefined();
+    expect(cluster.get('networkpolicy', 'default-deny', 'analytics')).toBeDefined();
+    expect(cluster.get('deployment', 'churn-api', 'analytics')).toBeDefined();
+    stack.writeTenant('analytics.yaml', saved);
+  });
+
+  test('the documented decommission deletes the tenant and its namespace', async () => {
+    stack.setConfigList('mlp:decommission', ['analytics']);
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    expect(cluster.get('namespace', 'analytics')).toBeDefined();
+    stack.removeTenant('analytics.yaml');
+    stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    await cluster.waitFor('namespace analytics to be gone', () => cluster.get('namespace', 'analytics') === undefined);
+    expect(cluster.get('namespace', 'vision')).toBeDefined();
+  });
+});
+
+let manifestCount = 0;
+/** Writes a manifest to a file under `dir`, for kubectl -f. */
+function writeManifest(dir: string, manifest: string): string {
+  const file = path.join(dir, `manifest-${manifestCount++}.json`);
+  fs.writeFileSync(file, manifest);
+  return file;
+}

@@ -1,0 +1,167 @@
+/**
+ * A local control plane (scripts/control-plane.sh) and a Pulumi stack with a
+ * local file backend, both in a scratch directory, for one test file.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { REPO_ROOT } from '../../support/fixtures';
+import { run, runOk, toolEnv } from './tools';
+
+const CONTROL_PLANE = path.join(REPO_ROOT, 'scripts', 'control-plane.sh');
+
+/** A running control plane. */
+export class ControlPlane {
+  /** Starts one in `dir` (its certificates, etcd data and logs). */
+  public static start(dir: string): ControlPlane {
+    runOk('bash', [CONTROL_PLANE, 'start'], { env: { MLP_CP_DIR: dir }, timeoutMs: 180_000 });
+    return new ControlPlane(dir);
+  }
+
+  /** The admin kubeconfig (group system:masters). */
+  public readonly kubeconfig: string;
+
+  private constructor(private readonly dir: string) {
+    this.kubeconfig = path.join(dir, 'admin.kubeconfig');
+  }
+
+  /** A kubeconfig of a user with a client certificate (CN=name, O=groups). */
+  public user(name: string, ...groups: string[]): string {
+    return runOk('bash', [CONTROL_PLANE, 'user', name, ...groups], { env: { MLP_CP_DIR: this.dir } }).trim().split('\n').pop()!;
+  }
+
+  /** kubectl as the admin, or as the user of `kubeconfig`. */
+  public kubectl(args: readonly string[], kubeconfig: string = this.kubeconfig) {
+    return run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeoutMs: 60_000 });
+  }
+
+  /** kubectl as the admin; throws when it fails. */
+  public kubectlOk(args: readonly string[]): string {
+    return runOk('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { timeoutMs: 60_000 });
+  }
+
+  /** An object as JSON, or undefined when it does not exist. */
+  public get(resource: string, name: string, namespace?: string): any {
+    const result = this.kubectl(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json']);
+    if (result.status !== 0) {
+      if (/NotFound/.test(result.stderr)) return undefined;
+      throw new Error(`kubectl get ${resource} ${name} failed: ${result.stderr}`);
+    }
+    return JSON.parse(result.stdout);
+  }
+
+  /** Waits until `check` returns true, polling every half second. */
+  public async waitFor(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** Stops every process of the control plane; verifies none is left. */
+  public stop(): void {
+    runOk('bash', [CONTROL_PLANE, 'stop'], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });
+  }
+}
+
+/** A scratch project: copies of platform.yaml and tenants/, a stack on a file backend in `dir`. */
+export class PulumiStack {
+  public readonly tenantsDir: string;
+  public readonly platformFile: string;
+  private readonly configFile: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  public constructor(
+    dir: string,
+    public readonly name: string,
+    settings: { kubeconfig: string; skipAwait: boolean; tenants?: Record<string, string> },
+  ) {
+    this.tenantsDir = path.join(dir, 'tenants');
+    this.platformFile = path.join(dir, 'platform.yaml');
+    this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+    fs.copyFileSync(path.join(REPO_ROOT, 'platform.yaml'), this.platformFile);
+    fs.mkdirSync(this.tenantsDir);
+    const tenants = settings.tenants ?? Object.fromEntries(
+      fs.readdirSync(path.join(REPO_ROOT, 'tenants')).map((file) => [file, fs.readFileSync(path.join(REPO_ROOT, 'tenants', file), 'utf8')]),
+    );
+    for (const [file, text] of Object.entries(tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
+    this.env = { PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`, PULUMI_CONFIG_PASSPHRASE: '' };
+
+    // `pulumi stack init` writes Pulumi.<stack>.yaml (its encryption salt) beside Pulumi.yaml; keep the repository clean.
+    const initFile = path.join(REPO_ROOT, `Pulumi.${name}.yaml`);
+    this.pulumiOk(['stack', 'init', name, '--non-interactive']);
+    fs.rmSync(initFile, { force: true });
+    const crds = fs.readdirSync(toolEnv().MLP_PROMETHEUS_CRDS_DIR!).sort();
+    this.setConfig({
+      'mlp:tenantsDir': this.tenantsDir,
+      'mlp:platformFile': this.platformFile,
+      'mlp:kubeconfig': settings.kubeconfig,
+      'mlp:skipAwait': String(settings.skipAwait),
+    });
+    crds.forEach((file, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `mlp:crdFiles[${index}]`, path.join(toolEnv().MLP_PROMETHEUS_CRDS_DIR!, file)]));
+  }
+
+  /** Sets stack configuration values. */
+  public setConfig(values: Record<string, string>): void {
+    for (const [key, value] of Object.entries(values)) this.pulumiOk(['config', 'set', '--config-file', this.configFile, key, value]);
+  }
+
+  /** Sets a list in the stack configuration, e.g. mlp:decommission. */
+  public setConfigList(key: string, values: readonly string[]): void {
+    this.pulumi(['config', 'rm', '--config-file', this.configFile, key]);
+    values.forEach((value, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `${key}[${index}]`, value]));
+  }
+
+  /** Runs a pulumi command on the stack; never throws for its exit status. */
+  public pulumi(args: readonly string[], timeoutMs = 600_000) {
+    const configArgs = ['stack', 'config', 'cancel'].includes(args[0]) ? [] : ['--config-file', this.configFile];
+    const stackArgs = args[0] === 'stack' ? [] : ['--stack', this.name];
+    return run('pulumi', [...args, ...configArgs, ...stackArgs, '--non-interactive'], { env: this.env, timeoutMs });
+  }
+
+  /** Runs a pulumi command; throws with its output when it fails. */
+  public pulumiOk(args: readonly string[], timeoutMs = 600_000): string {
+    const result = this.pulumi(args, timeoutMs);
+    if (result.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** `pulumi up` in the background, for tests that interrupt it. */
+  public upInBackground(): ChildProcess {
+    return spawn('pulumi', ['up', '--yes', '--skip-preview', '--config-file', this.configFile, '--stack', this.name, '--non-interactive'], {
+      cwd: REPO_ROOT,
+      env: { ...toolEnv(), ...this.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+
+  /** The resource changes a preview would make, as `<op> <name>`, without reads and unchanged resources. */
+  public previewChanges(): string[] {
+    const preview = JSON.parse(this.pulumiOk(['preview', '--json']));
+    return (preview.steps ?? [])
+      .filter((step: { op: string; urn: string }) => !['same', 'read'].includes(step.op) && !step.urn.includes('pulumi:pulumi:Stack'))
+      .map((step: { op: string; urn: string }) => `${step.op} ${step.urn.split('::').pop()}`)
+      .sort();
+  }
+
+  public writeTenant(file: string, text: string): void {
+    fs.writeFileSync(path.join(this.tenantsDir, file), text);
+  }
+
+  public readTenant(file: string): string {
+    return fs.readFileSync(path.join(this.tenantsDir, file), 'utf8');
+  }
+
+  public removeTenant(file: string): void {
+    fs.rmSync(path.join(this.tenantsDir, file));
+  }
+}
+
+/** A scratch directory under the system temp directory. */
+export function scratchDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
