@@ -1,11 +1,9 @@
 /**
- * The GitHub Actions workflows: lint clean with actionlint (when
- * scripts/actionlint.sh has built it), run the reviewer workflow's steps,
- * and keep every secret out of the files.
+ * The GitHub Actions workflows: run the reviewer workflow's steps and keep
+ * every secret out of the files. The actionlint check is in the end-to-end
+ * suite (test/e2e/workflows-lint.test.ts), which has the tools built.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/fixtures';
@@ -14,24 +12,6 @@ const WORKFLOWS_DIR = path.join(REPO_ROOT, '.github', 'workflows');
 const WORKFLOW_FILES = ['deploy.yml', 'pull-request.yml'];
 /** The repository secrets the workflows use, as docs/reviewing.md lists them. */
 const DOCUMENTED_SECRETS = ['KUBECONFIG', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE'];
-
-function actionlintPath(): string {
-  if (process.env.MLP_ACTIONLINT) return process.env.MLP_ACTIONLINT;
-  const result = spawnSync(path.join(REPO_ROOT, 'scripts', 'actionlint.sh'), ['--print-path'], { encoding: 'utf8' });
-  return result.stdout.trim();
-}
-
-const actionlint = actionlintPath();
-const available = actionlint !== '' && fs.existsSync(actionlint);
-if (!available) {
-  // Visible in the test output, so a skipped lint is never mistaken for a clean one.
-  console.warn(`actionlint is not built (${actionlint || 'no path'}); run scripts/actionlint.sh --install to lint the workflows in this test`);
-}
-const lintTest = available ? test : test.skip;
-
-function runActionlint(files: string[]) {
-  return spawnSync(actionlint, ['-no-color', '-oneline', ...files], { encoding: 'utf8', cwd: REPO_ROOT });
-}
 
 interface Step {
   uses?: string;
@@ -56,25 +36,6 @@ function steps(file: string): Step[] {
 describe('GitHub Actions workflows', () => {
   test('are the pull-request and deploy workflows', () => {
     expect(fs.readdirSync(WORKFLOWS_DIR).sort()).toEqual(WORKFLOW_FILES);
-  });
-
-  lintTest('lint clean with actionlint', () => {
-    const result = runActionlint(WORKFLOW_FILES.map((file) => path.join('.github', 'workflows', file)));
-    expect(`${result.stdout}${result.stderr}`).toBe('');
-    expect(result.status).toBe(0);
-  });
-
-  lintTest('actionlint catches a broken workflow (the lint test can fail)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-actionlint-'));
-    try {
-      const broken = path.join(dir, 'broken.yml');
-      fs.writeFileSync(broken, 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n');
-      const result = runActionlint([broken]);
-      expect(result.status).toBe(1);
-      expect(result.stdout).toContain('property "nope" is not defined');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   test('check pull requests: test, synth --check, validate, diff as a comment, pulumi preview', () => {
