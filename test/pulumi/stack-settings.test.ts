@@ -21,6 +21,7 @@ describe('readStackSettings', () => {
       platformFile: 'platform.yaml',
       decommission: [],
       skipAwait: false,
+      crdFiles: [],
     });
   });
 
@@ -34,6 +35,7 @@ describe('readStackSettings', () => {
         'mlp:platformFile': 'cluster.yaml',
         'mlp:decommission': '["vision","nlp","vision"]',
         'mlp:skipAwait': 'true',
+        'mlp:crdFiles': '["crds/prometheusrules.yaml"]',
       }),
     ).toEqual({
       kubeconfig: path.resolve('clusters/kind.yaml'),
@@ -43,6 +45,7 @@ describe('readStackSettings', () => {
       platformFile: 'cluster.yaml',
       decommission: ['nlp', 'vision'],
       skipAwait: true,
+      crdFiles: [path.resolve('crds/prometheusrules.yaml')],
     });
   });
 
@@ -52,6 +55,10 @@ describe('readStackSettings', () => {
     ['["Vision", 3]', `mlp:decommission: "Vision", 3 are not tenant names (lowercase letters, digits and '-')`],
   ])('fails when mlp:decommission is %s', async (value, message) => {
     await expect(settingsWith({ 'mlp:decommission': value })).rejects.toThrow(message);
+  });
+
+  test('fails when mlp:crdFiles is not a list of paths', async () => {
+    await expect(settingsWith({ 'mlp:crdFiles': '"crds.yaml"' })).rejects.toThrow('mlp:crdFiles: expected a list of YAML file paths, got "crds.yaml"');
   });
 
   test('fails when mlp:skipAwait is not a boolean', async () => {
