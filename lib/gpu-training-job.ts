@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
 import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
-import { formatBytes, isQuantity, parseQuantity } from './quantity';
+import { exceeds, formatBytes, isQuantity, parseQuantity } from './quantity';
 import { TenantNamespace } from './tenant-namespace';
 
 /** A persistent volume for checkpoints, kept across runs and job replacements. */
@@ -349,14 +349,17 @@ function validateProps(job: GpuTrainingJob, props: GpuTrainingJobProps, shmSize:
   if (!Number.isInteger(job.workers) || job.workers < 1) {
     throw new Error(`${where}: workers must be a whole number >= 1, got ${job.workers}`);
   }
-  if (props.metricsPort !== undefined && (!Number.isInteger(props.metricsPort) || props.metricsPort < 1 || props.metricsPort > 65535 || props.metricsPort === masterPort)) {
-    throw new Error(`${where}: metricsPort must be a port number (1-65535) other than masterPort ${masterPort}, got ${props.metricsPort}`);
+  if (
+    props.metricsPort !== undefined &&
+    (!Number.isInteger(props.metricsPort) || props.metricsPort < 1 || props.metricsPort > 65535 || (job.workers > 1 && props.metricsPort === masterPort))
+  ) {
+    throw new Error(`${where}: metricsPort must be a port number (1-65535), and not masterPort ${masterPort} in a distributed job, got ${props.metricsPort}`);
   }
   if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535) {
     throw new Error(`${where}: masterPort must be a port number (1-65535), got ${masterPort}`);
   }
   parseQuantityOrThrow(job.name, 'cpu', job.cpu);
-  if (parseQuantityOrThrow(job.name, 'shmSize', shmSize) > parseQuantity(job.memory)) {
+  if (exceeds(parseQuantityOrThrow(job.name, 'shmSize', shmSize), parseQuantity(job.memory))) {
     throw new Error(`${where}: shmSize ${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
   }
   if (props.checkpoint) parseQuantityOrThrow(job.name, 'checkpoint.size', props.checkpoint.size);

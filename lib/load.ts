@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Problem, ValidationError, formatPath } from './problems';
-import { SourceFile, parseFile } from './schema/parse-file';
+import { MAX_FILE_BYTES, SourceFile, fileTooLargeProblem, parseFile } from './schema/parse-file';
 import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
@@ -80,7 +80,19 @@ export function duplicateTenantProblem(file: string, name: string, other: string
 /** The text of an input file; undefined, with a problem, when it cannot be read. */
 export function readSource(file: string, display: string, problems: Problem[]): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    // The size limit counts the file's bytes, checked before anything is read.
+    const size = fs.statSync(file).size;
+    if (size > MAX_FILE_BYTES) {
+      problems.push(fileTooLargeProblem(display, size));
+      return undefined;
+    }
+    const bytes = fs.readFileSync(file);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      problems.push({ file: display, message: 'the file is not UTF-8 text' });
+      return undefined;
+    }
   } catch (error) {
     problems.push({ file: display, message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
     return undefined;
@@ -99,7 +111,7 @@ export function loadPlatform(file: string, display: string, problems: Problem[])
   const report = (fieldPath: ReadonlyArray<string | number>, message: string) =>
     problems.push({ file: display, path: formatPath(fieldPath), line: parsed.lineOf(fieldPath), message });
   const spec = platform.spec;
-  if (!(spec.defaultGpuType in spec.gpuTypes)) {
+  if (!Object.hasOwn(spec.gpuTypes, spec.defaultGpuType)) {
     report(['spec', 'defaultGpuType'], `"${spec.defaultGpuType}" is not one of the gpuTypes (${Object.keys(spec.gpuTypes).join(', ')})`);
   }
   const utility = parseImage(spec.utilityImage);

@@ -9,6 +9,7 @@ import { ModelService } from './model-service';
 import { AlertThresholds, RequestMetrics, tenantAlertRules } from './monitoring/alert-rules';
 import { dashboardJson } from './monitoring/dashboard';
 import { GRAFANA_DASHBOARD_LABEL, monitoringSelectorLabels } from './monitoring/selectors';
+import { PROMETHEUS_DURATION } from './schema/common';
 import { TenantNamespace } from './tenant-namespace';
 
 /** Default alert thresholds. */
@@ -162,7 +163,6 @@ export class MonitoringStack extends Construct {
   }
 }
 
-const PROMETHEUS_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 function validateThresholds(tenant: string, thresholds: AlertThresholds): void {
   const where = `MonitoringStack ${tenant}`;

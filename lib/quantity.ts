@@ -44,6 +44,14 @@ export function parseQuantity(text: string): number {
   return Number(match[1]) * SUFFIX_FACTORS[match[2] ?? ''];
 }
 
+/**
+ * True when amount `a` is larger than `b` beyond floating-point noise, so
+ * that `700m` does not exceed `0.7` and `3 x 100m` fits in `300m`.
+ */
+export function exceeds(a: number, b: number): boolean {
+  return a - b > 1e-9 * Math.max(1, Math.abs(b));
+}
+
 /** Bytes in one GiB, for prices quoted per GiB. */
 export const GIB = 2 ** 30;
 

@@ -7,12 +7,12 @@ import { GpuPlacement } from './gpu-placement';
 import { parseImage, isFromRegistry } from './image';
 import { DISTRIBUTED_ENV, PLATFORM_ENV } from './gpu-training-job';
 import { Tier, isReservedLabel } from './labels';
-import { formatBytes, parseQuantity } from './quantity';
+import { exceeds, formatBytes, parseQuantity } from './quantity';
 import { durationSeconds } from './schema/common';
 import { PlatformFile } from './schema/platform';
 import { PolicyWaiverEntry } from './schema/policy-waiver';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
-import { Subject, TenantLimits, TenantQuota } from './tenant-namespace';
+import { Subject, TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from './tenant-namespace';
 import { AlertThresholds } from './monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from './monitoring-stack';
 
@@ -110,6 +110,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
   checkLimits(limits, report);
   checkNetwork(platform, tenant, report);
   checkUniqueWorkloadNames(tenant, report);
+  checkNetworkPolicyNames(tenant, report);
 
   const trainingJobs = spec.trainingJobs.map((job, index) =>
     resolveTrainingJob(platform, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
@@ -150,11 +151,11 @@ function checkLimits(limits: TenantLimits, report: Report): void {
   for (const resource of ['cpu', 'memory'] as const) {
     const max = parseQuantity(limits.max[resource]);
     for (const kind of ['default', 'defaultRequest'] as const) {
-      if (parseQuantity(limits[kind][resource]) > max) {
+      if (exceeds(parseQuantity(limits[kind][resource]), max)) {
         report(['spec', 'limits', kind, resource], `${limits[kind][resource]} exceeds limits.max.${resource} of ${limits.max[resource]}; lower it or raise the maximum`);
       }
     }
-    if (parseQuantity(limits.defaultRequest[resource]) > parseQuantity(limits.default[resource])) {
+    if (exceeds(parseQuantity(limits.defaultRequest[resource]), parseQuantity(limits.default[resource]))) {
       report(['spec', 'limits', 'defaultRequest', resource], `${limits.defaultRequest[resource]} exceeds limits.default.${resource} of ${limits.default[resource]}; a request cannot exceed its limit`);
     }
   }
@@ -184,6 +185,32 @@ function checkNetwork(platform: PlatformFile, tenant: TenantFile, report: Report
   });
 }
 
+/**
+ * NetworkPolicy names derive from namespace and service names
+ * (`allow-from-<namespace>`, `<service>-from-ingress`); two that coincide would
+ * overwrite each other.
+ */
+function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
+  const fixed = new Set<string>(Object.values(TENANT_OBJECT_NAMES));
+  const seen = new Map<string, string>();
+  const claim = (name: string, path: ReadonlyArray<string | number>, what: string) => {
+    const other = seen.get(name);
+    if (fixed.has(name) || other !== undefined) {
+      report(path, `${what} would be NetworkPolicy "${name}", which ${other ?? 'the platform'} already uses; rename it`);
+    } else {
+      seen.set(name, what);
+    }
+  };
+  tenant.spec.network.allowFrom.forEach((namespace, index) =>
+    claim(`allow-from-${namespace}`, ['spec', 'network', 'allowFrom', index], `allowing namespace "${namespace}"`),
+  );
+  tenant.spec.modelServices.forEach((service, index) => {
+    if (service.expose.type === 'ingress') {
+      claim(`${service.name}-from-ingress`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ingress`);
+    }
+  });
+}
+
 function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
   const seen = new Map<string, string>();
   const visit = (list: 'trainingJobs' | 'modelServices', entries: ReadonlyArray<{ name: string }>) => {
@@ -203,7 +230,8 @@ function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
 
 function resolveGpuType(platform: PlatformFile, gpus: number, name: string | undefined, report: Report): GpuPlacement | undefined {
   const typeName = name ?? platform.spec.defaultGpuType;
-  const type = platform.spec.gpuTypes[typeName];
+  // Own properties only: a name such as "toString" must not find an Object built-in.
+  const type = Object.hasOwn(platform.spec.gpuTypes, typeName) ? platform.spec.gpuTypes[typeName] : undefined;
   if (!type) {
     if (name !== undefined) {
       report(['gpuType'], `unknown GPU type "${name}"; the platform offers ${Object.keys(platform.spec.gpuTypes).join(', ')}`);
@@ -234,9 +262,9 @@ function checkAmounts(
 ): void {
   for (const resource of ['cpu', 'memory'] as const) {
     const value = parseQuantity(amounts[resource]);
-    if (value > parseQuantity(limits.max[resource])) {
+    if (exceeds(value, parseQuantity(limits.max[resource]))) {
       report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
-    } else if (value * count > parseQuantity(quota[resource])) {
+    } else if (exceeds(value * count, parseQuantity(quota[resource]))) {
       report([resource], `${what} ${count} x ${amounts[resource]}, more than the tenant's ${resource} quota of ${quota[resource]}; lower it or raise spec.quota.${resource}`);
     }
   }
@@ -264,11 +292,14 @@ function resolveTrainingJob(
   checkImage(platform, job.image, report);
   checkAmounts(distributed ? `its ${job.workers} workers need` : 'its worker needs', job.workers, job, quota, limits, report);
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
+  if (distributed && job.metricsPort === RENDEZVOUS_PORT) {
+    report(['metricsPort'], `${RENDEZVOUS_PORT} is the rendezvous port of distributed jobs; choose another metrics port`);
+  }
   const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
-  if (parseQuantity(shmSize) > parseQuantity(job.memory)) {
+  if (exceeds(parseQuantity(shmSize), parseQuantity(job.memory))) {
     report(['shmSize'], `${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
   }
-  if (job.checkpoint && parseQuantity(job.checkpoint.size) > parseQuantity(quota.storage)) {
+  if (job.checkpoint && exceeds(parseQuantity(job.checkpoint.size), parseQuantity(quota.storage))) {
     report(['checkpoint', 'size'], `${job.checkpoint.size} exceeds the tenant's storage quota of ${quota.storage}; lower it or raise spec.quota.storage`);
   }
   const storageClass = job.checkpoint?.storageClass ?? (distributed ? platform.spec.storage.sharedCheckpointClass : platform.spec.storage.checkpointClass);
@@ -293,6 +324,9 @@ function resolveTrainingJob(
     ...(job.metricsPort !== undefined && { metricsPort: job.metricsPort }),
   };
 }
+
+/** Port of torchrun's rendezvous in distributed jobs (GpuTrainingJob's masterPort default). */
+const RENDEZVOUS_PORT = 29500;
 
 function resolveModelService(
   platform: PlatformFile,

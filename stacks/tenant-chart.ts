@@ -47,9 +47,13 @@ export class TenantChart extends Chart {
       labels: tenant.labels,
     });
 
+    // Workloads live in scopes of their own, so that a job or service named like another child
+    // of the chart (`tenant`, `monitoring`) cannot collide with it. Their ids are their names.
+    const jobScope = new Construct(this, 'training-jobs');
+    const serviceScope = new Construct(this, 'model-services');
     this.trainingJobs = tenant.trainingJobs.map(
       (job) =>
-        new GpuTrainingJob(this, job.name, {
+        new GpuTrainingJob(jobScope, job.name, {
           tenant: this.tenantNamespace,
           image: job.image,
           command: job.command,
@@ -71,7 +75,7 @@ export class TenantChart extends Chart {
     );
 
     this.modelServices = tenant.modelServices.map((service) => {
-      const modelService = new ModelService(this, service.name, {
+      const modelService = new ModelService(serviceScope, service.name, {
         tenant: this.tenantNamespace,
         image: service.image,
         command: service.command,

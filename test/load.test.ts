@@ -283,6 +283,42 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('accepts amounts that fit exactly, whatever their units', () => {
+    // 700m is the largest container (0.7 cores), and 3 x 700m is the whole quota of 2.1 cores.
+    const limits = '  limits:\n    default:\n      cpu: 500m\n    max:\n      cpu: "0.7"\n';
+    const spec = `  quota:\n    cpu: "2.1"\n${limits}${SERVICE('      cpu: 700m\n      replicas:\n        min: 1\n        max: 3\n')}`;
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', spec) });
+    expect(loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].modelServices[0].cpu).toBe('700m');
+  });
+
+  test('fails on amounts written as numbers in exponent notation', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: 1e21\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.quota.cpu: write very large or very small amounts as a quoted quantity such as "1000Ti" or "100m"',
+    ]);
+  });
+
+  test('fails on names that JavaScript objects reserve, and on __proto__ keys', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `${JOB('      env:\n        __proto__: x\n').replace('name: train', 'name: constructor')}`) })).toEqual([
+      'tenants/vision.yaml:14: spec.trainingJobs[0].env.__proto__: unknown field "__proto__"; this key is not allowed anywhere',
+    ]);
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('').replace('name: train', 'name: constructor')) })).toEqual([
+      'tenants/vision.yaml:10: spec.trainingJobs[0].name: "constructor" is reserved; choose another name',
+    ]);
+  });
+
+  test('fails when a checkpoint would be mounted over a path the platform uses', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      checkpoint:\n        size: 10Gi\n        mountPath: /tmp\n')) })).toEqual([
+      'tenants/vision.yaml:15: spec.trainingJobs[0].checkpoint.mountPath: "/tmp" is used by the platform or the system (/, /tmp, /dev, /proc, /sys); mount checkpoints elsewhere, e.g. /checkpoints',
+    ]);
+  });
+
+  test('fails when two NetworkPolicies would get the same name', () => {
+    const spec = `  network:\n    allowFrom: [ingress]\n${SERVICE('      expose:\n        type: ingress\n').replace('name: serve', 'name: allow')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      'tenants/vision.yaml:12: spec.modelServices[0].name: exposing service "allow" through the ingress would be NetworkPolicy "allow-from-ingress", which allowing namespace "ingress" already uses; rename it',
+    ]);
+  });
+
   test('fails when the platform names an unknown default GPU type', () => {
     expect(problemsOf({ 'vision.yaml': minimalTenant('vision') }, (text) => text.replace('defaultGpuType: a100-80gb', 'defaultGpuType: b200'))).toEqual([
       'platform.yaml:33: spec.defaultGpuType: "b200" is not one of the gpuTypes (a100-80gb, h100-80gb, l4)',

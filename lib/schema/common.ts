@@ -16,6 +16,7 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export function dnsLabel(maxLength: number, what: string) {
   return z
     .string()
+    .refine((name) => !RESERVED_OBJECT_KEYS.includes(name), { error: (issue) => `"${String(issue.input)}" is reserved; choose another name` })
     .max(maxLength, {
       error: (issue) => `${what} must be at most ${maxLength} characters, got ${String(issue.input).length}`,
     })
@@ -28,6 +29,7 @@ export function dnsLabel(maxLength: number, what: string) {
 export function workloadName(maxLength: number, what: string) {
   return z
     .string()
+    .refine((name) => !RESERVED_OBJECT_KEYS.includes(name), { error: (issue) => `"${String(issue.input)}" is reserved; choose another name` })
     .max(maxLength, {
       error: (issue) => `${what} must be at most ${maxLength} characters, got ${String(issue.input).length}`,
     })
@@ -46,7 +48,12 @@ export function quantity(description: string) {
       z.string().regex(QUANTITY_PATTERN, {
         error: 'expected a Kubernetes quantity such as 500m, 4, 16Gi or 1Ti',
       }),
-      z.number().nonnegative({ error: 'expected a quantity >= 0' }),
+      z
+        .number()
+        .nonnegative({ error: 'expected a quantity >= 0' })
+        .refine((value) => Number.isFinite(value) && !/e/i.test(String(value)), {
+          error: 'write very large or very small amounts as a quoted quantity such as "1000Ti" or "100m"',
+        }),
     ])
     .transform((value) => String(value))
     .meta({ description });
@@ -83,12 +90,29 @@ export const SubjectSchema = z
   ], { error: 'expected {user: NAME} or {group: NAME}' })
   .meta({ description: 'An RBAC subject: {user: NAME} or {group: NAME}.' });
 
+/**
+ * A Prometheus duration, units in decreasing order as Prometheus requires:
+ * `30m`, `1h30m`, `15d`.
+ */
+export const PROMETHEUS_DURATION = /^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+
+/** Property names of plain JavaScript objects that lowercase user names could collide with. */
+export const RESERVED_OBJECT_KEYS: readonly string[] = ['constructor', '__proto__', 'prototype'];
+
 /** Runtime of a workload: `90m`, `24h`, `2d`, `1h30m`. */
 export const DURATION_PATTERN = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** Longest workload runtime: a year. */
+const MAX_DURATION_SECONDS = 366 * 24 * 3600;
 
 export const DurationSchema = z
   .string()
   .regex(DURATION_PATTERN, { error: 'expected a duration such as 90m, 24h, 2d or 1h30m' })
+  .refine((text) => {
+    if (!DURATION_PATTERN.test(text)) return true; // reported by the pattern
+    const seconds = durationSeconds(text);
+    return seconds >= 1 && seconds <= MAX_DURATION_SECONDS;
+  }, { error: 'expected a duration from 1s to 366d' })
   .meta({ description: 'A duration: days (d), hours (h), minutes (m) and seconds (s), e.g. 24h or 1h30m.' });
 
 /** Seconds in a duration that matched {@link DURATION_PATTERN}. */
@@ -106,7 +130,11 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Kubernetes label keys and values. */
 export const LabelsSchema = z.record(
-  z.string().max(316).regex(LABEL_NAME, { error: (issue) => `"${String(issue.input)}" is not a valid label key` }),
+  z
+    .string()
+    .max(316)
+    .regex(LABEL_NAME, { error: (issue) => `"${String(issue.input)}" is not a valid label key` })
+    .refine((key) => !RESERVED_OBJECT_KEYS.includes(key), { error: (issue) => `"${String(issue.input)}" is reserved; choose another label key` }),
   z.string().regex(LABEL_VALUE, {
     error: 'label values are at most 63 characters: letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
   }),

@@ -21,6 +21,14 @@ export interface SourceFile {
   readonly text: string;
 }
 
+/** The problem of a file over {@link MAX_FILE_BYTES}. */
+export function fileTooLargeProblem(file: string, bytes: number): Problem {
+  return { file, message: `file is ${bytes} bytes; input files are limited to ${MAX_FILE_BYTES} bytes` };
+}
+
+/** Most YAML syntax problems reported for one file; a broken file can have thousands. */
+const MAX_YAML_PROBLEMS = 20;
+
 /** The outcome of parsing one file. */
 export interface ParsedFile<T> {
   /** The validated value; absent when there are problems. */
@@ -35,22 +43,16 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
   const noLines = () => undefined;
   const byteLength = Buffer.byteLength(file.text, 'utf8');
   if (byteLength > MAX_FILE_BYTES) {
-    return {
-      problems: [{ file: file.path, message: `file is ${byteLength} bytes; input files are limited to ${MAX_FILE_BYTES} bytes` }],
-      lineOf: noLines,
-    };
+    return { problems: [fileTooLargeProblem(file.path, byteLength)], lineOf: noLines };
   }
 
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(file.text, {
-    lineCounter,
-    schema: 'core',
-    merge: false,
-    uniqueKeys: true,
-    customTags: [],
-    resolveKnownTags: false,
-    prettyErrors: false,
-  });
+  let documents: ReturnType<typeof parseAllDocuments>;
+  try {
+    documents = parseYaml(file.text, lineCounter);
+  } catch (error) {
+    return { problems: [{ file: file.path, message: `invalid YAML: ${yamlErrorMessage(error)}` }], lineOf: noLines };
+  }
   if (!Array.isArray(documents)) {
     return { problems: [{ file: file.path, message: 'the file is empty: expected a YAML mapping' }], lineOf: noLines };
   }
@@ -64,29 +66,44 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
   const document = documents[0];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
 
-  const yamlProblems: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
+  const yamlErrors = [...document.errors, ...document.warnings];
+  const yamlProblems: Problem[] = yamlErrors.slice(0, MAX_YAML_PROBLEMS).map((error) => ({
     file: file.path,
     line: lineAt(error.pos[0]),
     message: `invalid YAML: ${firstLine(error.message)}`,
   }));
+  if (yamlErrors.length > MAX_YAML_PROBLEMS) {
+    yamlProblems.push({ file: file.path, message: `invalid YAML: ${yamlErrors.length - MAX_YAML_PROBLEMS} more problems not shown` });
+  }
   if (yamlProblems.length > 0) {
     return { problems: yamlProblems, lineOf: noLines };
-  }
-
-  let data: unknown;
-  try {
-    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    return {
-      problems: [{ file: file.path, message: `invalid YAML: ${firstLine((error as Error).message)}` }],
-      lineOf: noLines,
-    };
   }
 
   const lineOf = (path: readonly PropertyKey[]) => {
     const offset = locate(document.contents, path);
     return offset === undefined ? undefined : lineAt(offset);
   };
+
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return { problems: [{ file: file.path, message: `invalid YAML: ${yamlErrorMessage(error)}` }], lineOf: noLines };
+  }
+
+  // zod's records silently drop a "__proto__" key; refuse it instead of losing it.
+  const protoPaths = protoKeyPaths(data);
+  if (protoPaths.length > 0) {
+    return {
+      problems: protoPaths.map((path) => ({
+        file: file.path,
+        path: formatPath(path),
+        line: lineOf(path),
+        message: 'unknown field "__proto__"; this key is not allowed anywhere',
+      })),
+      lineOf: noLines,
+    };
+  }
 
   const result = schema.safeParse(data, { reportInput: true, error: defaultMessage });
   if (result.success) {
@@ -251,6 +268,42 @@ function locate(root: unknown, path: readonly PropertyKey[]): number | undefined
 
 function rangeStart(node: unknown): number | undefined {
   return node && typeof node === 'object' && 'range' in node ? ((node as Node).range?.[0] ?? undefined) : undefined;
+}
+
+/** Parses YAML 1.2 core: no custom tags, no merge keys, no duplicate keys. */
+function parseYaml(text: string, lineCounter: LineCounter) {
+  return parseAllDocuments(text, {
+    lineCounter,
+    schema: 'core',
+    merge: false,
+    uniqueKeys: true,
+    customTags: [],
+    resolveKnownTags: false,
+    prettyErrors: false,
+  });
+}
+
+/** The message of an error thrown while reading YAML, in the user's terms. */
+function yamlErrorMessage(error: unknown): string {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return 'the document is nested too deeply';
+  }
+  return firstLine((error as Error).message);
+}
+
+/** Paths of every "__proto__" key in parsed data. */
+function protoKeyPaths(data: unknown, path: PropertyKey[] = [], found: PropertyKey[][] = [], seen = new WeakSet<object>()): PropertyKey[][] {
+  if (data === null || typeof data !== 'object' || seen.has(data)) return found;
+  seen.add(data); // aliases can make the data circular
+  if (Array.isArray(data)) {
+    data.forEach((item, index) => protoKeyPaths(item, [...path, index], found, seen));
+  } else {
+    for (const key of Object.keys(data)) {
+      if (key === '__proto__') found.push([...path, key]);
+      else protoKeyPaths((data as Record<string, unknown>)[key], [...path, key], found, seen);
+    }
+  }
+  return found;
 }
 
 function firstLine(message: string): string {

@@ -3,7 +3,7 @@
  * that every tenant uses.
  */
 import { z } from 'zod';
-import { API_VERSION, LabelsSchema, dnsLabel, quantity, wholeNumber } from './common';
+import { API_VERSION, LabelsSchema, PROMETHEUS_DURATION, dnsLabel, quantity, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
   key: z.string().optional(),
@@ -107,7 +107,7 @@ export const PlatformSpecSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true).meta({ description: 'Emit the monitoring namespace and a prometheus-operator Prometheus that selects tenant monitors and rules. @default true' }),
           replicas: wholeNumber(1, 'Prometheus replicas. @default 1').default(1),
-          retention: z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { error: 'expected a Prometheus duration such as 15d' }).default('15d'),
+          retention: z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 15d' }).default('15d'),
         })
         .default({ enabled: true, replicas: 1, retention: '15d' }),
     })

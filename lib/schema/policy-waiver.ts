@@ -3,6 +3,7 @@
  * accept the violations of a policy, reviewed like any other change.
  */
 import { z } from 'zod';
+import { describeValue } from './common';
 import { POLICY_IDS } from '../policy/catalog';
 
 /** Shortest reason accepted: enough for a sentence a reviewer can judge. */
@@ -11,7 +12,7 @@ export const MIN_WAIVER_REASON = 10;
 export const PolicyWaiverSchema = z
   .strictObject({
     policy: z
-      .enum(POLICY_IDS, { error: (issue) => `expected a policy id (${POLICY_IDS.join(', ')}), got ${JSON.stringify(issue.input)}` })
+      .enum(POLICY_IDS, { error: (issue) => `expected a policy id (${POLICY_IDS.join(', ')}), got ${describeValue(issue.input)}` })
       .meta({ description: 'Id of the waived policy (see docs/reviewing.md).' }),
     reason: z
       .string({ error: 'expected a reason: why the violations are acceptable' })

@@ -9,7 +9,10 @@ import {
   API_VERSION,
   DurationSchema,
   LabelsSchema,
+  PROMETHEUS_DURATION,
+  RESERVED_OBJECT_KEYS,
   SubjectSchema,
+  describeValue,
   dnsLabel,
   quantity,
   wholeNumber,
@@ -47,9 +50,12 @@ const ImageSchema = z
 
 const EnvSchema = z
   .record(
-    z.string().regex(ENV_NAME, {
-      error: (issue) => `"${String(issue.input)}" is not a valid environment variable name (letters, digits and '_', not starting with a digit)`,
-    }),
+    z
+      .string()
+      .regex(ENV_NAME, {
+        error: (issue) => `"${String(issue.input)}" is not a valid environment variable name (letters, digits and '_', not starting with a digit)`,
+      })
+      .refine((name) => !RESERVED_OBJECT_KEYS.includes(name), { error: (issue) => `"${String(issue.input)}" is reserved; choose another variable name` }),
     z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean value' }).transform(String),
   )
   .meta({ description: 'Environment variables, NAME: value.' });
@@ -121,7 +127,14 @@ export const TrainingJobSchema = z
       .strictObject({
         size: quantity('Size of the checkpoint volume, e.g. 100Gi.'),
         storageClass: z.string().optional().meta({ description: 'StorageClass. @default the platform checkpoint storage class' }),
-        mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'expected an absolute path' }).default('/checkpoints').meta({ description: '@default /checkpoints' }),
+        mountPath: z
+          .string()
+          .regex(/^\/[^\0]*$/, { error: 'expected an absolute path' })
+          .refine((mountPath) => !/^\/(tmp|dev|proc|sys)?(\/.*)?$/.test(mountPath.replace(/\/+$/, '') || '/'), {
+            error: (issue) => `"${String(issue.input)}" is used by the platform or the system (/, /tmp, /dev, /proc, /sys); mount checkpoints elsewhere, e.g. /checkpoints`,
+          })
+          .default('/checkpoints')
+          .meta({ description: '@default /checkpoints' }),
       })
       .optional()
       .meta({ description: 'A persistent volume for checkpoints, kept across runs. @default no checkpoint volume' }),
@@ -181,9 +194,8 @@ export const ModelServiceSchema = z
   })
   .meta({ description: 'An autoscaled model server.' });
 
-const PROMETHEUS_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 const prometheusDuration = (description: string) =>
-  z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 30m, 1h or 1h30m' }).meta({ description });
+  z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 30m, 1h or 1h30m (units from largest to smallest)' }).meta({ description });
 const percentage = (description: string) =>
   z
     .number({ error: (issue) => `expected a percentage above 0 and at most 100, got ${String(issue.input)}` })
@@ -216,7 +228,7 @@ export const TenantSpecSchema = z
     members: z.array(SubjectSchema).default([]).meta({ description: 'Subjects bound to the edit ClusterRole in the tenant namespace.' }),
     viewers: z.array(SubjectSchema).default([]).meta({ description: 'Subjects bound to the view ClusterRole in the tenant namespace.' }),
     tier: z.enum(['critical', 'standard', 'batch'], {
-      error: (issue) => `expected one of critical, standard, batch, got ${JSON.stringify(issue.input)}`,
+      error: (issue) => `expected one of critical, standard, batch, got ${describeValue(issue.input)}`,
     }).default('standard').meta({ description: 'Scheduling priority of the tenant’s pods. @default standard' }),
     quota: QuotaSchema.default({}),
     limits: LimitsSchema.default({}),
