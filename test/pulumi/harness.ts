@@ -7,10 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Writable } from 'stream';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
-import { main as mlp } from '../../cli/mlp';
+import { runMlp } from '../support/cli';
 import { KubeObject } from '../../stacks/synth';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -160,17 +159,9 @@ export function tenantsDirWithout(...tenants: string[]): string {
  */
 export function synthesizedFiles(tenantsDir: string = TENANTS_DIR): Map<string, KubeObject> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-pulumi-dist-'));
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
   try {
-    const status = mlp(['synth', '--platform', PLATFORM_FILE, '--tenants', tenantsDir, '--out', out], sink(() => undefined), sink((text) => (stderr += text)));
-    if (status !== 0) throw new Error(`mlp synth failed (${status}): ${stderr}`);
+    const result = runMlp(process.cwd(), 'synth', '--platform', PLATFORM_FILE, '--tenants', tenantsDir, '--out', out);
+    if (result.status !== 0) throw new Error(`mlp synth failed (${result.status}): ${result.stderr}`);
     const files = new Map<string, KubeObject>();
     const walk = (relative: string) => {
       for (const entry of fs.readdirSync(path.join(out, relative), { withFileTypes: true })) {
