@@ -9,10 +9,11 @@ import { parseArgs } from 'util';
 import { loadConfig } from '../lib/load';
 import { ValidationError, formatProblem } from '../lib/problems';
 import { jsonSchemaFiles } from '../lib/schema/json-schema';
-import { compareTree, writeTree } from '../stacks/output-tree';
+import { TreeDifference, compareTree } from '../stacks/output-tree';
 import { renderGroups, synthesizeAll } from '../stacks/synth';
+import { SynthSummary, synthToDir } from '../stacks/synth-to-dir';
 import { DIFF_FORMATS, runDiff } from './diff';
-import { checkPolicies } from './policies';
+import { checkPolicies, writePolicyNotes } from './policies';
 import { REPORT_FORMATS, runReport } from './report';
 
 const USAGE = `Usage: mlp <command> [options]
@@ -29,6 +30,8 @@ Options:
   --tenants DIR     directory of tenant files (default: tenants)
   --out DIR         output directory (default: dist for synth, schema for schema)
   --check           synth, schema: write nothing; exit 1 and list the files that differ when the output is stale
+  --no-incremental  synth: synthesize every tenant, also those unchanged since the last run
+  --jobs N          synth: threads to synthesize with (default: one per core, one for few tenants)
   --base REV        diff: the git revision to compare against (default: HEAD)
   --format FORMAT   diff: text, markdown or json; report: text, markdown, json or csv (default: text)
   -h, --help        show this help
@@ -66,6 +69,8 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
         tenants: { type: 'string', default: 'tenants' },
         out: { type: 'string' },
         check: { type: 'boolean', default: false },
+        'no-incremental': { type: 'boolean', default: false },
+        jobs: { type: 'string' },
         base: { type: 'string' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -87,15 +92,21 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
 
   switch (command) {
     case 'synth': {
-      const config = load();
-      const groups = synthesizeAll(config);
-      checkPolicies(config, groups, out);
-      const files = renderGroups(groups);
       // cdk8s synth (cdk8s.yaml) names its output directory in CDK8S_OUTDIR.
       const outDir = values.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
-      if (values.check) return checkTree(outDir, files, 'npx mlp synth', out);
-      writeTree(outDir, files);
-      out.write(`mlp: wrote ${files.size} manifests of ${config.tenants.length} tenants to ${outDir}/\n`);
+      const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs ${values.jobs}: expected a whole number >= 1`);
+      const summary = synthToDir({
+        platformFile: values.platform!,
+        tenantsDir: values.tenants!,
+        outDir,
+        check: values.check,
+        incremental: !values['no-incremental'],
+        ...(jobs !== undefined && { workers: jobs - 1 }),
+      });
+      writePolicyNotes(summary, out);
+      if (summary.difference) return reportDifference(outDir, summary.difference, summary.manifests, 'npx mlp synth', out);
+      out.write(synthMessage(outDir, summary));
       return 0;
     }
     case 'validate': {
@@ -131,15 +142,34 @@ function chooseFormat<F extends string>(value: string | undefined, formats: read
   return format as F;
 }
 
+/** What `mlp synth` did: every folder written, or which were and how many were unchanged or skipped. */
+function synthMessage(outDir: string, summary: SynthSummary): string {
+  const folders = summary.tenants + 1;
+  const totals = `${summary.manifests} manifests of ${summary.tenants} tenants`;
+  if (summary.written.length === folders && summary.removed.length === 0) return `mlp: wrote ${totals} to ${outDir}/\n`;
+  const names = (dirs: readonly string[]) => (dirs.length > 10 ? `${dirs.slice(0, 10).join('/, ')}/ and ${dirs.length - 10} more` : `${dirs.join('/, ')}/`);
+  const changes = [
+    ...(summary.written.length > 0 ? [`rewrote ${names(summary.written)}`] : []),
+    ...(summary.removed.length > 0 ? [`removed ${names(summary.removed)}`] : []),
+  ];
+  const unchanged = `${folders - summary.written.length} of ${folders} folders unchanged, ${folders - summary.synthesized} skipped as unchanged since the last run`;
+  return changes.length === 0
+    ? `mlp: ${outDir}/ is up to date: ${totals} (${unchanged})\n`
+    : `mlp: updated ${outDir}/: ${totals}; ${changes.join('; ')} (${unchanged})\n`;
+}
+
 function checkTree(dir: string, files: ReadonlyMap<string, string>, fix: string, out: NodeJS.WritableStream): number {
-  const difference = compareTree(dir, files);
+  return reportDifference(dir, compareTree(dir, files), files.size, fix, out);
+}
+
+function reportDifference(dir: string, difference: TreeDifference, files: number, fix: string, out: NodeJS.WritableStream): number {
   const lines = [
     ...difference.missing.map((file) => `  missing: ${dir}/${file}`),
     ...difference.changed.map((file) => `  changed: ${dir}/${file}`),
     ...difference.extra.map((file) => `  extra:   ${dir}/${file}`),
   ];
   if (lines.length === 0) {
-    out.write(`mlp: ${dir}/ is up to date (${files.size} files)\n`);
+    out.write(`mlp: ${dir}/ is up to date (${files} files)\n`);
     return 0;
   }
   out.write(`mlp: ${dir}/ is stale; run \`${fix}\` and commit the result:\n${lines.join('\n')}\n`);

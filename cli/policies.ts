@@ -5,7 +5,7 @@
  */
 import { PlatformConfig } from '../lib/load';
 import { formatProblem } from '../lib/problems';
-import { enforcePolicies, policyOptions, violationProblem } from '../lib/policy/evaluate';
+import { PolicyResult, enforcePolicies, policyOptions, violationProblem } from '../lib/policy/evaluate';
 import { ObjectGroup } from '../stacks/synth';
 
 /**
@@ -15,7 +15,11 @@ import { ObjectGroup } from '../stacks/synth';
  * @throws ValidationError with every violation no waiver accepts
  */
 export function checkPolicies(config: PlatformConfig, groups: readonly ObjectGroup[], out: NodeJS.WritableStream): void {
-  const result = enforcePolicies(groups, policyOptions(config));
+  writePolicyNotes(enforcePolicies(groups, policyOptions(config)), out);
+}
+
+/** Writes one line per waived violation and per unused waiver to `out`. */
+export function writePolicyNotes(result: Pick<PolicyResult, 'waived' | 'unusedWaivers'>, out: NodeJS.WritableStream): void {
   for (const violation of result.waived) {
     out.write(`mlp: waived: ${formatProblem(violationProblem(violation))} (waiver: "${violation.waiver!.reason}")\n`);
   }

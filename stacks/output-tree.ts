@@ -1,5 +1,6 @@
 /**
- * The output directory (`dist/`): written whole or not at all, and compared
+ * The output directory (`dist/`): written whole or not at all (the whole
+ * tree, or only its changed folders, swapped in with renames), and compared
  * against what synthesis would write for `--check`.
  */
 import * as fs from 'fs';
@@ -45,44 +46,122 @@ export function compareTree(dir: string, files: ReadonlyMap<string, string>): Tr
 }
 
 /**
- * Replaces `dir` with exactly `files`. The new tree is written beside it
- * first and swapped in with renames, so an interrupted run leaves the
- * previous tree in place (or, if it stops between the two renames, in
- * `<dir>.mlp-old-*`, which the next run restores before anything else).
+ * Makes `dir` whole again after an interrupted run (see {@link swapFolders})
+ * and returns a new, empty staging directory beside it, `<dir>.mlp-tmp-<pid>`.
  */
-export function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
-  const parent = path.dirname(path.resolve(dir));
-  const base = path.basename(path.resolve(dir));
-  fs.mkdirSync(parent, { recursive: true });
-  recoverInterruptedSwap(parent, base);
-
-  const staging = path.join(parent, `${base}.mlp-tmp-${process.pid}`);
+export function prepareStaging(dir: string): string {
+  const target = path.resolve(dir);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  recoverInterruptedSwap(target);
+  const staging = `${target}.mlp-tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging);
-  for (const [file, content] of files) {
-    const target = path.join(staging, file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
-  }
+  return staging;
+}
 
-  const target = path.join(parent, base);
-  const previous = path.join(parent, `${base}.mlp-old-${process.pid}`);
+/**
+ * Moves the folders `folders` of `staging` into `dir`, replacing the entries
+ * of the same name, removes the entries `remove` of `dir`, and removes
+ * `staging`: only changed folders are touched. Every replaced or removed
+ * entry is first moved aside into `<dir>.mlp-old-<pid>`, after a journal
+ * `<dir>.mlp-journal-<pid>.json` has recorded which folders are new; a run
+ * that stops mid-way is rolled back by the next one ({@link prepareStaging}),
+ * which leaves `dir` exactly as it was before. Without `dir`, `staging`
+ * becomes it with one rename.
+ *
+ * @param options.stopAfter for tests: return after this many renames, as an interrupted run would
+ */
+export function swapFolders(dir: string, staging: string, folders: readonly string[], remove: readonly string[], options: { stopAfter?: number } = {}): void {
+  const target = path.resolve(dir);
+  if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    swapWhole(target, staging);
+    return;
+  }
+  const old = `${target}.mlp-old-${process.pid}`;
+  const journal = `${target}.mlp-journal-${process.pid}.json`;
+  const added = folders.filter((folder) => !fs.lstatSync(path.join(target, folder), { throwIfNoEntry: false }));
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.mkdirSync(old);
+  fs.writeFileSync(journal, JSON.stringify({ old: path.basename(old), added } satisfies SwapJournal));
+  let renames = 0;
+  const rename = (from: string, to: string) => {
+    if (renames++ === options.stopAfter) return false;
+    fs.renameSync(from, to);
+    return true;
+  };
+  try {
+    for (const entry of remove) {
+      if (!rename(path.join(target, entry), path.join(old, entry))) return;
+    }
+    for (const folder of folders) {
+      if (!added.includes(folder) && !rename(path.join(target, folder), path.join(old, folder))) return;
+      if (!rename(path.join(staging, folder), path.join(target, folder))) return;
+    }
+  } catch (error) {
+    rollBack(target, journal);
+    throw error;
+  }
+  fs.rmSync(journal); // the swap is complete: what is left aside is garbage now
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.rmSync(staging, { recursive: true, force: true });
+}
+
+/** What {@link swapFolders} records before its first rename. */
+interface SwapJournal {
+  /** The directory beside `dir` that holds the replaced and removed entries. */
+  readonly old: string;
+  /** Folders that did not exist in `dir`. */
+  readonly added: readonly string[];
+}
+
+/** Replaces the whole of `target` with `staging`. */
+function swapWhole(target: string, staging: string): void {
+  const previous = `${target}.mlp-old-${process.pid}`;
   const hadPrevious = fs.existsSync(target);
   if (hadPrevious) fs.renameSync(target, previous);
   fs.renameSync(staging, target);
   if (hadPrevious) fs.rmSync(previous, { recursive: true, force: true });
 }
 
-/** Restores a tree left aside by a run that stopped mid-swap, and removes stale staging trees. */
-function recoverInterruptedSwap(parent: string, base: string): void {
-  const leftovers = fs.readdirSync(parent).filter((entry) => entry.startsWith(`${base}.mlp-`));
-  const target = path.join(parent, base);
-  for (const entry of leftovers.sort()) {
+/**
+ * Rolls back folder swaps that stopped mid-way, restores a tree left aside
+ * by a whole swap that stopped between its two renames, and removes stale
+ * staging trees.
+ */
+function recoverInterruptedSwap(target: string): void {
+  const parent = path.dirname(target);
+  const prefix = `${path.basename(target)}.mlp-`;
+  const leftovers = () => fs.readdirSync(parent).filter((entry) => entry.startsWith(prefix)).sort();
+  for (const entry of leftovers()) {
+    if (entry.startsWith(`${prefix}journal-`)) rollBack(target, path.join(parent, entry));
+  }
+  for (const entry of leftovers()) {
     const full = path.join(parent, entry);
-    if (entry.startsWith(`${base}.mlp-old-`) && !fs.existsSync(target)) {
+    if (entry.startsWith(`${prefix}old-`) && !fs.existsSync(target)) {
       fs.renameSync(full, target);
     } else {
       fs.rmSync(full, { recursive: true, force: true });
     }
   }
+}
+
+/** Undoes the renames of a folder swap: removes the new folders and moves back what was moved aside. */
+function rollBack(target: string, journalFile: string): void {
+  let journal: SwapJournal;
+  try {
+    journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as SwapJournal;
+  } catch {
+    fs.rmSync(journalFile, { force: true }); // cut short while being written: nothing was renamed yet
+    return;
+  }
+  const old = path.join(path.dirname(target), journal.old);
+  for (const folder of journal.added) fs.rmSync(path.join(target, folder), { recursive: true, force: true });
+  if (fs.existsSync(old)) {
+    fs.mkdirSync(target, { recursive: true });
+    for (const entry of fs.readdirSync(old)) {
+      fs.rmSync(path.join(target, entry), { recursive: true, force: true });
+      fs.renameSync(path.join(old, entry), path.join(target, entry));
+    }
+  }
+  fs.rmSync(journalFile);
 }

@@ -139,4 +139,28 @@ describe('mlp', () => {
     expect(readTree(path.join(project.dir, 'dist'))).toEqual(before);
     expect(fs.readdirSync(project.dir).filter((entry) => entry.startsWith('dist.'))).toEqual([]);
   });
+
+  test('synth skips tenants unchanged since the last run and says what it rewrote; --no-incremental synthesizes them again', () => {
+    run(project, 'synth');
+    const total = readTree(path.join(project.dir, 'dist')).size;
+    expect(run(project, 'synth')).toEqual({
+      status: 0,
+      stdout: `mlp: dist/ is up to date: ${total} manifests of 2 tenants (3 of 3 folders unchanged, 3 skipped as unchanged since the last run)\n`,
+      stderr: '',
+    });
+    fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  quota:\n    pods: 7\n`);
+    expect(run(project, 'synth').stdout).toBe(
+      `mlp: updated dist/: ${total} manifests of 2 tenants; rewrote alpha/ (2 of 3 folders unchanged, 2 skipped as unchanged since the last run)\n`,
+    );
+    expect(run(project, 'synth', '--no-incremental', '--jobs', '1').stdout).toBe(
+      `mlp: dist/ is up to date: ${total} manifests of 2 tenants (3 of 3 folders unchanged, 0 skipped as unchanged since the last run)\n`,
+    );
+    expect(fs.readdirSync(project.dir).sort()).toEqual(['.dist.mlp-cache.json', 'dist', 'platform.yaml', 'tenants']);
+  });
+
+  test('fails with exit status 2 when --jobs is not a whole number >= 1', () => {
+    const result = run(project, 'synth', '--jobs', '0');
+    expect(result.status).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe('mlp: --jobs 0: expected a whole number >= 1');
+  });
 });

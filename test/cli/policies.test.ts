@@ -6,21 +6,25 @@ import { minimalTenant, scratchProject } from '../support/fixtures';
 
 const realSynthesizeAll = synth.synthesizeAll;
 
-/** Makes synthesis add a LoadBalancer Service to tenant alpha, as a construct with a bug would. */
-function injectLoadBalancer(): jest.SpyInstance {
-  return jest.spyOn(synth, 'synthesizeAll').mockImplementation((config) =>
-    realSynthesizeAll(config).map((group) =>
-      group.dir !== 'alpha'
-        ? group
-        : {
-            ...group,
-            objects: [
-              ...group.objects,
-              { apiVersion: 'v1', kind: 'Service', metadata: { name: 'public', namespace: 'alpha' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
-            ],
-          },
-    ),
-  );
+const realSynthesizeTenant = synth.synthesizeTenant;
+
+/**
+ * Makes synthesis add a LoadBalancer Service to tenant alpha, as a construct with a bug would:
+ * in synthesizeAll (validate) and in synthesizeTenant (synth, which synthesizes tenant by tenant).
+ */
+function injectLoadBalancer(): void {
+  const withLoadBalancer = (group: synth.ObjectGroup): synth.ObjectGroup =>
+    group.dir !== 'alpha'
+      ? group
+      : {
+          ...group,
+          objects: [
+            ...group.objects,
+            { apiVersion: 'v1', kind: 'Service', metadata: { name: 'public', namespace: 'alpha' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
+          ],
+        };
+  jest.spyOn(synth, 'synthesizeAll').mockImplementation((config) => realSynthesizeAll(config).map(withLoadBalancer));
+  jest.spyOn(synth, 'synthesizeTenant').mockImplementation((platform, tenant) => withLoadBalancer(realSynthesizeTenant(platform, tenant)));
 }
 
 const MLP007_PROBLEM =
