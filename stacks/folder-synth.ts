@@ -13,7 +13,7 @@ import { PolicyViolation, UnusedWaiver, evaluatePolicies, policyOptions } from '
 import { Problem } from '../lib/problems';
 import { PlatformFile } from '../lib/schema/platform';
 import { TenantConfig } from '../lib/tenant-config';
-import { TreeDifference, readTree } from './output-tree';
+import { TreeDifference, compareFiles, readTree } from './output-tree';
 import { FileIdentity, filesDigest, folderSignature, signatureOf } from './synth-cache';
 import { ObjectGroup, renderGroups, synthesizePlatform, synthesizeTenant } from './synth';
 
@@ -117,15 +117,7 @@ function compareFolder(folder: string, files: ReadonlyMap<string, string>): Tree
     if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
     current = new Map(); // a file where the folder should be: everything is missing
   }
-  const missing: string[] = [];
-  const changed: string[] = [];
-  for (const [file, content] of files) {
-    const existing = current.get(file);
-    if (existing === undefined) missing.push(file);
-    else if (existing !== content) changed.push(file);
-  }
-  const extra = [...current.keys()].filter((file) => !files.has(file)).sort();
-  return { missing, changed, extra };
+  return compareFiles(current, files);
 }
 
 function prefixed(difference: TreeDifference, prefix: string): TreeDifference {

@@ -33,7 +33,11 @@ export function readTree(dir: string): Map<string, string> {
 
 /** Compares the directory with the files synthesis would write. */
 export function compareTree(dir: string, files: ReadonlyMap<string, string>): TreeDifference {
-  const current = readTree(dir);
+  return compareFiles(readTree(dir), files);
+}
+
+/** Compares files as they are with the files synthesis would write. */
+export function compareFiles(current: ReadonlyMap<string, string>, files: ReadonlyMap<string, string>): TreeDifference {
   const missing: string[] = [];
   const changed: string[] = [];
   for (const [file, content] of files) {

@@ -1,29 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Writable } from 'stream';
-import { main } from '../../cli/mlp';
 import { readTree } from '../../stacks/output-tree';
+import { CliResult, runMlp } from '../support/cli';
 import { minimalTenant, scratchProject } from '../support/fixtures';
 
 /** Runs `mlp` in a scratch project and returns its exit status and output. */
-function run(project: { dir: string }, ...args: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const cwd = process.cwd();
-  process.chdir(project.dir);
-  try {
-    const status = main(args, sink((text) => (stdout += text)), sink((text) => (stderr += text)));
-    return { status, stdout, stderr };
-  } finally {
-    process.chdir(cwd);
-  }
+function run(project: { dir: string }, ...args: string[]): CliResult {
+  return runMlp(project.dir, ...args);
 }
 
 describe('mlp', () => {
