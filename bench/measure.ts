@@ -12,6 +12,8 @@ import * as path from 'path';
 /** One measured run. */
 export interface Run {
   readonly wallMs: number;
+  /** True when the command was stopped at its time limit; the other fields then mean little. */
+  readonly timedOut?: boolean;
   /** User plus system CPU time of the child and its children. */
   readonly cpuMs?: number;
   readonly maxRssMiB?: number;
@@ -20,22 +22,31 @@ export interface Run {
 }
 
 const GNU_TIME = '/usr/bin/time';
+const TIMEOUT = '/usr/bin/timeout';
 
 /**
  * Runs `command args` in `cwd` and measures it; `stdoutFile` receives its
- * standard output instead of the returned value.
+ * standard output instead of the returned value. With `timeoutMs` (and
+ * coreutils' timeout) the command is killed when it runs longer.
  *
  * @throws Error when the command fails
  */
-export function measure(command: string, args: readonly string[], options: { cwd: string; stdoutFile?: string; env?: NodeJS.ProcessEnv }): Run {
+export function measure(command: string, args: readonly string[], options: { cwd: string; stdoutFile?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Run {
   const report = path.join(os.tmpdir(), `mlp-bench-time-${process.pid}.txt`);
   const timed = fs.existsSync(GNU_TIME);
-  const [file, argv] = timed ? [GNU_TIME, ['-f', '%U %S %M', '-o', report, command, ...args]] : [command, [...args]];
+  const limited = options.timeoutMs !== undefined && fs.existsSync(TIMEOUT);
+  const limit = limited ? [TIMEOUT, '-s', 'KILL', `${Math.ceil(options.timeoutMs! / 1000)}`] : [];
+  const full = [...limit, command, ...args];
+  const [file, argv] = timed ? [GNU_TIME, ['-f', '%U %S %M', '-o', report, ...full]] : [full[0], full.slice(1)];
   const out = options.stdoutFile === undefined ? 'pipe' : fs.openSync(options.stdoutFile, 'w');
   const start = performance.now();
   const result = spawnSync(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', out, 'pipe'], maxBuffer: 1 << 30, encoding: 'utf8' });
   const wallMs = performance.now() - start;
   if (typeof out === 'number') fs.closeSync(out);
+  if (limited && (result.status === 137 || result.status === 124)) {
+    fs.rmSync(report, { force: true });
+    return { wallMs, timedOut: true, stdout: '' };
+  }
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed with status ${result.status}: ${result.stderr?.slice(-2000)}`);
   }

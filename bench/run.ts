@@ -97,8 +97,12 @@ function main(): void {
     for (let rep = 0; rep < maxReps; rep++) {
       before?.();
       const result = run();
+      log(`${name} N=${n} run ${rep + 1}: ${result.timedOut ? 'stopped at the budget' : fmt(result.wallMs)}`);
+      if (result.timedOut) {
+        (history[name] ??= []).push({ n, ms: result.wallMs });
+        return { runs, skipped: `stopped: longer than the ${budgetMs / 1000} s budget` };
+      }
       runs.push(result);
-      log(`${name} N=${n} run ${rep + 1}: ${fmt(result.wallMs)}`);
       if (runs[0].wallMs * (rep + 2) > budgetMs) break;
     }
     (history[name] ??= []).push({ n, ms: median(runs.map((r) => r.wallMs))! });
@@ -130,7 +134,7 @@ function main(): void {
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/pods: \d+/, `pods: ${100 + (++edits % 2)}`));
     });
 
-    const stock = repeat('stock', n, 2, () => measure('node', [path.join(BUILD, 'stock-cdk8s.js'), 'platform.yaml', 'tenants', 'out-b'], { cwd: dir }), clear('out-b'), json);
+    const stock = repeat('stock', n, 2, () => measure('node', [path.join(BUILD, 'stock-cdk8s.js'), 'platform.yaml', 'tenants', 'out-b'], { cwd: dir, timeoutMs: budgetMs }), clear('out-b'), json);
     let identical = 'not compared';
     if (stock.runs.length > 0 && n <= 1000) {
       const cwd = process.cwd();
@@ -156,9 +160,9 @@ function main(): void {
           for (const tenant of config.tenants) yield synthesizeTenant(config.platform, tenant);
         })());
         const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-        kustomize = repeat('kustomize', n, 1, () => measure('node', [path.join(BUILD, 'kustomize.js'), kubectl, path.dirname(root), 'out-c', String(cores)], { cwd: dir }), clear('out-c'));
+        kustomize = repeat('kustomize', n, 1, () => measure('node', [path.join(BUILD, 'kustomize.js'), kubectl, path.dirname(root), 'out-c', String(cores)], { cwd: dir, timeoutMs: budgetMs }), clear('out-c'));
         const documents = fs.readdirSync(inDir('out-c')).reduce((sum, file) => sum + fs.readFileSync(inDir('out-c', file), 'utf8').split(/^---$/m).length, 0);
-        const all = repeat('kustomize-all', n, 2, () => measure(kubectl, ['kustomize', root], { cwd: dir, stdoutFile: inDir('out-c.yaml') }));
+        const all = repeat('kustomize-all', n, 2, () => measure(kubectl, ['kustomize', root], { cwd: dir, stdoutFile: inDir('out-c.yaml'), timeoutMs: budgetMs }));
         details.push(
           `- N=${n}: (c) ${cores} \`kubectl kustomize\` runs at a time, one per overlay, rendered ${documents} objects (mlp: ${mlp.runs.length ? readTree(inDir('out-a')).size : '?'} files); ` +
             `one run over a kustomization of all overlays: ${all.skipped ?? `${fmt(wall(all))}, peak RSS ${median(all.runs.map((run) => run.maxRssMiB))?.toFixed(0) ?? '–'} MiB`}`,

@@ -39,9 +39,11 @@ describe('mlp synth, killed midway', () => {
     let interrupted = 0;
     for (const delayMs of [150, 300, 450, 600, 800, 1000, 1300]) {
       const child = spawn(process.execPath, [MLP, 'synth'], { cwd: project.dir, stdio: 'ignore' });
+      // Listen before waiting: a run that finishes within the delay (an incremental one does) has exited by then.
+      const exited = new Promise((resolve) => child.once('exit', (exitCode, signal) => resolve(signal ?? exitCode)));
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       const killed = child.kill('SIGKILL');
-      const code = await new Promise((resolve) => child.once('exit', (exitCode, signal) => resolve(signal ?? exitCode)));
+      const code = await exited;
       if (killed && code === 'SIGKILL') interrupted++;
 
       const now = readTree(path.join(project.dir, 'dist'));
