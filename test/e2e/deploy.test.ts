@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../lib/load';
 import { synthesizeAll } from '../../stacks/synth';
-import { ControlPlane, PulumiStack, scratchDir } from './support/cluster';
+import { ControlPlane, PulumiStack, scratchDir } from '../../devkit/cluster';
 
 const LIVE_RESOURCES = [
   'namespaces',

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ControlPlane, PulumiStack, scratchDir } from './support/cluster';
+import { ControlPlane, PulumiStack, scratchDir } from '../../devkit/cluster';
 
 const TRAINER_TENANT = `apiVersion: platform.mlp.io/v1alpha1
 kind: Tenant

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../support/fixtures';
-import { run } from './support/tools';
+import { run } from '../../devkit/tools';
 
 const RUNBOOKS = 'https://github.com/example-org/ml-platform/blob/main/docs/runbooks.md';
 

@@ -4,7 +4,7 @@
  */
 import { SpawnSyncReturns, spawnSync } from 'child_process';
 import * as path from 'path';
-import { REPO_ROOT } from '../../support/fixtures';
+import { REPO_ROOT } from './repo-root';
 
 let toolsEnv: NodeJS.ProcessEnv | undefined;
 

@@ -1,12 +1,13 @@
 /**
  * A local control plane (scripts/control-plane.sh) and a Pulumi stack with a
- * local file backend, both in a scratch directory, for one test file.
+ * local file backend, both in a scratch directory: for the end-to-end tests
+ * (test/e2e) and the deployment benchmark (bench/preview.ts).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from '../../support/fixtures';
+import { REPO_ROOT } from './repo-root';
 import { run, runOk, toolEnv } from './tools';
 
 const CONTROL_PLANE = path.join(REPO_ROOT, 'scripts', 'control-plane.sh');
@@ -58,6 +59,22 @@ export class ControlPlane {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /**
+   * CPU time (user + system) used so far by the control plane's processes
+   * (etcd, kube-apiserver, kube-controller-manager), from /proc.
+   */
+  public cpuMs(): number {
+    const ticksPerSecond = 100; // USER_HZ on Linux
+    let ticks = 0;
+    for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager']) {
+      const pid = fs.readFileSync(path.join(this.dir, 'run', `${component}.pid`), 'utf8').trim();
+      // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (ticks * 1000) / ticksPerSecond;
   }
 
   /** Stops every process of the control plane; verifies none is left. */
@@ -115,11 +132,21 @@ export class PulumiStack {
     values.forEach((value, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `${key}[${index}]`, value]));
   }
 
-  /** Runs a pulumi command on the stack; never throws for its exit status. */
-  public pulumi(args: readonly string[], timeoutMs = 600_000) {
+  /**
+   * The full argument list and environment of a pulumi command on this stack
+   * (run from the repository root, where Pulumi.yaml is), for callers that
+   * run it themselves, like the benchmark.
+   */
+  public command(args: readonly string[]): { readonly args: string[]; readonly env: NodeJS.ProcessEnv } {
     const configArgs = ['stack', 'config', 'cancel'].includes(args[0]) ? [] : ['--config-file', this.configFile];
     const stackArgs = args[0] === 'stack' ? [] : ['--stack', this.name];
-    return run('pulumi', [...args, ...configArgs, ...stackArgs, '--non-interactive'], { env: this.env, timeoutMs });
+    return { args: [...args, ...configArgs, ...stackArgs, '--non-interactive'], env: { ...toolEnv(), ...this.env } };
+  }
+
+  /** Runs a pulumi command on the stack; never throws for its exit status. */
+  public pulumi(args: readonly string[], timeoutMs = 600_000) {
+    const command = this.command(args);
+    return run('pulumi', command.args, { env: command.env, timeoutMs });
   }
 
   /** Runs a pulumi command; throws with its output when it fails. */
@@ -131,9 +158,10 @@ export class PulumiStack {
 
   /** `pulumi up` in the background, for tests that interrupt it. */
   public upInBackground(): ChildProcess {
-    return spawn('pulumi', ['up', '--yes', '--skip-preview', '--config-file', this.configFile, '--stack', this.name, '--non-interactive'], {
+    const command = this.command(['up', '--yes', '--skip-preview']);
+    return spawn('pulumi', command.args, {
       cwd: REPO_ROOT,
-      env: { ...toolEnv(), ...this.env },
+      env: command.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
