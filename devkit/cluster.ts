@@ -83,6 +83,14 @@ export class ControlPlane {
   }
 }
 
+/** How {@link PulumiStack.pulumi} runs a command. */
+export interface PulumiOptions {
+  /** @default 600_000 */
+  readonly timeoutMs?: number;
+  /** Variables added to the environment, e.g. PULUMI_SKIP_CHECKPOINTS. @default none */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** A scratch project: copies of platform.yaml and tenants/, a stack on a file backend in `dir`. */
 export class PulumiStack {
   public readonly tenantsDir: string;
@@ -137,28 +145,28 @@ export class PulumiStack {
    * (run from the repository root, where Pulumi.yaml is), for callers that
    * run it themselves, like the benchmark.
    */
-  public command(args: readonly string[]): { readonly args: string[]; readonly env: NodeJS.ProcessEnv } {
+  public command(args: readonly string[], env: NodeJS.ProcessEnv = {}): { readonly args: string[]; readonly env: NodeJS.ProcessEnv } {
     const configArgs = ['stack', 'config', 'cancel'].includes(args[0]) ? [] : ['--config-file', this.configFile];
     const stackArgs = args[0] === 'stack' ? [] : ['--stack', this.name];
-    return { args: [...args, ...configArgs, ...stackArgs, '--non-interactive'], env: { ...toolEnv(), ...this.env } };
+    return { args: [...args, ...configArgs, ...stackArgs, '--non-interactive'], env: { ...toolEnv(), ...this.env, ...env } };
   }
 
   /** Runs a pulumi command on the stack; never throws for its exit status. */
-  public pulumi(args: readonly string[], timeoutMs = 600_000) {
-    const command = this.command(args);
-    return run('pulumi', command.args, { env: command.env, timeoutMs });
+  public pulumi(args: readonly string[], options: PulumiOptions = {}) {
+    const command = this.command(args, options.env);
+    return run('pulumi', command.args, { env: command.env, timeoutMs: options.timeoutMs ?? 600_000 });
   }
 
   /** Runs a pulumi command; throws with its output when it fails. */
-  public pulumiOk(args: readonly string[], timeoutMs = 600_000): string {
-    const result = this.pulumi(args, timeoutMs);
+  public pulumiOk(args: readonly string[], options: PulumiOptions = {}): string {
+    const result = this.pulumi(args, options);
     if (result.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   }
 
   /** `pulumi up` in the background, for tests that interrupt it. */
-  public upInBackground(): ChildProcess {
-    const command = this.command(['up', '--yes', '--skip-preview']);
+  public upInBackground(env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const command = this.command(['up', '--yes', '--skip-preview'], env);
     return spawn('pulumi', command.args, {
       cwd: REPO_ROOT,
       env: command.env,
@@ -186,6 +194,41 @@ export class PulumiStack {
 
   public removeTenant(file: string): void {
     fs.rmSync(path.join(this.tenantsDir, file));
+  }
+}
+
+/**
+ * Kills a process and all its descendants with SIGKILL, as a crash would.
+ * Killing the process group is not enough for `pulumi`: it starts its
+ * language host and providers in process groups of their own, which would
+ * live on.
+ */
+export function killProcessTree(pid: number): void {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (command) state ppid ...": the command may contain spaces and parentheses.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.pop()!;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  for (const member of tree) {
+    try {
+      process.kill(member, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }
 

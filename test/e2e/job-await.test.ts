@@ -49,7 +49,7 @@ describe('training jobs under pulumi up with readiness waits on', () => {
     });
     // Pulumi waits up to 10 minutes for an awaited Job; 4 minutes is ample for everything else here.
     const started = Date.now();
-    const result = stack.pulumi(['up', '--yes', '--skip-preview'], 240_000);
+    const result = stack.pulumi(['up', '--yes', '--skip-preview'], { timeoutMs: 240_000 });
     expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
     const job = cluster.get('job', 'long-run', 'trainer');
     expect(job.metadata.annotations['pulumi.com/skipAwait']).toBe('true');
