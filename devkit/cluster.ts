@@ -70,8 +70,7 @@ export class ControlPlane {
     let ticks = 0;
     for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager']) {
       const pid = fs.readFileSync(path.join(this.dir, 'run', `${component}.pid`), 'utf8').trim();
-      // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const fields = statFields(pid)!; // utime and stime
       ticks += Number(fields[11]) + Number(fields[12]);
     }
     return (ticks * 1000) / ticksPerSecond;
@@ -198,6 +197,21 @@ export class PulumiStack {
 }
 
 /**
+ * The fields of /proc/<pid>/stat after the command name (state, ppid, ...,
+ * utime at index 11, stime at 12), or undefined when the process is gone.
+ */
+function statFields(pid: string): string[] | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (command) state ppid ...": the command may contain spaces and parentheses.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * Kills a process and all its descendants with SIGKILL, as a crash would.
  * Killing the process group is not enough for `pulumi`: it starts its
  * language host and providers in process groups of their own, which would
@@ -207,14 +221,9 @@ export function killProcessTree(pid: number): void {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (command) state ppid ...": the command may contain spaces and parentheses.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const fields = statFields(entry);
+    if (fields === undefined) continue; // exited meanwhile
+    const parent = Number(fields[1]);
     children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
   }
   const tree: number[] = [];
