@@ -89,8 +89,8 @@ class Setup {
   }
 
   public pulumi(what: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Measured {
-    const command = this.stack.command(args);
-    return this.timed(what, 'pulumi', command.args, { ...command.env, ...extraEnv });
+    const command = this.stack.command(args, extraEnv);
+    return this.timed(what, 'pulumi', command.args, command.env);
   }
 
   public dryRun(what: string): Measured {
@@ -128,7 +128,7 @@ function main(): void {
     '',
     `Command: \`npm run bench:preview -- ${process.argv.slice(2).join(' ')}\` (medians of ${reps} interleaved runs, one run for \`pulumi up\` and for the checkpointed empty preview)`,
     '',
-    '| N | objects | empty stack: preview, checkpointed | preview, one checkpoint | `pulumi up`, checkpointed | `pulumi up`, one checkpoint | unchanged: preview | kubectl dry run | preview / kubectl | N quotas changed: preview | kubectl dry run | preview / kubectl |',
+    '| N | objects | empty stack: preview, checkpointed | preview, one checkpoint | `pulumi up`, checkpointed | `pulumi up`, one checkpoint | unchanged: preview (checkpointed / one checkpoint) | kubectl dry run | checkpointed preview / kubectl | N quotas changed: preview (checkpointed / one checkpoint) | kubectl dry run | checkpointed preview / kubectl |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const details: string[] = [];
