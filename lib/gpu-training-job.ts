@@ -120,8 +120,23 @@ export interface GpuTrainingJobProps {
   readonly waitImage?: string;
 }
 
+/**
+ * Environment variable of distributed jobs that holds the name of the Job the
+ * pod belongs to: the job's own name for a one-off Job, `<name>-<timestamp>`
+ * for a Job that a CronJob created.
+ */
+export const JOB_NAME_ENV = 'MLP_JOB_NAME';
+
+/**
+ * Label the Job controller puts on every pod of a Job (Kubernetes 1.27 and
+ * later), whose value is the Job's name.
+ * @see https://kubernetes.io/docs/reference/labels-annotations-taints/#batch-kubernetes-io-job-name
+ */
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
 /** Environment variables a distributed job sets for torchrun. */
 export const DISTRIBUTED_ENV = [
+  JOB_NAME_ENV,
   'MASTER_ADDR',
   'MASTER_PORT',
   'WORLD_SIZE',
@@ -147,9 +162,13 @@ const SKIP_AWAIT = 'pulumi.com/skipAwait';
  *
  * One worker makes a `batch/v1` Job. More workers make an Indexed Job with
  * `completions = parallelism = workers`, a headless Service so that each
- * worker resolves as `<job>-<index>.<job>.<namespace>.svc`, torchrun's
+ * worker resolves as `<Job name>-<index>.<job>.<namespace>.svc`, torchrun's
  * variables (`MASTER_ADDR` is worker 0) and an init step that waits until
- * worker 0's name resolves. A schedule makes a CronJob instead.
+ * worker 0's name resolves. A schedule makes a CronJob instead, whose Jobs
+ * are named `<job>-<timestamp>`: pods therefore read their Job's name from
+ * the `batch.kubernetes.io/job-name` label (Kubernetes 1.27 and later) into
+ * `MLP_JOB_NAME`, and `MASTER_ADDR` is built from it, for one-off and
+ * scheduled jobs alike.
  *
  * Pods run as non-root with every capability dropped, request their GPUs,
  * CPU and memory as equal requests and limits, mount a memory-backed
@@ -224,7 +243,11 @@ export class GpuTrainingJob extends Construct {
     let subdomain: string | undefined;
     if (distributed) {
       subdomain = this.name;
-      const masterAddr = `${this.name}-0.${subdomain}.${this.tenant.name}.svc`;
+      // Worker 0's host name is `<Job name>-0`, and the Job name is known only at run time: a CronJob
+      // names its Jobs `<name>-<timestamp>`. The pod reads it from its job-name label, and the kubelet
+      // expands `$(MLP_JOB_NAME)` in the variables defined after it.
+      const jobName: k8s.EnvVar = { name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } };
+      const masterAddr = `$(${JOB_NAME_ENV})-0.${subdomain}.${this.tenant.name}.svc`;
       const nprocPerNode = Math.max(this.gpus, 1);
       new k8s.KubeService(this, 'workers', {
         metadata: this.tenant.objectMetadata(subdomain, this.selectorLabels),
@@ -239,6 +262,7 @@ export class GpuTrainingJob extends Construct {
         fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
       };
       env.push(
+        jobName,
         { name: 'MASTER_ADDR', value: masterAddr },
         { name: 'MASTER_PORT', value: String(masterPort) },
         { name: 'NNODES', value: String(this.workers) },
@@ -259,7 +283,7 @@ export class GpuTrainingJob extends Construct {
           '-c',
           'until nslookup "$MASTER_ADDR" > /dev/null 2>&1; do echo "waiting for $MASTER_ADDR to resolve"; sleep 2; done',
         ],
-        env: [{ name: 'MASTER_ADDR', value: masterAddr }],
+        env: [jobName, { name: 'MASTER_ADDR', value: masterAddr }],
         resources: containerResources('50m', '32Mi', 0, undefined),
         securityContext: restrictedContainerSecurityContext(),
       });

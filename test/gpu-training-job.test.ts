@@ -25,6 +25,77 @@ const RESTRICTED_CONTAINER = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
+
+/**
+ * `$(VAR)` references expanded as the kubelet expands a container's env: in list order, each value
+ * sees only the variables defined before it; `$$` is a literal `$`; an unknown or unclosed
+ * reference stays as written (k8s.io/kubernetes third_party/forked/golang/expansion).
+ */
+function expandReferences(input: string, defined: ReadonlyMap<string, string>): string {
+  let output = '';
+  for (let cursor = 0; cursor < input.length; cursor++) {
+    if (input[cursor] !== '$' || cursor + 1 === input.length) {
+      output += input[cursor];
+      continue;
+    }
+    const next = input[cursor + 1];
+    if (next === '$') {
+      output += '$';
+      cursor += 1;
+    } else if (next === '(' && input.indexOf(')', cursor + 2) !== -1) {
+      const close = input.indexOf(')', cursor + 2);
+      const name = input.slice(cursor + 2, close);
+      output += defined.get(name) ?? `$(${name})`;
+      cursor = close;
+    } else {
+      output += `$${next}`;
+      cursor += 1;
+    }
+  }
+  return output;
+}
+
+/** A pod as the Job controller creates it: labels, annotations, host name and subdomain. */
+interface SimulatedPod {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly hostname: string;
+  readonly subdomain: string;
+  readonly spec: any;
+}
+
+/** The pods the Job controller creates for a Job named `jobName` from `jobSpec` (an Indexed Job). */
+function podsOfJob(jobName: string, jobSpec: any): SimulatedPod[] {
+  const count = jobSpec.completions as number;
+  return Array.from({ length: count }, (_, index) => ({
+    labels: { ...jobSpec.template.metadata.labels, 'batch.kubernetes.io/job-name': jobName, 'batch.kubernetes.io/controller-uid': 'b6f1c6a0', 'job-name': jobName },
+    annotations: { 'batch.kubernetes.io/job-completion-index': String(index) },
+    hostname: `${jobName}-${index}`,
+    subdomain: jobSpec.template.spec.subdomain,
+    spec: jobSpec.template.spec,
+  }));
+}
+
+/** A container's environment as the kubelet resolves it in `pod`: downward API fields and `$(VAR)` references. */
+function resolvedEnv(pod: SimulatedPod, container: any): Record<string, string> {
+  const defined = new Map<string, string>();
+  for (const variable of container.env as any[]) {
+    if (variable.valueFrom !== undefined) {
+      const match = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(variable.valueFrom.fieldRef?.fieldPath ?? '');
+      if (!match) throw new Error(`unsupported valueFrom of ${variable.name}: ${JSON.stringify(variable.valueFrom)}`);
+      defined.set(variable.name, (match[1] === 'labels' ? pod.labels : pod.annotations)[match[2]] ?? '');
+    } else {
+      defined.set(variable.name, expandReferences(variable.value ?? '', defined));
+    }
+  }
+  return Object.fromEntries(defined);
+}
+
+/** Whether a Service's selector selects a pod with these labels. */
+function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
 describe('GpuTrainingJob', () => {
   describe('with one worker', () => {
     const objects = () => synth('resnet', { image: IMAGE, gpus: 4, gpuType: A100, cpu: '16', memory: '64Gi', checkpoint: { size: '200Gi' } });
@@ -137,13 +208,14 @@ describe('GpuTrainingJob', () => {
       const byName = Object.fromEntries(env.map((variable: any) => [variable.name, variable.value ?? variable.valueFrom]));
       const rank = { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } };
       expect(byName).toMatchObject({
-        MASTER_ADDR: 'llm-ddp-0.llm-ddp.vision.svc',
+        MLP_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } },
+        MASTER_ADDR: '$(MLP_JOB_NAME)-0.llm-ddp.vision.svc',
         MASTER_PORT: '29500',
         NNODES: '4',
         NPROC_PER_NODE: '8',
         WORLD_SIZE: '32',
         NODE_RANK: rank,
-        PET_MASTER_ADDR: 'llm-ddp-0.llm-ddp.vision.svc',
+        PET_MASTER_ADDR: '$(MLP_JOB_NAME)-0.llm-ddp.vision.svc',
         PET_NNODES: '4',
         PET_NODE_RANK: rank,
       });
@@ -153,9 +225,27 @@ describe('GpuTrainingJob', () => {
       const [init] = only(objects(), 'Job').spec.template.spec.initContainers;
       expect(init.name).toBe('wait-for-master');
       expect(init.image).toBe(BUSYBOX);
-      expect(init.env).toEqual([{ name: 'MASTER_ADDR', value: 'llm-ddp-0.llm-ddp.vision.svc' }]);
+      expect(init.env).toEqual([
+        { name: 'MLP_JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+        { name: 'MASTER_ADDR', value: '$(MLP_JOB_NAME)-0.llm-ddp.vision.svc' },
+      ]);
       expect(init.command.join(' ')).toContain('nslookup "$MASTER_ADDR"');
       expect(init.securityContext).toEqual(RESTRICTED_CONTAINER);
+    });
+
+    test('points every worker at worker 0’s host name in the headless Service', () => {
+      const synthesized = objects();
+      const job = only(synthesized, 'Job');
+      const service = only(synthesized, 'Service');
+      const pods = podsOfJob(job.metadata.name, job.spec);
+      expect(pods).toHaveLength(4);
+      for (const pod of pods) {
+        expect(selects(service.spec.selector, pod.labels)).toBe(true);
+        expect(pod.subdomain).toBe(service.metadata.name);
+        for (const container of [...pod.spec.initContainers, ...pod.spec.containers]) {
+          expect(resolvedEnv(pod, container).MASTER_ADDR).toBe('llm-ddp-0.llm-ddp.vision.svc');
+        }
+      }
     });
 
     test('shares one ReadWriteMany checkpoint volume', () => {
@@ -181,6 +271,47 @@ describe('GpuTrainingJob', () => {
       expect(cronJob.spec.jobTemplate.metadata.annotations).toEqual({ 'pulumi.com/skipAwait': 'true' });
       expect(objects().filter((object) => object.kind === 'Job')).toEqual([]);
     });
+  });
+
+  describe('with a schedule and several workers', () => {
+    const objects = () => synth('nightly-ddp', { image: IMAGE, gpus: 8, workers: 2, gpuType: A100, schedule: '0 2 * * *', waitImage: BUSYBOX });
+
+    test('synthesizes a CronJob of Indexed Jobs and a headless Service', () => {
+      expect(objects()).toMatchSnapshot();
+    });
+
+    test('points every worker of a run at that run’s worker 0, whose Job the CronJob names <name>-<timestamp>', () => {
+      const cronJob = only(objects(), 'CronJob');
+      const service = only(objects(), 'Service');
+      expect(cronJob.spec.jobTemplate.spec.completionMode).toBe('Indexed');
+      // The CronJob controller names the Job of a run after the scheduled time in minutes since the epoch.
+      const jobName = 'nightly-ddp-29123456';
+      const pods = podsOfJob(jobName, cronJob.spec.jobTemplate.spec);
+      expect(pods).toHaveLength(2);
+      const master = `${pods[0].hostname}.${pods[0].subdomain}.vision.svc`;
+      expect(master).toBe('nightly-ddp-29123456-0.nightly-ddp.vision.svc');
+      pods.forEach((pod, index) => {
+        expect(selects(service.spec.selector, pod.labels)).toBe(true);
+        expect(pod.subdomain).toBe(service.metadata.name);
+        const [init] = pod.spec.initContainers;
+        const [trainer] = pod.spec.containers;
+        expect(resolvedEnv(pod, init).MASTER_ADDR).toBe(master);
+        expect(resolvedEnv(pod, trainer)).toMatchObject({ MASTER_ADDR: master, PET_MASTER_ADDR: master, NODE_RANK: String(index), PET_NODE_RANK: String(index) });
+      });
+    });
+
+    test('selects the workers by the pod template’s labels, which the Jobs of every run keep', () => {
+      const cronJob = only(objects(), 'CronJob');
+      const service = only(objects(), 'Service');
+      expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'nightly-ddp', 'app.kubernetes.io/component': 'training' });
+      expect(cronJob.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+      expect(cronJob.spec.jobTemplate.spec.template.spec.subdomain).toBe('nightly-ddp');
+    });
+  });
+
+  test('expands $(VAR) references as the kubelet does', () => {
+    const defined = new Map([['A', 'x']]);
+    expect(expandReferences('$(A)-$(B)-$$(A)-$A-$(A', defined)).toBe('x-$(B)-$(A)-$A-$(A');
   });
 
   test('uses no node selection and no GPU for a CPU-only job', () => {
