@@ -63,10 +63,21 @@ export interface ModelServiceProps {
    */
   readonly targetCpuUtilization?: number;
   /**
-   * HTTP path of the startup, readiness and liveness probes.
+   * HTTP path of the startup and readiness probes, and of the liveness probe
+   * unless `liveness.path` is set. Readiness takes a replica out of rotation
+   * after 3 failed probes 10 s apart (a probe fails after 5 s).
    * @default '/healthz'
+   * @see https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
    */
   readonly healthPath?: string;
+  /**
+   * The liveness probe, which restarts a replica whose server stopped
+   * answering. It is more lenient than readiness, so that a server busy for
+   * a while leaves the rotation instead of being restarted.
+   * @default - `healthPath`, every 30 s, 10 s timeout, restart after 4 failures in a row
+   * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
+   */
+  readonly liveness?: LivenessProbeOptions;
   /**
    * Environment variables.
    * @default - none
@@ -83,6 +94,51 @@ export interface ModelServiceProps {
    * @default '/metrics'
    */
   readonly metricsPath?: string;
+}
+
+/** When the kubelet restarts a replica whose server stopped answering. */
+export interface LivenessProbeOptions {
+  /**
+   * HTTP path of the liveness probe, e.g. a `/livez` that answers while the model is busy.
+   * @default - the service's healthPath
+   */
+  readonly path?: string;
+  /**
+   * Seconds between two probes.
+   * @default 30
+   */
+  readonly periodSeconds?: number;
+  /**
+   * Seconds after which a probe that got no answer counts as failed.
+   * @default 10
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Failed probes in a row after which the replica is restarted.
+   * @default 4
+   */
+  readonly failureThreshold?: number;
+}
+
+/** The readiness probe's timing: out of rotation after 3 failed probes 10 s apart. */
+export const READINESS_PROBE = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } as const;
+
+/**
+ * The liveness probe's timing by default: a restart after 4 failed probes in a row, 30 s apart.
+ * A server whose health endpoint fails or takes over 10 s for less than 90 s (3 x 30 s) leaves
+ * the rotation (readiness, after 20 to 30 s) but is not restarted.
+ */
+export const LIVENESS_DEFAULTS = { periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 } as const;
+
+/**
+ * Surge replicas of the Deployment's rolling update: a rollout starts a new replica before it
+ * stops an old one, so at maximum replicas it needs the resources of one replica more.
+ */
+export const ROLLOUT_MAX_SURGE = 1;
+
+/** Seconds of failed probes in a row before a probe acts: failureThreshold x periodSeconds. */
+export function probeFailureSeconds(probe: { readonly periodSeconds: number; readonly failureThreshold: number }): number {
+  return probe.failureThreshold * probe.periodSeconds;
 }
 
 /** Exposure of a model service through the platform ingress. */
@@ -108,10 +164,14 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
  * and PodDisruptionBudget.
  *
  * The Deployment leaves `replicas` to the autoscaler (autoscaling/v2 on
- * CPU), so a re-deploy never fights it. Replicas spread over nodes, start
- * behind a startup probe (model loading is slow), and are probed on
- * `healthPath`. The PodDisruptionBudget allows one replica down at a time
- * and never blocks draining a node that runs a crash-looping replica.
+ * CPU), so a re-deploy never fights it. A rollout starts one replica more
+ * before it stops one (maxSurge 1, maxUnavailable 0), so serving capacity
+ * never drops; the quota must leave room for that replica. Replicas spread
+ * over nodes, start behind a startup probe (model loading is slow), and are
+ * probed on `healthPath`: readiness takes a busy replica out of rotation
+ * within about 30 s, while liveness restarts it only after about 2 minutes
+ * of failed probes. The PodDisruptionBudget allows one replica down at a
+ * time and never blocks draining a node that runs a crash-looping replica.
  */
 export class ModelService extends Construct {
   /** The service name (the construct id). */
@@ -151,10 +211,17 @@ export class ModelService extends Construct {
     this.maxReplicas = props.maxReplicas ?? Math.max(this.minReplicas, 4);
     const targetCpuUtilization = props.targetCpuUtilization ?? 70;
     const healthPath = props.healthPath ?? '/healthz';
+    const liveness = {
+      path: props.liveness?.path ?? healthPath,
+      periodSeconds: props.liveness?.periodSeconds ?? LIVENESS_DEFAULTS.periodSeconds,
+      timeoutSeconds: props.liveness?.timeoutSeconds ?? LIVENESS_DEFAULTS.timeoutSeconds,
+      failureThreshold: props.liveness?.failureThreshold ?? LIVENESS_DEFAULTS.failureThreshold,
+    };
     const metricsPort = props.metricsPort ?? this.port;
     this.metricsPortName = metricsPort === this.port ? 'http' : 'metrics';
     this.metricsPath = props.metricsPath ?? '/metrics';
     validateProps(this, targetCpuUtilization, healthPath);
+    validateLiveness(this.name, liveness);
     if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
       throw new Error(`ModelService ${this.name}: metricsPort must be a port number (1-65535), got ${metricsPort}`);
     }
@@ -168,11 +235,11 @@ export class ModelService extends Construct {
 
     this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'serving' };
     const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
-    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: healthPath, port: k8s.IntOrString.fromString('http') },
-      periodSeconds,
-      failureThreshold,
-      timeoutSeconds: 5,
+    const probe = (path: string, timing: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('http') },
+      periodSeconds: timing.periodSeconds,
+      failureThreshold: timing.failureThreshold,
+      timeoutSeconds: timing.timeoutSeconds,
     });
 
     new k8s.KubeDeployment(this, 'deployment', {
@@ -181,7 +248,7 @@ export class ModelService extends Construct {
         selector: { matchLabels: { ...this.selectorLabels } },
         strategy: {
           type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(ROLLOUT_MAX_SURGE), maxUnavailable: k8s.IntOrString.fromNumber(0) },
         },
         template: {
           metadata: { labels: { ...this.tenant.labels, ...this.selectorLabels } },
@@ -212,9 +279,10 @@ export class ModelService extends Construct {
                 ],
                 ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
                 resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
-                startupProbe: probe(10, 60),
-                readinessProbe: probe(10, 3),
-                livenessProbe: probe(20, 3),
+                // Model loading is slow: up to 10 minutes before readiness and liveness start.
+                startupProbe: probe(healthPath, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 }),
+                readinessProbe: probe(healthPath, READINESS_PROBE),
+                livenessProbe: probe(liveness.path, liveness),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },
@@ -343,5 +411,27 @@ function validateProps(service: ModelService, targetCpuUtilization: number, heal
   }
   if (!healthPath.startsWith('/')) {
     throw new Error(`${where}: healthPath "${healthPath}" must start with "/"`);
+  }
+}
+
+function validateLiveness(
+  name: string,
+  liveness: { readonly path: string; readonly periodSeconds: number; readonly timeoutSeconds: number; readonly failureThreshold: number },
+): void {
+  const where = `ModelService ${name}`;
+  if (!liveness.path.startsWith('/')) {
+    throw new Error(`${where}: liveness.path "${liveness.path}" must start with "/"`);
+  }
+  for (const field of ['periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
+    if (!Number.isInteger(liveness[field]) || liveness[field] < 1) {
+      throw new Error(`${where}: liveness.${field} must be a whole number >= 1, got ${liveness[field]}`);
+    }
+  }
+  const readiness = probeFailureSeconds(READINESS_PROBE);
+  if (probeFailureSeconds(liveness) <= readiness) {
+    throw new Error(
+      `${where}: liveness restarts a replica after ${probeFailureSeconds(liveness)} s of failed probes (failureThreshold ${liveness.failureThreshold} x periodSeconds ${liveness.periodSeconds}), ` +
+        `no later than readiness takes it out of rotation (${readiness} s); raise liveness.failureThreshold or liveness.periodSeconds`,
+    );
   }
 }

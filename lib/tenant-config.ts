@@ -6,6 +6,7 @@
 import { GpuPlacement } from './gpu-placement';
 import { parseImage, isFromRegistry } from './image';
 import { DISTRIBUTED_ENV, PLATFORM_ENV } from './gpu-training-job';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, probeFailureSeconds } from './model-service';
 import { Tier, isReservedLabel } from './labels';
 import { exceeds, formatBytes, parseQuantity } from './quantity';
 import { durationSeconds } from './schema/common';
@@ -49,6 +50,7 @@ export interface ModelServiceConfig {
   readonly maxReplicas: number;
   readonly targetCpuUtilization: number;
   readonly healthPath: string;
+  readonly liveness?: LivenessProbeOptions;
   readonly env: Readonly<Record<string, string>>;
   readonly ingress?: { readonly host: string; readonly path: string };
   readonly metricsPort?: number;
@@ -251,10 +253,42 @@ function checkImage(platform: PlatformFile, image: string, report: Report): void
   }
 }
 
+/**
+ * How a quota check counts a workload's pods and words the problem: `need(resource, total, amount)`
+ * is the phrase after the field (`its 3 workers need 3 x 4`), `fix(field, quotaField)` the advice.
+ */
+interface QuotaCount {
+  readonly count: number;
+  readonly need: (resource: 'cpu' | 'memory' | 'gpu', amount: string) => string;
+  readonly fix: (field: 'cpu' | 'memory' | 'gpus', quotaField: 'cpu' | 'memory' | 'gpu') => string;
+}
+
+/** A training job: all its workers run at once. */
+function jobCount(workers: number, gpus: number): QuotaCount {
+  const what = workers > 1 ? `its ${workers} workers need` : 'its worker needs';
+  return {
+    count: workers,
+    need: (resource, amount) => (resource === 'gpu' ? `${what} ${workers * gpus} GPUs (${workers} x ${gpus})` : `${what} ${workers} x ${amount}`),
+    fix: (_field, quotaField) => `lower it or raise spec.quota.${quotaField}`,
+  };
+}
+
+/** A model service during a rollout at its maximum replicas: the surge replica runs beside them. */
+function rolloutCount(maxReplicas: number, gpus: number): QuotaCount {
+  const count = maxReplicas + ROLLOUT_MAX_SURGE;
+  const replicas = `${maxReplicas} + ${ROLLOUT_MAX_SURGE} surge replica`;
+  const what = `a rollout at its ${maxReplicas} replicas needs`;
+  return {
+    count,
+    need: (resource, amount) =>
+      resource === 'gpu' ? `${what} ${count * gpus} GPUs (${replicas}, x ${gpus})` : `${what} ${count} x ${amount} (${replicas})`,
+    fix: (field, quotaField) => `lower replicas.max or ${field}, or raise spec.quota.${quotaField}`,
+  };
+}
+
 /** Reports a workload amount that exceeds the tenant's limits or quota. */
 function checkAmounts(
-  what: string,
-  count: number,
+  pods: QuotaCount,
   amounts: { cpu: string; memory: string; gpus: number },
   quota: TenantQuota,
   limits: TenantLimits,
@@ -264,12 +298,12 @@ function checkAmounts(
     const value = parseQuantity(amounts[resource]);
     if (exceeds(value, parseQuantity(limits.max[resource]))) {
       report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
-    } else if (exceeds(value * count, parseQuantity(quota[resource]))) {
-      report([resource], `${what} ${count} x ${amounts[resource]}, more than the tenant's ${resource} quota of ${quota[resource]}; lower it or raise spec.quota.${resource}`);
+    } else if (exceeds(value * pods.count, parseQuantity(quota[resource]))) {
+      report([resource], `${pods.need(resource, amounts[resource])}, more than the tenant's ${resource} quota of ${quota[resource]}; ${pods.fix(resource, resource)}`);
     }
   }
-  if (amounts.gpus * count > quota.gpu) {
-    report(['gpus'], `${what} ${amounts.gpus * count} GPUs (${count} x ${amounts.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower it or raise spec.quota.gpu`);
+  if (amounts.gpus * pods.count > quota.gpu) {
+    report(['gpus'], `${pods.need('gpu', String(amounts.gpus))}, more than the tenant's GPU quota of ${quota.gpu}; ${pods.fix('gpus', 'gpu')}`);
   }
 }
 
@@ -290,7 +324,7 @@ function resolveTrainingJob(
 ): TrainingJobConfig {
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
-  checkAmounts(distributed ? `its ${job.workers} workers need` : 'its worker needs', job.workers, job, quota, limits, report);
+  checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, report);
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
   if (distributed && job.metricsPort === RENDEZVOUS_PORT) {
     report(['metricsPort'], `${RENDEZVOUS_PORT} is the rendezvous port of distributed jobs; choose another metrics port`);
@@ -325,6 +359,21 @@ function resolveTrainingJob(
   };
 }
 
+/** Reports liveness settings that would restart a busy replica before readiness takes it out of rotation. */
+function checkLiveness(liveness: LivenessProbeOptions, report: Report): void {
+  const periodSeconds = liveness.periodSeconds ?? LIVENESS_DEFAULTS.periodSeconds;
+  const failureThreshold = liveness.failureThreshold ?? LIVENESS_DEFAULTS.failureThreshold;
+  const seconds = probeFailureSeconds({ periodSeconds, failureThreshold });
+  const readiness = probeFailureSeconds(READINESS_PROBE);
+  if (seconds <= readiness) {
+    const field = liveness.failureThreshold !== undefined ? 'failureThreshold' : 'periodSeconds';
+    report(
+      ['liveness', field],
+      `restarts a replica after ${seconds} s of failed probes (failureThreshold ${failureThreshold} x periodSeconds ${periodSeconds}), no later than readiness takes it out of rotation (${readiness} s); raise liveness.failureThreshold or liveness.periodSeconds so that a busy replica is not restarted`,
+    );
+  }
+}
+
 /** Port of torchrun's rendezvous in distributed jobs (GpuTrainingJob's masterPort default). */
 const RENDEZVOUS_PORT = 29500;
 
@@ -342,7 +391,8 @@ function resolveModelService(
     report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
   }
   checkImage(platform, service.image, report);
-  checkAmounts(`at most, its ${maxReplicas} replicas need`, maxReplicas, service, quota, limits, report);
+  checkAmounts(rolloutCount(maxReplicas, service.gpus), service, quota, limits, report);
+  if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
 
   let ingress: ModelServiceConfig['ingress'];
@@ -368,6 +418,7 @@ function resolveModelService(
     maxReplicas,
     targetCpuUtilization: service.targetCpuUtilization,
     healthPath: service.healthPath,
+    ...(service.liveness && { liveness: definedFields(service.liveness) }),
     env: service.env,
     ...(ingress && { ingress }),
     ...(service.metricsPort !== undefined && { metricsPort: service.metricsPort }),

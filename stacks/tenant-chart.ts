@@ -89,6 +89,7 @@ export class TenantChart extends Chart {
         maxReplicas: service.maxReplicas,
         targetCpuUtilization: service.targetCpuUtilization,
         healthPath: service.healthPath,
+        liveness: service.liveness,
         env: service.env,
         metricsPort: service.metricsPort,
         metricsPath: service.metricsPath,

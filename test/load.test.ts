@@ -138,7 +138,47 @@ describe('loadConfig', () => {
 
   test('fails when a service at its maximum needs more GPUs than the quota', () => {
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 2\n${SERVICE('      gpus: 1\n      replicas:\n        max: 3\n')}`) })).toEqual([
-      "tenants/vision.yaml:14: spec.modelServices[0].gpus: at most, its 3 replicas need 3 GPUs (3 x 1), more than the tenant's GPU quota of 2; lower it or raise spec.quota.gpu",
+      "tenants/vision.yaml:14: spec.modelServices[0].gpus: a rollout at its 3 replicas needs 4 GPUs (3 + 1 surge replica, x 1), more than the tenant's GPU quota of 2; lower replicas.max or gpus, or raise spec.quota.gpu",
+    ]);
+  });
+
+  test('fails when the quota fits a service at its maximum but not the surge replica of a rollout', () => {
+    const spec = `  quota:\n    gpu: 4\n${SERVICE('      gpus: 1\n      replicas:\n        min: 4\n        max: 4\n')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      "tenants/vision.yaml:14: spec.modelServices[0].gpus: a rollout at its 4 replicas needs 5 GPUs (4 + 1 surge replica, x 1), more than the tenant's GPU quota of 4; lower replicas.max or gpus, or raise spec.quota.gpu",
+    ]);
+  });
+
+  test('fails when the surge replica of a rollout needs more CPU or memory than the quota', () => {
+    const spec = `  quota:\n    cpu: "8"\n    memory: 16Gi\n${SERVICE('      cpu: "2"\n      memory: 4Gi\n      replicas:\n        max: 4\n')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      "tenants/vision.yaml:15: spec.modelServices[0].cpu: a rollout at its 4 replicas needs 5 x 2 (4 + 1 surge replica), more than the tenant's cpu quota of 8; lower replicas.max or cpu, or raise spec.quota.cpu",
+      "tenants/vision.yaml:16: spec.modelServices[0].memory: a rollout at its 4 replicas needs 5 x 4Gi (4 + 1 surge replica), more than the tenant's memory quota of 16Gi; lower replicas.max or memory, or raise spec.quota.memory",
+    ]);
+  });
+
+  test('accepts a GPU quota that fits the maximum replicas and the surge replica', () => {
+    const spec = `  quota:\n    gpu: 5\n${SERVICE('      gpus: 1\n      replicas:\n        min: 4\n        max: 4\n')}`;
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', spec) });
+    expect(loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].modelServices[0]).toMatchObject({ gpus: 1, maxReplicas: 4 });
+  });
+
+  test('passes liveness settings through, leaving defaults to the construct', () => {
+    const spec = SERVICE('      liveness:\n        path: /livez\n        failureThreshold: 6\n');
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', spec) });
+    expect(loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].modelServices[0].liveness).toEqual({ path: '/livez', failureThreshold: 6 });
+  });
+
+  test('fails when liveness would restart a busy replica before readiness takes it out of rotation', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', SERVICE('      liveness:\n        periodSeconds: 10\n        failureThreshold: 3\n')) })).toEqual([
+      'tenants/vision.yaml:14: spec.modelServices[0].liveness.failureThreshold: restarts a replica after 30 s of failed probes (failureThreshold 3 x periodSeconds 10), no later than readiness takes it out of rotation (30 s); raise liveness.failureThreshold or liveness.periodSeconds so that a busy replica is not restarted',
+    ]);
+  });
+
+  test('fails when a liveness setting is not a whole number of seconds or a path', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', SERVICE('      liveness:\n        path: livez\n        timeoutSeconds: 0\n')) })).toEqual([
+      'tenants/vision.yaml:13: spec.modelServices[0].liveness.path: expected a path starting with "/"',
+      'tenants/vision.yaml:14: spec.modelServices[0].liveness.timeoutSeconds: expected a whole number >= 1, got 0',
     ]);
   });
 
@@ -284,9 +324,9 @@ describe('loadConfig', () => {
   });
 
   test('accepts amounts that fit exactly, whatever their units', () => {
-    // 700m is the largest container (0.7 cores), and 3 x 700m is the whole quota of 2.1 cores.
+    // 700m is the largest container (0.7 cores), and (3 + 1 surge replica) x 700m is the whole quota of 2.8 cores.
     const limits = '  limits:\n    default:\n      cpu: 500m\n    max:\n      cpu: "0.7"\n';
-    const spec = `  quota:\n    cpu: "2.1"\n${limits}${SERVICE('      cpu: 700m\n      replicas:\n        min: 1\n        max: 3\n')}`;
+    const spec = `  quota:\n    cpu: "2.8"\n${limits}${SERVICE('      cpu: 700m\n      replicas:\n        min: 1\n        max: 3\n')}`;
     const project = scratchProject({ 'vision.yaml': tenantWith('vision', spec) });
     expect(loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].modelServices[0].cpu).toBe('700m');
   });

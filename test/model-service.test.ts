@@ -58,6 +58,39 @@ describe('ModelService', () => {
     }
   });
 
+  test('takes a busy replica out of rotation within 30 s but restarts it only after 2 minutes of failed probes', () => {
+    const container = only(gpuService(), 'Deployment').spec.template.spec.containers[0];
+    expect(container.startupProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 });
+  });
+
+  test('probes liveness on its own path and timing when given', () => {
+    const objects = synth({ image: IMAGE, healthPath: '/ready', liveness: { path: '/livez', periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 8 } });
+    const container = only(objects, 'Deployment').spec.template.spec.containers[0];
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'http' }, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 8 });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+  });
+
+  test('rolls out one replica more before stopping one, so capacity never drops', () => {
+    expect(only(gpuService(), 'Deployment').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  test('fails when liveness would restart a replica no later than readiness takes it out of rotation', () => {
+    expect(() => synth({ image: IMAGE, liveness: { periodSeconds: 10, failureThreshold: 3 } })).toThrow(
+      'ModelService chat: liveness restarts a replica after 30 s of failed probes (failureThreshold 3 x periodSeconds 10), no later than readiness takes it out of rotation (30 s); raise liveness.failureThreshold or liveness.periodSeconds',
+    );
+  });
+
+  test('fails when a liveness setting is not a whole number of seconds', () => {
+    expect(() => synth({ image: IMAGE, liveness: { timeoutSeconds: 0 } })).toThrow('ModelService chat: liveness.timeoutSeconds must be a whole number >= 1, got 0');
+  });
+
+  test('fails when the liveness path is relative', () => {
+    expect(() => synth({ image: IMAGE, liveness: { path: 'livez' } })).toThrow('ModelService chat: liveness.path "livez" must start with "/"');
+  });
+
   test('requests its GPU on nodes of the GPU type', () => {
     const pod = only(gpuService(), 'Deployment').spec.template.spec;
     expect(pod.containers[0].resources.limits).toEqual({ cpu: '8', memory: '48Gi', 'nvidia.com/gpu': 1 });

@@ -174,7 +174,23 @@ export const ModelServiceSchema = z
     targetCpuUtilization: wholeNumber(1, 'Average CPU utilization (% of request) the autoscaler aims for. @default 70')
       .max(100, { error: 'expected a percentage <= 100' })
       .default(70),
-    healthPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/healthz').meta({ description: 'HTTP path of the readiness and liveness probes. @default /healthz' }),
+    healthPath: z
+      .string()
+      .regex(/^\//, { error: 'expected a path starting with "/"' })
+      .default('/healthz')
+      .meta({ description: 'HTTP path of the startup and readiness probes, and of the liveness probe unless liveness.path is set. Readiness takes a replica out of rotation after 3 failed probes 10 s apart. @default /healthz' }),
+    liveness: z
+      .strictObject({
+        path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).optional().meta({ description: 'HTTP path of the liveness probe. @default the healthPath' }),
+        periodSeconds: wholeNumber(1, 'Seconds between two liveness probes. @default 30').optional(),
+        timeoutSeconds: wholeNumber(1, 'Seconds after which an unanswered liveness probe fails. @default 10').optional(),
+        failureThreshold: wholeNumber(1, 'Failed liveness probes in a row after which the replica is restarted. @default 4').optional(),
+      })
+      .optional()
+      .meta({
+        description:
+          'The liveness probe, which restarts a replica whose server stopped answering; failureThreshold x periodSeconds must exceed the 30 s after which readiness takes the replica out of rotation. @default healthPath, every 30 s, 10 s timeout, restart after 4 failures in a row',
+      }),
     env: EnvSchema.default({}),
     metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port')
       .max(65535, { error: 'expected a port <= 65535' })

@@ -46,7 +46,7 @@ spec:
   quota:
     cpu: "32"
     memory: 128Gi
-    gpu: 4
+    gpu: 5
     storage: 100Gi
     pods: 30
   modelServices:
@@ -69,16 +69,16 @@ spec:
  * Hand-computed figures (test prices: cpuCoreHour 0.035, memoryGiBHour 0.0045,
  * storageGiBMonth 0.10, a100-80gb 2.90/h (the default GPU type), l4 0.80/h; 730 h a month).
  *
- * serve: quota cpu 32, memory 128Gi, gpu 4, storage 100Gi
+ * serve: quota cpu 32, memory 128Gi, gpu 5 (api's 4 replicas and the surge replica of a rollout), storage 100Gi
  *   cpu 32 × 0.035 × 730 = 817.60; memory 128 × 0.0045 × 730 = 420.48;
- *   gpu 4 × 2.90 × 730 = 8,468.00; storage 100 × 0.10 = 10.00; total 9,716.08
+ *   gpu 5 × 2.90 × 730 = 10,585.00; storage 100 × 0.10 = 10.00; total 11,833.08
  *   services at min: api 1 × (2 cpu, 8 GiB, 1 GPU) + web 2 × (0.5, 1, 0) = 3 cpu, 10 GiB, 1 GPU
  *   services at max: api 4 × (2, 8, 1)           + web 4 × (0.5, 1, 0) = 10 cpu, 36 GiB, 4 GPUs (all l4)
  * train: quota cpu 64, memory 512Gi, gpu 16, storage 1Ti (1024 GiB)
  *   cpu 64 × 0.035 × 730 = 1,635.20; memory 512 × 0.0045 × 730 = 1,681.92;
  *   gpu 16 × 2.90 × 730 = 33,872.00; storage 1024 × 0.10 = 102.40; total 37,291.52
  *   jobs: ddp 2 workers × (16 cpu, 128 GiB, 4 a100) + eval 1 × (4, 16, 1 l4) = 36 cpu, 272 GiB, 9 GPUs (8 a100, 1 l4)
- * totals: cost 9,716.08 + 37,291.52 = 47,007.60; quota 96 cpu, 640 GiB, 20 GPUs, 1,124 GiB storage, 70 pods
+ * totals: cost 11,833.08 + 37,291.52 = 49,124.60; quota 96 cpu, 640 GiB, 21 GPUs, 1,124 GiB storage, 70 pods
  * GPU types at peak (jobs + services at max): a100 8 × 2.90 × 730 = 16,936.00; l4 (1 + 4) × 0.80 × 730 = 2,920.00
  */
 describe('mlp report', () => {
@@ -95,8 +95,8 @@ describe('mlp report', () => {
     const [serve, train] = report.tenants;
 
     expect(serve.name).toBe('serve');
-    expect(serve.quota).toEqual({ cpu: 32, gpus: 4, memoryGiB: 128, pods: 30, storageGiB: 100 });
-    expect(serve.monthlyCost).toEqual({ cpu: 817.6, gpu: 8468, memory: 420.48, storage: 10, total: 9716.08 });
+    expect(serve.quota).toEqual({ cpu: 32, gpus: 5, memoryGiB: 128, pods: 30, storageGiB: 100 });
+    expect(serve.monthlyCost).toEqual({ cpu: 817.6, gpu: 10585, memory: 420.48, storage: 10, total: 11833.08 });
     expect(serve.requested.servicesAtMin).toEqual({ cpu: 3, gpus: 1, gpusByType: { l4: 1 }, memoryGiB: 10 });
     expect(serve.requested.servicesAtMax).toEqual({ cpu: 10, gpus: 4, gpusByType: { l4: 4 }, memoryGiB: 36 });
     expect(serve.requested.jobs).toEqual({ cpu: 0, gpus: 0, gpusByType: {}, memoryGiB: 0 });
@@ -105,8 +105,8 @@ describe('mlp report', () => {
     expect(train.requested.jobs).toEqual({ cpu: 36, gpus: 9, gpusByType: { 'a100-80gb': 8, l4: 1 }, memoryGiB: 272 });
     expect(train.requested.checkpointStorageGiB).toBe(100);
 
-    expect(report.totals.monthlyCost).toEqual({ cpu: 2452.8, gpu: 42340, memory: 2102.4, storage: 112.4, total: 47007.6 });
-    expect(report.totals.quota).toEqual({ cpu: 96, gpus: 20, memoryGiB: 640, pods: 70, storageGiB: 1124 });
+    expect(report.totals.monthlyCost).toEqual({ cpu: 2452.8, gpu: 44457, memory: 2102.4, storage: 112.4, total: 49124.6 });
+    expect(report.totals.quota).toEqual({ cpu: 96, gpus: 21, memoryGiB: 640, pods: 70, storageGiB: 1124 });
     expect(report.totals.requested.peak).toEqual({ cpu: 46, gpus: 13, gpusByType: { 'a100-80gb': 8, l4: 5 }, memoryGiB: 308 });
     expect(report.gpuTypes).toEqual([
       { hourlyPrice: 2.9, jobs: 8, monthlyCostAtPeak: 16936, peak: 8, servicesAtMax: 0, servicesAtMin: 0, type: 'a100-80gb' },
@@ -122,9 +122,9 @@ describe('mlp report', () => {
     const [header, ...rows] = stdout.trimEnd().split('\n');
     expect(header.split(',')).toEqual([...REPORT_CSV_COLUMNS]);
     expect(rows).toEqual([
-      'serve,critical,cc-2,32,128,4,100,30,0,0,0,3,10,1,10,36,4,4,0,817.60,420.48,8468.00,10.00,9716.08,USD',
+      'serve,critical,cc-2,32,128,5,100,30,0,0,0,3,10,1,10,36,4,4,0,817.60,420.48,10585.00,10.00,11833.08,USD',
       'train,standard,cc-1,64,512,16,1024,40,36,272,9,0,0,0,0,0,0,9,100,1635.20,1681.92,33872.00,102.40,37291.52,USD',
-      'TOTAL,,,96,640,20,1124,70,36,272,9,3,10,1,10,36,4,13,100,2452.80,2102.40,42340.00,112.40,47007.60,USD',
+      'TOTAL,,,96,640,21,1124,70,36,272,9,3,10,1,10,36,4,13,100,2452.80,2102.40,44457.00,112.40,49124.60,USD',
     ]);
   });
 
@@ -132,17 +132,17 @@ describe('mlp report', () => {
     const { status, stdout } = runMlp(project.dir, 'report');
     expect(status).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines).toContain('serve   critical  cc-2          32         128     4          100    30           $9,716.08');
-    expect(lines).toContain('TOTAL                           96         640    20         1124    70          $47,007.60');
-    expect(lines).toContain('TOTAL   36 / 272 / 9           3 / 10 / 1       10 / 36 / 4      13 of 20            8 a100-80gb, 5 l4');
+    expect(lines).toContain('serve   critical  cc-2          32         128     5          100    30          $11,833.08');
+    expect(lines).toContain('TOTAL                           96         640    21         1124    70          $49,124.60');
+    expect(lines).toContain('TOTAL   36 / 272 / 9           3 / 10 / 1       10 / 36 / 4      13 of 21            8 a100-80gb, 5 l4');
     expect(lines).toContain('train   36 / 272 / 9           0 / 0 / 0        0 / 0 / 0        9 of 16             8 a100-80gb, 1 l4');
     expect(lines).toContain('a100-80gb          $2.90     8                0                0     8       $16,936.00');
     expect(lines).toContain('l4                 $0.80     1                1                4     5        $2,920.00');
-    expect(stdout).toContain('GPU quota granted: 20 GPUs, committed at the default GPU type a100-80gb ($2.90/h): $42,340.00 a month; workloads hold at most 13 at once, 7 granted but claimed by no workload.');
+    expect(stdout).toContain('GPU quota granted: 21 GPUs, committed at the default GPU type a100-80gb ($2.90/h): $44,457.00 a month; workloads hold at most 13 at once, 8 granted but claimed by no workload.');
   });
 
   test('writes Markdown tables', () => {
     const { stdout } = runMlp(project.dir, 'report', '--format', 'markdown');
-    expect(stdout).toContain('| **Total** |  |  | **96** | **640** | **20** | **1124** | **70** | **$47,007.60** |');
+    expect(stdout).toContain('| **Total** |  |  | **96** | **640** | **21** | **1124** | **70** | **$49,124.60** |');
   });
 });

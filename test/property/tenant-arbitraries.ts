@@ -19,6 +19,7 @@
 import * as fc from 'fast-check';
 import { stringify } from 'yaml';
 import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../../lib/gpu-training-job';
+import { ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
 import { POLICY_IDS } from '../../lib/policy/catalog';
 import { examplePlatform } from '../support/fixtures';
@@ -374,10 +375,11 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
       };
       return {
         entry,
+        // A rollout at the maximum runs the surge replica beside the others.
         need: {
-          cpu: (cpu ? cpu[0] : SERVICE_DEFAULTS.cpu) * maxReplicas,
-          memory: (memory ? memory[0] : SERVICE_DEFAULTS.memory) * maxReplicas,
-          gpu: (draft.gpus ?? 0) * maxReplicas,
+          cpu: (cpu ? cpu[0] : SERVICE_DEFAULTS.cpu) * (maxReplicas + ROLLOUT_MAX_SURGE),
+          memory: (memory ? memory[0] : SERVICE_DEFAULTS.memory) * (maxReplicas + ROLLOUT_MAX_SURGE),
+          gpu: (draft.gpus ?? 0) * (maxReplicas + ROLLOUT_MAX_SURGE),
           storage: 0,
         },
       };
