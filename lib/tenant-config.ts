@@ -254,7 +254,7 @@ function checkImage(platform: PlatformFile, image: string, report: Report): void
 }
 
 /**
- * How a quota check counts a workload's pods and words the problem: `need(resource, total, amount)`
+ * How a quota check counts a workload's pods and words the problem: `need(resource, amount)`
  * is the phrase after the field (`its 3 workers need 3 x 4`), `fix(field, quotaField)` the advice.
  */
 interface QuotaCount {
