@@ -31,7 +31,10 @@ export interface TenantArgs {
  * The tenant's Namespace waits for the platform (PriorityClasses, CRDs);
  * every other object waits for its Namespace (the tenant's, or a platform
  * namespace such as `monitoring` for dashboards), and custom resources also
- * for the platform's CRDs.
+ * for the platform's CRDs. Its Jobs, CronJobs, Deployments and other
+ * pod-creating objects also wait for its ResourceQuota, LimitRange,
+ * NetworkPolicies, RoleBindings and ServiceAccount, so that no pod runs
+ * outside its quota or its network policies.
  *
  * Pass the Kubernetes provider with `providers` in the options.
  */
