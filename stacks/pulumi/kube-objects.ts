@@ -53,9 +53,6 @@ export const KUBE_RESOURCE_CLASSES: Readonly<Record<string, KubeResourceClass>> 
 /** Annotation that tells the Kubernetes provider not to wait for an object to become ready. */
 export const SKIP_AWAIT_ANNOTATION = 'pulumi.com/skipAwait';
 
-/** Label of objects that hold data; `checkpoint` marks checkpoint volumes. */
-const DATA_LABEL = 'mlp.io/data';
-
 /**
  * The Pulumi resource name of an object: its dist/ path without `.yaml`,
  * e.g. `vision/job-resnet-ddp` or `_platform/priorityclass-mlp-batch`. Part
@@ -71,12 +68,6 @@ export function isFoundation(object: KubeObject): boolean {
     (object.apiVersion === 'v1' && object.kind === 'Namespace') ||
     (object.apiVersion.startsWith('apiextensions.k8s.io/') && object.kind === 'CustomResourceDefinition')
   );
-}
-
-/** True for checkpoint volumes (objects labelled `mlp.io/data: checkpoint`). */
-export function isCheckpointVolume(object: KubeObject): boolean {
-  const labels = object.metadata.labels as Readonly<Record<string, string>> | undefined;
-  return labels?.[DATA_LABEL] === 'checkpoint';
 }
 
 /** The API group of an object: `''` for the core group, `apps`, `networking.k8s.io`, ... */

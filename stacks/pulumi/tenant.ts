@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { KubeObject, ObjectGroup, PLATFORM_DIR } from '../synth';
-import { isCheckpointVolume, isFoundation, registerObjects } from './kube-objects';
+import { isProtectedTenantObject } from '../protected-objects';
+import { isFoundation, registerObjects } from './kube-objects';
 import { Platform } from './platform';
 
 export interface TenantArgs {
@@ -64,7 +65,7 @@ export class Tenant extends pulumi.ComponentResource {
     }
     this.tenantName = name;
     this.protected = args.protect ?? true;
-    const isProtected = (object: KubeObject) => this.protected && (isFoundation(object) || isCheckpointVolume(object));
+    const isProtected = (object: KubeObject) => this.protected && isProtectedTenantObject(object);
     const registered = registerObjects(group, {
       parent: this,
       after: args.platform.resources,
