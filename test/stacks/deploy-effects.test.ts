@@ -1,4 +1,6 @@
-import { ChangedObject, deployEffects } from '../../stacks/deploy-effects';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ChangedObject, DEPLOY_DOCS, deployEffects } from '../../stacks/deploy-effects';
 import { diffObjects } from '../../stacks/object-diff';
 import { KubeObject } from '../../stacks/synth';
 
@@ -61,5 +63,14 @@ describe('deployEffects', () => {
     expect(deployEffects('_platform', 'changed', [claim('fast', '1Gi')], [])).toEqual([]);
     expect(deployEffects('acme', 'changed', [claim('fast', '1Gi', false)], [])).toEqual([]);
     expect(deployEffects('acme', 'changed', [claim('fast', '1Gi')], []).map((effect) => effect.category)).toEqual(['protected']);
+  });
+
+  test('links to sections that docs/deploy.md has', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+    // GitHub's anchors: headings lowercased, punctuation dropped, spaces as '-'.
+    const anchors = [...text.matchAll(/^#+ (.+)$/gm)].map((match) => match[1].toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    const links = Object.values(DEPLOY_DOCS);
+    expect(links).toHaveLength(2);
+    for (const link of links) expect(anchors).toContain(link.replace('docs/deploy.md#', ''));
   });
 });
