@@ -6,7 +6,7 @@
 import { formatMoney } from '../lib/cost';
 import { loadConfig } from '../lib/load';
 import { DEPLOY_CATEGORY_LABELS, DeployEffect } from '../stacks/deploy-effects';
-import { formatChange } from '../stacks/object-diff';
+import { FieldChange, formatChange } from '../stacks/object-diff';
 import { loadConfigAtRef } from '../stacks/git-base';
 import { SECURITY_CATEGORY_LABELS } from '../stacks/security-posture';
 import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../stacks/semantic-diff';
@@ -121,7 +121,7 @@ function refText(ref: ObjectRef): string {
 function detailLines(group: GroupDiff, indent: string): string[] {
   const lines: string[] = group.labels.map(labelLine);
   const shared = new Set(group.labels.flatMap((label) => label.files.map((file) => JSON.stringify([file, label.key, label.op, label.before, label.after]))));
-  const isShared = (file: string, field: GroupDiff['changed'][number]['changes'][number]) => {
+  const isShared = (file: string, field: FieldChange) => {
     const key = labelKey(field.path);
     return key !== undefined && shared.has(JSON.stringify([file, key, field.op, field.before, field.after]));
   };
