@@ -5,10 +5,11 @@
  */
 import { formatMoney } from '../lib/cost';
 import { loadConfig } from '../lib/load';
-import { formatChange } from '../stacks/object-diff';
+import { DEPLOY_CATEGORY_LABELS, DeployEffect } from '../stacks/deploy-effects';
+import { FieldChange, formatChange } from '../stacks/object-diff';
 import { loadConfigAtRef } from '../stacks/git-base';
 import { SECURITY_CATEGORY_LABELS } from '../stacks/security-posture';
-import { GroupDiff, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, semanticDiff } from '../stacks/semantic-diff';
+import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../stacks/semantic-diff';
 import { alignedRows, markdownCell, markdownTable, stableJson, textTable } from './format';
 
 /** Formats `mlp diff` writes. */
@@ -75,22 +76,62 @@ function moneyText(cost: MoneyChange, currency: string, bold = (text: string) =>
   return `${side(cost.before)} → ${side(cost.after)} (${bold(formatMoney(cost.delta, currency, true))})`;
 }
 
+/** The flags of a group: its security categories, then its deploy effects. */
 function flagsText(group: GroupDiff): string {
-  return [...new Set(group.security.map((change) => SECURITY_CATEGORY_LABELS[change.category]))].join(', ');
+  return [
+    ...new Set([
+      ...group.security.map((change) => SECURITY_CATEGORY_LABELS[change.category]),
+      ...group.deploy.map((effect) => DEPLOY_CATEGORY_LABELS[effect.category]),
+    ]),
+  ].join(', ');
+}
+
+/** `2 security-relevant, 1 deploy effect`, or '' when there are neither. */
+function totalFlagsText(diff: SemanticDiff): string {
+  const { securityChanges, deployEffects } = diff.totals;
+  return [
+    ...(securityChanges > 0 ? [`${securityChanges} security-relevant`] : []),
+    ...(deployEffects > 0 ? [`${deployEffects} deploy effect${deployEffects === 1 ? '' : 's'}`] : []),
+  ].join(', ');
+}
+
+/** A deploy effect as one sentence, with the procedure to follow. */
+function effectText(effect: DeployEffect): string {
+  return effect.see === undefined ? effect.message : `${effect.message}; see ${effect.see}`;
+}
+
+function groupLabel(group: GroupDiff): string {
+  return group.name === '_platform' ? '(platform)' : group.name;
+}
+
+/** `~ mlp.io/cost-center: cc-1 → cc-2 on all 18 objects`. */
+function labelLine(change: LabelChange): string {
+  const count = change.files.length === change.of ? `all ${change.of} objects` : `${change.files.length} of ${change.of} objects`;
+  return `${formatChange({ path: change.key, op: change.op, before: change.before, after: change.after })} on ${count}`;
 }
 
 function refText(ref: ObjectRef): string {
   return `${ref.kind} ${ref.name}`;
 }
 
-/** The object lines of one group, as in a `diff` block. */
+/**
+ * The object lines of one group, as in a `diff` block: label changes that
+ * several objects share once, on top, then each object with its other changes.
+ */
 function detailLines(group: GroupDiff, indent: string): string[] {
-  const lines: string[] = [];
+  const lines: string[] = group.labels.map(labelLine);
+  const shared = new Set(group.labels.flatMap((label) => label.files.map((file) => JSON.stringify([file, label.key, label.op, label.before, label.after]))));
+  const isShared = (file: string, field: FieldChange) => {
+    const key = labelKey(field.path);
+    return key !== undefined && shared.has(JSON.stringify([file, key, field.op, field.before, field.after]));
+  };
   for (const ref of group.added) lines.push(`+ ${refText(ref)}  (${ref.file})`);
   for (const ref of group.removed) lines.push(`- ${refText(ref)}  (${ref.file})`);
   for (const change of group.changed) {
+    const fields = change.changes.filter((field) => !isShared(change.file, field));
+    if (fields.length === 0) continue;
     lines.push(`~ ${refText(change)}  (${change.file})`);
-    for (const field of change.changes) lines.push(`${indent}${formatChange(field)}`);
+    for (const field of fields) lines.push(`${indent}${formatChange(field)}`);
   }
   return lines;
 }
@@ -113,7 +154,7 @@ export function renderDiffText(diff: SemanticDiff): string {
   const currency = diff.currency;
   const rows = tenants.map((tenant) => [tenant.name, statusWord(tenant), objectCounts(tenant), quotaText(tenant), moneyText(tenant.monthlyCost!, currency), flagsText(tenant)]);
   if (diff.platform.status !== 'unchanged') rows.push(['(platform)', 'changed', objectCounts(diff.platform), '', '', flagsText(diff.platform)]);
-  rows.push(['TOTAL', '', objectCounts(diff.totals.objects), '', moneyText(diff.totals.monthlyCost, currency), diff.totals.securityChanges > 0 ? `${diff.totals.securityChanges} security-relevant` : '']);
+  rows.push(['TOTAL', '', objectCounts(diff.totals.objects), '', moneyText(diff.totals.monthlyCost, currency), totalFlagsText(diff)]);
   parts.push('\n');
   parts.push(textTable(['TENANT', 'STATUS', 'OBJECTS', 'QUOTA', `MONTHLY COST (${currency})`, 'FLAGS'], rows));
   const unchanged = diff.tenants.filter((tenant) => !tenants.includes(tenant)).map((tenant) => tenant.name);
@@ -124,13 +165,18 @@ export function renderDiffText(diff: SemanticDiff): string {
     parts.push('\nSecurity-relevant changes:\n');
     parts.push(
       alignedRows(
-        security.map(({ group, change }) => [`  ${group.name === '_platform' ? '(platform)' : group.name}`, SECURITY_CATEGORY_LABELS[change.category], `${change.message} (${change.object})`]),
+        security.map(({ group, change }) => [`  ${groupLabel(group)}`, SECURITY_CATEGORY_LABELS[change.category], `${change.message} (${change.object})`]),
       ),
     );
   }
+  const effects = changedGroups.flatMap((group) => group.deploy.map((effect) => ({ group, effect })));
+  if (effects.length > 0) {
+    parts.push('\nDeploy effects (what pulumi up does beyond updating objects in place):\n');
+    parts.push(alignedRows(effects.map(({ group, effect }) => [`  ${groupLabel(group)}`, effectText(effect)])));
+  }
   for (const group of changedGroups) {
     if (group.status === 'unchanged') continue;
-    parts.push(`\n${group.name === '_platform' ? '(platform)' : group.name} (${group.file}): ${objectCounts(group)}\n`);
+    parts.push(`\n${groupLabel(group)} (${group.file}): ${objectCounts(group)}\n`);
     parts.push(detailLines(group, '    ').map((line) => `  ${line}\n`).join(''));
   }
   parts.push(`\n${libraryNote(diff)}\n${costNote(diff)}\n`);
@@ -149,12 +195,14 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
     return parts.join('\n');
   }
   const securityCount = diff.totals.securityChanges;
+  const effectCount = diff.totals.deployEffects;
   parts.push(
     [
       `Tenants: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`,
       `objects ${objectCounts(diff.totals.objects, '−')}`,
       `committed cost ${moneyText(diff.totals.monthlyCost, currency, (text) => `**${text}**`)} a month`,
       ...(securityCount > 0 ? [`⚠️ **${securityCount} security-relevant change${securityCount === 1 ? '' : 's'}**`] : []),
+      ...(effectCount > 0 ? [`⚠️ **${effectCount} deploy effect${effectCount === 1 ? '' : 's'}**`] : []),
     ].join(' · '),
     '',
   );
@@ -175,6 +223,16 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
     for (const { group, change } of security) {
       const who = group.name === '_platform' ? 'platform' : group.name;
       parts.push(`- **${markdownCell(who)}** · ${SECURITY_CATEGORY_LABELS[change.category]}: ${markdownCell(change.message)} (\`${change.object}\`)`);
+    }
+    parts.push('');
+  }
+  const effects = changedGroups.flatMap((group) => group.deploy.map((effect) => ({ group, effect })));
+  if (effects.length > 0) {
+    parts.push('#### ⚠️ Deploy effects', '');
+    for (const { group, effect } of effects) {
+      const who = group.name === '_platform' ? 'platform' : group.name;
+      const see = effect.see === undefined ? '' : `; see \`${effect.see}\``;
+      parts.push(`- **${markdownCell(who)}** · ${markdownCell(effect.message)}${see}`);
     }
     parts.push('');
   }

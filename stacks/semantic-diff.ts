@@ -10,6 +10,7 @@ import { PlatformConfig } from '../lib/load';
 import { parseQuantity } from '../lib/quantity';
 import { TenantConfig } from '../lib/tenant-config';
 import { TenantQuota } from '../lib/tenant-namespace';
+import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
 import { KubeObject, ObjectGroup, PLATFORM_DIR, manifestFileName, synthesizeAll } from './synth';
@@ -27,6 +28,23 @@ export interface ObjectRef {
 /** An object in both versions, with its changed fields. */
 export interface ObjectChange extends ObjectRef {
   readonly changes: readonly FieldChange[];
+}
+
+/**
+ * A label change that several objects of a group share, e.g. a new cost
+ * center on every object: one line instead of one per object. The objects'
+ * own `changes` still list it.
+ */
+export interface LabelChange {
+  /** The label key, e.g. `mlp.io/cost-center`. */
+  readonly key: string;
+  readonly op: FieldChange['op'];
+  readonly before?: unknown;
+  readonly after?: unknown;
+  /** The files of the objects that carry the change (on the object or its pod template). */
+  readonly files: readonly string[];
+  /** How many objects the group has after the change (before, for a removed group). */
+  readonly of: number;
 }
 
 /** A quota resource whose amount changed. */
@@ -60,6 +78,10 @@ export interface GroupDiff {
   /** Monthly committed cost of the quota; null for the platform. */
   readonly monthlyCost: MoneyChange | null;
   readonly security: readonly SecurityChange[];
+  /** What deploying the change does beyond in-place updates: Jobs replaced, protected objects removed, ... */
+  readonly deploy: readonly DeployEffect[];
+  /** Label changes shared by two or more objects. */
+  readonly labels: readonly LabelChange[];
 }
 
 /** The changes of every tenant and of the platform. */
@@ -83,6 +105,7 @@ export interface SemanticDiff {
     readonly objects: { readonly added: number; readonly removed: number; readonly changed: number };
     readonly monthlyCost: MoneyChange;
     readonly securityChanges: number;
+    readonly deployEffects: number;
   };
 }
 
@@ -121,14 +144,21 @@ function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectG
   const added: ObjectRef[] = [];
   const removed: ObjectRef[] = [];
   const changed: ObjectChange[] = [];
+  const removedObjects: KubeObject[] = [];
+  const changedObjects: ChangedObject[] = [];
   for (const file of files) {
     const old = was.get(file);
     const current = is.get(file);
     if (!old) added.push(objectRef(name, current!));
-    else if (!current) removed.push(objectRef(name, old));
-    else {
+    else if (!current) {
+      removed.push(objectRef(name, old));
+      removedObjects.push(old);
+    } else {
       const changes = diffObjects(old, current);
-      if (changes.length > 0) changed.push({ ...objectRef(name, current), changes });
+      if (changes.length > 0) {
+        changed.push({ ...objectRef(name, current), changes });
+        changedObjects.push({ before: old, after: current, changes });
+      }
     }
   }
   const status = !before && after ? 'added' : before && !after ? 'removed' : added.length + removed.length + changed.length > 0 ? 'changed' : 'unchanged';
@@ -140,7 +170,43 @@ function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectG
     removed,
     changed,
     security: securityChanges(before?.objects ?? [], after?.objects ?? []),
+    deploy: deployEffects(name, status, removedObjects, changedObjects),
+    labels: sharedLabelChanges(changed, after ? is.size : was.size),
   };
+}
+
+/** `mlp.io/cost-center` of `metadata.labels.mlp.io/cost-center` or `spec.template.metadata.labels.mlp.io/cost-center`. */
+const LABEL_PATH = /(?:^|\.)metadata\.labels\.(.+)$/;
+
+/** The label key a field path changes, if it is a label of an object or of a template in it. */
+export function labelKey(path: string): string | undefined {
+  return LABEL_PATH.exec(path)?.[1];
+}
+
+/** Label changes (key, op, before, after) that two or more changed objects share, by key. */
+function sharedLabelChanges(changed: readonly ObjectChange[], of: number): LabelChange[] {
+  const shared = new Map<string, { change: FieldChange; key: string; files: Set<string> }>();
+  for (const object of changed) {
+    for (const change of object.changes) {
+      const key = labelKey(change.path);
+      if (key === undefined) continue;
+      const id = JSON.stringify([key, change.op, change.before, change.after]);
+      const entry = shared.get(id) ?? { change, key, files: new Set<string>() };
+      entry.files.add(object.file);
+      shared.set(id, entry);
+    }
+  }
+  return [...shared.values()]
+    .filter((entry) => entry.files.size > 1)
+    .map(({ change, key, files }) => ({
+      key,
+      op: change.op,
+      ...(change.op !== 'added' && { before: change.before }),
+      ...(change.op !== 'removed' && { after: change.after }),
+      files: [...files].sort(),
+      of,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**
@@ -190,6 +256,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
       },
       monthlyCost: { before: costBefore, after: costAfter, delta: roundCents(costAfter - costBefore) },
       securityChanges: all.reduce((total, entry) => total + entry.security.length, 0),
+      deployEffects: all.reduce((total, entry) => total + entry.deploy.length, 0),
     },
   };
 }

@@ -58,7 +58,7 @@ export const POLICIES: Readonly<Record<PolicyId, PolicyDescription>> = {
   },
   MLP007: {
     title: 'no LoadBalancer or NodePort Services in tenant namespaces',
-    rationale: 'tenant traffic enters through the platform ingress, which terminates TLS and is monitored; a node port or cloud load balancer bypasses it',
+    rationale: 'tenant traffic enters through the platform ingress controller, the one entry point whose hosts the platform checks (MLP008) and whose namespace the tenant network policies admit; a node port or cloud load balancer bypasses it (the ingress does not terminate TLS yet: no Ingress has a tls section)',
     fix: 'use a ClusterIP Service and expose it with expose: {type: ingress}',
   },
   MLP008: {

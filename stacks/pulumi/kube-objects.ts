@@ -53,9 +53,6 @@ export const KUBE_RESOURCE_CLASSES: Readonly<Record<string, KubeResourceClass>> 
 /** Annotation that tells the Kubernetes provider not to wait for an object to become ready. */
 export const SKIP_AWAIT_ANNOTATION = 'pulumi.com/skipAwait';
 
-/** Label of objects that hold data; `checkpoint` marks checkpoint volumes. */
-const DATA_LABEL = 'mlp.io/data';
-
 /**
  * The Pulumi resource name of an object: its dist/ path without `.yaml`,
  * e.g. `vision/job-resnet-ddp` or `_platform/priorityclass-mlp-batch`. Part
@@ -73,10 +70,47 @@ export function isFoundation(object: KubeObject): boolean {
   );
 }
 
-/** True for checkpoint volumes (objects labelled `mlp.io/data: checkpoint`). */
-export function isCheckpointVolume(object: KubeObject): boolean {
-  const labels = object.metadata.labels as Readonly<Record<string, string>> | undefined;
-  return labels?.[DATA_LABEL] === 'checkpoint';
+/** The API group of an object: `''` for the core group, `apps`, `networking.k8s.io`, ... */
+function apiGroup(object: KubeObject): string {
+  const slash = object.apiVersion.indexOf('/');
+  return slash < 0 ? '' : object.apiVersion.slice(0, slash);
+}
+
+/**
+ * Kinds that bound or guard the pods of their namespace, by `group/kind`:
+ * quota and limits (admission counts and defaults only pods created after
+ * them), NetworkPolicies (default deny), RBAC and the workloads'
+ * ServiceAccount.
+ */
+export const FENCE_KINDS: readonly string[] = [
+  '/ResourceQuota',
+  '/LimitRange',
+  '/ServiceAccount',
+  'networking.k8s.io/NetworkPolicy',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+];
+
+/** Kinds that create pods (or are pods), by `group/kind`. */
+export const POD_CREATING_KINDS: readonly string[] = [
+  '/Pod',
+  '/ReplicationController',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  'batch/CronJob',
+];
+
+/** True for the objects that fence a namespace's pods (see {@link FENCE_KINDS}). */
+export function isFence(object: KubeObject): boolean {
+  return FENCE_KINDS.includes(`${apiGroup(object)}/${object.kind}`);
+}
+
+/** True for objects that create pods (see {@link POD_CREATING_KINDS}). */
+export function createsPods(object: KubeObject): boolean {
+  return POD_CREATING_KINDS.includes(`${apiGroup(object)}/${object.kind}`);
 }
 
 /**
@@ -85,9 +119,7 @@ export function isCheckpointVolume(object: KubeObject): boolean {
  * to CRDs.
  */
 export function isBuiltInKind(object: KubeObject): boolean {
-  const slash = object.apiVersion.indexOf('/');
-  if (slash < 0) return true;
-  const group = object.apiVersion.slice(0, slash);
+  const group = apiGroup(object);
   return !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io');
 }
 
@@ -154,17 +186,23 @@ export interface RegisteredObjects {
   readonly namespaces: ReadonlyMap<string, pulumi.CustomResource>;
   /** The CRDs of the group. */
   readonly customResourceDefinitions: readonly pulumi.CustomResource[];
-  /** Every resource: Namespaces and CRDs first, then the others in the group's order. */
+  /** Every resource: Namespaces and CRDs first, then the fences, then the others in the group's order. */
   readonly resources: readonly pulumi.CustomResource[];
 }
 
 /**
- * Creates one resource per object of the group, in two steps. First its
+ * Creates one resource per object of the group, in three steps. First its
  * Namespaces and CRDs, which wait for `after`. Then every other object, with
  * explicit dependencies: on its Namespace (the group's or one of
  * `namespaces`), and, for a custom resource, on the CRDs of the group and
  * `customResourceDefinitions`. An object with neither (a cluster-scoped
- * built-in such as a PriorityClass) waits for `after`.
+ * built-in such as a PriorityClass) waits for `after`. Objects that create
+ * pods (Jobs, CronJobs, Deployments, ...; {@link createsPods}) also wait for
+ * every fence of the group in their namespace (ResourceQuota, LimitRange,
+ * NetworkPolicies, RBAC, ServiceAccount; {@link isFence}), so that no pod is
+ * created before the quota that counts it or the policies that confine it,
+ * on the first deployment and on every update, and deletions run the other
+ * way round.
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
@@ -180,16 +218,24 @@ export function registerObjects(group: ObjectGroup, options: RegisterObjectsOpti
     if (object.kind === 'Namespace') namespaces.set(object.metadata.name, resource);
     else customResourceDefinitions.push(resource);
   }
-  const others = group.objects
-    .filter((object) => !isFoundation(object))
-    .map((object) => {
-      const name = object.metadata.namespace;
-      const namespace = name !== undefined ? (namespaces.get(name) ?? options.namespaces.get(name)) : undefined;
-      const dependsOn = [
-        ...(namespace !== undefined ? [namespace] : []),
-        ...(isBuiltInKind(object) ? [] : [...customResourceDefinitions, ...options.customResourceDefinitions]),
-      ];
-      return create(object, dependsOn.length > 0 ? dependsOn : options.after);
-    });
-  return { namespaces, customResourceDefinitions, resources: [...namespaces.values(), ...customResourceDefinitions, ...others] };
+  const fences = new Map<string, pulumi.CustomResource[]>();
+  const register = (object: KubeObject) => {
+    const name = object.metadata.namespace;
+    const namespace = name !== undefined ? (namespaces.get(name) ?? options.namespaces.get(name)) : undefined;
+    const dependsOn = [
+      ...(namespace !== undefined ? [namespace] : []),
+      ...(isBuiltInKind(object) ? [] : [...customResourceDefinitions, ...options.customResourceDefinitions]),
+      ...(createsPods(object) && name !== undefined ? (fences.get(name) ?? []) : []),
+    ];
+    return create(object, dependsOn.length > 0 ? dependsOn : options.after);
+  };
+  const others = group.objects.filter((object) => !isFoundation(object));
+  const fenceResources = others.filter(isFence).map((object) => {
+    const resource = register(object);
+    const name = object.metadata.namespace;
+    if (name !== undefined) fences.set(name, [...(fences.get(name) ?? []), resource]);
+    return resource;
+  });
+  const rest = others.filter((object) => !isFence(object)).map(register);
+  return { namespaces, customResourceDefinitions, resources: [...namespaces.values(), ...customResourceDefinitions, ...fenceResources, ...rest] };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { KubeObject, ObjectGroup, PLATFORM_DIR } from '../synth';
-import { isCheckpointVolume, isFoundation, registerObjects } from './kube-objects';
+import { isProtectedTenantObject } from '../protected-objects';
+import { isFoundation, registerObjects } from './kube-objects';
 import { Platform } from './platform';
 
 export interface TenantArgs {
@@ -31,7 +32,10 @@ export interface TenantArgs {
  * The tenant's Namespace waits for the platform (PriorityClasses, CRDs);
  * every other object waits for its Namespace (the tenant's, or a platform
  * namespace such as `monitoring` for dashboards), and custom resources also
- * for the platform's CRDs.
+ * for the platform's CRDs. Its Jobs, CronJobs, Deployments and other
+ * pod-creating objects also wait for its ResourceQuota, LimitRange,
+ * NetworkPolicies, RoleBindings and ServiceAccount, so that no pod runs
+ * outside its quota or its network policies.
  *
  * Pass the Kubernetes provider with `providers` in the options.
  */
@@ -61,7 +65,7 @@ export class Tenant extends pulumi.ComponentResource {
     }
     this.tenantName = name;
     this.protected = args.protect ?? true;
-    const isProtected = (object: KubeObject) => this.protected && (isFoundation(object) || isCheckpointVolume(object));
+    const isProtected = (object: KubeObject) => this.protected && isProtectedTenantObject(object);
     const registered = registerObjects(group, {
       parent: this,
       after: args.platform.resources,

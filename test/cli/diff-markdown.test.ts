@@ -21,6 +21,8 @@ function tenant(name: string, fields: number): GroupDiff {
     quota: [],
     monthlyCost: { before: 1, after: 1, delta: 0 },
     security: [],
+    deploy: [],
+    labels: [],
   };
 }
 
@@ -36,6 +38,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
       objects: { added: 0, removed: 0, changed: tenants.length },
       monthlyCost: { before: tenants.length, after: tenants.length, delta: 0 },
       securityChanges: 0,
+      deployEffects: 0,
     },
   };
 }

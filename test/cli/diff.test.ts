@@ -68,10 +68,10 @@ describe('mlp diff', () => {
     expect(summaryRow(result.stdout, 'alpha')).toEqual(['alpha', 'changed', '+0 -0 ~1', 'gpu 8 → 16', '$17,575.04 → $34,511.04 (+$16,936.00)']);
     expect(summaryRow(result.stdout, 'beta')).toEqual(['beta', 'changed', '+1 -0 ~0', NO_GPU_COST]);
     expect(summaryRow(result.stdout, 'delta')).toEqual(['delta', 'changed', '+1 -0 ~0', NO_GPU_COST, 'egress']);
-    expect(summaryRow(result.stdout, 'gamma')).toEqual(['gamma', 'removed tenant', `+0 -${gammaObjects} ~0`, 'removed', `${NO_GPU_COST} → — (-$639.04)`, 'RBAC']);
+    expect(summaryRow(result.stdout, 'gamma')).toEqual(['gamma', 'removed tenant', `+0 -${gammaObjects} ~0`, 'removed', `${NO_GPU_COST} → — (-$639.04)`, 'RBAC, protected removal']);
     // Every tenant counts in the total, the unchanged zeta too:
     // before 17,575.04 + 639.04 × 4 (beta, delta, gamma, zeta) = 20,131.20; after 34,511.04 + 639.04 × 3 (beta, delta, zeta) = 36,428.16.
-    expect(summaryRow(result.stdout, 'TOTAL')).toEqual(['TOTAL', `+2 -${gammaObjects} ~1`, '$20,131.20 → $36,428.16 (+$16,296.96)', '2 security-relevant']);
+    expect(summaryRow(result.stdout, 'TOTAL')).toEqual(['TOTAL', `+2 -${gammaObjects} ~1`, '$20,131.20 → $36,428.16 (+$16,296.96)', '2 security-relevant, 1 deploy effect']);
     expect(result.stdout).toContain('\nUnchanged: zeta.\n');
     expect(result.stdout).not.toMatch(/^zeta /m);
   });
@@ -96,7 +96,7 @@ describe('mlp diff', () => {
 
   test('flags opened egress and revoked roles as security-relevant', () => {
     const { stdout } = runMlp(project.dir, 'diff');
-    const section = stdout.slice(stdout.indexOf('Security-relevant changes:'), stdout.indexOf('\nalpha ('));
+    const section = stdout.slice(stdout.indexOf('Security-relevant changes:'), stdout.indexOf('\nDeploy effects'));
     expect(section.split('\n').filter((line) => line.startsWith('  '))).toEqual([
       '  delta  egress  pods may now connect to the public internet (NetworkPolicy allow-internet)',
       '  gamma  RBAC    revokes ClusterRole admin from User gamma-owner@example.com in namespace gamma (RoleBinding tenant-owners)',
@@ -112,7 +112,7 @@ describe('mlp diff', () => {
     expect(lines[1]).toMatch(/^### mlp diff: `HEAD` \(`[0-9a-f]{12}`\) → this change$/);
     expect(lines).toContain('| `alpha` | +0 −0 ~1 | gpu 8 → 16 | $17,575.04 → $34,511.04 (**+$16,936.00**) |  |');
     expect(lines).toContain('| `delta` | +1 −0 ~0 |  | $639.04 | ⚠️ egress |');
-    expect(lines).toContain(`| \`gamma\` (removed) | +0 −${gammaObjects} ~0 | removed | $639.04 → — (**-$639.04**) | ⚠️ RBAC |`);
+    expect(lines).toContain(`| \`gamma\` (removed) | +0 −${gammaObjects} ~0 | removed | $639.04 → — (**-$639.04**) | ⚠️ RBAC, protected removal |`);
     expect(lines).toContain('- **delta** · egress: pods may now connect to the public internet (`NetworkPolicy allow-internet`)');
     expect(stdout).toContain('```diff\n~ ResourceQuota tenant-quota  (alpha/resourcequota-tenant-quota.yaml)\n    ~ spec.hard.requests.nvidia.com/gpu: 8 → 16\n```');
   });
@@ -145,6 +145,8 @@ describe('mlp diff', () => {
       quota: [{ after: 16, before: 8, resource: 'gpu' }],
       removed: [],
       security: [],
+      deploy: [],
+      labels: [],
       status: 'changed',
     });
     const delta = diff.tenants.find((tenant: { name: string }) => tenant.name === 'delta');
@@ -162,6 +164,7 @@ describe('mlp diff', () => {
       monthlyCost: { after: 36428.16, before: 20131.2, delta: 16296.96 },
       objects: { added: 2, changed: 1, removed: gammaObjects },
       securityChanges: 2,
+      deployEffects: 1,
       tenants: { added: 0, changed: 3, removed: 1, unchanged: 1 },
     });
   });
@@ -234,5 +237,40 @@ describe('mlp diff', () => {
     const result = runMlp(project.dir, 'diff', '--format', 'html');
     expect(result.status).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe('mlp: --format html: expected one of text, markdown, json');
+  });
+});
+
+describe('mlp diff: egress', () => {
+  const egress = (name: string, cidrs: string[], internet: boolean) =>
+    `${minimalTenant(name)}  network:\n    egress:\n      allowInternet: ${internet}\n${cidrs.length > 0 ? `      allowCidrs:\n${cidrs.map((cidr) => `        - ${cidr}\n`).join('')}` : ''}`;
+  let project: ReturnType<typeof scratchProject>;
+
+  beforeEach(() => {
+    project = scratchProject({ 'nlp.yaml': egress('nlp', ['10.40.0.0/16', '10.50.0.0/16'], true), 'ocr.yaml': egress('ocr', [], false) });
+    git(project.dir, 'init', '--quiet');
+    git(project.dir, 'add', '.');
+    git(project.dir, 'commit', '--quiet', '-m', 'tenants');
+  });
+  afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+
+  test('flags every egress change: a CIDR added or removed, the internet allowed or no longer', () => {
+    fs.writeFileSync(path.join(project.tenantsDir, 'nlp.yaml'), egress('nlp', ['10.40.0.0/16', '10.60.0.0/16'], false));
+    fs.writeFileSync(path.join(project.tenantsDir, 'ocr.yaml'), egress('ocr', ['192.168.7.0/24'], true));
+    const { status, stdout, stderr } = runMlp(project.dir, 'diff');
+
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(summaryRow(stdout, 'nlp').slice(-1)).toEqual(['egress']);
+    expect(summaryRow(stdout, 'ocr').slice(-1)).toEqual(['egress']);
+    expect(summaryRow(stdout, 'TOTAL').slice(-1)).toEqual(['5 security-relevant']);
+    const start = stdout.indexOf('Security-relevant changes:\n');
+    expect(start).toBeGreaterThan(0);
+    expect(stdout.slice(start).split('\n\n')[0].split('\n').slice(1)).toEqual([
+      '  nlp  egress  pods may no longer connect to CIDR 10.50.0.0/16 (NetworkPolicy allow-egress-cidrs)',
+      '  nlp  egress  pods may no longer connect to the public internet (NetworkPolicy allow-internet)',
+      '  nlp  egress  pods may now connect to CIDR 10.60.0.0/16 (NetworkPolicy allow-egress-cidrs)',
+      '  ocr  egress  pods may now connect to CIDR 192.168.7.0/24 (NetworkPolicy allow-egress-cidrs)',
+      '  ocr  egress  pods may now connect to the public internet (NetworkPolicy allow-internet)',
+    ]);
   });
 });

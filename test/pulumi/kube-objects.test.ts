@@ -1,5 +1,5 @@
 import * as k8s from '@pulumi/kubernetes';
-import { KUBE_RESOURCE_CLASSES, isBuiltInKind, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../stacks/pulumi/kube-objects';
+import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../stacks/pulumi/kube-objects';
 import { Platform } from '../../stacks/pulumi/platform';
 import { Tenant } from '../../stacks/pulumi/tenant';
 import { KubeObject, ObjectGroup } from '../../stacks/synth';
@@ -128,6 +128,57 @@ describe('kube objects', () => {
       },
     ]);
     expect(kubeResources(run).find((resource) => resource.name === 'acme/widget-gadget')!.inputs).toEqual(tenantGroup.objects[0]);
+  });
+
+  test('creates and updates pod-creating objects after the quota, limits, network policies, RBAC and service account of their namespace', async () => {
+    const fences = [
+      object('v1', 'ResourceQuota', 'tenant-quota', 'acme', { spec: { hard: { 'requests.nvidia.com/gpu': '32' } } }),
+      object('v1', 'LimitRange', 'tenant-limits', 'acme', { spec: { limits: [] } }),
+      object('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', 'acme', { spec: { podSelector: {} } }),
+      object('networking.k8s.io/v1', 'NetworkPolicy', 'allow-dns', 'acme', { spec: { podSelector: {} } }),
+      object('rbac.authorization.k8s.io/v1', 'RoleBinding', 'tenant-owners', 'acme', {
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+      }),
+      object('v1', 'ServiceAccount', 'workloads', 'acme'),
+    ];
+    const workloads = [
+      object('batch/v1', 'Job', 'train', 'acme', { spec: {} }),
+      object('batch/v1', 'CronJob', 'nightly', 'acme', { spec: {} }),
+      object('apps/v1', 'Deployment', 'serve', 'acme', { spec: {} }),
+      object('apps/v1', 'StatefulSet', 'store', 'acme', { spec: {} }),
+      object('apps/v1', 'DaemonSet', 'agent', 'acme', { spec: {} }),
+    ];
+    const others = [object('v1', 'Service', 'serve', 'acme', { spec: {} }), object('v1', 'ConfigMap', 'dashboard-acme', 'monitoring')];
+    // Workloads first in the group, as file order puts cronjob- and deployment- before networkpolicy-.
+    const group: ObjectGroup = { dir: 'acme', source: 'tenants/acme.yaml', objects: [...workloads, ...others, ...fences, object('v1', 'Namespace', 'acme')] };
+    const run = await runWithMocks({
+      program: async () => {
+        const provider = new k8s.Provider('kubernetes', {});
+        const platform = new Platform('platform', { objects: { ...platformGroup, objects: [monitoring] } }, { providers: [provider] });
+        new Tenant('acme', { objects: group, platform }, { providers: [provider] });
+        return {};
+      },
+    });
+    const dependsOn = new Map(kubeResources(run).map((resource) => [resource.name, [...resource.dependsOn].sort()]));
+    const fenceNames = fences.map((fence) => resourceName(group, fence)).sort();
+    expect(fenceNames).toHaveLength(6);
+    for (const fence of fenceNames) expect(dependsOn.get(fence)).toEqual(['acme/namespace-acme']);
+    const workloadNames = workloads.map((workload) => resourceName(group, workload));
+    expect(workloadNames).toEqual(['acme/job-train', 'acme/cronjob-nightly', 'acme/deployment-serve', 'acme/statefulset-store', 'acme/daemonset-agent']);
+    for (const workload of workloadNames) expect(dependsOn.get(workload)).toEqual(['acme/namespace-acme', ...fenceNames].sort());
+    expect(dependsOn.get('acme/service-serve')).toEqual(['acme/namespace-acme']);
+    expect(dependsOn.get('acme/configmap-dashboard-acme')).toEqual(['_platform/namespace-monitoring']);
+  });
+
+  test('tells fences and pod-creating kinds by API group and kind, whatever the version', () => {
+    const of = (key: string) => object(key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1), 'x', 'acme');
+    const fenceKeys = ['v1/ResourceQuota', 'v1/LimitRange', 'v1/ServiceAccount', 'networking.k8s.io/v1/NetworkPolicy', 'rbac.authorization.k8s.io/v1/RoleBinding'];
+    expect(fenceKeys.map((key) => isFence(of(key)))).toEqual([true, true, true, true, true]);
+    expect(isFence(of('example.com/v1/NetworkPolicy'))).toBe(false);
+    const podKeys = ['v1/Pod', 'apps/v1/ReplicaSet', 'apps/v1/DaemonSet', 'batch/v1/Job', 'batch/v1/CronJob'];
+    expect(podKeys.map((key) => createsPods(of(key)))).toEqual([true, true, true, true, true]);
+    expect(createsPods(of('v1/Service'))).toBe(false);
+    expect(createsPods(of('example.com/v1/Job'))).toBe(false);
   });
 
   test('names a resource after its dist/ file, without .yaml', () => {

@@ -77,7 +77,9 @@ describe('the Pulumi program, with the example tenants', () => {
     expect(new Set(protectedKinds)).toEqual(new Set(['Namespace', 'PersistentVolumeClaim']));
   });
 
-  test('creates tenant namespaces after every platform object, and every namespaced object after its namespace', () => {
+  test('creates tenant namespaces after every platform object, every namespaced object after its namespace, and workloads after their fences', () => {
+    const POD_CREATING = ['Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet'];
+    const FENCES = ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'RoleBinding', 'ServiceAccount'];
     const platformObjects = [...files.keys()].filter((name) => name.startsWith('_platform/'));
     const platformCrds = platformObjects.filter((name) => files.get(name)!.kind === 'CustomResourceDefinition');
     const isCustomResource = (object: KubeObject) => object.apiVersion.includes('.') && !object.apiVersion.split('/')[0].endsWith('k8s.io');
@@ -88,13 +90,17 @@ describe('the Pulumi program, with the example tenants', () => {
       const namespace = [`${dir}/namespace-${object.metadata.namespace}`, `_platform/namespace-${object.metadata.namespace}`].find((candidate) =>
         files.has(candidate),
       );
-      const dependsOn = [...(namespace !== undefined ? [namespace] : []), ...(isCustomResource(object) ? platformCrds : [])];
+      const fences = POD_CREATING.includes(object.kind) ? [...files].filter(([other, candidate]) => other.startsWith(`${dir}/`) && candidate.metadata.namespace === object.metadata.namespace && FENCES.includes(candidate.kind)).map(([other]) => other) : [];
+      const dependsOn = [...(namespace !== undefined ? [namespace] : []), ...(isCustomResource(object) ? platformCrds : []), ...fences];
       return dependsOn.length > 0 || dir === '_platform' ? dependsOn : platformObjects;
     };
     const dependencies = Object.fromEntries(kubeResources(run).map((resource) => [resource.name, [...resource.dependsOn].sort()]));
     expect(dependencies).toEqual(Object.fromEntries([...files.keys()].map((name) => [name, expected(name).sort()])));
     const tenantObjects = [...files.keys()].filter((name) => !name.startsWith('_platform/') && files.get(name)!.kind !== 'Namespace');
     expect(tenantObjects.filter((name) => dependencies[name].length === 0)).toEqual([]);
+    const jobs = tenantObjects.filter((name) => files.get(name)!.kind === 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) expect(dependencies[job].filter((name) => name.includes('/resourcequota-') || name.includes('/networkpolicy-default-deny'))).toHaveLength(2);
     expect(platformObjects.length).toBeGreaterThan(0);
   });
 

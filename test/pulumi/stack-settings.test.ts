@@ -49,6 +49,17 @@ describe('readStackSettings', () => {
     });
   });
 
+  test('every setting is shown in Pulumi.dev.yaml and documented in docs/deploy.md', async () => {
+    const keys = Object.keys(
+      await settingsWith({ 'mlp:kubeconfig': 'k.yaml', 'mlp:context': 'c', 'mlp:crdFiles': '["crds.yaml"]', 'mlp:decommission': '["vision"]' }),
+    ).sort();
+    expect(keys).toEqual(['clusterIdentifier', 'context', 'crdFiles', 'decommission', 'kubeconfig', 'platformFile', 'skipAwait', 'tenantsDir']);
+    const example = fs.readFileSync(path.join(REPO_ROOT, 'Pulumi.dev.yaml'), 'utf8');
+    const documentation = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+    expect(keys.filter((key) => !new RegExp(`^  (# )?mlp:${key}:`, 'm').test(example))).toEqual([]);
+    expect(keys.filter((key) => !documentation.includes(`| \`mlp:${key}\` |`))).toEqual([]);
+  });
+
   test.each([
     ['vision', 'mlp:decommission: expected a list of tenant names, e.g. ["vision"], got "vision"'],
     ['{"vision":true}', 'mlp:decommission: expected a list of tenant names, e.g. ["vision"], got {"vision":true}'],
