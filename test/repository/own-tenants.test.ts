@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse, parseDocument } from 'yaml';
 import { runMlp } from '../support/cli';
 import { REPO_ROOT } from '../support/fixtures';
 
@@ -18,16 +19,17 @@ const REPOSITORY_CHECKS = ['test/repository/dist.test.ts', 'test/schema/json-sch
 /** A jest run in the copy transforms its TypeScript afresh: about 8 s on an idle machine. */
 const JEST_TIMEOUT_MS = 180_000;
 
-/** The README's example of a new tenant. */
-const SPEECH = `# yaml-language-server: $schema=../schema/tenant.schema.json
+/** A new tenant as the README's "Adding a tenant" writes one, under a name no repository is likely to have. */
+const NEW_TENANT = 'own-tenants-check';
+const NEW_TENANT_FILE = `# yaml-language-server: $schema=../schema/tenant.schema.json
 apiVersion: platform.mlp.io/v1alpha1
 kind: Tenant
 metadata:
-  name: speech
+  name: ${NEW_TENANT}
 spec:
   costCenter: cc-3001
   owners:
-    - group: speech-leads
+    - group: ${NEW_TENANT}-leads
 `;
 
 /** Copies the files git knows of (committed or not, minus ignored ones) to `to`, and links node_modules. */
@@ -46,14 +48,18 @@ function copyRepository(to: string): void {
 
 describe('a repository whose example tenants were replaced', () => {
   let copy: string;
+  /** The platform's default pod quota in the copy, one more than the repository's. */
+  let pods: number;
   beforeAll(() => {
     copy = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-own-tenants-'));
     copyRepository(copy);
     for (const file of fs.readdirSync(path.join(copy, 'tenants'))) fs.rmSync(path.join(copy, 'tenants', file));
-    fs.writeFileSync(path.join(copy, 'tenants', 'speech.yaml'), SPEECH);
-    const platform = fs.readFileSync(path.join(copy, 'platform.yaml'), 'utf8');
-    expect(platform).toContain('\n      cpu: "16"\n      memory: 64Gi\n');
-    fs.writeFileSync(path.join(copy, 'platform.yaml'), platform.replace('\n      cpu: "16"\n      memory: 64Gi\n', '\n      cpu: "24"\n      memory: 64Gi\n'));
+    fs.writeFileSync(path.join(copy, 'tenants', `${NEW_TENANT}.yaml`), NEW_TENANT_FILE);
+    const platform = parseDocument(fs.readFileSync(path.join(copy, 'platform.yaml'), 'utf8'));
+    pods = Number(platform.getIn(['spec', 'defaults', 'quota', 'pods'])) + 1;
+    expect(pods).toBeGreaterThan(1);
+    platform.setIn(['spec', 'defaults', 'quota', 'pods'], pods);
+    fs.writeFileSync(path.join(copy, 'platform.yaml'), platform.toString());
   });
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
@@ -67,15 +73,15 @@ describe('a repository whose example tenants were replaced', () => {
   test('fails the dist/ check before `mlp synth`: the check reads the copy\'s tenants', () => {
     const jest = jestInCopy(['test/repository/dist.test.ts']);
     expect(jest.status).toBe(1);
-    expect(jest.stderr).toContain('"speech/namespace-speech.yaml"');
-    expect(jest.stderr).toContain('"vision/namespace-vision.yaml"');
+    expect(jest.stderr).toContain(`"${NEW_TENANT}/namespace-${NEW_TENANT}.yaml"`);
   }, JEST_TIMEOUT_MS);
 
   test('passes the repository checks after `mlp synth`', () => {
     const synth = runMlp(copy, 'synth');
     expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(fs.readdirSync(path.join(copy, 'dist')).sort()).toEqual(['_platform', 'speech']);
-    expect(fs.readFileSync(path.join(copy, 'dist', 'speech', 'resourcequota-tenant-quota.yaml'), 'utf8')).toContain('limits.cpu: "24"');
+    expect(fs.readdirSync(path.join(copy, 'dist')).sort()).toEqual(['_platform', NEW_TENANT]);
+    const quota = parse(fs.readFileSync(path.join(copy, 'dist', NEW_TENANT, 'resourcequota-tenant-quota.yaml'), 'utf8'));
+    expect(quota.spec.hard.pods).toBe(String(pods));
 
     const jest = jestInCopy(REPOSITORY_CHECKS);
     expect({ status: jest.status, output: jest.stderr }).toEqual({ status: 0, output: expect.stringContaining(`Test Suites: ${REPOSITORY_CHECKS.length} passed, ${REPOSITORY_CHECKS.length} total`) });
