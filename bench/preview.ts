@@ -68,7 +68,12 @@ class Setup {
     private readonly log: (text: string) => void,
   ) {
     this.cluster = ControlPlane.start(path.join(dir, 'control-plane'));
-    this.stack = new PulumiStack(path.join(dir, 'project'), `bench-${n}`, { kubeconfig: this.cluster.kubeconfig, skipAwait: true, tenants });
+    this.stack = new PulumiStack(path.join(dir, 'project'), `bench-${n}`, {
+      kubeconfig: this.cluster.kubeconfig,
+      skipAwait: true,
+      platformFile: path.join(REPO_ROOT, 'platform.yaml'),
+      tenants,
+    });
     this.projectDir = path.dirname(this.stack.tenantsDir);
     this.manifests = path.join(this.projectDir, 'manifests');
     this.synth();

@@ -90,7 +90,10 @@ export interface PulumiOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** A scratch project: copies of platform.yaml and tenants/, a stack on a file backend in `dir`. */
+/**
+ * A scratch project in `dir`: a copy of the given platform file, the given
+ * tenant files (name → content) in tenants/, and a stack on a file backend.
+ */
 export class PulumiStack {
   public readonly tenantsDir: string;
   public readonly platformFile: string;
@@ -100,18 +103,15 @@ export class PulumiStack {
   public constructor(
     dir: string,
     public readonly name: string,
-    settings: { kubeconfig: string; skipAwait: boolean; tenants?: Record<string, string> },
+    settings: { kubeconfig: string; skipAwait: boolean; platformFile: string; tenants: Record<string, string> },
   ) {
     this.tenantsDir = path.join(dir, 'tenants');
     this.platformFile = path.join(dir, 'platform.yaml');
     this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
     fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
-    fs.copyFileSync(path.join(REPO_ROOT, 'platform.yaml'), this.platformFile);
+    fs.copyFileSync(settings.platformFile, this.platformFile);
     fs.mkdirSync(this.tenantsDir);
-    const tenants = settings.tenants ?? Object.fromEntries(
-      fs.readdirSync(path.join(REPO_ROOT, 'tenants')).map((file) => [file, fs.readFileSync(path.join(REPO_ROOT, 'tenants', file), 'utf8')]),
-    );
-    for (const [file, text] of Object.entries(tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
+    for (const [file, text] of Object.entries(settings.tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
     this.env = { PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`, PULUMI_CONFIG_PASSPHRASE: '' };
 
     // `pulumi stack init` writes Pulumi.<stack>.yaml (its encryption salt) beside Pulumi.yaml; keep the repository clean.

@@ -1,8 +1,8 @@
 import { HOURS_PER_MONTH, formatMoney, quotaMonthlyCost, roundCents } from '../lib/cost';
-import { examplePlatform } from './support/fixtures';
+import { fixturePlatform } from './support/fixtures';
 
 describe('cost', () => {
-  const platform = examplePlatform();
+  const platform = fixturePlatform();
   platform.spec.pricing = { currency: 'USD', cpuCoreHour: 0.035, memoryGiBHour: 0.0045, storageGiBMonth: 0.1 };
   platform.spec.defaultGpuType = 'a100-80gb';
   platform.spec.gpuTypes['a100-80gb'].hourlyPrice = 2.9;

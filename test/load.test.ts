@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../lib/load';
 import { ValidationError, formatProblem } from '../lib/problems';
-import { EXAMPLE_PLATFORM_FILE, EXAMPLE_TENANTS_DIR, minimalTenant, scratchProject } from './support/fixtures';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject } from './support/fixtures';
 
 /** Every problem reported for these tenant files, formatted, with the scratch directory left out. */
 function problemsOf(tenants: Record<string, string>, editPlatform?: (text: string) => string): string[] {
@@ -36,8 +36,8 @@ const SERVICE = (lines: string) => `  modelServices:
 ${lines}`;
 
 describe('loadConfig', () => {
-  test('loads the example tenants in name order with platform defaults resolved', () => {
-    const config = loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR });
+  test('loads the fixture tenants in name order with platform defaults resolved', () => {
+    const config = loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR });
     expect(config.tenants.map((tenant) => tenant.name)).toEqual(['analytics', 'nlp', 'vision']);
     const analytics = config.tenants[0];
     expect(analytics.quota).toEqual({ cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 });

@@ -25,7 +25,9 @@ describe('TenantGuardrails', () => {
   });
 
   test('applies only in tenant namespaces and fails closed', () => {
-    for (const object of synth().filter((o) => o.kind === 'ValidatingAdmissionPolicy')) {
+    const policies = synth().filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+    expect(policies).toHaveLength(3);
+    for (const object of policies) {
       expect(object.spec.failurePolicy).toBe('Fail');
       expect(object.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'mlp.io/tenant', operator: 'Exists' }] });
     }

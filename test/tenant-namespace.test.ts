@@ -53,7 +53,10 @@ describe('TenantNamespace', () => {
 
   test('puts every object in the tenant namespace with the tenant and cost-center labels', () => {
     const objects = synth({ labels: { team: 'perception' } });
-    for (const object of objects.filter((o) => o.kind !== 'Namespace')) {
+    const namespaced = objects.filter((o) => o.kind !== 'Namespace');
+    expect(namespaced.length).toBeGreaterThan(5);
+    expect(objects.length).toBe(namespaced.length + 1);
+    for (const object of namespaced) {
       expect(object.metadata.namespace).toBe('vision');
     }
     for (const object of objects) {

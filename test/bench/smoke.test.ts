@@ -11,7 +11,7 @@ import { writeSyntheticProject } from '../../bench/synthetic-tenants';
 import { main } from '../../cli/mlp';
 import { loadConfig } from '../../lib/load';
 import { readTree } from '../../stacks/output-tree';
-import { EXAMPLE_PLATFORM_FILE } from '../support/fixtures';
+import { FIXTURE_PLATFORM_FILE } from '../support/fixtures';
 
 const N = 50;
 
@@ -21,7 +21,7 @@ describe('benchmark smoke run', () => {
   beforeAll(() => {
     cwd = process.cwd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-bench-smoke-'));
-    writeSyntheticProject(dir, N, EXAMPLE_PLATFORM_FILE);
+    writeSyntheticProject(dir, N, FIXTURE_PLATFORM_FILE);
     process.chdir(dir);
   });
   afterAll(() => {

@@ -1,5 +1,5 @@
 /**
- * `pulumi up` of the platform and the example tenants against a real
+ * `pulumi up` of the fixture platform and tenants (test/fixtures) against a real
  * kube-apiserver (with etcd and kube-controller-manager) and the real Pulumi
  * CLI with a local file backend. The tests run in order and share the stack.
  *
@@ -12,6 +12,7 @@ import * as path from 'path';
 import { loadConfig } from '../../lib/load';
 import { synthesizeAll } from '../../stacks/synth';
 import { ControlPlane, PulumiStack, killProcessTree, scratchDir } from '../../devkit/cluster';
+import { FIXTURE_PLATFORM_FILE, fixtureTenants } from '../support/fixtures';
 
 const LIVE_RESOURCES = [
   'namespaces',
@@ -62,7 +63,7 @@ function pod(name: string, resources: Record<string, string>, extra: Record<stri
   });
 }
 
-describe('deploying the example tenants to a real API server', () => {
+describe('deploying the fixture tenants to a real API server', () => {
   let dir: string;
   let cluster: ControlPlane;
   let stack: PulumiStack;
@@ -70,7 +71,12 @@ describe('deploying the example tenants to a real API server', () => {
   beforeAll(() => {
     dir = scratchDir('mlp-e2e-deploy-');
     cluster = ControlPlane.start(path.join(dir, 'control-plane'));
-    stack = new PulumiStack(path.join(dir, 'project'), 'e2e', { kubeconfig: cluster.kubeconfig, skipAwait: true });
+    stack = new PulumiStack(path.join(dir, 'project'), 'e2e', {
+      kubeconfig: cluster.kubeconfig,
+      skipAwait: true,
+      platformFile: FIXTURE_PLATFORM_FILE,
+      tenants: fixtureTenants(),
+    });
   });
 
   afterAll(() => {

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ControlPlane, PulumiStack, scratchDir } from '../../devkit/cluster';
+import { FIXTURE_PLATFORM_FILE } from '../support/fixtures';
 
 const TRAINER_TENANT = `apiVersion: platform.mlp.io/v1alpha1
 kind: Tenant
@@ -45,6 +46,7 @@ describe('training jobs under pulumi up with readiness waits on', () => {
     const stack = new PulumiStack(path.join(dir, 'project'), 'await', {
       kubeconfig: cluster.kubeconfig,
       skipAwait: false,
+      platformFile: FIXTURE_PLATFORM_FILE,
       tenants: { 'trainer.yaml': TRAINER_TENANT },
     });
     // Pulumi waits up to 10 minutes for an awaited Job; 4 minutes is ample for everything else here.

@@ -36,6 +36,7 @@ describe('tenant alert rules', () => {
   });
 
   test('scope every expression to the tenant namespace', () => {
+    expect(rules).toHaveLength(9);
     for (const rule of rules) {
       expect(rule.expr).toMatch(/(namespace|exported_namespace)="vision"/);
       expect(rule.expr).not.toMatch(/namespace="(?!vision")/);
@@ -56,6 +57,7 @@ describe('tenant alert rules', () => {
   });
 
   test('give every alert a summary and a description', () => {
+    expect(rules).toHaveLength(9);
     for (const rule of rules) {
       expect(rule.summary.length).toBeGreaterThan(10);
       expect(rule.description.length).toBeGreaterThan(20);

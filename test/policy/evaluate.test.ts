@@ -4,7 +4,7 @@ import { PolicyObject, imagePinProblem, selectorMatches } from '../../lib/policy
 import { loadConfig } from '../../lib/load';
 import { formatProblem } from '../../lib/problems';
 import { synthesizeAll } from '../../stacks/synth';
-import { EXAMPLE_PLATFORM_FILE, EXAMPLE_TENANTS_DIR } from '../support/fixtures';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 
 const LABELS = { 'app.kubernetes.io/name': 'web' };
 
@@ -59,8 +59,8 @@ describe('policies', () => {
     expect(findings([deployment(), pdb(), gpuJob({ activeDeadlineSeconds: 3600 })])).toEqual([]);
   });
 
-  test('pass every object synthesized from the example tenants', () => {
-    const config = loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR });
+  test('pass every object synthesized from the fixture tenants', () => {
+    const config = loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR });
     const result = evaluatePolicies(synthesizeAll(config), policyOptions(config));
     expect(result.violations.map((violation) => formatProblem(violationProblem(violation)))).toEqual([]);
   });

@@ -2,13 +2,13 @@
  * fast-check arbitraries of the amounts in tenant files: CPU and memory as
  * whole numbers (millicores, MiB) written in one of the notations the schema
  * allows, chosen independently in each place, and LimitRanges that fit the
- * example platform's defaults (`platform.yaml` at the repository root).
+ * fixture platform's defaults (test/fixtures/platform.yaml).
  */
 import * as fc from 'fast-check';
 import { parseQuantity } from '../../lib/quantity';
-import { examplePlatform } from '../support/fixtures';
+import { fixturePlatform } from '../support/fixtures';
 
-const SPEC = examplePlatform().spec;
+const SPEC = fixturePlatform().spec;
 
 /** CPU millicores written as `4`, 4, `4000m`, `0.5` or `500m`. */
 export function cpuText(millicores: number, style: number): string | number {

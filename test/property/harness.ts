@@ -40,7 +40,7 @@ export function runs(numRuns: number): { numRuns: number; seed?: number; path?: 
 /** Jest timeout of one property: generous, since a run count may be scaled up with FC_RUNS. */
 export const PROPERTY_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** A scratch project: the example platform file and a tenants directory. */
+/** A scratch project: the fixture platform file and a tenants directory. */
 export interface Project {
   readonly dir: string;
   readonly platformFile: string;

@@ -1,6 +1,6 @@
 /**
- * fast-check arbitraries of VALID tenant files for the example platform
- * (`platform.yaml` at the repository root): every value they generate is a
+ * fast-check arbitraries of VALID tenant files for the fixture platform
+ * (test/fixtures/platform.yaml): every value they generate is a
  * tenant file that the README documents as valid, so `loadConfig` must accept
  * it and synthesis must turn it into objects Kubernetes accepts.
  *
@@ -22,13 +22,13 @@ import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../../lib/gpu-training-job';
 import { ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
 import { POLICY_IDS } from '../../lib/policy/catalog';
-import { examplePlatform } from '../support/fixtures';
+import { fixturePlatform } from '../support/fixtures';
 import { GeneratedLimits, PLATFORM_QUOTA, cpuText, limitsArb, mebibytes, memoryText, millicores, style } from './amount-arbitraries';
 
-export const PLATFORM = examplePlatform();
+export const PLATFORM = fixturePlatform();
 const SPEC = PLATFORM.spec;
 
-/** Names a tenant may not take on the example platform. */
+/** Names a tenant may not take on the fixture platform. */
 export function isReservedTenantName(name: string): boolean {
   const reserved = ['default', 'kube-system', 'kube-public', 'kube-node-lease', SPEC.monitoring.namespace, SPEC.ingress.namespace, SPEC.dns.namespace];
   return reserved.includes(name) || name.startsWith('kube-');
@@ -105,7 +105,7 @@ const imagePath = fc.array(fc.stringMatching(/^[a-z0-9]+([._-][a-z0-9]+)?$/), { 
 const semver = fc.tuple(fc.nat(20), fc.nat(20), fc.nat(99)).map(([major, minor, patch]) => `${major}.${minor}.${patch}`);
 const sha256 = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 });
 
-/** An image from one of the example platform's allowed registries, pinned by tag or digest. */
+/** An image from one of the fixture platform's allowed registries, pinned by tag or digest. */
 export const imageArb: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(imagePath, semver).map(([repository, tag]) => `registry.ml.example.com/${repository}:${tag}`),
   fc.tuple(imagePath, sha256).map(([repository, digest]) => `ghcr.io/example-org/${repository}@sha256:${digest}`),

@@ -5,11 +5,11 @@ import { deployPlatform } from '../../stacks/pulumi/program';
 import { StackSettings } from '../../stacks/pulumi/stack-settings';
 import { PLATFORM_FILE, Registration, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, tenantsDirWithout } from './harness';
 
-/** The example tenants, and one of them that has a checkpoint volume: the one the tests remove. */
+/** The fixture tenants, and one of them that has a checkpoint volume: the one the tests remove. */
 const files = synthesizedFiles();
 const tenantNames = [...new Set([...files.keys()].map((name) => name.split('/')[0]))].filter((dir) => dir !== '_platform').sort();
 const checkpoint = [...files.keys()].find((name) => (files.get(name)!.metadata.labels as Record<string, string>)['mlp.io/data'] === 'checkpoint');
-if (checkpoint === undefined) throw new Error('the example tenants have no checkpoint volume, which these tests need');
+if (checkpoint === undefined) throw new Error('the fixture tenants have no checkpoint volume, which these tests need');
 const victim = checkpoint.split('/')[0];
 const others = tenantNames.filter((name) => name !== victim);
 

@@ -10,11 +10,12 @@ import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { runMlp } from '../support/cli';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 import { KubeObject } from '../../stacks/synth';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const PLATFORM_FILE = path.join(REPO_ROOT, 'platform.yaml');
-export const TENANTS_DIR = path.join(REPO_ROOT, 'tenants');
+/** The platform file and tenants the program deploys in these tests: the suite's fixtures, never the repository's examples. */
+export const PLATFORM_FILE = FIXTURE_PLATFORM_FILE;
+export const TENANTS_DIR = FIXTURE_TENANTS_DIR;
 
 export const PROJECT = 'mlp';
 export const STACK = 'dev';
@@ -142,7 +143,7 @@ export function kubeResources(run: ProgramRun): Registration[] {
   return [...run.resources.values()].filter((resource) => resource.type.startsWith('kubernetes:'));
 }
 
-/** A scratch copy of the example tenants directory without the given tenants' files. */
+/** A scratch copy of the fixture tenants directory without the given tenants' files. */
 export function tenantsDirWithout(...tenants: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-pulumi-test-'));
   for (const entry of fs.readdirSync(TENANTS_DIR)) {
@@ -152,7 +153,7 @@ export function tenantsDirWithout(...tenants: string[]): string {
 }
 
 /**
- * What `mlp synth` writes for the example platform and the given tenants
+ * What `mlp synth` writes for the fixture platform and the given tenants
  * directory: the objects of the files it writes, by path without `.yaml`
  * (e.g. `vision/job-resnet-ddp`). Runs the command in-process into a
  * scratch directory.

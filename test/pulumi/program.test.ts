@@ -17,7 +17,7 @@ function settings(overrides: Partial<StackSettings> = {}): StackSettings {
 const tenantNames = loadConfig({ platformFile: PLATFORM_FILE, tenantsDir: TENANTS_DIR }).tenants.map((tenant) => tenant.name);
 const annotations = (inputs: Record<string, unknown>) => (inputs.metadata as KubeObject['metadata']).annotations as Record<string, string> | undefined;
 
-describe('the Pulumi program, with the example tenants', () => {
+describe('the Pulumi program, with the fixture tenants', () => {
   let run: ProgramRun;
   let files: Map<string, KubeObject>;
   beforeAll(async () => {
@@ -38,6 +38,7 @@ describe('the Pulumi program, with the example tenants', () => {
 
   test('deploys exactly the objects that mlp synth writes, each named after its file', () => {
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
+    expect(files.size).toBeGreaterThan(50);
     expect([...deployed.keys()].sort()).toEqual([...files.keys()].sort());
     for (const [name, object] of files) {
       expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs: object });
@@ -45,7 +46,9 @@ describe('the Pulumi program, with the example tenants', () => {
   });
 
   test('creates each object as the typed resource of its apiVersion and kind, a child of its tenant or the platform', () => {
-    for (const resource of kubeResources(run)) {
+    const resources = kubeResources(run);
+    expect(resources.length).toBe(files.size);
+    for (const resource of resources) {
       const dir = resource.name.split('/')[0];
       expect({ name: resource.name, type: resource.type, parent: resource.parent }).toEqual({
         name: resource.name,

@@ -4,7 +4,8 @@ import * as pulumi from '@pulumi/pulumi';
 import main = require('../../stacks/pulumi/index');
 import * as os from 'os';
 import { projectDirectory, readStackSettings } from '../../stacks/pulumi/stack-settings';
-import { ORGANIZATION, PLATFORM_FILE, PROJECT, REPO_ROOT, STACK, TENANTS_DIR, kubeResources, runWithMocks, tenantsDirWithout } from './harness';
+import { REPO_ROOT, minimalTenant, scratchProject } from '../support/fixtures';
+import { ORGANIZATION, PLATFORM_FILE, PROJECT, STACK, kubeResources, runWithMocks, tenantsDirWithout } from './harness';
 
 /** Reads the settings with the given stack configuration. */
 async function settingsWith(config: Record<string, string>) {
@@ -95,15 +96,20 @@ describe('projectDirectory', () => {
 
 describe('the entry point', () => {
   test('reads tenants/ and platform.yaml of the project directory when Pulumi runs it in build/stacks/pulumi', async () => {
+    const project = scratchProject({ 'alpha.yaml': minimalTenant('alpha'), 'beta.yaml': minimalTenant('beta') });
+    const dir = fs.realpathSync(project.dir);
+    fs.writeFileSync(path.join(dir, 'Pulumi.yaml'), 'name: mlp\nruntime: nodejs\n');
+    fs.mkdirSync(path.join(dir, 'build', 'stacks', 'pulumi'), { recursive: true });
     const cwd = process.cwd();
-    process.chdir(path.join(REPO_ROOT, 'stacks', 'pulumi'));
+    process.chdir(path.join(dir, 'build', 'stacks', 'pulumi'));
     try {
       const run = await runWithMocks({ program: async () => ({ ...(await main()) }) });
-      expect(process.cwd()).toBe(REPO_ROOT);
-      const tenants = [...run.resources.values()].filter((resource) => resource.type === 'mlp:platform:Tenant').map((resource) => `${resource.name}.yaml`);
-      expect(tenants).toEqual(fs.readdirSync(TENANTS_DIR).filter((file) => file.endsWith('.yaml')).sort());
+      expect(process.cwd()).toBe(dir);
+      const tenants = [...run.resources.values()].filter((resource) => resource.type === 'mlp:platform:Tenant').map((resource) => resource.name);
+      expect(tenants).toEqual(['alpha', 'beta']);
     } finally {
       process.chdir(cwd);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

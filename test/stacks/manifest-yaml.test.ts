@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../lib/load';
 import { MANIFEST_YAML_OPTIONS, manifestYaml } from '../../stacks/manifest-yaml';
 import { synthesizeAll } from '../../stacks/synth';
-import { EXAMPLE_PLATFORM_FILE, EXAMPLE_TENANTS_DIR } from '../support/fixtures';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 
 const reference = (value: unknown) => stringify(value, MANIFEST_YAML_OPTIONS);
 
@@ -40,8 +40,8 @@ function* randomValues(count: number, seed: number): Generator<unknown> {
 }
 
 describe('manifestYaml', () => {
-  test('writes every example manifest exactly as yaml.stringify does', () => {
-    const objects = synthesizeAll(loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR })).flatMap((group) => group.objects);
+  test('writes every fixture manifest exactly as yaml.stringify does', () => {
+    const objects = synthesizeAll(loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR })).flatMap((group) => group.objects);
     expect(objects.length).toBeGreaterThan(50);
     const differing = objects.filter((object) => manifestYaml(object) !== reference(object)).map((object) => `${object.kind}/${object.metadata.name}`);
     expect(differing).toEqual([]);

@@ -7,7 +7,7 @@ import { compareTree, readTree } from '../../stacks/output-tree';
 import { renderGroups, synthesizeAll } from '../../stacks/synth';
 import { cacheFileOf, folderSignature, readCache, writeCache } from '../../stacks/synth-cache';
 import { SynthToDirOptions, synthToDir } from '../../stacks/synth-to-dir';
-import { EXAMPLE_PLATFORM_FILE, EXAMPLE_TENANTS_DIR, minimalTenant, scratchProject } from '../support/fixtures';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject } from '../support/fixtures';
 
 /** Inode and modification time of every file below `dir`, by path. */
 function fileIdentities(dir: string): Map<string, string> {
@@ -17,6 +17,16 @@ function fileIdentities(dir: string): Map<string, string> {
       return [file, `${stats.ino}:${stats.mtimeMs}`];
     }),
   );
+}
+
+/** What `run` throws; fails the test when it returns. */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but the call returned');
 }
 
 /** The files of a tree whose identity differs between two snapshots. */
@@ -35,8 +45,8 @@ describe('synthToDir', () => {
   afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
 
   test('writes exactly the files of in-memory synthesis', () => {
-    const summary = synthToDir({ ...options, tenantsDir: EXAMPLE_TENANTS_DIR, platformFile: EXAMPLE_PLATFORM_FILE });
-    const expected = renderGroups(synthesizeAll(loadConfig({ platformFile: EXAMPLE_PLATFORM_FILE, tenantsDir: EXAMPLE_TENANTS_DIR })));
+    const summary = synthToDir({ ...options, tenantsDir: FIXTURE_TENANTS_DIR, platformFile: FIXTURE_PLATFORM_FILE });
+    const expected = renderGroups(synthesizeAll(loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR })));
     expect(readTree(outDir())).toEqual(expected);
     expect(summary).toMatchObject({ tenants: 3, manifests: expected.size, synthesized: 4, written: ['_platform', 'analytics', 'nlp', 'vision'], removed: [] });
   });
@@ -73,7 +83,9 @@ describe('synthToDir', () => {
     const summary = synthToDir(options);
 
     expect(summary).toMatchObject({ synthesized: 1, written: ['alpha'] });
-    expect(touched(before, fileIdentities(outDir())).every((file) => file.startsWith('alpha/'))).toBe(true);
+    const rewritten = touched(before, fileIdentities(outDir()));
+    expect(rewritten).toContain('alpha/resourcequota-tenant-quota.yaml');
+    expect(rewritten.filter((file) => !file.startsWith('alpha/'))).toEqual([]);
     const full = path.join(project.dir, 'full');
     synthToDir({ ...options, outDir: full, incremental: false });
     expect(readTree(outDir())).toEqual(readTree(full));
@@ -163,17 +175,14 @@ describe('synthToDir', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yml'), minimalTenant('alpha'));
     fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), minimalTenant('delta'));
 
-    expect(() => synthToDir(options)).toThrow(ValidationError);
-    try {
-      synthToDir(options);
-    } catch (error) {
-      expect((error as ValidationError).problems.map((problem) => `${problem.file}: ${problem.message}`)).toEqual([
-        `${path.join(project.tenantsDir, 'alpha.yaml')}: expected one of critical, standard, batch, got "gold"`,
-        // A second file of one tenant is refused before either is read, so it is reported even when the first is invalid.
-        `${path.join(project.tenantsDir, 'alpha.yml')}: tenant "alpha" is already defined in ${path.join(project.tenantsDir, 'alpha.yaml')}; tenant names must be unique`,
-        `${path.join(project.tenantsDir, 'gamma.yaml')}: "delta" differs from the file name "gamma.yaml"; rename the file to delta.yaml or change metadata.name`,
-      ]);
-    }
+    const error = thrown(() => synthToDir(options));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).problems.map((problem) => `${problem.file}: ${problem.message}`)).toEqual([
+      `${path.join(project.tenantsDir, 'alpha.yaml')}: expected one of critical, standard, batch, got "gold"`,
+      // A second file of one tenant is refused before either is read, so it is reported even when the first is invalid.
+      `${path.join(project.tenantsDir, 'alpha.yml')}: tenant "alpha" is already defined in ${path.join(project.tenantsDir, 'alpha.yaml')}; tenant names must be unique`,
+      `${path.join(project.tenantsDir, 'gamma.yaml')}: "delta" differs from the file name "gamma.yaml"; rename the file to delta.yaml or change metadata.name`,
+    ]);
     expect(touched(before, fileIdentities(outDir()))).toEqual([]);
     expect(fs.readdirSync(project.dir).sort()).toEqual(['.dist.mlp-cache.json', 'dist', 'platform.yaml', 'tenants']);
   });

@@ -1,6 +1,11 @@
 /**
- * Fixtures shared by the tests: the example platform file, minimal tenant
+ * Fixtures shared by the tests: the suite's own platform and tenant files
+ * (test/fixtures/, copies of the examples that no user edits), minimal tenant
  * files, and scratch directories holding a platform file and tenant files.
+ *
+ * Tests never read the repository's platform.yaml or tenants/: a platform
+ * team replaces those with its own. Only test/repository/ checks the
+ * repository's committed output against them.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -9,12 +14,25 @@ import { parse } from 'yaml';
 import { PlatformFile, PlatformFileSchema } from '../../lib/schema/platform';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const EXAMPLE_PLATFORM_FILE = path.join(REPO_ROOT, 'platform.yaml');
-export const EXAMPLE_TENANTS_DIR = path.join(REPO_ROOT, 'tenants');
+/** The suite's own project: `platform.yaml` and `tenants/`, as at the repository root. */
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures');
+export const FIXTURE_PLATFORM_FILE = path.join(FIXTURES_DIR, 'platform.yaml');
+export const FIXTURE_TENANTS_DIR = path.join(FIXTURES_DIR, 'tenants');
 
-/** The example platform file, parsed. */
-export function examplePlatform(): PlatformFile {
-  return PlatformFileSchema.parse(parse(fs.readFileSync(EXAMPLE_PLATFORM_FILE, 'utf8')));
+/** The fixture platform file, parsed. */
+export function fixturePlatform(): PlatformFile {
+  return PlatformFileSchema.parse(parse(fs.readFileSync(FIXTURE_PLATFORM_FILE, 'utf8')));
+}
+
+/** The fixture tenant files (analytics, nlp, vision), by file name. */
+export function fixtureTenants(): Record<string, string> {
+  return Object.fromEntries(
+    fs
+      .readdirSync(FIXTURE_TENANTS_DIR)
+      .filter((file) => file.endsWith('.yaml'))
+      .sort()
+      .map((file) => [file, fs.readFileSync(path.join(FIXTURE_TENANTS_DIR, file), 'utf8')]),
+  );
 }
 
 /** The smallest valid tenant file: six lines of spec. */
@@ -30,12 +48,17 @@ spec:
 `;
 }
 
-/** A scratch directory with the example platform file and the given tenant files. */
+/**
+ * A scratch directory with the fixture platform file and the given tenant
+ * files. It lives in the test file's own temporary directory
+ * (test/support/temporary-directory.ts), which is removed after the file's
+ * tests; remove it earlier where a test makes many.
+ */
 export function scratchProject(tenants: Record<string, string>): { dir: string; platformFile: string; tenantsDir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-test-'));
   const platformFile = path.join(dir, 'platform.yaml');
   const tenantsDir = path.join(dir, 'tenants');
-  fs.copyFileSync(EXAMPLE_PLATFORM_FILE, platformFile);
+  fs.copyFileSync(FIXTURE_PLATFORM_FILE, platformFile);
   fs.mkdirSync(tenantsDir);
   for (const [file, text] of Object.entries(tenants)) {
     fs.writeFileSync(path.join(tenantsDir, file), text);

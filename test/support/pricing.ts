@@ -1,6 +1,6 @@
 /**
  * A scratch project whose platform file has fixed prices and default quota,
- * so that cost tests keep their hand-computed figures when the example
+ * so that cost tests keep their hand-computed figures when the fixture
  * platform file changes.
  */
 import * as fs from 'fs';
@@ -27,7 +27,7 @@ export function pricedProject(tenants: Record<string, string>): ReturnType<typeo
   const spec = platform.spec;
   spec.pricing = { currency: TEST_PRICES.currency, cpuCoreHour: TEST_PRICES.cpuCoreHour, memoryGiBHour: TEST_PRICES.memoryGiBHour, storageGiBMonth: TEST_PRICES.storageGiBMonth };
   for (const [type, price] of Object.entries(TEST_PRICES.gpuHourly)) {
-    if (!spec.gpuTypes[type]) throw new Error(`the example platform file has no GPU type ${type}; update test/support/pricing.ts`);
+    if (!spec.gpuTypes[type]) throw new Error(`the fixture platform file has no GPU type ${type}; update test/support/pricing.ts`);
     spec.gpuTypes[type].hourlyPrice = price;
   }
   spec.defaultGpuType = TEST_PRICES.defaultGpuType;

@@ -1,0 +1,30 @@
+/**
+ * The one test that reads the repository's own tenants/ and platform.yaml:
+ * the committed dist/ must be what `mlp synth` writes for them. Every other
+ * test uses test/fixtures/ or builds its inputs, so that a platform team can
+ * replace the example tenants (test/repository/own-tenants.test.ts proves it).
+ */
+import * as path from 'path';
+import { loadConfig } from '../../lib/load';
+import { compareTree } from '../../stacks/output-tree';
+import { renderGroups, synthesizeAll } from '../../stacks/synth';
+import { REPO_ROOT } from '../support/fixtures';
+
+/** What `mlp synth` writes for the repository's tenants, run from the repository root as the README says. */
+function repositoryFiles(): Map<string, string> {
+  const cwd = process.cwd();
+  process.chdir(REPO_ROOT);
+  try {
+    return renderGroups(synthesizeAll(loadConfig({ platformFile: 'platform.yaml', tenantsDir: 'tenants' })));
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+describe('the repository', () => {
+  test('has a committed dist/ that matches its tenants, platform and constructs (run `npm run synth` after changing them)', () => {
+    const files = repositoryFiles();
+    expect(files.size).toBeGreaterThan(0);
+    expect(compareTree(path.join(REPO_ROOT, 'dist'), files)).toEqual({ missing: [], extra: [], changed: [] });
+  });
+});
