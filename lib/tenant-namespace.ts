@@ -13,6 +13,7 @@ import {
   isReservedLabel,
   priorityClassName,
 } from './labels';
+import { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6 } from './cidr';
 import { isQuantity } from './quantity';
 
 /** An RBAC subject: a user or a group as the cluster authenticates it. */
@@ -134,9 +135,8 @@ export interface TenantNamespaceProps {
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Address ranges that `allowInternet` never opens: private, shared, link-local (cloud metadata). */
-export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
-export const NON_PUBLIC_IPV6 = ['fc00::/7', 'fe80::/10'];
+/** Address ranges that `allowInternet` never opens; defined with the egress checks of tenant files. */
+export { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6 };
 
 /** Names of the objects a TenantNamespace emits; part of its API. */
 export const TENANT_OBJECT_NAMES = {
@@ -377,8 +377,8 @@ export class TenantNamespace extends Construct {
           egress: [
             {
               to: [
-                { ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } },
-                { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } },
+                { ipBlock: { cidr: '0.0.0.0/0', except: [...NON_PUBLIC_IPV4] } },
+                { ipBlock: { cidr: '::/0', except: [...NON_PUBLIC_IPV6] } },
               ],
             },
           ],
