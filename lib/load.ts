@@ -11,6 +11,8 @@ import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
 import { isFromRegistry, parseImage } from './image';
+import { containerAmountProblem, quotaAmountProblem } from './amount-bounds';
+import { exceeds, parseQuantity } from './quantity';
 
 /** Everything synthesis needs. */
 export interface PlatformConfig {
@@ -120,7 +122,26 @@ export function loadPlatform(file: string, display: string, problems: Problem[])
   } else if (!spec.allowedRegistries.some((registry) => isFromRegistry(utility, registry))) {
     report(['spec', 'utilityImage'], `"${spec.utilityImage}" is not from an allowed registry (${spec.allowedRegistries.join(', ')})`);
   }
+  checkPlatformAmounts(platform, report);
   return problems.length === before ? platform : undefined;
+}
+
+/** The platform's defaults against its own bounds, so that a tenant that sets nothing is within them. */
+function checkPlatformAmounts(platform: PlatformFile, report: (fieldPath: ReadonlyArray<string | number>, message: string) => void): void {
+  const { defaults, limits } = platform.spec;
+  if (exceeds(parseQuantity(limits.container.minMemory), parseQuantity(limits.container.memory))) {
+    report(['spec', 'limits', 'container', 'minMemory'], `${limits.container.minMemory} exceeds limits.container.memory of ${limits.container.memory}; lower it`);
+  }
+  for (const field of ['cpu', 'memory', 'gpu', 'storage', 'pods'] as const) {
+    const problem = quotaAmountProblem(field, defaults.quota[field], limits);
+    if (problem) report(['spec', 'defaults', 'quota', field], problem);
+  }
+  for (const kind of ['defaultRequest', 'default', 'max'] as const) {
+    for (const resource of ['cpu', 'memory'] as const) {
+      const problem = containerAmountProblem(resource, defaults.limits[kind][resource], limits);
+      if (problem) report(['spec', 'defaults', 'limits', kind, resource], problem);
+    }
+  }
 }
 
 function loadTenant(platform: PlatformFile, file: string, display: string, problems: Problem[]): TenantConfig | undefined {

@@ -22,17 +22,35 @@ const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   Ei: 2 ** 60,
 };
 
-/** A quantity as users write it: a plain number or a number with one suffix. */
-export const QUANTITY_PATTERN = /^(\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+/**
+ * A quantity as Kubernetes reads it, without a sign or with `+`: a decimal
+ * number (`4`, `1.5`, `.5`, `5.`) with one suffix, binary (`Ki` ... `Ei`),
+ * decimal (`m`, `k`, `M` ... `E`) or a decimal exponent (`1e3`, `1E3`, `5e-1`).
+ * Amounts are kept as written: the API server reads every form.
+ *
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+ */
+export const QUANTITY_PATTERN = /^\+?(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/;
+
+/** A quantity with a minus sign: what Kubernetes reads as a negative amount. */
+const NEGATIVE_QUANTITY = /^-(\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+
+/** Largest magnitude a Kubernetes quantity can have (2^63-1 of its base unit). */
+export const MAX_KUBERNETES_QUANTITY = 2 ** 63 - 1;
 
 /** True when `text` is a quantity this platform accepts. */
 export function isQuantity(text: string): boolean {
   return QUANTITY_PATTERN.test(text);
 }
 
+/** True when `text` is a quantity with a minus sign, such as `-2` or `-500m`. */
+export function isNegativeQuantity(text: string): boolean {
+  return NEGATIVE_QUANTITY.test(text);
+}
+
 /**
  * The numeric value of a quantity in base units (cores for CPU, bytes for
- * memory and storage).
+ * memory and storage); Infinity for exponents beyond what a number holds.
  *
  * @throws Error when `text` is not a quantity; callers validate first.
  */
@@ -41,7 +59,9 @@ export function parseQuantity(text: string): number {
   if (!match) {
     throw new Error(`"${text}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
   }
-  return Number(match[1]) * SUFFIX_FACTORS[match[2] ?? ''];
+  const [, mantissa, exponent, suffix] = match;
+  if (exponent !== undefined) return Number(`${mantissa}e${exponent}`);
+  return Number(mantissa) * SUFFIX_FACTORS[suffix ?? ''];
 }
 
 /**

@@ -3,6 +3,8 @@
  * tenant chart turns into constructs. Cross-checks that need the platform
  * (GPU types, registries, quota) happen here, with the tenant file's paths.
  */
+import { AmountLimits, QuotaField, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
+import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from './cidr';
 import { GpuPlacement } from './gpu-placement';
 import { parseImage, isFromRegistry } from './image';
 import { DISTRIBUTED_ENV, PLATFORM_ENV } from './gpu-training-job';
@@ -109,6 +111,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
       report(['metadata', 'labels', key], `label "${key}" uses a platform-owned prefix (mlp.io/, kubernetes.io/, k8s.io/, pod-security.kubernetes.io/); choose another key`);
     }
   }
+  checkAmountBounds(platform.spec.limits, tenant, report);
   checkLimits(limits, report);
   checkNetwork(platform, tenant, report);
   checkUniqueWorkloadNames(tenant, report);
@@ -180,11 +183,79 @@ function checkNetwork(platform: PlatformFile, tenant: TenantFile, report: Report
       report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the monitoring namespace, which is always allowed; remove it`);
     }
   });
-  network.egress.allowCidrs.forEach((cidr, index) => {
-    if (cidr.endsWith('/0')) {
-      report(['spec', 'network', 'egress', 'allowCidrs', index], `${cidr} opens every address; use allowInternet: true for public addresses, or list narrower blocks`);
-    }
+  network.egress.allowCidrs.forEach((text, index) => {
+    const problem = egressCidrProblem(platform, text);
+    if (problem) report(['spec', 'network', 'egress', 'allowCidrs', index], problem);
   });
+}
+
+/** The link-local ranges, which hold the cloud metadata service. */
+const LINK_LOCAL = [LINK_LOCAL_IPV4, LINK_LOCAL_IPV6].map(mustParseCidr);
+
+/**
+ * What is wrong with one egress block, most serious first, so that each block
+ * gets one message: too wide, link-local, the cluster's own ranges, then how
+ * it is written (IPv4-mapped, host bits set).
+ */
+function egressCidrProblem(platform: PlatformFile, text: string): string | undefined {
+  const cidr = parseCidr(text);
+  if (!cidr) return undefined; // the schema reported it
+  const network = platform.spec.network;
+  const family = `ipv${cidr.family}` as const;
+  const shown = cidr.ipv4Mapped ? `${text} (the IPv4 block ${cidr.canonical})` : text;
+  const useAllowInternet = 'use allowInternet: true for public addresses, or list narrower blocks';
+  if (cidr.prefix === 0) {
+    return `${shown} opens every ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address; ${useAllowInternet}`;
+  }
+  const minPrefix = network.egress.minPrefixLength[family];
+  if (cidr.prefix < minPrefix) {
+    return `${shown} is wider than /${minPrefix}, the widest block the platform allows (network.egress.minPrefixLength.${family} in the platform file); ${useAllowInternet}`;
+  }
+  const linkLocal = LINK_LOCAL.find((range) => overlaps(cidr, range));
+  if (linkLocal) {
+    return `${shown} overlaps the link-local range ${linkLocal.text}, where the cloud metadata service hands out node credentials; remove it`;
+  }
+  const cluster = clusterRange(platform, cidr);
+  if (cluster) {
+    return `${shown} overlaps ${cluster}; addresses inside the cluster cannot be opened by CIDR: remove it`;
+  }
+  if (coversIpv4Mapped(cidr)) {
+    return `${text} covers ::ffff:0:0/96, where every IPv4 address has an IPv6 form; list IPv4 blocks as IPv4 and narrow this one`;
+  }
+  if (cidr.ipv4Mapped) {
+    return `${text} is an IPv4 block written as IPv6; write ${cidr.canonical}`;
+  }
+  if (cidr.hostBitsSet) {
+    const address = text.split('/')[0];
+    return `${text} has address bits set after its /${cidr.prefix} prefix; write ${cidr.canonical} for the whole block, or ${address}/${cidr.family === 4 ? 32 : 128} for one address`;
+  }
+  return undefined;
+}
+
+/** The platform's pod or Service range that `cidr` overlaps, described, if any. */
+function clusterRange(platform: PlatformFile, cidr: Cidr): string | undefined {
+  const ranges = [
+    ...platform.spec.network.podCidrs.map((range) => [range, `the cluster's pod range ${range} (network.podCidrs in the platform file)`] as const),
+    ...platform.spec.network.serviceCidrs.map((range) => [range, `the cluster's Service range ${range} (network.serviceCidrs in the platform file)`] as const),
+  ];
+  return ranges.find(([range]) => overlaps(cidr, mustParseCidr(range)))?.[1];
+}
+
+/** Quota and limits the tenant file sets, against the platform's bounds. */
+function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Report): void {
+  const quota = tenant.spec.quota;
+  for (const field of ['cpu', 'memory', 'gpu', 'storage', 'pods'] as const satisfies readonly QuotaField[]) {
+    const value = quota[field];
+    const problem = value === undefined ? undefined : quotaAmountProblem(field, value, bounds);
+    if (problem) report(['spec', 'quota', field], problem);
+  }
+  for (const kind of ['defaultRequest', 'default', 'max'] as const) {
+    for (const resource of ['cpu', 'memory'] as const) {
+      const value = tenant.spec.limits[kind]?.[resource];
+      const problem = value === undefined ? undefined : containerAmountProblem(resource, value, bounds);
+      if (problem) report(['spec', 'limits', kind, resource], problem);
+    }
+  }
 }
 
 /**
@@ -292,11 +363,15 @@ function checkAmounts(
   amounts: { cpu: string; memory: string; gpus: number },
   quota: TenantQuota,
   limits: TenantLimits,
+  bounds: AmountLimits,
   report: Report,
 ): void {
   for (const resource of ['cpu', 'memory'] as const) {
     const value = parseQuantity(amounts[resource]);
-    if (exceeds(value, parseQuantity(limits.max[resource]))) {
+    const outOfBounds = containerAmountProblem(resource, amounts[resource], bounds);
+    if (outOfBounds) {
+      report([resource], outOfBounds);
+    } else if (exceeds(value, parseQuantity(limits.max[resource]))) {
       report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
     } else if (exceeds(value * pods.count, parseQuantity(quota[resource]))) {
       report([resource], `${pods.need(resource, amounts[resource])}, more than the tenant's ${resource} quota of ${quota[resource]}; ${pods.fix(resource, resource)}`);
@@ -324,13 +399,16 @@ function resolveTrainingJob(
 ): TrainingJobConfig {
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
-  checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, report);
+  checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, platform.spec.limits, report);
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
   if (distributed && job.metricsPort === RENDEZVOUS_PORT) {
     report(['metricsPort'], `${RENDEZVOUS_PORT} is the rendezvous port of distributed jobs; choose another metrics port`);
   }
   const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
-  if (exceeds(parseQuantity(shmSize), parseQuantity(job.memory))) {
+  const shmTooSmall = job.shmSize === undefined ? undefined : shmSizeProblem(job.shmSize);
+  if (shmTooSmall) {
+    report(['shmSize'], shmTooSmall);
+  } else if (exceeds(parseQuantity(shmSize), parseQuantity(job.memory))) {
     report(['shmSize'], `${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
   }
   if (job.checkpoint && exceeds(parseQuantity(job.checkpoint.size), parseQuantity(quota.storage))) {
@@ -391,7 +469,7 @@ function resolveModelService(
     report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
   }
   checkImage(platform, service.image, report);
-  checkAmounts(rolloutCount(maxReplicas, service.gpus), service, quota, limits, report);
+  checkAmounts(rolloutCount(maxReplicas, service.gpus), service, quota, limits, platform.spec.limits, report);
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
 

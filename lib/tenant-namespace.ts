@@ -13,6 +13,7 @@ import {
   isReservedLabel,
   priorityClassName,
 } from './labels';
+import { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6, internetExceptions, parseCidr } from './cidr';
 import { isQuantity } from './quantity';
 
 /** An RBAC subject: a user or a group as the cluster authenticates it. */
@@ -110,6 +111,12 @@ export interface TenantNamespaceProps {
    */
   readonly allowInternet?: boolean;
   /**
+   * The cluster's own address ranges (pods, Services), which `allowInternet`
+   * never opens either; ranges inside the private ones add nothing.
+   * @default - none beyond the private and link-local ranges
+   */
+  readonly clusterCidrs?: readonly string[];
+  /**
    * Namespace of the platform's monitoring, which may scrape every pod.
    * @default 'monitoring'
    */
@@ -134,9 +141,8 @@ export interface TenantNamespaceProps {
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Address ranges that `allowInternet` never opens: private, shared, link-local (cloud metadata). */
-export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
-export const NON_PUBLIC_IPV6 = ['fc00::/7', 'fe80::/10'];
+/** Address ranges that `allowInternet` never opens; defined with the egress checks of tenant files. */
+export { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6 };
 
 /** Names of the objects a TenantNamespace emits; part of its API. */
 export const TENANT_OBJECT_NAMES = {
@@ -229,7 +235,7 @@ export class TenantNamespace extends Construct {
     for (const namespace of props.allowFrom ?? []) {
       this.allowFrom(namespace);
     }
-    this.addEgress(props.egressCidrs ?? [], props.allowInternet ?? false);
+    this.addEgress(props.egressCidrs ?? [], props.allowInternet ?? false, props.clusterCidrs ?? []);
   }
 
   /**
@@ -357,7 +363,7 @@ export class TenantNamespace extends Construct {
     });
   }
 
-  private addEgress(cidrs: readonly string[], allowInternet: boolean): void {
+  private addEgress(cidrs: readonly string[], allowInternet: boolean, clusterCidrs: readonly string[]): void {
     if (cidrs.length > 0) {
       new k8s.KubeNetworkPolicy(this, 'allow-egress-cidrs', {
         metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowEgressCidrs),
@@ -377,8 +383,8 @@ export class TenantNamespace extends Construct {
           egress: [
             {
               to: [
-                { ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC_IPV4 } },
-                { ipBlock: { cidr: '::/0', except: NON_PUBLIC_IPV6 } },
+                { ipBlock: { cidr: '0.0.0.0/0', except: internetExceptions(4, clusterCidrs) } },
+                { ipBlock: { cidr: '::/0', except: internetExceptions(6, clusterCidrs) } },
               ],
             },
           ],
@@ -404,6 +410,9 @@ function validateProps(props: TenantNamespaceProps): void {
   if (props.tier !== undefined && !TIERS.includes(props.tier)) {
     throw new Error(`${where}: tier "${props.tier}" is not one of ${TIERS.join(', ')}`);
   }
+  (props.clusterCidrs ?? []).forEach((range, index) => {
+    if (!parseCidr(range)) throw new Error(`${where}: clusterCidrs[${index}]: "${range}" is not a CIDR block; write it like 10.244.0.0/16 or fd00:10::/56`);
+  });
   for (const [field, value] of [
     ['quota.cpu', props.quota.cpu],
     ['quota.memory', props.quota.memory],

@@ -41,6 +41,7 @@ export class TenantChart extends Chart {
       allowFrom: tenant.allowFrom,
       egressCidrs: tenant.egressCidrs,
       allowInternet: tenant.allowInternet,
+      clusterCidrs: [...spec.network.podCidrs, ...spec.network.serviceCidrs],
       monitoringNamespace: spec.monitoring.namespace,
       dns: spec.dns,
       gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),

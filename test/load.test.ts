@@ -245,7 +245,7 @@ describe('loadConfig', () => {
 
   test('fails when egress opens every address without allowInternet', () => {
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  network:\n    egress:\n      allowCidrs: [0.0.0.0/0]\n') })).toEqual([
-      'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 0.0.0.0/0 opens every address; use allowInternet: true for public addresses, or list narrower blocks',
+      'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 0.0.0.0/0 opens every IPv4 address; use allowInternet: true for public addresses, or list narrower blocks',
     ]);
   });
 
@@ -261,9 +261,12 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('fails on duplicate keys', () => {
+  test('fails on duplicate keys, naming the key and both lines', () => {
     expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  tier: batch\n  tier: critical\n` })).toEqual([
-      'tenants/vision.yaml:10: invalid YAML: Map keys must be unique',
+      'tenants/vision.yaml:10: invalid YAML: key "tier" appears twice in one mapping (first on line 9); remove one of them',
+    ]);
+    expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  quota:\n    gpu: 1\n    cpu: "2"\n    gpu: 2\n` })).toEqual([
+      'tenants/vision.yaml:12: invalid YAML: key "gpu" appears twice in one mapping (first on line 10); remove one of them',
     ]);
   });
 
@@ -279,9 +282,12 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('fails on several documents in one file', () => {
+  test('fails on several documents in one file, at the line of the second', () => {
     expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}---\n${minimalTenant('vision')}` })).toEqual([
-      'tenants/vision.yaml: expected one YAML document, found 2 (remove the extra "---" separators)',
+      'tenants/vision.yaml:9: expected one YAML document, but a second one starts here; remove this "---" and what follows, or move it to a file of its own',
+    ]);
+    expect(problemsOf({ 'vision.yaml': `---\n${minimalTenant('vision')}---\nx: 1\n---\ny: 2\n` })).toEqual([
+      'tenants/vision.yaml:10: expected one YAML document, found 3, the second starting here; remove this "---" and what follows, or move it to a file of its own',
     ]);
   });
 
@@ -331,9 +337,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].modelServices[0].cpu).toBe('700m');
   });
 
-  test('fails on amounts written as numbers in exponent notation', () => {
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: 1e21\n') })).toEqual([
-      'tenants/vision.yaml:10: spec.quota.cpu: write very large or very small amounts as a quoted quantity such as "1000Ti" or "100m"',
+  test('fails on amounts larger than any Kubernetes quantity, however written', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: 1e21\n    memory: 99999999999999Ei\n    storage: "99999999999999999999"\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.quota.cpu: 1e+21 is larger than any Kubernetes quantity (at most 2^63-1 of the base unit, e.g. 8Ei of memory)',
+      'tenants/vision.yaml:11: spec.quota.memory: "99999999999999Ei" is larger than any Kubernetes quantity (at most 2^63-1 of the base unit, e.g. 8Ei of memory)',
+      'tenants/vision.yaml:12: spec.quota.storage: "99999999999999999999" is larger than any Kubernetes quantity (at most 2^63-1 of the base unit, e.g. 8Ei of memory)',
     ]);
   });
 
@@ -363,5 +371,160 @@ describe('loadConfig', () => {
     expect(problemsOf({ 'vision.yaml': minimalTenant('vision') }, (text) => text.replace('defaultGpuType: a100-80gb', 'defaultGpuType: b200'))).toEqual([
       'platform.yaml:33: spec.defaultGpuType: "b200" is not one of the gpuTypes (a100-80gb, h100-80gb, l4)',
     ]);
+  });
+
+  describe('amounts', () => {
+    test('fails when a quota is beyond the platform bounds, one message each showing the value', () => {
+      const spec = '  quota:\n    cpu: "20000"\n    memory: 200Ti\n    gpu: 2048\n    storage: 2Pi\n    pods: 20000\n';
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+        'tenants/vision.yaml:10: spec.quota.cpu: 20000 exceeds 10000, the largest cpu quota the platform allows (limits.quota.cpu in the platform file); lower it, or ask the platform team to raise that limit',
+        'tenants/vision.yaml:11: spec.quota.memory: 200Ti exceeds 100Ti, the largest memory quota the platform allows (limits.quota.memory in the platform file); lower it, or ask the platform team to raise that limit',
+        'tenants/vision.yaml:12: spec.quota.gpu: 2048 exceeds 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower it, or ask the platform team to raise that limit',
+        'tenants/vision.yaml:13: spec.quota.storage: 2Pi exceeds 1Pi, the largest storage quota the platform allows (limits.quota.storage in the platform file); lower it, or ask the platform team to raise that limit',
+        'tenants/vision.yaml:14: spec.quota.pods: 20000 exceeds 10000, the largest pods quota the platform allows (limits.quota.pods in the platform file); lower it, or ask the platform team to raise that limit',
+      ]);
+    });
+
+    test('fails with one message when a whole number is far too large', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: 99999999999999999999\n') })).toEqual([
+        'tenants/vision.yaml:10: spec.quota.gpu: expected a whole number <= 1000000, got 100000000000000000000',
+      ]);
+    });
+
+    test('fails when a whole number is quoted, with the hint to drop the quotes', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: "8"\n') })).toEqual([
+        'tenants/vision.yaml:10: spec.quota.gpu: expected a whole number >= 0, got "8"; write 8 without quotes',
+      ]);
+    });
+
+    test('fails when an amount is negative, showing the value as written', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: "-2"\n    memory: -2\n') })).toEqual([
+        'tenants/vision.yaml:10: spec.quota.cpu: expected an amount >= 0, got "-2"',
+        'tenants/vision.yaml:11: spec.quota.memory: expected an amount >= 0, got -2',
+      ]);
+    });
+
+    test('fails when an amount is not a quantity, showing the value', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: 4 cores\n') })).toEqual([
+        'tenants/vision.yaml:10: spec.quota.cpu: expected a Kubernetes quantity such as 500m, 4, 16Gi, 1Ti or 1e3, got "4 cores"',
+      ]);
+    });
+
+    test('accepts decimal exponents as Kubernetes does and keeps amounts as written', () => {
+      const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: "1e2"\n    memory: 1E12\n    storage: "5e11"\n') });
+      try {
+        const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
+        expect(tenant.quota).toEqual({ cpu: '1e2', memory: '1000000000000', gpu: 0, storage: '5e11', pods: 50 });
+      } finally {
+        fs.rmSync(project.dir, { recursive: true, force: true });
+      }
+    });
+
+    test('fails when a container has less memory than runtimes can start, or less than 1m of CPU', () => {
+      const spec = `${JOB('      memory: 1.5\n      cpu: "0.0001"\n')}${SERVICE('      memory: 16\n').replace('  modelServices:\n', '  modelServices:\n')}`;
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+        'tenants/vision.yaml:13: spec.trainingJobs[0].memory: 1.5 is less than 16Mi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; a number without a unit is bytes: write 1.5Gi for gibibytes',
+        'tenants/vision.yaml:14: spec.trainingJobs[0].cpu: 0.0001 is less than 1m, the smallest CPU amount Kubernetes has; write e.g. 100m',
+        'tenants/vision.yaml:18: spec.modelServices[0].memory: 16 is less than 16Mi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; a number without a unit is bytes: write 16Gi for gibibytes',
+      ]);
+    });
+
+    test('fails when /dev/shm is smaller than 1Mi', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      shmSize: "1"\n')) })).toEqual([
+        'tenants/vision.yaml:13: spec.trainingJobs[0].shmSize: 1 is less than 1Mi, too small for a shared-memory volume; a number without a unit is bytes: write 1Gi for gibibytes',
+      ]);
+    });
+
+    test('fails when tenant limits are outside the container bounds', () => {
+      const spec = '  limits:\n    defaultRequest:\n      memory: 8Mi\n    max:\n      cpu: "2000"\n      memory: 64Ti\n';
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+        'tenants/vision.yaml:11: spec.limits.defaultRequest.memory: 8Mi is less than 16Mi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; write at least 16Mi',
+        'tenants/vision.yaml:13: spec.limits.max.cpu: 2000 exceeds 1024, the largest container CPU (limits.container.cpu in the platform file); lower it',
+        'tenants/vision.yaml:14: spec.limits.max.memory: 64Ti exceeds 32Ti, the largest container memory (limits.container.memory in the platform file); lower it',
+      ]);
+    });
+
+    test('applies bounds the platform file sets, and checks its own defaults against them', () => {
+      const tighter = (text: string) => text.replace('      gpu: 1024\n', '      gpu: 8\n').replace('      minMemory: 16Mi', '      minMemory: 1Gi');
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: 16\n') }, tighter)).toEqual([
+        'platform.yaml:53: spec.defaults.limits.defaultRequest.memory: 512Mi is less than 1Gi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; write at least 1Gi',
+      ]);
+      const smallQuota = (text: string) => text.replace('      gpu: 1024\n', '      gpu: 8\n');
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: 16\n') }, smallQuota)).toEqual([
+        'tenants/vision.yaml:10: spec.quota.gpu: 16 exceeds 8, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower it, or ask the platform team to raise that limit',
+      ]);
+    });
+  });
+
+  describe('egress blocks', () => {
+    const egress = (cidrs: string) => `  network:\n    egress:\n      allowCidrs: ${cidrs}\n`;
+
+    test('fails on blocks wider than the platform allows, pointing at allowInternet', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[0.0.0.0/1, 128.0.0.0/1, "2000::/3", "::/0"]')) })).toEqual([
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 0.0.0.0/1 is wider than /8, the widest block the platform allows (network.egress.minPrefixLength.ipv4 in the platform file); use allowInternet: true for public addresses, or list narrower blocks',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: 128.0.0.0/1 is wider than /8, the widest block the platform allows (network.egress.minPrefixLength.ipv4 in the platform file); use allowInternet: true for public addresses, or list narrower blocks',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[2]: 2000::/3 is wider than /32, the widest block the platform allows (network.egress.minPrefixLength.ipv6 in the platform file); use allowInternet: true for public addresses, or list narrower blocks',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[3]: ::/0 opens every IPv6 address; use allowInternet: true for public addresses, or list narrower blocks',
+      ]);
+    });
+
+    test('fails on link-local blocks, where the cloud metadata service is, in any notation', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[169.254.169.254/32, "fe80::1/128", "::ffff:169.254.169.254/128", "::FFFF:a9fe:a9fe/128"]')) })).toEqual([
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 169.254.169.254/32 overlaps the link-local range 169.254.0.0/16, where the cloud metadata service hands out node credentials; remove it',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: fe80::1/128 overlaps the link-local range fe80::/10, where the cloud metadata service hands out node credentials; remove it',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[2]: ::ffff:169.254.169.254/128 (the IPv4 block 169.254.169.254/32) overlaps the link-local range 169.254.0.0/16, where the cloud metadata service hands out node credentials; remove it',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[3]: ::FFFF:a9fe:a9fe/128 (the IPv4 block 169.254.169.254/32) overlaps the link-local range 169.254.0.0/16, where the cloud metadata service hands out node credentials; remove it',
+      ]);
+    });
+
+    test('fails on blocks that overlap the cluster pod or Service ranges', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[10.244.3.0/24, 10.100.0.0/16, 10.0.0.0/8]')) })).toEqual([
+        "tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 10.244.3.0/24 overlaps the cluster's pod range 10.244.0.0/16 (network.podCidrs in the platform file); addresses inside the cluster cannot be opened by CIDR: remove it",
+        "tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: 10.100.0.0/16 overlaps the cluster's Service range 10.96.0.0/12 (network.serviceCidrs in the platform file); addresses inside the cluster cannot be opened by CIDR: remove it",
+        "tenants/vision.yaml:11: spec.network.egress.allowCidrs[2]: 10.0.0.0/8 overlaps the cluster's pod range 10.244.0.0/16 (network.podCidrs in the platform file); addresses inside the cluster cannot be opened by CIDR: remove it",
+      ]);
+    });
+
+    test('fails on blocks with host bits set or IPv4 written as IPv6, naming the block to write', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[10.40.0.1/16, "2001:db8::1/32", "::ffff:10.40.0.0/112", "::/64"]')) })).toEqual([
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 10.40.0.1/16 has address bits set after its /16 prefix; write 10.40.0.0/16 for the whole block, or 10.40.0.1/32 for one address',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: 2001:db8::1/32 has address bits set after its /32 prefix; write 2001:db8::/32 for the whole block, or 2001:db8::1/128 for one address',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[2]: ::ffff:10.40.0.0/112 is an IPv4 block written as IPv6; write 10.40.0.0/16',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[3]: ::/64 covers ::ffff:0:0/96, where every IPv4 address has an IPv6 form; list IPv4 blocks as IPv4 and narrow this one',
+      ]);
+    });
+
+    test('fails on text that is not a CIDR block', () => {
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[10.40.0.0/33, 010.40.0.0/16, "fe80::1%eth0/128"]')) })).toEqual([
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: "10.40.0.0/33" is not a CIDR block such as 10.20.0.0/16 or 2001:db8::/32',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: "010.40.0.0/16" is not a CIDR block such as 10.20.0.0/16 or 2001:db8::/32',
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[2]: "fe80::1%eth0/128" is not a CIDR block such as 10.20.0.0/16 or 2001:db8::/32',
+      ]);
+    });
+
+    test('uses the ranges and the minimum prefix length the platform file sets', () => {
+      const platform = (text: string) => text.replace('podCidrs: [10.244.0.0/16]', 'podCidrs: [10.40.0.0/14]').replace('        ipv4: 8\n', '        ipv4: 24\n');
+      expect(problemsOf({ 'vision.yaml': tenantWith('vision', egress('[10.41.0.0/24, 192.0.2.0/23, 192.0.2.0/24]')) }, platform)).toEqual([
+        "tenants/vision.yaml:11: spec.network.egress.allowCidrs[0]: 10.41.0.0/24 overlaps the cluster's pod range 10.40.0.0/14 (network.podCidrs in the platform file); addresses inside the cluster cannot be opened by CIDR: remove it",
+        'tenants/vision.yaml:11: spec.network.egress.allowCidrs[1]: 192.0.2.0/23 is wider than /24, the widest block the platform allows (network.egress.minPrefixLength.ipv4 in the platform file); use allowInternet: true for public addresses, or list narrower blocks',
+      ]);
+    });
+
+    test('fails when the platform writes its own ranges non-canonically', () => {
+      const platform = (text: string) => text.replace('podCidrs: [10.244.0.0/16]', 'podCidrs: [10.244.0.1/16]');
+      expect(problemsOf({ 'vision.yaml': minimalTenant('vision') }, platform)).toEqual([
+        'platform.yaml:74: spec.network.podCidrs[0]: "10.244.0.1/16" is not written canonically; write 10.244.0.0/16',
+      ]);
+    });
+
+    test('accepts canonical public and private blocks outside the cluster', () => {
+      const project = scratchProject({ 'vision.yaml': tenantWith('vision', egress('[10.40.0.0/16, 192.0.2.10/32, "2001:db8::/48"]')) });
+      try {
+        const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
+        expect(tenant.egressCidrs).toEqual(['10.40.0.0/16', '192.0.2.10/32', '2001:db8::/48']);
+      } finally {
+        fs.rmSync(project.dir, { recursive: true, force: true });
+      }
+    });
   });
 });

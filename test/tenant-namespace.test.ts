@@ -177,6 +177,19 @@ describe('TenantNamespace', () => {
     expect(internet[1].ipBlock.except).toEqual(['fc00::/7', 'fe80::/10']);
   });
 
+  test('keeps the cluster\'s own pod and Service ranges closed to allowInternet where the private ranges do not already', () => {
+    const objects = synth({ allowInternet: true, clusterCidrs: ['10.244.0.0/16', '203.0.113.0/24', 'fd00:10::/56', '2001:db8:5::/112', '203.0.113.0/24'] });
+    const internet = find(objects, 'NetworkPolicy', 'allow-internet').spec.egress[0].to;
+    expect(internet[0].ipBlock.except).toEqual(['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '203.0.113.0/24']);
+    expect(internet[1].ipBlock.except).toEqual(['fc00::/7', 'fe80::/10', '2001:db8:5::/112']);
+  });
+
+  test('fails when a cluster range is not a CIDR block', () => {
+    expect(() => synth({ allowInternet: true, clusterCidrs: ['10.96.0.0/12', '10.96.0.0'] })).toThrow(
+      'TenantNamespace vision: clusterCidrs[1]: "10.96.0.0" is not a CIDR block; write it like 10.244.0.0/16 or fd00:10::/56',
+    );
+  });
+
   test('opens no egress beyond the namespace and DNS unless asked', () => {
     const names = synth().filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
     expect(names).not.toContain('allow-internet');

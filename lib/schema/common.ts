@@ -4,7 +4,8 @@
  * Schema) and an error message that says what is allowed.
  */
 import { z } from 'zod';
-import { QUANTITY_PATTERN } from '../quantity';
+import { parseCidr } from '../cidr';
+import { MAX_KUBERNETES_QUANTITY, QUANTITY_PATTERN, isNegativeQuantity, isQuantity, parseQuantity } from '../quantity';
 
 /** The API group and version of both files. */
 export const API_VERSION = 'platform.mlp.io/v1alpha1';
@@ -39,34 +40,65 @@ export function workloadName(maxLength: number, what: string) {
 }
 
 /**
- * A resource quantity written as a string (`500m`, `16Gi`) or a plain
- * number (`4`); always a string after parsing.
+ * A resource quantity written as a string (`500m`, `16Gi`, `1e3`) or a plain
+ * number (`4`); always a string after parsing, kept as written.
  */
 export function quantity(description: string) {
   return z
     .union([
-      z.string().regex(QUANTITY_PATTERN, {
-        error: 'expected a Kubernetes quantity such as 500m, 4, 16Gi or 1Ti',
-      }),
+      z
+        .string()
+        .regex(QUANTITY_PATTERN, { error: (issue) => quantitySyntaxMessage(issue.input) })
+        // Not aborting on the pattern keeps this branch's message in the union; the size check skips what the pattern refused.
+        .refine((text) => !isQuantity(text) || parseQuantity(text) <= MAX_KUBERNETES_QUANTITY, { error: (issue) => tooLargeMessage(issue.input) }),
       z
         .number()
-        .nonnegative({ error: 'expected a quantity >= 0' })
-        .refine((value) => Number.isFinite(value) && !/e/i.test(String(value)), {
-          error: 'write very large or very small amounts as a quoted quantity such as "1000Ti" or "100m"',
-        }),
-    ])
+        .nonnegative({ error: (issue) => `expected an amount >= 0, got ${describeValue(issue.input)}` })
+        .refine((value) => value <= MAX_KUBERNETES_QUANTITY, { error: (issue) => tooLargeMessage(issue.input) }),
+    ], { error: (issue) => (issue.code === 'invalid_union' ? quantitySyntaxMessage(issue.input) : undefined) })
     .transform((value) => String(value))
     .meta({ description });
 }
 
-/** A whole number >= `min`. */
-export function wholeNumber(min: number, description: string) {
+function quantitySyntaxMessage(input: unknown): string {
+  if (typeof input === 'string' && isNegativeQuantity(input)) return `expected an amount >= 0, got ${describeValue(input)}`;
+  return `expected a Kubernetes quantity such as 500m, 4, 16Gi, 1Ti or 1e3, got ${describeValue(input)}`;
+}
+
+function tooLargeMessage(input: unknown): string {
+  return `${describeValue(input)} is larger than any Kubernetes quantity (at most 2^63-1 of the base unit, e.g. 8Ei of memory)`;
+}
+
+/**
+ * A whole number from `min` to `max`. A value outside gets one message, with
+ * the bound it breaks; a quoted number gets the hint to drop the quotes.
+ */
+export function wholeNumber(min: number, description: string, max = 1_000_000) {
+  const message = (issue: { input: unknown }) => wholeNumberMessage(issue.input, min, max);
   return z
-    .number({ error: (issue) => `expected a whole number >= ${min}, got ${describeValue(issue.input)}` })
-    .int({ error: (issue) => `expected a whole number >= ${min}, got ${describeValue(issue.input)}` })
-    .min(min, { error: (issue) => `expected a whole number >= ${min}, got ${describeValue(issue.input)}` })
-    .max(1_000_000, { error: (issue) => `expected a whole number <= 1000000, got ${describeValue(issue.input)}` })
+    .number({ error: message })
+    .int({ abort: true, error: message })
+    .min(min, { abort: true, error: message })
+    .max(max, { error: message })
     .meta({ description });
+}
+
+function wholeNumberMessage(input: unknown, min: number, max: number): string {
+  if (typeof input === 'number' && input > max) return `expected a whole number <= ${max}, got ${describeValue(input)}`;
+  const quoted = typeof input === 'string' && /^[+-]?\d+$/.test(input) ? `; write ${input} without quotes` : '';
+  return `expected a whole number >= ${min}, got ${describeValue(input)}${quoted}`;
+}
+
+/** Shape of an IPv4 or IPv6 CIDR block, for editors; {@link parseCidr} decides. */
+const CIDR_SHAPE = /^[0-9.]+\/\d{1,2}$|^[0-9a-fA-F:.]+\/\d{1,3}$/;
+
+/** An IPv4 or IPv6 CIDR block: `10.20.0.0/16`, `2001:db8::/32`. */
+export function cidrBlock() {
+  const message = (issue: { input: unknown }) => `${describeValue(issue.input)} is not a CIDR block such as 10.20.0.0/16 or 2001:db8::/32`;
+  return z
+    .string()
+    .regex(CIDR_SHAPE, { abort: true, error: message })
+    .refine((text) => parseCidr(text) !== undefined, { error: message });
 }
 
 const SYSTEM_PREFIX = 'system:';

@@ -56,22 +56,31 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
   if (!Array.isArray(documents)) {
     return { problems: [{ file: file.path, message: 'the file is empty: expected a YAML mapping' }], lineOf: noLines };
   }
-  if (documents.length !== 1) {
-    const message =
-      documents.length === 0
-        ? 'the file is empty: expected a YAML mapping'
-        : `expected one YAML document, found ${documents.length} (remove the extra "---" separators)`;
-    return { problems: [{ file: file.path, message }], lineOf: noLines };
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  if (documents.length === 0) {
+    return { problems: [{ file: file.path, message: 'the file is empty: expected a YAML mapping' }], lineOf: noLines };
+  }
+  if (documents.length > 1) {
+    const found = documents.length === 2 ? 'but a second one starts here' : `found ${documents.length}, the second starting here`;
+    const message = `expected one YAML document, ${found}; remove this "---" and what follows, or move it to a file of its own`;
+    return { problems: [{ file: file.path, line: lineAt(documents[1].range?.[0] ?? 0), message }], lineOf: noLines };
   }
   const document = documents[0];
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
 
-  const yamlErrors = [...document.errors, ...document.warnings];
+  // Duplicate keys are reported with their names below, not as the parser's generic message.
+  const yamlErrors = [...document.errors, ...document.warnings].filter((error) => error.code !== 'DUPLICATE_KEY');
   const yamlProblems: Problem[] = yamlErrors.slice(0, MAX_YAML_PROBLEMS).map((error) => ({
     file: file.path,
     line: lineAt(error.pos[0]),
     message: `invalid YAML: ${firstLine(error.message)}`,
   }));
+  if (yamlErrors.length === 0) {
+    yamlProblems.push(...duplicateKeys(document.contents).slice(0, MAX_YAML_PROBLEMS).map(({ key, offset, firstOffset }) => ({
+      file: file.path,
+      line: lineAt(offset),
+      message: `invalid YAML: key ${JSON.stringify(key)} appears twice in one mapping (first on line ${lineAt(firstOffset)}); remove one of them`,
+    })));
+  }
   if (yamlErrors.length > MAX_YAML_PROBLEMS) {
     yamlProblems.push({ file: file.path, message: `invalid YAML: ${yamlErrors.length - MAX_YAML_PROBLEMS} more problems not shown` });
   }
@@ -264,6 +273,30 @@ function locate(root: unknown, path: readonly PropertyKey[]): number | undefined
     }
   }
   return offset;
+}
+
+/** Keys that repeat within one mapping, anywhere in the document. */
+function duplicateKeys(root: unknown): Array<{ key: string; offset: number; firstOffset: number }> {
+  const found: Array<{ key: string; offset: number; firstOffset: number }> = [];
+  const visit = (node: unknown): void => {
+    if (isMap(node)) {
+      const first = new Map<string, number>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const key = String(pair.key.value);
+          const offset = rangeStart(pair.key) ?? 0;
+          const earlier = first.get(key);
+          if (earlier === undefined) first.set(key, offset);
+          else found.push({ key, offset, firstOffset: earlier });
+        }
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach(visit);
+    }
+  };
+  visit(root);
+  return found;
 }
 
 function rangeStart(node: unknown): number | undefined {

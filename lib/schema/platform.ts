@@ -3,7 +3,8 @@
  * that every tenant uses.
  */
 import { z } from 'zod';
-import { API_VERSION, LabelsSchema, PROMETHEUS_DURATION, dnsLabel, quantity, wholeNumber } from './common';
+import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../cidr';
+import { API_VERSION, LabelsSchema, PROMETHEUS_DURATION, cidrBlock, describeValue, dnsLabel, quantity, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
   key: z.string().optional(),
@@ -31,6 +32,73 @@ const TierSchema = z.strictObject({
   value: z.int().meta({ description: 'PriorityClass value; higher schedules first and may preempt lower.' }),
   preemption: z.boolean().default(true).meta({ description: 'Whether pods of this tier may preempt lower tiers. @default true' }),
 });
+
+/** A CIDR block of the platform file, written canonically (no host bits, IPv4 as IPv4). */
+const canonicalCidr = () =>
+  cidrBlock().refine((text) => parseCidr(text)?.canonical === text, {
+    error: (issue) => `${describeValue(issue.input)} is not written canonically; write ${parseCidr(String(issue.input))?.canonical ?? 'the block'}`,
+  });
+
+/** Egress defaults: the widest allowCidrs block a tenant may list. */
+export const DEFAULT_MIN_PREFIX_LENGTH = { ipv4: 8, ipv6: 32 } as const;
+
+export const PlatformNetworkSchema = z
+  .strictObject({
+    podCidrs: z
+      .array(canonicalCidr())
+      .min(1, { error: 'list at least one pod range' })
+      .default([...DEFAULT_POD_CIDRS])
+      .meta({ description: 'Address ranges of the cluster’s pods (the cluster CIDR); tenant egress blocks may not overlap them. @default [10.244.0.0/16]' }),
+    serviceCidrs: z
+      .array(canonicalCidr())
+      .min(1, { error: 'list at least one Service range' })
+      .default([...DEFAULT_SERVICE_CIDRS])
+      .meta({ description: 'Address ranges of the cluster’s Services (--service-cluster-ip-range); tenant egress blocks may not overlap them. @default [10.96.0.0/12]' }),
+    egress: z
+      .strictObject({
+        minPrefixLength: z
+          .strictObject({
+            ipv4: wholeNumber(1, 'Shortest IPv4 prefix of an allowCidrs block (8: at most a /8). @default 8', 32).default(DEFAULT_MIN_PREFIX_LENGTH.ipv4),
+            ipv6: wholeNumber(1, 'Shortest IPv6 prefix of an allowCidrs block (32: at most a /32). @default 32', 128).default(DEFAULT_MIN_PREFIX_LENGTH.ipv6),
+          })
+          .default({ ...DEFAULT_MIN_PREFIX_LENGTH })
+          .meta({ description: 'The widest block a tenant may open by CIDR; wider egress is allowInternet’s job.' }),
+      })
+      .default({ minPrefixLength: { ...DEFAULT_MIN_PREFIX_LENGTH } })
+      .meta({ description: 'Checks of tenant egress blocks.' }),
+  })
+  .default({ podCidrs: [...DEFAULT_POD_CIDRS], serviceCidrs: [...DEFAULT_SERVICE_CIDRS], egress: { minPrefixLength: { ...DEFAULT_MIN_PREFIX_LENGTH } } })
+  .meta({ description: 'The cluster’s address ranges and egress checks.' });
+
+/** Bounds on the amounts tenant files may ask for, by default. */
+export const DEFAULT_AMOUNT_LIMITS = {
+  quota: { cpu: '10000', memory: '100Ti', gpu: 1024, storage: '1Pi', pods: 10000 },
+  container: { cpu: '1024', memory: '32Ti', minMemory: '16Mi' },
+} as const;
+
+export const PlatformLimitsSchema = z
+  .strictObject({
+    quota: z
+      .strictObject({
+        cpu: quantity('Largest spec.quota.cpu of a tenant. @default 10000').default(DEFAULT_AMOUNT_LIMITS.quota.cpu),
+        memory: quantity('Largest spec.quota.memory of a tenant. @default 100Ti').default(DEFAULT_AMOUNT_LIMITS.quota.memory),
+        gpu: wholeNumber(0, 'Largest spec.quota.gpu of a tenant. @default 1024').default(DEFAULT_AMOUNT_LIMITS.quota.gpu),
+        storage: quantity('Largest spec.quota.storage of a tenant. @default 1Pi').default(DEFAULT_AMOUNT_LIMITS.quota.storage),
+        pods: wholeNumber(0, 'Largest spec.quota.pods of a tenant. @default 10000').default(DEFAULT_AMOUNT_LIMITS.quota.pods),
+      })
+      .default({ ...DEFAULT_AMOUNT_LIMITS.quota })
+      .meta({ description: 'Largest quota a tenant may have, field by field; also bounds defaults.quota.' }),
+    container: z
+      .strictObject({
+        cpu: quantity('Largest CPU of one container (tenant limits and workloads). @default 1024').default(DEFAULT_AMOUNT_LIMITS.container.cpu),
+        memory: quantity('Largest memory of one container (tenant limits and workloads). @default 32Ti').default(DEFAULT_AMOUNT_LIMITS.container.memory),
+        minMemory: quantity('Smallest memory of one container; container runtimes refuse to start containers below 6 to 12 MiB. @default 16Mi').default(DEFAULT_AMOUNT_LIMITS.container.minMemory),
+      })
+      .default({ ...DEFAULT_AMOUNT_LIMITS.container })
+      .meta({ description: 'Bounds on the CPU and memory of one container; also bound defaults.limits.' }),
+  })
+  .default({ quota: { ...DEFAULT_AMOUNT_LIMITS.quota }, container: { ...DEFAULT_AMOUNT_LIMITS.container } })
+  .meta({ description: 'Bounds on the amounts tenant files may ask for.' });
 
 export const PlatformSpecSchema = z.strictObject({
   gpuTypes: z
@@ -69,6 +137,8 @@ export const PlatformSpecSchema = z.strictObject({
       }),
     })
     .meta({ description: 'Quota and limits for tenants that set none.' }),
+  limits: PlatformLimitsSchema,
+  network: PlatformNetworkSchema,
   tiers: z
     .strictObject({
       critical: TierSchema.default({ value: 100000, preemption: true }),

@@ -12,6 +12,7 @@ import {
   PROMETHEUS_DURATION,
   RESERVED_OBJECT_KEYS,
   SubjectSchema,
+  cidrBlock,
   describeValue,
   dnsLabel,
   quantity,
@@ -85,8 +86,6 @@ export const LimitsSchema = z
   })
   .meta({ description: 'LimitRange for containers of the tenant namespace; every field defaults to the platform file.' });
 
-const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$|^[0-9a-fA-F:]+\/(?:12[0-8]|1[01]\d|\d?\d)$/;
-
 export const NetworkSchema = z
   .strictObject({
     allowFrom: z
@@ -96,9 +95,9 @@ export const NetworkSchema = z
     egress: z
       .strictObject({
         allowCidrs: z
-          .array(z.string().regex(CIDR, { error: (issue) => `"${String(issue.input)}" is not a CIDR block such as 10.20.0.0/16` }))
+          .array(cidrBlock())
           .default([])
-          .meta({ description: 'Address blocks the tenant’s pods may connect to.' }),
+          .meta({ description: 'Address blocks the tenant’s pods may connect to; not link-local, not the cluster’s pod and Service ranges, and no wider than the platform’s minimum prefix length (use allowInternet for public addresses).' }),
         allowInternet: z
           .boolean()
           .default(false)
@@ -140,9 +139,7 @@ export const TrainingJobSchema = z
       .meta({ description: 'A persistent volume for checkpoints, kept across runs. @default no checkpoint volume' }),
     maxRuntime: DurationSchema.default('24h').meta({ description: 'Deadline of one run (activeDeadlineSeconds). @default 24h' }),
     retries: wholeNumber(0, 'Retries before the job fails (backoffLimit). @default 2').default(2),
-    metricsPort: wholeNumber(1, 'Port on which the trainer serves Prometheus metrics; the tenant PodMonitor scrapes it. @default no metrics port')
-      .max(65535, { error: 'expected a port <= 65535' })
-      .optional(),
+    metricsPort: wholeNumber(1, 'Port on which the trainer serves Prometheus metrics; the tenant PodMonitor scrapes it. @default no metrics port', 65535).optional(),
     schedule: z
       .string()
       .regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/, {
@@ -159,7 +156,7 @@ export const ModelServiceSchema = z
     image: ImageSchema,
     command: z.array(z.string()).optional().meta({ description: 'Entrypoint. @default the image entrypoint' }),
     args: z.array(z.string()).optional().meta({ description: 'Arguments. @default the image arguments' }),
-    port: wholeNumber(1, 'Port the server listens on. @default 8080').max(65535, { error: 'expected a port <= 65535' }).default(8080),
+    port: wholeNumber(1, 'Port the server listens on. @default 8080', 65535).default(8080),
     gpus: wholeNumber(0, 'GPUs per replica. @default 0').default(0),
     gpuType: z.string().optional().meta({ description: 'A GPU type of the platform file. @default the platform defaultGpuType' }),
     cpu: quantity('CPU per replica (request and limit). @default 1').default('1'),
@@ -171,9 +168,7 @@ export const ModelServiceSchema = z
       })
       .default({})
       .meta({ description: 'Autoscaling bounds.' }),
-    targetCpuUtilization: wholeNumber(1, 'Average CPU utilization (% of request) the autoscaler aims for. @default 70')
-      .max(100, { error: 'expected a percentage <= 100' })
-      .default(70),
+    targetCpuUtilization: wholeNumber(1, 'Average CPU utilization (% of request) the autoscaler aims for. @default 70', 100).default(70),
     healthPath: z
       .string()
       .regex(/^\//, { error: 'expected a path starting with "/"' })
@@ -192,9 +187,7 @@ export const ModelServiceSchema = z
           'The liveness probe, which restarts a replica whose server stopped answering; failureThreshold x periodSeconds must exceed the 30 s after which readiness takes the replica out of rotation. @default healthPath, every 30 s, 10 s timeout, restart after 4 failures in a row',
       }),
     env: EnvSchema.default({}),
-    metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port')
-      .max(65535, { error: 'expected a port <= 65535' })
-      .optional(),
+    metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port', 65535).optional(),
     metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/metrics').meta({ description: 'HTTP path of the Prometheus metrics endpoint. @default /metrics' }),
     expose: z
       .discriminatedUnion('type', [
@@ -227,7 +220,7 @@ export const MonitoringSchema = z
     errorRatePercent: percentage('Share of failed requests at which ModelServiceErrorRateHigh fires. @default 5').optional(),
     latencyP99Seconds: z
       .number()
-      .gt(0, { error: 'expected a number of seconds above 0' })
+      .gt(0, { error: (issue) => `expected a number of seconds above 0, got ${describeValue(issue.input)}` })
       .optional()
       .meta({ description: '99th percentile request latency at which ModelServiceLatencyHigh fires. @default 1' }),
     maxReplicasFor: prometheusDuration('How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default 30m').optional(),

@@ -2,7 +2,7 @@
  * fast-check arbitraries of the amounts in tenant files: CPU and memory as
  * whole numbers (millicores, MiB) written in one of the notations the schema
  * allows, chosen independently in each place, and LimitRanges that fit the
- * fixture platform's defaults (test/fixtures/platform.yaml).
+ * fixture platform's defaults and bounds (test/fixtures/platform.yaml).
  */
 import * as fc from 'fast-check';
 import { parseQuantity } from '../../lib/quantity';
@@ -37,10 +37,10 @@ export function millicores(max: number): fc.Arbitrary<number> {
   );
 }
 
-/** MiB up to `max`, biased to round values and to `max` itself. */
+/** MiB of one container from the platform's smallest (limits.container.minMemory) up to `max`, biased to round values and to `max` itself. */
 export function mebibytes(max: number): fc.Arbitrary<number> {
   return fc.oneof(
-    fc.integer({ min: 1, max }),
+    fc.integer({ min: MIN_CONTAINER_MEMORY, max }),
     fc.constantFrom(max, ...[128, 512, 1024, 1536, 2048, 16384].filter((value) => value < max)),
   );
 }
@@ -65,6 +65,12 @@ const PLATFORM_LIMITS = {
   default: { cpu: millis(SPEC.defaults.limits.default.cpu), memory: mebis(SPEC.defaults.limits.default.memory) },
   max: { cpu: millis(SPEC.defaults.limits.max.cpu), memory: mebis(SPEC.defaults.limits.max.memory) },
 };
+/** The platform's bounds: the smallest container memory in MiB and the largest pods quota. */
+export const MIN_CONTAINER_MEMORY = mebis(SPEC.limits.container.minMemory);
+export const MAX_PODS_QUOTA = SPEC.limits.quota.pods;
+/** The platform's largest quota in millicores, MiB and GPUs. */
+export const QUOTA_BOUNDS = { cpu: millis(SPEC.limits.quota.cpu), memory: mebis(SPEC.limits.quota.memory), gpu: SPEC.limits.quota.gpu };
+
 export const PLATFORM_QUOTA = {
   cpu: millis(SPEC.defaults.quota.cpu),
   memory: mebis(SPEC.defaults.quota.memory),
@@ -86,10 +92,10 @@ export const limitsArb: fc.Arbitrary<GeneratedLimits> = fc
   .tuple(limitField(100, 64000, PLATFORM_LIMITS.max.cpu), limitField(64, 524288, PLATFORM_LIMITS.max.memory))
   .chain(([maxCpu, maxMemory]) =>
     fc
-      .tuple(limitField(1, maxCpu.value, PLATFORM_LIMITS.default.cpu), limitField(1, maxMemory.value, PLATFORM_LIMITS.default.memory))
+      .tuple(limitField(1, maxCpu.value, PLATFORM_LIMITS.default.cpu), limitField(MIN_CONTAINER_MEMORY, maxMemory.value, PLATFORM_LIMITS.default.memory))
       .chain(([defaultCpu, defaultMemory]) =>
         fc
-          .tuple(limitField(1, defaultCpu.value, PLATFORM_LIMITS.defaultRequest.cpu), limitField(1, defaultMemory.value, PLATFORM_LIMITS.defaultRequest.memory))
+          .tuple(limitField(1, defaultCpu.value, PLATFORM_LIMITS.defaultRequest.cpu), limitField(MIN_CONTAINER_MEMORY, defaultMemory.value, PLATFORM_LIMITS.defaultRequest.memory))
           .map(([requestCpu, requestMemory]) => {
             const fields = { max: [maxCpu, maxMemory], default: [defaultCpu, defaultMemory], defaultRequest: [requestCpu, requestMemory] } as const;
             const written: Record<string, Record<string, string | number>> = {};

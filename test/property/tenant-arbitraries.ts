@@ -23,7 +23,8 @@ import { ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
 import { POLICY_IDS } from '../../lib/policy/catalog';
 import { fixturePlatform } from '../support/fixtures';
-import { GeneratedLimits, PLATFORM_QUOTA, cpuText, limitsArb, mebibytes, memoryText, millicores, style } from './amount-arbitraries';
+import { LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, coversIpv4Mapped, mustParseCidr, overlaps } from '../../lib/cidr';
+import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, memoryText, millicores, style } from './amount-arbitraries';
 
 export const PLATFORM = fixturePlatform();
 const SPEC = PLATFORM.spec;
@@ -354,14 +355,17 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
       const defaultMax = Math.max(min, 4);
       if (!(replicaForm & 1 && min === defaultMin)) replicas.min = min;
       if (!(replicaForm & 2 && maxReplicas === defaultMax && replicas.min !== undefined)) replicas.max = maxReplicas;
-      const cpu = draft.cpu ?? (SERVICE_DEFAULTS.cpu <= max.cpu ? undefined : ([max.cpu, 0] as [number, number]));
-      const memory = draft.memory ?? (SERVICE_DEFAULTS.memory <= max.memory ? undefined : ([max.memory, 0] as [number, number]));
+      // Per-replica amounts small enough that all replicas (plus quota slack) stay within the platform's largest quota.
+      const fit = (amount: [number, number] | null, bound: number) => amount && ([Math.min(amount[0], Math.floor(bound / 2 / maxReplicas)), amount[1]] as [number, number]);
+      const cpu = fit(draft.cpu, QUOTA_BOUNDS.cpu) ?? (SERVICE_DEFAULTS.cpu <= max.cpu ? undefined : ([max.cpu, 0] as [number, number]));
+      const memory = fit(draft.memory, QUOTA_BOUNDS.memory) ?? (SERVICE_DEFAULTS.memory <= max.memory ? undefined : ([max.memory, 0] as [number, number]));
+      const gpus = draft.gpus === null ? null : Math.min(draft.gpus, Math.floor(QUOTA_BOUNDS.gpu / 2 / maxReplicas));
       const entry: Record<string, unknown> = {
         image: draft.image,
         ...(draft.command !== null && { command: draft.command }),
         ...(draft.args !== null && { args: draft.args }),
         ...(draft.port !== null && { port: draft.port }),
-        ...(draft.gpus !== null && { gpus: draft.gpus }),
+        ...(gpus !== null && { gpus }),
         ...(draft.gpuType !== null && { gpuType: draft.gpuType }),
         ...(cpu && { cpu: cpuText(cpu[0], cpu[1]) }),
         ...(memory && { memory: memoryText(memory[0], memory[1]) }),
@@ -379,7 +383,7 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
         need: {
           cpu: (cpu ? cpu[0] : SERVICE_DEFAULTS.cpu) * (maxReplicas + ROLLOUT_MAX_SURGE),
           memory: (memory ? memory[0] : SERVICE_DEFAULTS.memory) * (maxReplicas + ROLLOUT_MAX_SURGE),
-          gpu: (draft.gpus ?? 0) * (maxReplicas + ROLLOUT_MAX_SURGE),
+          gpu: (gpus ?? 0) * (maxReplicas + ROLLOUT_MAX_SURGE),
           storage: 0,
         },
       };
@@ -441,12 +445,23 @@ const labelKey = fc
   .filter((key) => !isReservedLabel(key));
 const labelValue = fc.oneof(fc.stringMatching(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,20})?[A-Za-z0-9])?$/), fc.constant('v'.repeat(63)));
 
+/** Whether a canonical egress block passes the platform's checks: wide enough to refuse, link-local, cluster ranges. */
+function allowedEgress(text: string): boolean {
+  const cidr = mustParseCidr(text);
+  const refused = [LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, ...SPEC.network.podCidrs, ...SPEC.network.serviceCidrs].map(mustParseCidr);
+  const minPrefix = SPEC.network.egress.minPrefixLength[cidr.family === 4 ? 'ipv4' : 'ipv6'];
+  return cidr.prefix >= minPrefix && !coversIpv4Mapped(cidr) && !refused.some((range) => overlaps(cidr, range));
+}
+
+/** Egress blocks written canonically (host bits clear) that the example platform allows. */
 const ipv4Cidr = fc
-  .tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 32 }))
-  .map(([a, b, c, d, prefix]) => `${a}.${b}.${c}.${d}/${prefix}`);
+  .tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255), fc.integer({ min: SPEC.network.egress.minPrefixLength.ipv4, max: 32 }))
+  .map(([a, b, c, d, prefix]) => mustParseCidr(`${a}.${b}.${c}.${d}/${prefix}`).canonical)
+  .filter(allowedEgress);
 const ipv6Cidr = fc
-  .tuple(fc.array(fc.stringMatching(/^[0-9a-f]{1,4}$/), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 128 }))
-  .map(([groups, prefix]) => `${groups.join(':')}::/${prefix}`);
+  .tuple(fc.array(fc.stringMatching(/^[0-9a-f]{1,4}$/), { minLength: 1, maxLength: 4 }), fc.integer({ min: SPEC.network.egress.minPrefixLength.ipv6, max: 128 }))
+  .map(([groups, prefix]) => mustParseCidr(`${groups.join(':')}::/${prefix}`).canonical)
+  .filter(allowedEgress);
 
 function networkArb(name: string, from: Profile) {
   const namespace = from.allowedNamespace.filter((candidate) => candidate !== name);
@@ -511,7 +526,7 @@ function tenantFrom(from: Profile, name: string | undefined): fc.Arbitrary<Gener
         quotaSlack: fc.tuple(slack(64000), slack(262144), slack(16), slack(4096)),
         quotaOmit: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean()),
         quotaStyle: fc.tuple(style, style, style),
-        pods: fc.option(fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constant(1_000_000))),
+        pods: fc.option(fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constant(MAX_PODS_QUOTA))),
         costCenter: COST_CENTER,
         labels: fc.option(fc.uniqueArray(fc.tuple(labelKey, labelValue), { maxLength: 3, selector: ([key]) => key })),
         owners: fc.array(subjectArb, { minLength: 1, maxLength: 3 }),

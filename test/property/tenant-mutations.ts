@@ -373,7 +373,7 @@ export const duplicateKey = (tenant: GeneratedTenant): fc.Arbitrary<Mutated> => 
       mutation: `${formatPath([...node.path, key as string])} twice${sameValue ? ' (same value)' : ''}`,
       content: render(doc, tenant),
       mustFail: true,
-      expectMessage: /unique/,
+      expectMessage: /appears twice in one mapping/,
     };
   });
 };

@@ -19,4 +19,17 @@ describe('JSON Schemas', () => {
     expect(spec.properties.trainingJobs.items.properties.workers).toMatchObject({ default: 1, minimum: 1 });
     expect(spec.properties.trainingJobs.items.properties.gpus.description).toContain('GPUs per worker');
   });
+
+  test('describe the platform bounds and network ranges with their defaults, and amounts with the Kubernetes grammar', () => {
+    const platform = JSON.parse(jsonSchemaFiles().get('platform.schema.json')!).properties.spec.properties;
+    expect(platform.limits.properties.container.properties.minMemory.description).toContain('@default 16Mi');
+    expect(platform.limits.properties.quota.properties.gpu).toMatchObject({ type: 'integer', default: 1024 });
+    expect(platform.network.properties.podCidrs.default).toEqual(['10.244.0.0/16']);
+    expect(platform.network.properties.egress.properties.minPrefixLength.properties.ipv4).toMatchObject({ type: 'integer', minimum: 1, maximum: 32, default: 8 });
+    const tenant = JSON.parse(jsonSchemaFiles().get('tenant.schema.json')!).properties.spec.properties;
+    const [asText] = tenant.quota.properties.cpu.anyOf;
+    const pattern = new RegExp(asText.pattern);
+    expect(['1e3', '1E3', '500m', '16Gi', '.5'].filter((text) => pattern.test(text))).toEqual(['1e3', '1E3', '500m', '16Gi', '.5']);
+    expect(['-2', '4 cores', '1e'].filter((text) => pattern.test(text))).toEqual([]);
+  });
 });
