@@ -46,7 +46,11 @@ export function claimOutputDir(dir: string, shown: string): void {
   if (!stats.isDirectory()) {
     throw new OutputRefusedError(`${shown} is a file, not a folder; synth writes only into a new or empty folder or one it wrote before: choose another output folder (--out)`);
   }
-  if (fs.readdirSync(dir).length === 0 || isMarked(dir)) return;
+  const entries = fs.readdirSync(dir);
+  if (entries.length === 0 || isMarked(dir)) return;
+  if (entries.every((entry) => classifyEntry(dir, entry).owner === 'generated')) {
+    throw new OutputRefusedError(`${shown}/ holds only folders of mlp manifests but no ${OUTPUT_MARKER} file (an older mlp wrote it): delete ${shown}/ and run synth again`);
+  }
   throw new OutputRefusedError(
     `${shown}/ is not empty and has no ${OUTPUT_MARKER} file of an earlier mlp synth, so synth does not write into it: choose a new or empty output folder (--out)`,
   );

@@ -78,6 +78,16 @@ describe('mlp synth --out and schema --out', () => {
     });
   });
 
+  test('synth refuses a dist/ of an older mlp without the marker, saying so, and touches nothing', () => {
+    expect(run('synth').status).toBe(0);
+    fs.rmSync(path.join(project.dir, 'dist', OUTPUT_MARKER));
+    expect(runChangingNothing('synth')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'mlp: dist/ holds only folders of mlp manifests but no .mlp-output file (an older mlp wrote it): delete dist/ and run synth again\n',
+    });
+  });
+
   test('synth --out refuses an existing file and touches nothing', () => {
     expect(runChangingNothing('synth', '--out', 'notes.txt')).toEqual({
       status: 2,
