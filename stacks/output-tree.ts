@@ -109,7 +109,7 @@ export function classifyEntry(dir: string, entry: string): { owner: 'generated' 
     }
   };
   walk('');
-  if (generated.length === 0) return { owner: 'user', generated };
+  if (generated.length === 0) return { owner: 'user', generated, ...(foreign !== undefined && { foreign }) };
   return foreign === undefined ? { owner: 'generated', generated } : { owner: 'mixed', generated, foreign };
 }
 
@@ -254,7 +254,13 @@ function swapWhole(target: string, staging: string): void {
 function recoverInterruptedSwap(target: string): void {
   const parent = path.dirname(target);
   const prefix = `${path.basename(target)}.mlp-`;
-  const leftovers = () => fs.readdirSync(parent).filter((entry) => entry.startsWith(prefix)).sort();
+  // Only the names this module gives its own entries: `dist.mlp-notes` is someone else's.
+  const own = /^(tmp|old)-\d+$|^journal-\d+\.json$/;
+  const leftovers = () =>
+    fs
+      .readdirSync(parent)
+      .filter((entry) => entry.startsWith(prefix) && own.test(entry.slice(prefix.length)))
+      .sort();
   for (const entry of leftovers()) {
     if (entry.startsWith(`${prefix}journal-`)) rollBack(target, path.join(parent, entry));
   }

@@ -132,6 +132,22 @@ describe('synthToDir', () => {
     expect(fileIdentities(outDir()).size).toBe(before.size);
   });
 
+  test('fails when a folder of the user has the name of a new tenant, and touches nothing', () => {
+    synthToDir(options);
+    fs.mkdirSync(path.join(outDir(), 'delta'));
+    fs.writeFileSync(path.join(outDir(), 'delta', 'plan.md'), 'what team delta will need');
+    fs.writeFileSync(path.join(project.tenantsDir, 'delta.yaml'), minimalTenant('delta'));
+    const before = fileIdentities(outDir());
+
+    expect(() => synthToDir(options)).toThrow(
+      new OutputRefusedError(
+        `${outDir()}/delta/plan.md was not written by mlp, and synth replaces the whole folder ${outDir()}/delta/ (from ${project.tenantsDir}/delta.yaml): move the file out of ${outDir()}/delta/`,
+      ),
+    );
+    expect(touched(before, fileIdentities(outDir()))).toEqual([]);
+    expect(fileIdentities(outDir()).size).toBe(before.size);
+  });
+
   test('fails when the folder of a deleted tenant holds a file it did not write, and touches nothing', () => {
     synthToDir(options);
     fs.writeFileSync(path.join(outDir(), 'gamma', 'notes.txt'), 'notes of the user');
