@@ -150,6 +150,13 @@ export function readTree(dir: string): Map<string, string> {
   return files;
 }
 
+/** The manifests in an output directory of synthesis: every file below it but the marker {@link OUTPUT_MARKER}. */
+export function readManifests(dir: string): Map<string, string> {
+  const files = readTree(dir);
+  files.delete(OUTPUT_MARKER);
+  return files;
+}
+
 /** Compares the directory with the files synthesis would write. */
 export function compareTree(dir: string, files: ReadonlyMap<string, string>): TreeDifference {
   return compareFiles(readTree(dir), files);
