@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadConfig } from '../lib/load';
-import { readTree } from '../stacks/output-tree';
+import { readManifests } from '../stacks/output-tree';
 import { synthesizePlatform, synthesizeTenant } from '../stacks/synth';
 import { findKubectl, kubectlVersion, writeKustomizeTree } from './kustomize';
 import { Run, machineDescription, measure, median } from './measure';
@@ -140,7 +140,7 @@ function main(): void {
       const cwd = process.cwd();
       process.chdir(dir);
       try {
-        const expected = readTree(inDir('out-a'));
+        const expected = readManifests(inDir('out-a'));
         const actual = stockFiles(loadConfig({ platformFile: 'platform.yaml', tenantsDir: 'tenants' }), inDir('out-b'));
         identical = [...expected].length === [...actual].length && [...expected].every(([file, content]) => actual.get(file) === content) ? 'byte-identical' : 'DIFFERENT';
       } finally {
@@ -164,7 +164,7 @@ function main(): void {
         const documents = fs.readdirSync(inDir('out-c')).reduce((sum, file) => sum + fs.readFileSync(inDir('out-c', file), 'utf8').split(/^---$/m).length, 0);
         const all = repeat('kustomize-all', n, 2, () => measure(kubectl, ['kustomize', root], { cwd: dir, stdoutFile: inDir('out-c.yaml'), timeoutMs: budgetMs }));
         details.push(
-          `- N=${n}: (c) ${cores} \`kubectl kustomize\` runs at a time, one per overlay, rendered ${documents} objects (mlp: ${mlp.runs.length ? readTree(inDir('out-a')).size : '?'} files); ` +
+          `- N=${n}: (c) ${cores} \`kubectl kustomize\` runs at a time, one per overlay, rendered ${documents} objects (mlp: ${mlp.runs.length ? readManifests(inDir('out-a')).size : '?'} files); ` +
             `one run over a kustomization of all overlays: ${all.skipped ?? `${fmt(wall(all))}, peak RSS ${median(all.runs.map((run) => run.maxRssMiB))?.toFixed(0) ?? '–'} MiB`}`,
         );
       }

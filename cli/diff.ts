@@ -10,7 +10,7 @@ import { FieldChange, formatChange } from '../stacks/object-diff';
 import { loadConfigAtRef } from '../stacks/git-base';
 import { SECURITY_CATEGORY_LABELS } from '../stacks/security-posture';
 import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../stacks/semantic-diff';
-import { alignedRows, markdownCell, markdownTable, stableJson, textTable } from './format';
+import { alignedRows, counted, markdownCell, markdownTable, stableJson, textTable } from './format';
 
 /** Formats `mlp diff` writes. */
 export const DIFF_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -147,7 +147,7 @@ export function renderDiffText(diff: SemanticDiff): string {
   const tenants = shownTenants(diff);
   const changedGroups = [...(diff.platform.status === 'unchanged' ? [] : [diff.platform]), ...tenants];
   if (changedGroups.length === 0) {
-    parts.push(`No changes: every object of ${diff.tenants.length} tenants and the platform is the same.\n`);
+    parts.push(`No changes: every object of ${counted(diff.tenants.length, 'tenant')} and the platform is the same.\n`);
     parts.push(`\n${libraryNote(diff)}\n`);
     return parts.join('');
   }
@@ -191,7 +191,7 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
   const changedGroups = [...(diff.platform.status === 'unchanged' ? [] : [diff.platform]), ...tenants];
   const { added, removed, changed, unchanged } = diff.totals.tenants;
   if (changedGroups.length === 0) {
-    parts.push(`No changes to the synthesized objects of ${diff.tenants.length} tenants and the platform.`, '', `<sub>${libraryNote(diff)}</sub>`, '');
+    parts.push(`No changes to the synthesized objects of ${counted(diff.tenants.length, 'tenant')} and the platform.`, '', `<sub>${libraryNote(diff)}</sub>`, '');
     return parts.join('\n');
   }
   const securityCount = diff.totals.securityChanges;

@@ -66,3 +66,8 @@ export function csv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray
 export function formatNumber(value: number, digits = 2): string {
   return String(Number(value.toFixed(digits)));
 }
+
+/** A count and its noun, in the plural unless the count is 1: `1 tenant`, `2 tenants`, `0 tenant files`. */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

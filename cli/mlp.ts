@@ -1,107 +1,157 @@
 /**
- * The `mlp` command line: synth, validate and schema. Problems in input files
- * are printed one per line with file, line and field, never as a stack trace;
- * the exit status is 1 for problems and 2 for a wrong invocation.
+ * The `mlp` command line: synth, validate, schema, diff and report, parsed
+ * with commander (per-command options and help, `mlp help`, `--version`).
+ * Problems in input files are printed one per line with file, line and
+ * field, never as a stack trace; the exit status is 1 for problems and 2
+ * for a wrong invocation or an output path mlp refuses to write to.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../lib/load';
 import { ValidationError, formatProblem } from '../lib/problems';
 import { jsonSchemaFiles } from '../lib/schema/json-schema';
-import { TreeDifference, compareTree } from '../stacks/output-tree';
+import { OutputRefusedError, TreeDifference, compareFiles, makeDirs } from '../stacks/output-tree';
 import { renderGroups, synthesizeAll } from '../stacks/synth';
 import { SynthSummary, synthToDir } from '../stacks/synth-to-dir';
 import { DIFF_FORMATS, runDiff } from './diff';
+import { counted } from './format';
 import { checkPolicies, writePolicyNotes } from './policies';
 import { REPORT_FORMATS, runReport } from './report';
 
-const USAGE = `Usage: mlp <command> [options]
+/** A wrong invocation of a command ('' for mlp itself): one line and a pointer to the help, exit status 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+  ) {
+    super(message);
+  }
+}
 
-Commands:
-  synth      Write the manifests of the platform and every tenant to the output directory
-  validate   Check the platform file and every tenant file; write nothing
-  schema     Write the JSON Schemas of the tenant and platform files
-  diff       Show what the tenant files change against a git revision, per tenant (docs/reviewing.md)
-  report     Show quota, requested resources and monthly cost per tenant
+/** An error of commander's, with the subcommand that raised it. */
+type CommandError = CommanderError & { command?: string; operands?: string[] };
 
-Options:
-  --platform FILE   platform file (default: platform.yaml)
-  --tenants DIR     directory of tenant files (default: tenants)
-  --out DIR         output directory (default: dist for synth, schema for schema)
-  --check           synth, schema: write nothing; exit 1 and list the files that differ when the output is stale
-  --no-incremental  synth: synthesize every tenant, also those unchanged since the last run
-  --jobs N          synth: threads to synthesize with (default: one per core, one for few tenants)
-  --base REV        diff: the git revision to compare against (default: HEAD)
-  --format FORMAT   diff: text, markdown or json; report: text, markdown, json or csv (default: text)
-  -h, --help        show this help
-`;
+/** An output path mlp refuses or cannot write to, for the message. */
+interface OutputTarget {
+  readonly shown: string;
+  readonly writing: boolean;
+}
 
-/** A wrong invocation: printed with the usage, exit status 2. */
-class UsageError extends Error {}
+/** The options every command may be given; each command declares the ones it takes. */
+interface Options {
+  readonly platform: string;
+  readonly tenants: string;
+  readonly out?: string;
+  readonly check?: boolean;
+  readonly incremental?: boolean;
+  readonly jobs?: string;
+  readonly base: string;
+  readonly format: string;
+}
 
-/** Runs the command line and returns the exit status. */
+/** Runs the command line and returns the exit status; never calls process.exit. */
 export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  let command = '';
+  let target: OutputTarget | undefined;
+  let status = 0;
+  const program = buildProgram(out, err, (name, options) => {
+    command = name;
+    status = run(name, options, out, (shown, writing) => (target = { shown, writing }));
+  });
   try {
-    return run(argv, out);
+    if (argv[0] === 'help' && argv[1] !== undefined && !program.commands.some((candidate) => candidate.name() === argv[1])) {
+      throw new UsageError(`unknown command "${argv[1]}"`, '');
+    }
+    program.parse([...argv], { from: 'user' });
+    return status;
   } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(program, error, err);
+    if (error instanceof UsageError) {
+      err.write(`mlp: ${error.message}; see \`${['mlp', error.command, '--help'].filter(Boolean).join(' ')}\`\n`);
+      return 2;
+    }
     if (error instanceof ValidationError) {
-      err.write(`mlp: ${error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`} found; nothing was written\n`);
+      const writes = command === 'synth' || command === 'schema';
+      err.write(`mlp: ${counted(error.problems.length, 'problem')} found${writes ? '; nothing was written' : ''}\n`);
       for (const problem of error.problems) err.write(`${formatProblem(problem)}\n`);
       return 1;
     }
-    if (error instanceof UsageError) {
-      err.write(`mlp: ${error.message}\n\n${USAGE}`);
+    if (error instanceof OutputRefusedError) {
+      err.write(`mlp: ${error.message}\n`);
       return 2;
+    }
+    const code = fileSystemErrorCode(error);
+    if (code !== undefined) {
+      const where = target === undefined ? '' : `cannot ${target.writing ? 'write' : 'read'} ${target.shown}: `;
+      err.write(`mlp: ${where}${(error as Error).message}\n`);
+      return 1;
     }
     throw error;
   }
 }
 
-function run(argv: readonly string[], out: NodeJS.WritableStream): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        platform: { type: 'string', default: 'platform.yaml' },
-        tenants: { type: 'string', default: 'tenants' },
-        out: { type: 'string' },
-        check: { type: 'boolean', default: false },
-        'no-incremental': { type: 'boolean', default: false },
-        jobs: { type: 'string' },
-        base: { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+/** The commands and their options. `onRun` is called with the command's name and options. */
+function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, onRun: (name: string, options: Options) => void): Command {
+  const program = new Command('mlp')
+    .description('A multi-tenant ML platform on Kubernetes as code: tenant files in, manifests out.')
+    .usage('<command> [options]')
+    .version(packageVersion(), '-V, --version', 'print the version of mlp')
+    .helpOption('-h, --help', 'show this help')
+    .helpCommand('help [command]', 'show the help of mlp or of a command')
+    .configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text), outputError: () => undefined })
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  const inputs = (command: Command) =>
+    command.option('--platform <file>', 'platform file', 'platform.yaml').option('--tenants <dir>', 'folder of tenant files', 'tenants');
+  const add = (name: string, summary: string, description: string) => {
+    const command = program.command(name).summary(summary).description(description).helpOption('-h, --help', 'show this help');
+    command.action((options: Options) => onRun(name, options));
+    command.exitOverride((error) => {
+      throw Object.assign(error, { command: name, operands: [...command.args] });
     });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    out.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'no command given' : `expected one command, got ${positionals.join(' ')}`);
-  }
-  const [command] = positionals;
-  const load = () => loadConfig({ platformFile: values.platform!, tenantsDir: values.tenants! });
+    return command;
+  };
 
+  inputs(add('synth', 'write the manifests of the platform and every tenant to the output folder', SYNTH_DESCRIPTION))
+    .option('--out <dir>', 'output folder (default: $CDK8S_OUTDIR, else dist)')
+    .option('--check', 'write nothing; exit 1 and list the files that differ when the output folder is stale')
+    .option('--no-incremental', 'synthesize every tenant, also those unchanged since the last run')
+    .option('--jobs <n>', 'threads to synthesize with (default: one per core, one for few tenants)');
+  inputs(add('validate', 'check the platform file and every tenant file; write nothing', 'Check the platform file and every tenant file, synthesize in memory and run the policy checks; write nothing.'));
+  add('schema', 'write the JSON Schemas of the tenant and platform files', 'Write tenant.schema.json and platform.schema.json into the output folder; no other file is touched.')
+    .option('--out <dir>', 'output folder', 'schema')
+    .option('--check', 'write nothing; exit 1 and list the files that differ when they are stale');
+  inputs(add('diff', 'show what the tenant files change against a git revision, per tenant', 'Synthesize the tenant files of a git revision and of the work tree and show, per tenant, the objects added, removed and changed, the quota and cost change and security-relevant changes (docs/reviewing.md). Writes nothing.'))
+    .option('--base <rev>', 'the git revision to compare against', 'HEAD')
+    .addOption(new Option('--format <format>', `output format: ${DIFF_FORMATS.join(', ')}`).default('text'));
+  inputs(add('report', 'show quota, requested resources and monthly cost per tenant', 'Show quota, requested resources and monthly cost per tenant, with totals and the GPU commitment by GPU type. Writes nothing.'))
+    .addOption(new Option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`).default('text'));
+  return program;
+}
+
+const SYNTH_DESCRIPTION = [
+  'Write dist/<tenant>/<kind>-<name>.yaml and dist/_platform/. Only changed folders are written, swapped in under a journal,',
+  'so a failed or interrupted run leaves the output folder as it was. The output folder must not exist, be empty, or carry',
+  'the .mlp-output marker that synth writes into it; synth replaces and removes only the folders it wrote and keeps every',
+  'other file there.',
+].join(' ');
+
+/** Runs one command and returns its exit status. `writes` tells which output path it reads or writes, for messages. */
+function run(command: string, options: Options, out: NodeJS.WritableStream, writes: (shown: string, writing: boolean) => void): number {
   switch (command) {
     case 'synth': {
       // cdk8s synth (cdk8s.yaml) names its output directory in CDK8S_OUTDIR.
-      const outDir = values.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
-      const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs ${values.jobs}: expected a whole number >= 1`);
+      const outDir = options.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
+      const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs ${options.jobs}: expected a whole number >= 1`, command);
+      writes(outDir, !options.check);
       const summary = synthToDir({
-        platformFile: values.platform!,
-        tenantsDir: values.tenants!,
+        platformFile: options.platform,
+        tenantsDir: options.tenants,
         outDir,
-        check: values.check,
-        incremental: !values['no-incremental'],
+        check: options.check ?? false,
+        incremental: options.incremental !== false,
         ...(jobs !== undefined && { workers: jobs - 1 }),
       });
       writePolicyNotes(summary, out);
@@ -110,56 +160,147 @@ function run(argv: readonly string[], out: NodeJS.WritableStream): number {
       return 0;
     }
     case 'validate': {
-      const config = load();
+      const config = loadConfig({ platformFile: options.platform, tenantsDir: options.tenants });
       const groups = synthesizeAll(config);
       checkPolicies(config, groups, out);
       const files = renderGroups(groups);
-      out.write(`mlp: ${config.file} and ${config.tenants.length} tenant files are valid (${files.size} manifests)\n`);
+      const tenantFiles = counted(config.tenants.length, 'tenant file');
+      out.write(`mlp: ${config.file} and ${tenantFiles} ${config.tenants.length === 1 ? 'is' : 'are'} valid (${counted(files.size, 'manifest')})\n`);
       return 0;
     }
     case 'schema': {
+      const outDir = options.out!;
+      writes(outDir, !options.check);
       const files = jsonSchemaFiles();
-      const outDir = values.out ?? 'schema';
-      if (values.check) return checkTree(outDir, files, 'npx mlp schema', out);
-      fs.mkdirSync(outDir, { recursive: true });
-      for (const [file, content] of files) fs.writeFileSync(path.join(outDir, file), content);
+      if (options.check) return reportDifference(outDir, compareFiles(readFiles(outDir, [...files.keys()]), files), files.size, 'npx mlp schema', out);
+      writeSchemaFiles(outDir, files);
       out.write(`mlp: wrote ${[...files.keys()].join(', ')} to ${outDir}/\n`);
       return 0;
     }
     case 'diff':
-      return runDiff({ base: values.base ?? 'HEAD', format: chooseFormat(values.format, DIFF_FORMATS), platformFile: values.platform!, tenantsDir: values.tenants! }, out);
+      return runDiff({ base: options.base, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     case 'report':
-      return runReport({ format: chooseFormat(values.format, REPORT_FORMATS), platformFile: values.platform!, tenantsDir: values.tenants! }, out);
+      return runReport({ format: chooseFormat(command, options.format, REPORT_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new Error(`no handler for command ${command}`);
   }
 }
 
-/** The --format value, checked against the command's formats; text when absent. */
-function chooseFormat<F extends string>(value: string | undefined, formats: readonly F[]): F {
-  const format = value ?? 'text';
-  if (!(formats as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${formats.join(', ')}`);
+/**
+ * The exit status for commander's way out: 0 after help or the version,
+ * else 2 with one line naming the problem (for an option another command
+ * takes, which one does) and where the help is.
+ */
+function commanderExit(program: Command, error: CommanderError, err: NodeJS.WritableStream): number {
+  if (error.exitCode === 0) return 0;
+  if (error.code === 'commander.help') return 2; // `mlp` alone: the help went to stderr
+  const { command, text } = describeCommanderError(program, error);
+  err.write(`mlp: ${text}; see \`${['mlp', command, '--help'].filter(Boolean).join(' ')}\`\n`);
+  return 2;
+}
+
+function describeCommanderError(program: Command, error: CommanderError): { command: string; text: string } {
+  const lines = error.message.replace(/^error: /, '').split('\n');
+  const suggestion = /^\(Did you mean (.+)\?\)$/.exec(lines[1] ?? '')?.[1];
+  const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
+  const { command = '', operands = [] } = error as CommandError;
+  if (error.code === 'commander.unknownCommand') {
+    return { command: '', text: `unknown command "${/'([^']*)'/.exec(lines[0])?.[1] ?? ''}"${hint}` };
+  }
+  if (error.code === 'commander.unknownOption') {
+    const flag = (/'([^']*)'/.exec(lines[0])?.[1] ?? '').split('=')[0];
+    const takers = program.commands.filter((candidate) => candidate.options.some((option) => option.long === flag)).map((candidate) => candidate.name());
+    if (takers.includes(command)) return { command, text: `${flag} takes no value` };
+    if (command === '') return { command, text: takers.length === 0 ? `unknown option ${flag}${hint}` : `${flag} is an option of ${listed(takers)}: put it after the command` };
+    return { command, text: `${command} does not take ${flag}${takers.length === 0 ? hint : ` (${listed(takers)} ${takers.length === 1 ? 'does' : 'do'})`}` };
+  }
+  if (error.code === 'commander.excessArguments') return { command, text: `${command} takes only options, got ${operands.map((operand) => `"${operand}"`).join(' ')}` };
+  return { command, text: `${lines[0]}${hint}` };
+}
+
+function listed(names: readonly string[]): string {
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The --format value, checked against the command's formats. */
+function chooseFormat<F extends string>(command: string, format: string, formats: readonly F[]): F {
+  if (!(formats as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: expected one of ${formats.join(', ')}`, command);
   return format as F;
 }
 
-/** What `mlp synth` did: every folder written, or which were and how many were unchanged or skipped. */
+/** The errno code of a file-system error, also of one passed on by a synthesis worker (then only its message is left). */
+function fileSystemErrorCode(error: unknown): string | undefined {
+  // Not `instanceof Error`: errors of Node's fs come from another realm under jest.
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  return typeof message === 'string' ? /^(E[A-Z]+): /.exec(message)?.[1] : undefined;
+}
+
+/** The version in mlp's package.json, found upwards from this file (cli/ in tests, build/cli/ when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'mlp' && manifest.version !== undefined) return manifest.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+/** What `mlp synth` did: every folder written, or which were added, rewritten and removed, and how many were unchanged or skipped. */
 function synthMessage(outDir: string, summary: SynthSummary): string {
   const folders = summary.tenants + 1;
-  const totals = `${summary.manifests} manifests of ${summary.tenants} tenants`;
-  if (summary.written.length === folders && summary.removed.length === 0) return `mlp: wrote ${totals} to ${outDir}/\n`;
+  const totals = `${counted(summary.manifests, 'manifest')} of ${counted(summary.tenants, 'tenant')}`;
+  if (summary.added.length === folders && summary.removed.length === 0) return `mlp: wrote ${totals} to ${outDir}/\n`;
   const names = (dirs: readonly string[]) => (dirs.length > 10 ? `${dirs.slice(0, 10).join('/, ')}/ and ${dirs.length - 10} more` : `${dirs.join('/, ')}/`);
+  const rewritten = summary.written.filter((dir) => !summary.added.includes(dir));
   const changes = [
-    ...(summary.written.length > 0 ? [`rewrote ${names(summary.written)}`] : []),
+    ...(summary.added.length > 0 ? [`added ${names(summary.added)}`] : []),
+    ...(rewritten.length > 0 ? [`rewrote ${names(rewritten)}`] : []),
     ...(summary.removed.length > 0 ? [`removed ${names(summary.removed)}`] : []),
   ];
-  const unchanged = `${folders - summary.written.length} of ${folders} folders unchanged, ${folders - summary.synthesized} skipped as unchanged since the last run`;
+  const skipped = folders - summary.synthesized;
+  const unchanged = `${folders - summary.written.length} of ${counted(folders, 'folder')} unchanged, ${skipped} skipped as unchanged since the last run`;
   return changes.length === 0
     ? `mlp: ${outDir}/ is up to date: ${totals} (${unchanged})\n`
     : `mlp: updated ${outDir}/: ${totals}; ${changes.join('; ')} (${unchanged})\n`;
 }
 
-function checkTree(dir: string, files: ReadonlyMap<string, string>, fix: string, out: NodeJS.WritableStream): number {
-  return reportDifference(dir, compareTree(dir, files), files.size, fix, out);
+/** The files `names` of `dir` that exist, by name. */
+function readFiles(dir: string, names: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) files.set(name, fs.readFileSync(file, 'utf8'));
+  }
+  return files;
+}
+
+/**
+ * Writes the schema files into `dir`, creating it when absent. Refuses (and
+ * touches nothing) when `dir` is not a folder or a schema file's name is
+ * taken by something other than a file; writes each file beside its place
+ * first and renames, so that a failure leaves the previous files.
+ */
+function writeSchemaFiles(dir: string, files: ReadonlyMap<string, string>): void {
+  const stats = fs.statSync(dir, { throwIfNoEntry: false });
+  if (stats !== undefined && !stats.isDirectory()) {
+    throw new OutputRefusedError(`${dir} is a file, not a folder; schema writes ${[...files.keys()].join(' and ')} into a folder: choose another (--out)`);
+  }
+  for (const name of files.keys()) {
+    const existing = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isFile()) throw new OutputRefusedError(`${path.join(dir, name)} is not a file; schema writes a file of that name: move it away or choose another folder (--out)`);
+  }
+  makeDirs(dir);
+  const temporary = (name: string) => path.join(dir, `.${name}.mlp-tmp-${process.pid}`);
+  try {
+    for (const [name, content] of files) fs.writeFileSync(temporary(name), content);
+    for (const name of files.keys()) fs.renameSync(temporary(name), path.join(dir, name));
+  } finally {
+    for (const name of files.keys()) fs.rmSync(temporary(name), { force: true });
+  }
 }
 
 function reportDifference(dir: string, difference: TreeDifference, files: number, fix: string, out: NodeJS.WritableStream): number {
@@ -169,7 +310,7 @@ function reportDifference(dir: string, difference: TreeDifference, files: number
     ...difference.extra.map((file) => `  extra:   ${dir}/${file}`),
   ];
   if (lines.length === 0) {
-    out.write(`mlp: ${dir}/ is up to date (${files} files)\n`);
+    out.write(`mlp: ${dir}/ is up to date (${counted(files, 'file')})\n`);
     return 0;
   }
   out.write(`mlp: ${dir}/ is stale; run \`${fix}\` and commit the result:\n${lines.join('\n')}\n`);

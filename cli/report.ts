@@ -6,7 +6,7 @@
 import { ResourceAmounts, formatMoney } from '../lib/cost';
 import { loadConfig } from '../lib/load';
 import { PlatformReport, TenantReport, platformReport } from '../stacks/report';
-import { csv, formatNumber, markdownTable, stableJson, textTable } from './format';
+import { counted, csv, formatNumber, markdownTable, stableJson, textTable } from './format';
 
 /** Formats `mlp report` writes. */
 export const REPORT_FORMATS = ['text', 'markdown', 'json', 'csv'] as const;
@@ -85,7 +85,7 @@ function tables(report: PlatformReport): Tables {
       ]),
     },
     notes: [
-      `GPU quota granted: ${report.totals.quota.gpus} GPUs, committed at the default GPU type ${price.type} (${formatMoney(price.hourlyPrice, report.currency)}/h): ${money(report.totals.monthlyCost.gpu)} a month; ` +
+      `GPU quota granted: ${counted(report.totals.quota.gpus, 'GPU')}, committed at the default GPU type ${price.type} (${formatMoney(price.hourlyPrice, report.currency)}/h): ${money(report.totals.monthlyCost.gpu)} a month; ` +
         `workloads hold at most ${report.totals.requested.peak.gpus} at once${unclaimed > 0 ? `, ${unclaimed} granted but claimed by no workload` : ''}.`,
       `Monthly cost is what each quota commits at the prices of ${report.platformFile}, ${report.hoursPerMonth} hours a month: ` +
         'CPU cores × cpuCoreHour + memory GiB × memoryGiBHour + GPUs × the default GPU type\'s hourlyPrice, each × 730, + storage GiB × storageGiBMonth.',
@@ -98,7 +98,7 @@ export function renderReportText(report: PlatformReport): string {
   const { quota, requested, gpus, notes } = tables(report);
   const numeric = [3, 4, 5, 6, 7, 8];
   return [
-    `mlp report: ${report.tenants.length} tenants, prices from ${report.platformFile}\n`,
+    `mlp report: ${counted(report.tenants.length, 'tenant')}, prices from ${report.platformFile}\n`,
     '\nQuota and monthly committed cost\n',
     textTable(quota.header, quota.rows, numeric),
     '\nRequested by jobs and services (CPU cores / memory GiB / GPUs)\n',
@@ -114,7 +114,7 @@ export function renderReportMarkdown(report: PlatformReport): string {
   const { quota, requested, gpus, notes } = tables(report);
   const bold = (rows: string[][]) => rows.map((row) => (row[0] === 'TOTAL' ? row.map((cell) => (cell ? `**${cell === 'TOTAL' ? 'Total' : cell}**` : cell)) : row));
   return [
-    `### mlp report: ${report.tenants.length} tenants`,
+    `### mlp report: ${counted(report.tenants.length, 'tenant')}`,
     '',
     '#### Quota and monthly committed cost',
     '',

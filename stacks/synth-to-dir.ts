@@ -14,6 +14,8 @@
  *   that run left it, is not synthesized at all (stacks/synth-cache.ts).
  *   The output is the same either way; `incremental: false` ignores the cache.
  * - `check` compares instead of writing, never trusting the cache.
+ * - It writes only into a directory of its own, and replaces or removes only
+ *   the folders it wrote; every other entry is kept (stacks/output-tree.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,7 +23,7 @@ import { displayPath, duplicateTenantProblem, listTenantFiles, loadPlatform, rea
 import { PolicyViolation, UnusedWaiver, violationProblem } from '../lib/policy/evaluate';
 import { Problem, ValidationError } from '../lib/problems';
 import { FolderOutcome, FolderTask, SynthContext } from './folder-synth';
-import { TreeDifference, prepareStaging, readTree, swapFolders } from './output-tree';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputRefusedError, TreeDifference, claimOutputDir, classifyEntry, prepareStaging, swapFolders, writeMarker } from './output-tree';
 import { CachedFolder, SynthCache, cacheFileOf, emptyCache, folderSignature, inputKey, libraryKey, readCache, writeCache } from './synth-cache';
 import { defaultWorkers, runFolderTasks } from './synth-pool';
 
@@ -64,9 +66,11 @@ export interface SynthSummary {
   readonly manifests: number;
   /** Input files synthesized; the others were skipped as unchanged. */
   readonly synthesized: number;
-  /** Folders written (empty for a check). */
+  /** Folders written, new or replaced (empty for a check). */
   readonly written: readonly string[];
-  /** Entries of the output directory removed (empty for a check). */
+  /** Those of {@link written} that did not exist before. */
+  readonly added: readonly string[];
+  /** Folders of the output directory removed because no input file writes them any more (empty for a check). */
   readonly removed: readonly string[];
   /** Policy violations the tenants waived, in platform-then-tenant order. */
   readonly waived: readonly PolicyViolation[];
@@ -93,9 +97,13 @@ interface Folder {
  *
  * @throws ValidationError with every problem of every input file, or every
  * policy violation, when there are any; nothing is written then
+ * @throws OutputRefusedError when `outDir` is not synthesis's own directory,
+ * or a folder it would replace or remove holds a file it did not write;
+ * nothing is written then
  */
 export function synthToDir(options: SynthToDirOptions): SynthSummary {
   const outDir = path.resolve(options.outDir);
+  const shown = displayPath(options.outDir).replace(/\/+$/, '') || '/';
   const problems: Problem[] = [];
   const platformFile = displayPath(options.platformFile);
   const platformText = readSource(options.platformFile, platformFile, []) ?? '';
@@ -116,6 +124,7 @@ export function synthToDir(options: SynthToDirOptions): SynthSummary {
     return false;
   });
 
+  if (!options.check) claimOutputDir(outDir, shown);
   // Recover from an interrupted run first: the cache describes the output directory as it was before that run.
   const stagingDir = options.check ? undefined : prepareStaging(outDir);
   try {
@@ -135,7 +144,9 @@ export function synthToDir(options: SynthToDirOptions): SynthSummary {
     if (violations.length > 0) throw new ValidationError(violations.map(violationProblem));
 
     const dirs = new Set(folders.map(dirOf));
-    const strays = topLevelEntries(outDir).filter((entry) => !dirs.has(entry));
+    const others = topLevelEntries(outDir)
+      .filter((entry) => !dirs.has(entry) && entry !== OUTPUT_MARKER)
+      .map((entry) => ({ entry, ...classifyEntry(outDir, entry) }));
     const summary = {
       tenants: entries.length,
       manifests: folders.reduce((sum, folder) => sum + (folder.outcome?.files ?? folder.cached?.files ?? 0), 0),
@@ -143,15 +154,27 @@ export function synthToDir(options: SynthToDirOptions): SynthSummary {
       waived: ordered.flatMap((folder) => folder.outcome?.waived ?? folder.cached?.waived ?? []),
       unusedWaivers: ordered.flatMap((folder) => folder.outcome?.unusedWaivers ?? folder.cached?.unusedWaivers ?? []),
     };
-    if (stagingDir === undefined) return { ...summary, written: [], removed: [], difference: checkDifference(outDir, folders, strays) };
+    if (stagingDir === undefined) return { ...summary, written: [], added: [], removed: [], difference: checkDifference(outDir, folders, others) };
 
-    const written = folders.filter((folder) => folder.outcome?.written).map(dirOf);
-    swapFolders(outDir, stagingDir, written, strays);
+    const written = folders.filter((folder) => folder.outcome?.written);
+    const added = written.filter((folder) => !fs.lstatSync(path.join(outDir, dirOf(folder)), { throwIfNoEntry: false })).map(dirOf);
+    for (const folder of written) {
+      const dir = dirOf(folder);
+      const { foreign } = added.includes(dir) ? { foreign: undefined } : classifyEntry(outDir, dir);
+      if (foreign === dir) throw new OutputRefusedError(`${shown}/${dir} is not a folder mlp wrote, and synth writes the folder of ${folder.source} there: move it out of ${shown}/`);
+      if (foreign !== undefined) throw new OutputRefusedError(`${shown}/${foreign} was not written by mlp, and synth replaces the whole folder ${shown}/${dir}/ (from ${folder.source}): move the file out of ${shown}/${dir}/`);
+    }
+    for (const other of others) {
+      if (other.owner === 'mixed') throw new OutputRefusedError(`${shown}/${other.foreign} was not written by mlp, and synth removes ${shown}/${other.entry}/ because no input file writes it any more: move the file out of ${shown}/${other.entry}/`);
+    }
+    const strays = others.filter((other) => other.owner === 'generated').map((other) => other.entry);
+    writeMarker(fs.existsSync(outDir) ? outDir : stagingDir);
+    swapFolders(outDir, stagingDir, written.map(dirOf), strays);
     if (cache === undefined || tasks.length > 0 || strays.length > 0) {
       const entriesByFile = Object.fromEntries(folders.map((folder) => [folder.source, cacheEntry(folder)]));
       writeCache(cacheFileOf(outDir), { ...emptyCache(library, platformKey), folders: entriesByFile });
     }
-    return { ...summary, written, removed: strays };
+    return { ...summary, written: written.map(dirOf), added, removed: strays };
   } finally {
     if (stagingDir !== undefined) fs.rmSync(stagingDir, { recursive: true, force: true });
   }
@@ -231,16 +254,18 @@ function topLevelEntries(dir: string): string[] {
   }
 }
 
-/** The folders' differences, and every file of entries no input file accounts for as extra. */
-function checkDifference(outDir: string, folders: readonly Folder[], strays: readonly string[]): TreeDifference {
+/**
+ * The folders' differences, the marker's, and as extra every generated file
+ * of the folders no input file accounts for (the user's entries are no
+ * concern of a check).
+ */
+function checkDifference(outDir: string, folders: readonly Folder[], others: readonly { generated: readonly string[] }[]): TreeDifference {
   const missing = folders.flatMap((folder) => folder.outcome?.difference?.missing ?? []);
   const changed = folders.flatMap((folder) => folder.outcome?.difference?.changed ?? []);
-  const extra = folders.flatMap((folder) => folder.outcome?.difference?.extra ?? []);
-  for (const stray of strays) {
-    const full = path.join(outDir, stray);
-    if (fs.statSync(full).isDirectory()) extra.push(...[...readTree(full).keys()].map((file) => `${stray}/${file}`));
-    else extra.push(stray);
-  }
+  const extra = [...folders.flatMap((folder) => folder.outcome?.difference?.extra ?? []), ...others.flatMap((other) => other.generated)];
+  const marker = path.join(outDir, OUTPUT_MARKER);
+  if (!fs.existsSync(marker)) missing.push(OUTPUT_MARKER);
+  else if (fs.readFileSync(marker, 'utf8') !== OUTPUT_MARKER_TEXT) changed.push(OUTPUT_MARKER);
   return { missing: missing.sort(compareNames), changed: changed.sort(compareNames), extra: extra.sort(compareNames) };
 }
 

@@ -10,7 +10,7 @@ import { stockFiles, stockSynth } from '../../bench/stock-cdk8s';
 import { writeSyntheticProject } from '../../bench/synthetic-tenants';
 import { main } from '../../cli/mlp';
 import { loadConfig } from '../../lib/load';
-import { readTree } from '../../stacks/output-tree';
+import { readManifests } from '../../stacks/output-tree';
 import { FIXTURE_PLATFORM_FILE } from '../support/fixtures';
 
 const N = 50;
@@ -35,7 +35,7 @@ describe('benchmark smoke run', () => {
     const config = loadConfig({ platformFile: 'platform.yaml', tenantsDir: 'tenants' });
     stockSynth(config, 'out-b');
 
-    const a = readTree('out-a');
+    const a = readManifests('out-a');
     expect(a.size).toBeGreaterThan(N * 25);
     const b = stockFiles(config, 'out-b');
     expect([...b.keys()]).toEqual([...a.keys()]);

@@ -236,7 +236,7 @@ describe('mlp diff', () => {
   test('fails with exit status 2 on an unknown format', () => {
     const result = runMlp(project.dir, 'diff', '--format', 'html');
     expect(result.status).toBe(2);
-    expect(result.stderr.split('\n')[0]).toBe('mlp: --format html: expected one of text, markdown, json');
+    expect(result.stderr).toBe('mlp: --format html: expected one of text, markdown, json; see `mlp diff --help`\n');
   });
 });
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readTree } from '../../stacks/output-tree';
 import { CliResult, runMlp } from '../support/cli';
-import { minimalTenant, scratchProject } from '../support/fixtures';
+import { REPO_ROOT, minimalTenant, scratchProject } from '../support/fixtures';
 
 /** Runs `mlp` in a scratch project and returns its exit status and output. */
 function run(project: { dir: string }, ...args: string[]): CliResult {
@@ -104,13 +104,97 @@ describe('mlp', () => {
     expect(result.stderr).toBe('mlp: 1 problem found; nothing was written\nnowhere: cannot read the tenants directory: ENOENT\n');
   });
 
-  test('fails with exit status 2 and the usage on an unknown command or option', () => {
-    const unknown = run(project, 'deploy');
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe('mlp: unknown command "deploy"');
-    const option = run(project, 'synth', '--tenant', 'x');
-    expect(option.status).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--tenant'");
+  test('fails with exit status 2 and one line on an unknown command or option', () => {
+    expect(run(project, 'deploy')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "deploy"; see `mlp --help`\n' });
+    expect(run(project, 'synth', '--tenant', 'x')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'mlp: synth does not take --tenant (did you mean --tenants?); see `mlp synth --help`\n',
+    });
+    expect(run(project, 'synth', 'alpha')).toEqual({ status: 2, stdout: '', stderr: 'mlp: synth takes only options, got "alpha"; see `mlp synth --help`\n' });
+    expect(run(project, 'synth', '--check=yes')).toEqual({ status: 2, stdout: '', stderr: 'mlp: --check takes no value; see `mlp synth --help`\n' });
+    expect(run(project, 'synth', '--out')).toEqual({ status: 2, stdout: '', stderr: "mlp: option '--out <dir>' argument missing; see `mlp synth --help`\n" });
+    expect(run(project, '--tenants', 'x', 'synth')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'mlp: --tenants is an option of synth, validate, diff and report: put it after the command; see `mlp --help`\n',
+    });
+    expect(fs.readdirSync(project.dir).sort()).toEqual(['platform.yaml', 'tenants']);
+  });
+
+  test('fails with exit status 2 on an option of another command, naming the commands that take it', () => {
+    expect(run(project, 'diff', '--check')).toEqual({ status: 2, stdout: '', stderr: 'mlp: diff does not take --check (synth and schema do); see `mlp diff --help`\n' });
+    expect(run(project, 'report', '--base', 'main')).toEqual({ status: 2, stdout: '', stderr: 'mlp: report does not take --base (diff does); see `mlp report --help`\n' });
+    expect(run(project, 'synth', '--format', 'json')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'mlp: synth does not take --format (diff and report do); see `mlp synth --help`\n',
+    });
+    expect(run(project, 'validate', '--out', 'x')).toEqual({ status: 2, stdout: '', stderr: 'mlp: validate does not take --out (synth and schema do); see `mlp validate --help`\n' });
+    expect(fs.readdirSync(project.dir).sort()).toEqual(['platform.yaml', 'tenants']);
+  });
+
+  test('<command> --help lists exactly the options of that command; mlp help <command> prints the same', () => {
+    const optionsOf = (help: string) => [...help.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((match) => match[1]);
+    const expected: Record<string, string[]> = {
+      synth: ['--platform', '--tenants', '--out', '--check', '--no-incremental', '--jobs', '--help'],
+      validate: ['--platform', '--tenants', '--help'],
+      schema: ['--out', '--check', '--help'],
+      diff: ['--platform', '--tenants', '--base', '--format', '--help'],
+      report: ['--platform', '--tenants', '--format', '--help'],
+    };
+    expect(Object.keys(expected)).toHaveLength(5);
+    for (const [command, options] of Object.entries(expected)) {
+      const help = run(project, command, '--help');
+      expect({ command, status: help.status, stderr: help.stderr, first: help.stdout.split('\n')[0] }).toEqual({ command, status: 0, stderr: '', first: `Usage: mlp ${command} [options]` });
+      expect({ command, options: optionsOf(help.stdout) }).toEqual({ command, options });
+      expect(run(project, 'help', command)).toEqual(help);
+    }
+    expect(run(project, 'report', '--help').stdout).toContain('--format <format>  output format: text, markdown, json, csv (default: "text")');
+    expect(run(project, 'diff', '--help').stdout).toContain('--format <format>  output format: text, markdown, json (default: "text")');
+  });
+
+  test('mlp help and --help list the commands; mlp help of an unknown command fails', () => {
+    const help = run(project, '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout.split('\n')[0]).toBe('Usage: mlp <command> [options]');
+    const commands = [...help.stdout.matchAll(/^ {2}(\w+) \[/gm)].map((match) => match[1]);
+    expect(commands).toEqual(['synth', 'validate', 'schema', 'diff', 'report', 'help']);
+    expect(run(project, 'help')).toEqual(help);
+    expect(run(project, 'help', 'deploy')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "deploy"; see `mlp --help`\n' });
+    const none = run(project);
+    expect({ status: none.status, stdout: none.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(none.stderr).toBe(help.stdout);
+  });
+
+  test('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(run(project, '--version')).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+    expect(run(project, '-V')).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('counts in the singular for one tenant, and says nothing was written only for commands that write', () => {
+    fs.rmSync(path.join(project.tenantsDir, 'beta.yaml'));
+    expect(run(project, 'validate')).toEqual({ status: 0, stdout: 'mlp: platform.yaml and 1 tenant file is valid (26 manifests)\n', stderr: '' });
+    expect(run(project, 'synth')).toEqual({ status: 0, stdout: 'mlp: wrote 26 manifests of 1 tenant to dist/\n', stderr: '' });
+    expect(run(project, 'report').stdout.split('\n')[0]).toBe('mlp report: 1 tenant, prices from platform.yaml');
+
+    fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  tier: gold\n`);
+    const problem = 'tenants/alpha.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"\n';
+    expect(run(project, 'validate')).toEqual({ status: 1, stdout: '', stderr: `mlp: 1 problem found\n${problem}` });
+    expect(run(project, 'report')).toEqual({ status: 1, stdout: '', stderr: `mlp: 1 problem found\n${problem}` });
+    expect(run(project, 'synth')).toEqual({ status: 1, stdout: '', stderr: `mlp: 1 problem found; nothing was written\n${problem}` });
+  });
+
+  test('synth says which folders it added, rewrote and removed', () => {
+    run(project, 'synth');
+    fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  quota:\n    pods: 7\n`);
+    fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), minimalTenant('gamma'));
+    fs.rmSync(path.join(project.tenantsDir, 'beta.yaml'));
+    expect(run(project, 'synth').stdout).toBe(
+      'mlp: updated dist/: 38 manifests of 2 tenants; added gamma/; rewrote alpha/; removed beta/ (1 of 3 folders unchanged, 1 skipped as unchanged since the last run)\n',
+    );
   });
 
   test('recovers a dist/ left aside by an interrupted swap', () => {
@@ -125,7 +209,7 @@ describe('mlp', () => {
 
   test('synth skips tenants unchanged since the last run and says what it rewrote; --no-incremental synthesizes them again', () => {
     run(project, 'synth');
-    const total = readTree(path.join(project.dir, 'dist')).size;
+    const total = readTree(path.join(project.dir, 'dist')).size - 1; // all files but the marker
     expect(run(project, 'synth')).toEqual({
       status: 0,
       stdout: `mlp: dist/ is up to date: ${total} manifests of 2 tenants (3 of 3 folders unchanged, 3 skipped as unchanged since the last run)\n`,
@@ -141,9 +225,18 @@ describe('mlp', () => {
     expect(fs.readdirSync(project.dir).sort()).toEqual(['.dist.mlp-cache.json', 'dist', 'platform.yaml', 'tenants']);
   });
 
+  test('synth writes to $CDK8S_OUTDIR when --out is not given', () => {
+    process.env.CDK8S_OUTDIR = 'cdk8s.out';
+    try {
+      expect(run(project, 'synth').stdout).toBe('mlp: wrote 38 manifests of 2 tenants to cdk8s.out/\n');
+      expect(run(project, 'synth', '--out', 'manifests').stdout).toBe('mlp: wrote 38 manifests of 2 tenants to manifests/\n');
+    } finally {
+      delete process.env.CDK8S_OUTDIR;
+    }
+    expect(fs.readdirSync(project.dir).filter((entry) => !entry.startsWith('.')).sort()).toEqual(['cdk8s.out', 'manifests', 'platform.yaml', 'tenants']);
+  });
+
   test('fails with exit status 2 when --jobs is not a whole number >= 1', () => {
-    const result = run(project, 'synth', '--jobs', '0');
-    expect(result.status).toBe(2);
-    expect(result.stderr.split('\n')[0]).toBe('mlp: --jobs 0: expected a whole number >= 1');
+    expect(run(project, 'synth', '--jobs', '0')).toEqual({ status: 2, stdout: '', stderr: 'mlp: --jobs 0: expected a whole number >= 1; see `mlp synth --help`\n' });
   });
 });

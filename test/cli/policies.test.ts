@@ -43,7 +43,7 @@ describe('mlp validate and synth: policies', () => {
 
   test('validate fails with exit status 1 on a policy violation, naming file, tenant, object, policy and fix', () => {
     injectLoadBalancer();
-    expect(runMlp(project.dir, 'validate')).toEqual({ status: 1, stdout: '', stderr: `mlp: 1 problem found; nothing was written\n${MLP007_PROBLEM}\n` });
+    expect(runMlp(project.dir, 'validate')).toEqual({ status: 1, stdout: '', stderr: `mlp: 1 problem found\n${MLP007_PROBLEM}\n` });
   });
 
   test('synth fails on a policy violation and writes nothing', () => {
@@ -93,7 +93,7 @@ describe('mlp validate and synth: policies', () => {
     const result = runMlp(project.dir, 'validate');
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      'mlp: 1 problem found; nothing was written\ntenants/alpha.yaml:12: spec.policyWaivers[1].policy: MLP003 is already waived by policyWaivers[0]; waive a policy once\n',
+      'mlp: 1 problem found\ntenants/alpha.yaml:12: spec.policyWaivers[1].policy: MLP003 is already waived by policyWaivers[0]; waive a policy once\n',
     );
   });
 });

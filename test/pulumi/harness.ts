@@ -11,6 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { runMlp } from '../support/cli';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
+import { readManifests } from '../../stacks/output-tree';
 import { KubeObject } from '../../stacks/synth';
 
 /** The platform file and tenants the program deploys in these tests: the suite's fixtures, never the repository's examples. */
@@ -163,16 +164,7 @@ export function synthesizedFiles(tenantsDir: string = TENANTS_DIR): Map<string, 
   try {
     const result = runMlp(process.cwd(), 'synth', '--platform', PLATFORM_FILE, '--tenants', tenantsDir, '--out', out);
     if (result.status !== 0) throw new Error(`mlp synth failed (${result.status}): ${result.stderr}`);
-    const files = new Map<string, KubeObject>();
-    const walk = (relative: string) => {
-      for (const entry of fs.readdirSync(path.join(out, relative), { withFileTypes: true })) {
-        const child = relative ? `${relative}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) walk(child);
-        else files.set(child.replace(/\.yaml$/, ''), parse(fs.readFileSync(path.join(out, child), 'utf8')) as KubeObject);
-      }
-    };
-    walk('');
-    return files;
+    return new Map([...readManifests(out)].map(([file, text]) => [file.replace(/\.yaml$/, ''), parse(text) as KubeObject]));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

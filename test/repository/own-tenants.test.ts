@@ -79,7 +79,7 @@ describe('a repository whose example tenants were replaced', () => {
   test('passes the repository checks after `mlp synth`', () => {
     const synth = runMlp(copy, 'synth');
     expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(fs.readdirSync(path.join(copy, 'dist')).sort()).toEqual(['_platform', NEW_TENANT]);
+    expect(fs.readdirSync(path.join(copy, 'dist')).sort()).toEqual(['.mlp-output', '_platform', NEW_TENANT]);
     const quota = parse(fs.readFileSync(path.join(copy, 'dist', NEW_TENANT, 'resourcequota-tenant-quota.yaml'), 'utf8'));
     expect(quota.spec.hard.pods).toBe(String(pods));
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { prepareStaging, readTree, swapFolders } from '../../stacks/output-tree';
+import { GENERATED_HEADER, OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputRefusedError, claimOutputDir, classifyEntry, prepareStaging, readTree, swapFolders } from '../../stacks/output-tree';
 
 /** Writes `files` (path → content) below `dir`. */
 function write(dir: string, files: Record<string, string>): void {
@@ -74,5 +74,68 @@ describe('swapFolders', () => {
     fs.rmSync(path.join(staging, 'd'), { recursive: true }); // the rename of d fails
     expect(() => swapFolders(dir, staging, ['b', 'd'], ['c', 'stray.txt'])).toThrow(/ENOENT/);
     expect(Object.fromEntries(readTree(dir))).toEqual(before);
+  });
+});
+
+describe('prepareStaging', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-staging-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('removes only the leftovers it names itself beside the output directory', () => {
+    write(root, { 'dist/a/x.yaml': 'a', 'dist.mlp-tmp-77/a/x.yaml': 'stale', 'dist.mlp-notes.txt': 'of the user', 'dist.mlp-old-backup/x': 'of the user' });
+    const staging = prepareStaging(path.join(root, 'dist'));
+    expect(fs.readdirSync(root).sort()).toEqual(['dist', 'dist.mlp-notes.txt', 'dist.mlp-old-backup', path.basename(staging)].sort());
+  });
+
+  test('fails with ENOENT where mkdir cannot create the parent, instead of spinning', () => {
+    expect(fs.existsSync('/proc/self')).toBe(true);
+    expect(() => prepareStaging('/proc/x/dist')).toThrow("ENOENT: no such file or directory, mkdir '/proc/x'");
+  });
+});
+
+describe('claimOutputDir', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-claim-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('accepts a missing, an empty and a marked directory', () => {
+    expect(() => claimOutputDir(path.join(root, 'new'), 'new')).not.toThrow();
+    fs.mkdirSync(path.join(root, 'empty'));
+    expect(() => claimOutputDir(path.join(root, 'empty'), 'empty')).not.toThrow();
+    write(root, { [`marked/${OUTPUT_MARKER}`]: OUTPUT_MARKER_TEXT, 'marked/README.md': 'notes' });
+    expect(() => claimOutputDir(path.join(root, 'marked'), 'marked')).not.toThrow();
+  });
+
+  test('fails on a file, an unmarked directory and a marker of another tool', () => {
+    write(root, { 'file.txt': 'x', 'notes/a.md': 'x', [`other/${OUTPUT_MARKER}`]: 'written by another tool\n' });
+    expect(() => claimOutputDir(path.join(root, 'file.txt'), 'file.txt')).toThrow(
+      new OutputRefusedError('file.txt is a file, not a folder; synth writes only into a new or empty folder or one it wrote before: choose another output folder (--out)'),
+    );
+    const unmarked = (name: string) =>
+      new OutputRefusedError(`${name}/ is not empty and has no .mlp-output file of an earlier mlp synth, so synth does not write into it: choose a new or empty output folder (--out)`);
+    expect(() => claimOutputDir(path.join(root, 'notes'), 'notes')).toThrow(unmarked('notes'));
+    expect(() => claimOutputDir(path.join(root, 'other'), 'other')).toThrow(unmarked('other'));
+  });
+});
+
+describe('classifyEntry', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-classify-'));
+    const generated = `${GENERATED_HEADER}tenants/a.yaml. Edit that file, not this one.\nkind: Namespace\n`;
+    write(root, { 'a/namespace-a.yaml': generated, 'a/deep/x.yaml': generated, 'b/namespace-b.yaml': generated, 'b/notes.txt': 'x', 'docs/index.md': 'x', 'README.md': 'x' });
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('tells folders that synthesis wrote from those it wrote into and from the user\'s', () => {
+    expect(classifyEntry(root, 'a')).toEqual({ owner: 'generated', generated: ['a/deep/x.yaml', 'a/namespace-a.yaml'] });
+    expect(classifyEntry(root, 'b')).toEqual({ owner: 'mixed', generated: ['b/namespace-b.yaml'], foreign: 'b/notes.txt' });
+    expect(classifyEntry(root, 'docs')).toEqual({ owner: 'user', generated: [], foreign: 'docs/index.md' });
+    expect(classifyEntry(root, 'README.md')).toEqual({ owner: 'user', generated: [], foreign: 'README.md' });
   });
 });

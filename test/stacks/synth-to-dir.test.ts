@@ -3,10 +3,11 @@ import * as path from 'path';
 import { syntheticTenant } from '../../bench/synthetic-tenants';
 import { loadConfig } from '../../lib/load';
 import { ValidationError } from '../../lib/problems';
-import { compareTree, readTree } from '../../stacks/output-tree';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, compareTree, readTree } from '../../stacks/output-tree';
 import { renderGroups, synthesizeAll } from '../../stacks/synth';
 import { cacheFileOf, folderSignature, readCache, writeCache } from '../../stacks/synth-cache';
 import { SynthToDirOptions, synthToDir } from '../../stacks/synth-to-dir';
+import { OutputRefusedError } from '../../stacks/output-tree';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject } from '../support/fixtures';
 
 /** Inode and modification time of every file below `dir`, by path. */
@@ -47,8 +48,12 @@ describe('synthToDir', () => {
   test('writes exactly the files of in-memory synthesis', () => {
     const summary = synthToDir({ ...options, tenantsDir: FIXTURE_TENANTS_DIR, platformFile: FIXTURE_PLATFORM_FILE });
     const expected = renderGroups(synthesizeAll(loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR })));
-    expect(readTree(outDir())).toEqual(expected);
-    expect(summary).toMatchObject({ tenants: 3, manifests: expected.size, synthesized: 4, written: ['_platform', 'analytics', 'nlp', 'vision'], removed: [] });
+    const tree = readTree(outDir());
+    expect(tree.get(OUTPUT_MARKER)).toBe(OUTPUT_MARKER_TEXT);
+    tree.delete(OUTPUT_MARKER);
+    expect(tree).toEqual(expected);
+    const folders = ['_platform', 'analytics', 'nlp', 'vision'];
+    expect(summary).toMatchObject({ tenants: 3, manifests: expected.size, synthesized: 4, written: folders, added: folders, removed: [] });
   });
 
   test('gives byte-identical output on worker threads and on the main thread alone', () => {
@@ -61,7 +66,7 @@ describe('synthToDir', () => {
       expect(parallel).toEqual(sequential);
       expect(parallel.synthesized).toBe(12);
       expect(readTree(path.join(many.dir, 'parallel'))).toEqual(readTree(path.join(many.dir, 'sequential')));
-      expect(readTree(path.join(many.dir, 'parallel')).size).toBe(parallel.manifests);
+      expect(readTree(path.join(many.dir, 'parallel')).size).toBe(parallel.manifests + 1); // and the marker
     } finally {
       fs.rmSync(many.dir, { recursive: true, force: true });
     }
@@ -71,7 +76,7 @@ describe('synthToDir', () => {
     synthToDir(options);
     const before = fileIdentities(outDir());
     const summary = synthToDir(options);
-    expect(summary).toMatchObject({ synthesized: 0, written: [], removed: [], manifests: before.size });
+    expect(summary).toMatchObject({ synthesized: 0, written: [], removed: [], manifests: before.size - 1 }); // all but the marker
     expect(touched(before, fileIdentities(outDir()))).toEqual([]);
   });
 
@@ -109,18 +114,87 @@ describe('synthToDir', () => {
     expect(synthToDir({ ...options, libraryKey: 'library-2' })).toMatchObject({ synthesized: 0 });
   });
 
-  test('synthesizes again a folder that was edited, deleted or added to since the last run', () => {
+  test('synthesizes again a folder that was edited, deleted or added to since the last run, and keeps the files of the user beside them', () => {
     synthToDir(options);
     const expected = readTree(outDir());
     fs.appendFileSync(path.join(outDir(), 'alpha', 'namespace-alpha.yaml'), '# edited by hand\n');
     fs.rmSync(path.join(outDir(), 'beta'), { recursive: true });
-    fs.writeFileSync(path.join(outDir(), 'gamma', 'notes.txt'), 'stray');
-    fs.writeFileSync(path.join(outDir(), 'README'), 'stray');
+    const stray = fs.readFileSync(path.join(outDir(), 'gamma', 'namespace-gamma.yaml'), 'utf8');
+    fs.writeFileSync(path.join(outDir(), 'gamma', 'namespace-old.yaml'), stray);
+    fs.writeFileSync(path.join(outDir(), 'README'), 'notes of the user');
 
     const summary = synthToDir(options);
 
-    expect(summary).toMatchObject({ synthesized: 3, written: ['alpha', 'beta', 'gamma'], removed: ['README'] });
-    expect(readTree(outDir())).toEqual(expected);
+    expect(summary).toMatchObject({ synthesized: 3, written: ['alpha', 'beta', 'gamma'], added: ['beta'], removed: [] });
+    expect(readTree(outDir())).toEqual(new Map([...expected, ['README', 'notes of the user']]));
+  });
+
+  test('fails when a folder it would replace holds a file it did not write, and touches nothing', () => {
+    synthToDir(options);
+    fs.writeFileSync(path.join(outDir(), 'gamma', 'notes.txt'), 'notes of the user');
+    fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), `${minimalTenant('gamma')}  quota:\n    pods: 7\n`);
+    const before = fileIdentities(outDir());
+
+    expect(() => synthToDir(options)).toThrow(
+      new OutputRefusedError(
+        `${outDir()}/gamma/notes.txt was not written by mlp, and synth replaces the whole folder ${outDir()}/gamma/ (from ${project.tenantsDir}/gamma.yaml): move the file out of ${outDir()}/gamma/`,
+      ),
+    );
+    expect(touched(before, fileIdentities(outDir()))).toEqual([]);
+    expect(fileIdentities(outDir()).size).toBe(before.size);
+  });
+
+  test('fails when a folder of the user has the name of a new tenant, and touches nothing', () => {
+    synthToDir(options);
+    fs.mkdirSync(path.join(outDir(), 'delta'));
+    fs.writeFileSync(path.join(outDir(), 'delta', 'plan.md'), 'what team delta will need');
+    fs.writeFileSync(path.join(project.tenantsDir, 'delta.yaml'), minimalTenant('delta'));
+    const before = fileIdentities(outDir());
+
+    expect(() => synthToDir(options)).toThrow(
+      new OutputRefusedError(
+        `${outDir()}/delta/plan.md was not written by mlp, and synth replaces the whole folder ${outDir()}/delta/ (from ${project.tenantsDir}/delta.yaml): move the file out of ${outDir()}/delta/`,
+      ),
+    );
+    expect(touched(before, fileIdentities(outDir()))).toEqual([]);
+    expect(fileIdentities(outDir()).size).toBe(before.size);
+  });
+
+  test('fails when the folder of a deleted tenant holds a file it did not write, and touches nothing', () => {
+    synthToDir(options);
+    fs.writeFileSync(path.join(outDir(), 'gamma', 'notes.txt'), 'notes of the user');
+    fs.rmSync(path.join(project.tenantsDir, 'gamma.yaml'));
+    const before = fileIdentities(outDir());
+
+    expect(() => synthToDir(options)).toThrow(
+      new OutputRefusedError(
+        `${outDir()}/gamma/notes.txt was not written by mlp, and synth removes ${outDir()}/gamma/ because no input file writes it any more: move the file out of ${outDir()}/gamma/`,
+      ),
+    );
+    expect(touched(before, fileIdentities(outDir()))).toEqual([]);
+    expect(fileIdentities(outDir()).size).toBe(before.size);
+  });
+
+  test('keeps folders and files of the user in the output directory, and --check ignores them', () => {
+    synthToDir(options);
+    fs.mkdirSync(path.join(outDir(), 'docs'));
+    fs.writeFileSync(path.join(outDir(), 'docs', 'index.md'), '# notes');
+    fs.writeFileSync(path.join(outDir(), 'README.md'), 'what dist/ is');
+    fs.rmSync(path.join(project.tenantsDir, 'gamma.yaml'));
+
+    expect(synthToDir(options)).toMatchObject({ written: [], removed: ['gamma'] });
+
+    expect(fs.readFileSync(path.join(outDir(), 'docs', 'index.md'), 'utf8')).toBe('# notes');
+    expect(fs.readFileSync(path.join(outDir(), 'README.md'), 'utf8')).toBe('what dist/ is');
+    expect(synthToDir({ ...options, check: true }).difference).toEqual({ missing: [], changed: [], extra: [] });
+  });
+
+  test('--check lists a missing or changed marker', () => {
+    synthToDir(options);
+    fs.writeFileSync(path.join(outDir(), OUTPUT_MARKER), `${OUTPUT_MARKER_TEXT}# edited\n`);
+    expect(synthToDir({ ...options, check: true }).difference).toEqual({ missing: [], changed: [OUTPUT_MARKER], extra: [] });
+    fs.rmSync(path.join(outDir(), OUTPUT_MARKER));
+    expect(synthToDir({ ...options, check: true }).difference).toEqual({ missing: [OUTPUT_MARKER], changed: [], extra: [] });
   });
 
   test('removes the folder of a deleted tenant', () => {
@@ -135,7 +209,7 @@ describe('synthToDir', () => {
     expect(cacheFileOf(outDir())).toBe(path.join(project.dir, '.dist.mlp-cache.json'));
     const sources = [project.platformFile, ...['alpha', 'beta', 'gamma'].map((name) => path.join(project.tenantsDir, `${name}.yaml`))];
     expect(Object.keys(readCache(cacheFileOf(outDir()))!.folders).sort()).toEqual(sources.sort());
-    expect([...readTree(outDir()).keys()].filter((file) => !/^(_platform|alpha|beta|gamma)\//.test(file))).toEqual([]);
+    expect([...readTree(outDir()).keys()].filter((file) => !/^(_platform|alpha|beta|gamma)\//.test(file))).toEqual([OUTPUT_MARKER]);
   });
 
   test('--check never trusts the cache', () => {
@@ -164,7 +238,7 @@ describe('synthToDir', () => {
 
     const summary = synthToDir({ ...options, check: true });
 
-    expect(summary.difference).toEqual(compareTree(outDir(), expected));
+    expect(summary.difference).toEqual(compareTree(outDir(), new Map([...expected, [OUTPUT_MARKER, OUTPUT_MARKER_TEXT]])));
     expect(summary.difference!.extra).toContain('gamma/namespace-gamma.yaml');
   });
 
