@@ -73,13 +73,14 @@ function tables(report: PlatformReport): Tables {
       rows: [...report.tenants.map((tenant) => requestedRow(tenant.name, tenant)), requestedRow('TOTAL', report.totals)],
     },
     gpus: {
-      header: ['GPU TYPE', `PRICE (${report.currency}/h)`, 'JOBS', 'SERVICES AT MIN', 'SERVICES AT MAX', 'PEAK', 'MONTHLY AT PEAK'],
+      header: ['GPU TYPE', `PRICE (${report.currency}/h)`, 'JOBS', 'SERVICES AT MIN', 'SERVICES AT MAX', 'ROLLOUT SURGE', 'PEAK', 'MONTHLY AT PEAK'],
       rows: report.gpuTypes.map((type) => [
         type.type,
         formatMoney(type.hourlyPrice, report.currency),
         String(type.jobs),
         String(type.servicesAtMin),
         String(type.servicesAtMax),
+        String(type.rolloutSurge),
         String(type.peak),
         money(type.monthlyCostAtPeak),
       ]),
@@ -89,7 +90,7 @@ function tables(report: PlatformReport): Tables {
         `workloads hold at most ${report.totals.requested.peak.gpus} at once${unclaimed > 0 ? `, ${unclaimed} granted but claimed by no workload` : ''}.`,
       `Monthly cost is what each quota commits at the prices of ${report.platformFile}, ${report.hoursPerMonth} hours a month: ` +
         'CPU cores × cpuCoreHour + memory GiB × memoryGiBHour + GPUs × the default GPU type\'s hourlyPrice, each × 730, + storage GiB × storageGiBMonth.',
-      'Jobs count all their workers (workers × per worker), services their replicas at min and at max; peak = jobs + services at max. Amounts are CPU cores / memory GiB / GPUs.',
+      'Jobs count all their workers (workers × per worker), services their replicas at min and at max; peak = jobs + services at max + the surge replica each service adds during a rollout. Amounts are CPU cores / memory GiB / GPUs.',
     ],
   };
 }
@@ -104,7 +105,7 @@ export function renderReportText(report: PlatformReport): string {
     '\nRequested by jobs and services (CPU cores / memory GiB / GPUs)\n',
     textTable(requested.header, requested.rows),
     '\nGPU commitment by type\n',
-    textTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6]),
+    textTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6, 7]),
     '\n',
     notes.map((note) => `${note}\n`).join(''),
   ].join('');
@@ -124,7 +125,7 @@ export function renderReportMarkdown(report: PlatformReport): string {
     markdownTable(requested.header, bold(requested.rows)),
     '#### GPU commitment by type',
     '',
-    markdownTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6]),
+    markdownTable(gpus.header, gpus.rows, [1, 2, 3, 4, 5, 6, 7]),
     ...notes.map((note) => `<sub>${note}</sub>\n`),
   ].join('\n');
 }

@@ -18,6 +18,7 @@ import { GIB, parseQuantity } from './quantity';
 import { PlatformFile } from './schema/platform';
 import { TenantConfig } from './tenant-config';
 import { TenantQuota } from './tenant-namespace';
+import { ROLLOUT_MAX_SURGE } from './model-service';
 
 /** Hours in a month for prices quoted per hour: 365 × 24 / 12. */
 export const HOURS_PER_MONTH = 730;
@@ -92,7 +93,9 @@ export interface WorkloadDemand {
   readonly servicesAtMin: ResourceAmounts;
   /** Every model service at its maximum replicas. */
   readonly servicesAtMax: ResourceAmounts;
-  /** Jobs and services at their maximum together: the most the tenant's workloads hold at once. */
+  /** The surge replica each model service adds while it rolls out a new version (the quota checks count it too). */
+  readonly rolloutSurge: ResourceAmounts;
+  /** Jobs, services at their maximum and their rollout surge together: the most the tenant's workloads hold at once. */
   readonly peak: ResourceAmounts;
   /** Checkpoint volumes, in GiB. */
   readonly checkpointStorageGiB: number;
@@ -108,11 +111,13 @@ export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
   }
   let servicesAtMin = NO_RESOURCES;
   let servicesAtMax = NO_RESOURCES;
+  let rolloutSurge = NO_RESOURCES;
   for (const service of tenant.modelServices) {
     servicesAtMin = addResources(servicesAtMin, podAmounts(service.minReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
     servicesAtMax = addResources(servicesAtMax, podAmounts(service.maxReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
+    rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service.cpu, service.memory, service.gpus, service.gpuType?.name));
   }
-  return { jobs, servicesAtMin, servicesAtMax, peak: addResources(jobs, servicesAtMax), checkpointStorageGiB };
+  return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
 }
 
 /** An amount of money, e.g. `$17,520.00`; `signed` adds `+` to positive amounts. */

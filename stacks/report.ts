@@ -45,7 +45,9 @@ export interface GpuTypeCommitment {
   readonly jobs: number;
   readonly servicesAtMin: number;
   readonly servicesAtMax: number;
-  /** Jobs and services at their maximum. */
+  /** The surge replica of each service's rollout. */
+  readonly rolloutSurge: number;
+  /** Jobs, services at their maximum and their rollout surge replicas. */
   readonly peak: number;
   /** The peak for a whole month at the type's price. */
   readonly monthlyCostAtPeak: number;
@@ -82,6 +84,7 @@ function roundDemand(demand: WorkloadDemand): WorkloadDemand {
     jobs: roundAmounts(demand.jobs),
     servicesAtMin: roundAmounts(demand.servicesAtMin),
     servicesAtMax: roundAmounts(demand.servicesAtMax),
+    rolloutSurge: roundAmounts(demand.rolloutSurge),
     peak: roundAmounts(demand.peak),
     checkpointStorageGiB: round(demand.checkpointStorageGiB),
   };
@@ -115,6 +118,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
     jobs: sumAmounts((demand) => demand.jobs),
     servicesAtMin: sumAmounts((demand) => demand.servicesAtMin),
     servicesAtMax: sumAmounts((demand) => demand.servicesAtMax),
+    rolloutSurge: sumAmounts((demand) => demand.rolloutSurge),
     peak: sumAmounts((demand) => demand.peak),
     checkpointStorageGiB: sum((tenant) => tenant.requested.checkpointStorageGiB),
   };
@@ -130,6 +134,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         jobs: requested.jobs.gpusByType[type] ?? 0,
         servicesAtMin: requested.servicesAtMin.gpusByType[type] ?? 0,
         servicesAtMax: requested.servicesAtMax.gpusByType[type] ?? 0,
+        rolloutSurge: requested.rolloutSurge.gpusByType[type] ?? 0,
         peak,
         monthlyCostAtPeak: roundCents(peak * hourlyPrice * HOURS_PER_MONTH),
       };

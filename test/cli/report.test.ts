@@ -74,12 +74,14 @@ spec:
  *   gpu 5 × 2.90 × 730 = 10,585.00; storage 100 × 0.10 = 10.00; total 11,833.08
  *   services at min: api 1 × (2 cpu, 8 GiB, 1 GPU) + web 2 × (0.5, 1, 0) = 3 cpu, 10 GiB, 1 GPU
  *   services at max: api 4 × (2, 8, 1)           + web 4 × (0.5, 1, 0) = 10 cpu, 36 GiB, 4 GPUs (all l4)
+ *   rollout surge: one more replica of each: api (2, 8, 1) + web (0.5, 1, 0) = 2.5 cpu, 9 GiB, 1 GPU (l4)
  * train: quota cpu 64, memory 512Gi, gpu 16, storage 1Ti (1024 GiB)
  *   cpu 64 × 0.035 × 730 = 1,635.20; memory 512 × 0.0045 × 730 = 1,681.92;
  *   gpu 16 × 2.90 × 730 = 33,872.00; storage 1024 × 0.10 = 102.40; total 37,291.52
  *   jobs: ddp 2 workers × (16 cpu, 128 GiB, 4 a100) + eval 1 × (4, 16, 1 l4) = 36 cpu, 272 GiB, 9 GPUs (8 a100, 1 l4)
  * totals: cost 11,833.08 + 37,291.52 = 49,124.60; quota 96 cpu, 640 GiB, 21 GPUs, 1,124 GiB storage, 70 pods
- * GPU types at peak (jobs + services at max): a100 8 × 2.90 × 730 = 16,936.00; l4 (1 + 4) × 0.80 × 730 = 2,920.00
+ * peak (jobs + services at max + rollout surge): 36 + 10 + 2.5 = 48.5 cpu, 272 + 36 + 9 = 317 GiB, 9 + 4 + 1 = 14 GPUs
+ * GPU types at peak: a100 8 × 2.90 × 730 = 16,936.00; l4 (1 + 4 + 1) × 0.80 × 730 = 3,504.00
  */
 describe('mlp report', () => {
   let project: ReturnType<typeof pricedProject>;
@@ -107,11 +109,12 @@ describe('mlp report', () => {
 
     expect(report.totals.monthlyCost).toEqual({ cpu: 2452.8, gpu: 44457, memory: 2102.4, storage: 112.4, total: 49124.6 });
     expect(report.totals.quota).toEqual({ cpu: 96, gpus: 21, memoryGiB: 640, pods: 70, storageGiB: 1124 });
-    expect(report.totals.requested.peak).toEqual({ cpu: 46, gpus: 13, gpusByType: { 'a100-80gb': 8, l4: 5 }, memoryGiB: 308 });
+    expect(report.totals.requested.rolloutSurge).toEqual({ cpu: 2.5, gpus: 1, gpusByType: { l4: 1 }, memoryGiB: 9 });
+    expect(report.totals.requested.peak).toEqual({ cpu: 48.5, gpus: 14, gpusByType: { 'a100-80gb': 8, l4: 6 }, memoryGiB: 317 });
     expect(report.gpuTypes).toEqual([
-      { hourlyPrice: 2.9, jobs: 8, monthlyCostAtPeak: 16936, peak: 8, servicesAtMax: 0, servicesAtMin: 0, type: 'a100-80gb' },
-      { hourlyPrice: 4.5, jobs: 0, monthlyCostAtPeak: 0, peak: 0, servicesAtMax: 0, servicesAtMin: 0, type: 'h100-80gb' },
-      { hourlyPrice: 0.8, jobs: 1, monthlyCostAtPeak: 2920, peak: 5, servicesAtMax: 4, servicesAtMin: 1, type: 'l4' },
+      { hourlyPrice: 2.9, jobs: 8, monthlyCostAtPeak: 16936, peak: 8, rolloutSurge: 0, servicesAtMax: 0, servicesAtMin: 0, type: 'a100-80gb' },
+      { hourlyPrice: 4.5, jobs: 0, monthlyCostAtPeak: 0, peak: 0, rolloutSurge: 0, servicesAtMax: 0, servicesAtMin: 0, type: 'h100-80gb' },
+      { hourlyPrice: 0.8, jobs: 1, monthlyCostAtPeak: 3504, peak: 6, rolloutSurge: 1, servicesAtMax: 4, servicesAtMin: 1, type: 'l4' },
     ]);
     expect(report.gpuQuotaPrice).toEqual({ hourlyPrice: 2.9, type: 'a100-80gb' });
   });
@@ -122,9 +125,9 @@ describe('mlp report', () => {
     const [header, ...rows] = stdout.trimEnd().split('\n');
     expect(header.split(',')).toEqual([...REPORT_CSV_COLUMNS]);
     expect(rows).toEqual([
-      'serve,critical,cc-2,32,128,5,100,30,0,0,0,3,10,1,10,36,4,4,0,817.60,420.48,10585.00,10.00,11833.08,USD',
+      'serve,critical,cc-2,32,128,5,100,30,0,0,0,3,10,1,10,36,4,5,0,817.60,420.48,10585.00,10.00,11833.08,USD',
       'train,standard,cc-1,64,512,16,1024,40,36,272,9,0,0,0,0,0,0,9,100,1635.20,1681.92,33872.00,102.40,37291.52,USD',
-      'TOTAL,,,96,640,21,1124,70,36,272,9,3,10,1,10,36,4,13,100,2452.80,2102.40,44457.00,112.40,49124.60,USD',
+      'TOTAL,,,96,640,21,1124,70,36,272,9,3,10,1,10,36,4,14,100,2452.80,2102.40,44457.00,112.40,49124.60,USD',
     ]);
   });
 
@@ -134,11 +137,12 @@ describe('mlp report', () => {
     const lines = stdout.split('\n');
     expect(lines).toContain('serve   critical  cc-2          32         128     5          100    30          $11,833.08');
     expect(lines).toContain('TOTAL                           96         640    21         1124    70          $49,124.60');
-    expect(lines).toContain('TOTAL   36 / 272 / 9           3 / 10 / 1       10 / 36 / 4      13 of 21            8 a100-80gb, 5 l4');
+    expect(lines).toContain('TOTAL   36 / 272 / 9           3 / 10 / 1       10 / 36 / 4      14 of 21            8 a100-80gb, 6 l4');
+    expect(lines).toContain('serve   0 / 0 / 0              3 / 10 / 1       10 / 36 / 4      5 of 5              5 l4');
     expect(lines).toContain('train   36 / 272 / 9           0 / 0 / 0        0 / 0 / 0        9 of 16             8 a100-80gb, 1 l4');
-    expect(lines).toContain('a100-80gb          $2.90     8                0                0     8       $16,936.00');
-    expect(lines).toContain('l4                 $0.80     1                1                4     5        $2,920.00');
-    expect(stdout).toContain('GPU quota granted: 21 GPUs, committed at the default GPU type a100-80gb ($2.90/h): $44,457.00 a month; workloads hold at most 13 at once, 8 granted but claimed by no workload.');
+    expect(lines).toContain('a100-80gb          $2.90     8                0                0              0     8       $16,936.00');
+    expect(lines).toContain('l4                 $0.80     1                1                4              1     6        $3,504.00');
+    expect(stdout).toContain('GPU quota granted: 21 GPUs, committed at the default GPU type a100-80gb ($2.90/h): $44,457.00 a month; workloads hold at most 14 at once, 7 granted but claimed by no workload.');
   });
 
   test('writes Markdown tables', () => {
