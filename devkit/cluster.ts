@@ -97,6 +97,8 @@ export interface PulumiOptions {
 export class PulumiStack {
   public readonly tenantsDir: string;
   public readonly platformFile: string;
+  /** Every pulumi command this stack ran, with its exit status and output (kept by {@link keepLogs}). */
+  public readonly logFile: string;
   private readonly configFile: string;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -108,6 +110,7 @@ export class PulumiStack {
     this.tenantsDir = path.join(dir, 'tenants');
     this.platformFile = path.join(dir, 'platform.yaml');
     this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
+    this.logFile = path.join(dir, 'pulumi.log');
     fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
     fs.copyFileSync(settings.platformFile, this.platformFile);
     fs.mkdirSync(this.tenantsDir);
@@ -153,7 +156,10 @@ export class PulumiStack {
   /** Runs a pulumi command on the stack; never throws for its exit status. */
   public pulumi(args: readonly string[], options: PulumiOptions = {}) {
     const command = this.command(args, options.env);
-    return run('pulumi', command.args, { env: command.env, timeoutMs: options.timeoutMs ?? 600_000 });
+    const started = Date.now();
+    const result = run('pulumi', command.args, { env: command.env, timeoutMs: options.timeoutMs ?? 600_000 });
+    this.log(`pulumi ${command.args.join(' ')}`, `exited ${result.status ?? result.signal} after ${Date.now() - started} ms`, result.stdout, result.stderr);
+    return result;
   }
 
   /** Runs a pulumi command; throws with its output when it fails. */
@@ -166,12 +172,22 @@ export class PulumiStack {
   /** `pulumi up` in the background, for tests that interrupt it. */
   public upInBackground(env: NodeJS.ProcessEnv = {}): ChildProcess {
     const command = this.command(['up', '--yes', '--skip-preview'], env);
-    return spawn('pulumi', command.args, {
+    const child = spawn('pulumi', command.args, {
       cwd: REPO_ROOT,
       env: command.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+    child.once('exit', (status, signal) => this.log(`pulumi ${command.args.join(' ')} (in the background)`, `exited ${status ?? signal}`, stdout, stderr));
+    return child;
+  }
+
+  private log(command: string, outcome: string, stdout: string, stderr: string): void {
+    fs.appendFileSync(this.logFile, `==== ${new Date().toISOString()} ${command}: ${outcome}\n---- stdout\n${stdout}\n---- stderr\n${stderr}\n`);
   }
 
   /** The resource changes a preview would make, as `<op> <name>`, without reads and unchanged resources. */
@@ -239,6 +255,38 @@ export function killProcessTree(pid: number): void {
       // already gone
     }
   }
+}
+
+/**
+ * Where the end-to-end suite keeps logs after its scratch directories are
+ * gone: MLP_E2E_ARTIFACTS, or .e2e/artifacts in the repository (ignored by
+ * git). `.ci/run` prints their last lines when the suite fails.
+ */
+export function artifactsDir(): string {
+  return process.env.MLP_E2E_ARTIFACTS ?? path.join(REPO_ROOT, '.e2e', 'artifacts');
+}
+
+/**
+ * Copies every `*.log` file below `dir` (control-plane component logs, the
+ * stack's pulumi.log) to `artifactsDir()/<name>/`, keeping their relative
+ * paths and replacing what an earlier run kept there; returns that folder.
+ */
+export function keepLogs(dir: string, name: string): string {
+  const target = path.join(artifactsDir(), name);
+  fs.rmSync(target, { recursive: true, force: true });
+  const copy = (from: string) => {
+    for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+      const source = path.join(from, entry.name);
+      if (entry.isDirectory()) copy(source);
+      else if (entry.isFile() && entry.name.endsWith('.log')) {
+        const destination = path.join(target, path.relative(dir, source));
+        fs.mkdirSync(path.dirname(destination), { recursive: true });
+        fs.copyFileSync(source, destination);
+      }
+    }
+  };
+  if (fs.existsSync(dir)) copy(dir);
+  return target;
 }
 
 /** A scratch directory under the system temp directory. */

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../lib/load';
 import { synthesizeAll } from '../../stacks/synth';
-import { ControlPlane, PulumiStack, killProcessTree, scratchDir } from '../../devkit/cluster';
+import { ControlPlane, PulumiStack, keepLogs, killProcessTree, scratchDir } from '../../devkit/cluster';
 import { FIXTURE_PLATFORM_FILE, fixtureTenants } from '../support/fixtures';
 
 const LIVE_RESOURCES = [
@@ -80,8 +80,12 @@ describe('deploying the fixture tenants to a real API server', () => {
   });
 
   afterAll(() => {
-    cluster?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      cluster?.stop();
+    } finally {
+      keepLogs(dir, 'deploy');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('pulumi up creates every synthesized object', () => {

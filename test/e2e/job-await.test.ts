@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ControlPlane, PulumiStack, scratchDir } from '../../devkit/cluster';
+import { ControlPlane, PulumiStack, keepLogs, scratchDir } from '../../devkit/cluster';
 import { FIXTURE_PLATFORM_FILE } from '../support/fixtures';
 
 const TRAINER_TENANT = `apiVersion: platform.mlp.io/v1alpha1
@@ -38,8 +38,12 @@ describe('training jobs under pulumi up with readiness waits on', () => {
   });
 
   afterAll(() => {
-    cluster?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      cluster?.stop();
+    } finally {
+      keepLogs(dir, 'job-await');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('pulumi up creates the Job and returns without waiting for it to finish', () => {
