@@ -3,7 +3,7 @@
  * timed), only serializing them to YAML files is measured, on one thread:
  * rendering with the project's renderer, then writing every file into an
  * empty directory. With `--yaml-library`, rendering uses `yaml`'s stringify
- * as `mlp` did before its own renderer (stacks/manifest-yaml.ts), for
+ * as `mlp` did before its own renderer (synthesis/manifest-yaml.ts), for
  * comparison.
  *
  * Run as a script: `node build/bench/floor.js PLATFORM TENANTS OUT [--yaml-library]`;
@@ -12,9 +12,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../lib/load';
-import { MANIFEST_YAML_OPTIONS } from '../stacks/manifest-yaml';
-import { ObjectGroup, manifestFileName, renderGroups, synthesizeAll } from '../stacks/synth';
+import { loadConfig } from '../config/load';
+import { MANIFEST_YAML_OPTIONS } from '../synthesis/manifest-yaml';
+import { ObjectGroup, manifestFileName, synthesizeAll } from '../stacks/synth';
+import { renderGroups } from '../synthesis/render';
 
 /** Renders the groups' files with `yaml`'s stringify. */
 function renderWithYamlLibrary(groups: readonly ObjectGroup[]): Map<string, string> {

@@ -15,10 +15,10 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, Worker } from 'worker_threads';
-import { displayPath, listTenantFiles, loadPlatform } from '../lib/load';
-import { Problem } from '../lib/problems';
-import { FolderOutcome, FolderTask, SynthContext, synthesizeFolder } from '../stacks/folder-synth';
-import type { WorkerAnswer, WorkerData } from '../stacks/synth-worker';
+import { displayPath, listTenantFiles, loadPlatform } from '../config/load';
+import { Problem } from '../config/problems';
+import { FolderOutcome, FolderTask, SynthContext, synthesizeFolder } from '../synthesis/folder-synth';
+import type { WorkerAnswer, WorkerData } from '../synthesis/synth-worker';
 
 const BATCH_SIZE = 8;
 
@@ -47,7 +47,7 @@ function prepare(platformFile: string, tenantsDir: string, outDir: string): { co
 function startThread(context: SynthContext, onOutcomes: (outcomes: readonly FolderOutcome[]) => void): Member {
   const { port1, port2 } = new MessageChannel();
   const workerData: WorkerData = { context, port: port2, answers: new SharedArrayBuffer(4) };
-  const thread = new Worker(path.join(__dirname, '..', 'stacks', 'synth-worker.js'), { workerData, transferList: [port2] });
+  const thread = new Worker(path.join(__dirname, '..', 'synthesis', 'synth-worker.js'), { workerData, transferList: [port2] });
   port1.on('message', (answer: WorkerAnswer) => {
     if ('error' in answer) throw new Error(answer.error.message);
     onOutcomes(answer.outcomes);

@@ -12,9 +12,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { PlatformConfig, loadConfig } from '../lib/load';
+import { PlatformConfig, loadConfig } from '../config/load';
 import { PlatformChart } from '../stacks/platform-chart';
-import { KubeObject, PLATFORM_DIR, manifestFileName, renderObject } from '../stacks/synth';
+import { KubeObject, PLATFORM_DIR, manifestFileName } from '../stacks/synth';
+import { renderObject } from '../synthesis/render';
 import { TenantChart } from '../stacks/tenant-chart';
 
 /** Builds the single App and synthesizes it into `outDir`; returns the times of both phases. */

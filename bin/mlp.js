@@ -3,7 +3,7 @@
 // Entry point of the `mlp` command. It runs the JavaScript that `npm run build` compiles from the
 // TypeScript sources into build/ (`npm ci` builds through the prepare script). In a source checkout
 // it first makes sure that build/ exists and was compiled from the sources as they are now, so that
-// an edit to lib/ without a build is never synthesized with the old code: it then stops with a
+// an edit to lib/ (or any other source folder) without a build is never synthesized with the old code: it then stops with a
 // one-line message (exit status 2) rather than rebuilding, because a build takes seconds to a minute,
 // needs the dev dependencies and can fail with type errors, none of which a user of `mlp synth` or
 // `mlp synth --check` should meet unannounced. An installed package (no .ts sources beside build/)
@@ -13,8 +13,8 @@ const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
 const BUILD = path.join(ROOT, 'build');
-/** The source folders compiled into build/ that the command runs (tsconfig.build.json). */
-const SOURCE_DIRS = ['lib', 'stacks', 'cli'];
+/** The source folders compiled into build/ that the command runs (tsconfig.build.json; docs/architecture.md). */
+const SOURCE_DIRS = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'cli'];
 /** tsc's record of the last build (tsconfig.build.json): the time it was written, and a hash of every source it compiled. */
 const BUILD_INFO = path.join(BUILD, '.tsbuildinfo.build');
 

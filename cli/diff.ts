@@ -3,13 +3,13 @@
  * revision, per tenant and by meaning, as text, a Markdown pull-request
  * comment, or JSON for scripts (shape: docs/reviewing.md).
  */
-import { formatMoney } from '../lib/cost';
-import { loadConfig } from '../lib/load';
-import { DEPLOY_CATEGORY_LABELS, DeployEffect } from '../stacks/deploy-effects';
-import { FieldChange, formatChange } from '../stacks/object-diff';
-import { loadConfigAtRef } from '../stacks/git-base';
-import { SECURITY_CATEGORY_LABELS } from '../stacks/security-posture';
-import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../stacks/semantic-diff';
+import { formatMoney } from '../review/cost';
+import { loadConfig } from '../config/load';
+import { DEPLOY_CATEGORY_LABELS, DeployEffect } from '../review/deploy-effects';
+import { FieldChange, formatChange } from '../review/object-diff';
+import { loadConfigAtRef } from '../review/git-base';
+import { SECURITY_CATEGORY_LABELS } from '../review/security-posture';
+import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../review/semantic-diff';
 import { alignedRows, counted, markdownCell, markdownTable, stableJson, textTable } from './format';
 
 /** Formats `mlp diff` writes. */

@@ -3,9 +3,9 @@
  * command like any other problem; waived violations and waivers that waive
  * nothing are listed so that reviewers see them.
  */
-import { PlatformConfig } from '../lib/load';
-import { formatProblem } from '../lib/problems';
-import { PolicyResult, enforcePolicies, policyOptions, violationProblem } from '../lib/policy/evaluate';
+import { PlatformConfig } from '../config/load';
+import { formatProblem } from '../config/problems';
+import { PolicyResult, enforcePolicies, policyOptions, violationProblem } from '../policy/evaluate';
 import { ObjectGroup } from '../stacks/synth';
 
 /**

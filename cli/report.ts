@@ -3,9 +3,9 @@
  * tenant, with totals and the GPUs workloads hold by GPU type, as text,
  * Markdown, JSON or CSV (columns: docs/reviewing.md).
  */
-import { ResourceAmounts, formatMoney } from '../lib/cost';
-import { loadConfig } from '../lib/load';
-import { PlatformReport, TenantReport, platformReport } from '../stacks/report';
+import { ResourceAmounts, formatMoney } from '../review/cost';
+import { loadConfig } from '../config/load';
+import { PlatformReport, TenantReport, platformReport } from '../review/report';
 import { counted, csv, formatNumber, markdownTable, stableJson, textTable } from './format';
 
 /** Formats `mlp report` writes. */

@@ -4,12 +4,12 @@ import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/mon
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PROMETHEUS_DURATION } from './duration';
 import { COMPONENT_LABEL } from './labels';
 import { ModelService } from './model-service';
 import { AlertThresholds, RequestMetrics, tenantAlertRules } from './monitoring/alert-rules';
 import { dashboardJson } from './monitoring/dashboard';
 import { GRAFANA_DASHBOARD_LABEL, monitoringSelectorLabels } from './monitoring/selectors';
-import { PROMETHEUS_DURATION } from './schema/common';
 import { TenantNamespace } from './tenant-namespace';
 
 /** Default alert thresholds. */

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MANAGED_BY, MANAGED_BY_LABEL, TIERS, TIER_LABEL, priorityClassName } from '../lib/labels';
 import { PlatformMonitoring } from '../lib/platform-monitoring';
-import { PlatformFile } from '../lib/schema/platform';
+import { PlatformFile } from '../config/schema/platform';
 import { TenantGuardrails } from '../lib/tenant-guardrails';
 
 export interface PlatformChartProps {

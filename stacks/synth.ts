@@ -1,18 +1,17 @@
 /**
- * Synthesis: resolved configuration → Kubernetes objects → YAML files, one
- * object per file, `<tenant>/<kind>-<name>.yaml`. Free of Pulumi: the
- * Pulumi program consumes these same objects.
+ * Synthesis: resolved configuration → Kubernetes objects, one group per
+ * output folder, each object named for its file `<tenant>/<kind>-<name>.yaml`
+ * (synthesis/render.ts writes the YAML). Free of Pulumi: the Pulumi program
+ * consumes these same objects.
  *
  * Each tenant gets its own cdk8s App, so synthesis time grows linearly with
  * the number of tenants (one App holding every chart re-walks the whole tree
  * per chart).
  */
 import { App } from 'cdk8s';
-import { PlatformConfig } from '../lib/load';
-import { PlatformFile } from '../lib/schema/platform';
-import { TenantConfig } from '../lib/tenant-config';
-import { manifestYaml } from './manifest-yaml';
-import { GENERATED_HEADER } from './output-tree';
+import { PlatformConfig } from '../config/load';
+import { PlatformFile } from '../config/schema/platform';
+import { TenantConfig } from '../config/tenant-config';
 import { PlatformChart } from './platform-chart';
 import { TenantChart } from './tenant-chart';
 
@@ -56,29 +55,4 @@ export function synthesizeAll(config: PlatformConfig): ObjectGroup[] {
 /** File name of an object inside its folder: `<kind>-<name>.yaml`, lowercase kind. */
 export function manifestFileName(object: KubeObject): string {
   return `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
-}
-
-/** One object as a YAML document with a header naming its source. */
-export function renderObject(object: KubeObject, source: string): string {
-  return `${GENERATED_HEADER}${source}. Edit that file, not this one.\n${manifestYaml(object)}`;
-}
-
-/**
- * The files of the groups, by path relative to the output directory, in
- * path order.
- *
- * @throws Error when two objects would share a file (a bug in a construct).
- */
-export function renderGroups(groups: readonly ObjectGroup[]): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const group of groups) {
-    for (const object of group.objects) {
-      const file = `${group.dir}/${manifestFileName(object)}`;
-      if (files.has(file)) {
-        throw new Error(`two objects of ${group.source} would both be written to ${file}; object kinds and names must be unique per tenant`);
-      }
-      files.set(file, renderObject(object, group.source));
-    }
-  }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

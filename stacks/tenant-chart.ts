@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { GpuTrainingJob } from '../lib/gpu-training-job';
 import { ModelService } from '../lib/model-service';
 import { MonitoringStack } from '../lib/monitoring-stack';
-import { PlatformFile } from '../lib/schema/platform';
-import { TenantConfig } from '../lib/tenant-config';
+import { PlatformFile } from '../config/schema/platform';
+import { TenantConfig } from '../config/tenant-config';
 import { TenantNamespace } from '../lib/tenant-namespace';
 
 export interface TenantChartProps {

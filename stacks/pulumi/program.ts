@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { PlatformConfig, loadConfig } from '../../lib/load';
-import { ValidationError } from '../../lib/problems';
+import { PlatformConfig, loadConfig } from '../../config/load';
+import { ValidationError } from '../../config/problems';
 import { parseAllDocuments } from 'yaml';
 import { KubeObject, ObjectGroup, synthesizePlatform, synthesizeTenant } from '../synth';
 import { DeployedTenants, TENANTS_OUTPUT, checkTenantRemovals, readDeployedTenants, removalErrorMessage } from './deployed-tenants';

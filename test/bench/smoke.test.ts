@@ -9,8 +9,8 @@ import * as path from 'path';
 import { stockFiles, stockSynth } from '../../bench/stock-cdk8s';
 import { writeSyntheticProject } from '../../bench/synthetic-tenants';
 import { main } from '../../cli/mlp';
-import { loadConfig } from '../../lib/load';
-import { readManifests } from '../../stacks/output-tree';
+import { loadConfig } from '../../config/load';
+import { readManifests } from '../../synthesis/output-tree';
 import { FIXTURE_PLATFORM_FILE } from '../support/fixtures';
 
 const N = 50;

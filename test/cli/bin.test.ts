@@ -74,6 +74,18 @@ describe('bin/mlp.js', () => {
     expect(mlp('synth')).toEqual({ status: 2, stdout: '', stderr: 'mlp: build/ is older than stacks/new-chart.ts; run `npm run build`\n' });
   });
 
+  test('fails with exit status 2 when a source was added to any source folder after the build', () => {
+    const folders = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'cli'];
+    const results = folders.map((folder) => {
+      fs.mkdirSync(file(folder), { recursive: true });
+      fs.writeFileSync(file(`${folder}/added.ts`), 'export const added = 1;\n');
+      const result = mlp('synth');
+      fs.rmSync(file(`${folder}/added.ts`));
+      return result;
+    });
+    expect(results).toEqual(folders.map((folder) => ({ status: 2, stdout: '', stderr: `mlp: build/ is older than ${folder}/added.ts; run \`npm run build\`\n` })));
+  });
+
   test('fails with exit status 2 and tells how to build when build/ is missing', () => {
     fs.rmSync(file('build'), { recursive: true });
     expect(mlp('synth')).toEqual({
@@ -99,7 +111,7 @@ describe('bin/mlp.js with the real build', () => {
 
   test('tsc records the SHA-256 of the text of every source it compiled, which bin/mlp.js compares', () => {
     const info = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'build', '.tsbuildinfo.build'), 'utf8')) as { fileNames: string[]; fileInfos: (string | { version: string })[] };
-    const sources = info.fileNames.map((name, index) => ({ name, info: info.fileInfos[index] })).filter(({ name }) => /^\.\.\/(lib|stacks|cli)\/.*\.ts$/.test(name));
+    const sources = info.fileNames.map((name, index) => ({ name, info: info.fileInfos[index] })).filter(({ name }) => /^\.\.\/(lib|config|policy|stacks|synthesis|review|cli)\/.*\.ts$/.test(name));
     expect(sources.length).toBeGreaterThan(40);
     for (const { name, info: recorded } of sources) {
       const text = fs.readFileSync(path.resolve(REPO_ROOT, 'build', name), 'utf8');

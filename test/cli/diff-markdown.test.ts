@@ -1,5 +1,5 @@
 import { renderDiffMarkdown } from '../../cli/diff';
-import { GroupDiff, SemanticDiff } from '../../stacks/semantic-diff';
+import { GroupDiff, SemanticDiff } from '../../review/semantic-diff';
 
 function tenant(name: string, fields: number): GroupDiff {
   return {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DIFF_COMMENT_MARKER } from '../../cli/diff';
-import { loadConfig } from '../../lib/load';
+import { loadConfig } from '../../config/load';
 import { synthesizeTenant } from '../../stacks/synth';
 import { git, runMlp } from '../support/cli';
 import { minimalTenant, scratchProject } from '../support/fixtures';

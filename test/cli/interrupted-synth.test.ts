@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../../stacks/output-tree';
+import { readTree } from '../../synthesis/output-tree';
 import { REPO_ROOT, minimalTenant, scratchProject } from '../support/fixtures';
 
 const TENANTS = 150;

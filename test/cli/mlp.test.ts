@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../../stacks/output-tree';
+import { readTree } from '../../synthesis/output-tree';
 import { CliResult, runMlp } from '../support/cli';
 import { REPO_ROOT, minimalTenant, scratchProject } from '../support/fixtures';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { OUTPUT_MARKER } from '../../stacks/output-tree';
+import { OUTPUT_MARKER } from '../../synthesis/output-tree';
 import { CliResult, runMlp } from '../support/cli';
 import { minimalTenant, scratchProject } from '../support/fixtures';
 

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig } from '../../lib/load';
+import { loadConfig } from '../../config/load';
 import { synthesizeAll } from '../../stacks/synth';
 import { ControlPlane, PulumiStack, keepLogs, killProcessTree, scratchDir } from '../../devkit/cluster';
 import { FIXTURE_PLATFORM_FILE, fixtureTenants } from '../support/fixtures';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../lib/load';
+import { loadConfig } from '../../config/load';
 import { synthesizeAll } from '../../stacks/synth';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 import { run } from '../../devkit/tools';

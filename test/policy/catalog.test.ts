@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { ModelService } from '../../lib/model-service';
-import { POLICIES } from '../../lib/policy/catalog';
+import { POLICIES } from '../../policy/catalog';
 import { only, tenantChart } from '../support/tenant';
 
 describe('policy catalog', () => {

@@ -1,8 +1,9 @@
-import { POLICIES, POLICY_IDS, PolicyId } from '../../lib/policy/catalog';
-import { PolicyGroup, PolicyWaiver, evaluatePolicies, policyOptions, violationProblem } from '../../lib/policy/evaluate';
-import { PolicyObject, imagePinProblem, selectorMatches } from '../../lib/policy/rules';
-import { loadConfig } from '../../lib/load';
-import { formatProblem } from '../../lib/problems';
+import { POLICY_IDS, PolicyId } from '../../config/policy-ids';
+import { POLICIES } from '../../policy/catalog';
+import { PolicyGroup, PolicyWaiver, evaluatePolicies, policyOptions, violationProblem } from '../../policy/evaluate';
+import { PolicyObject, imagePinProblem, selectorMatches } from '../../policy/rules';
+import { loadConfig } from '../../config/load';
+import { formatProblem } from '../../config/problems';
 import { synthesizeAll } from '../../stacks/synth';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 

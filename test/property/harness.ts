@@ -17,9 +17,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { PlatformConfig, displayPath, loadConfig } from '../../lib/load';
-import { ValidationError, formatProblem } from '../../lib/problems';
-import { synthesizeAll, renderGroups } from '../../stacks/synth';
+import { PlatformConfig, displayPath, loadConfig } from '../../config/load';
+import { ValidationError, formatProblem } from '../../config/problems';
+import { synthesizeAll } from '../../stacks/synth';
+import { renderGroups } from '../../synthesis/render';
 import { scratchProject } from '../support/fixtures';
 
 /** Run parameters of a property: `numRuns` scaled by FC_RUNS, FC_SEED, FC_PATH and FC_TIME_LIMIT when set. */

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { MAX_FILE_BYTES } from '../../lib/schema/parse-file';
+import { MAX_FILE_BYTES } from '../../config/schema/parse-file';
 import { PROPERTY_TIMEOUT_MS, displayName, expectClearError, load, runs, withProject } from './harness';
 import { tenantText, validTenant } from './tenant-arbitraries';
 

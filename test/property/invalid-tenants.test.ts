@@ -9,8 +9,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { TenantConfig } from '../../lib/tenant-config';
-import { ObjectGroup, renderGroups, synthesizeAll, synthesizeTenant } from '../../stacks/synth';
+import { TenantConfig } from '../../config/tenant-config';
+import { ObjectGroup, synthesizeAll, synthesizeTenant } from '../../stacks/synth';
+import { renderGroups } from '../../synthesis/render';
 import { kubeSchemaProblems } from '../support/kube-schema';
 import { LoadOutcome, PROPERTY_TIMEOUT_MS, displayName, expectClearError, filesUnder, load, loadValid, render, renderOrSkip, runs, withProject } from './harness';
 import { podConsistencyViolations, restrictedViolations, scopeViolations } from './kube-invariants';

@@ -5,7 +5,7 @@
  * when the objects hold, so that a failing property says what is wrong.
  */
 import { parseQuantity } from '../../lib/quantity';
-import { PlatformFile } from '../../lib/schema/platform';
+import { PlatformFile } from '../../config/schema/platform';
 import { KubeObject } from '../../stacks/synth';
 
 /** Objects are plain JSON of many kinds; the checks read them loosely. */

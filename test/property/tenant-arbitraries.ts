@@ -13,7 +13,7 @@
  * instead (see {@link EdgeKind}): names made of the platform's own object
  * names, the rendezvous port, the platform's mount paths, alert durations in
  * any order. They are valid by the README today, but whether they stay valid
- * is for lib/ to decide, so they are tested for "loads cleanly or the clear
+ * is for config/ and lib/ to decide, so they are tested for "loads cleanly or the clear
  * error" rather than "loads".
  */
 import * as fc from 'fast-check';
@@ -21,7 +21,7 @@ import { stringify } from 'yaml';
 import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../../lib/gpu-training-job';
 import { ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
-import { POLICY_IDS } from '../../lib/policy/catalog';
+import { POLICY_IDS } from '../../config/policy-ids';
 import { fixturePlatform } from '../support/fixtures';
 import { LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, coversIpv4Mapped, mustParseCidr, overlaps } from '../../lib/cidr';
 import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, memoryText, millicores, style } from './amount-arbitraries';
@@ -171,14 +171,14 @@ const httpPath = fc.oneof(fc.constant('/'), fc.stringMatching(/^(\/[a-z0-9._-]{1
  * uses itself: names made of the platform's own words (`allow` + `ingress`,
  * `tenant`, `monitoring`), the rendezvous port as a job's metrics port, /tmp
  * and /dev/shm as checkpoint mount paths, alert durations with units out of
- * order or repeated. Whether they stay valid is for lib/ to decide; a file
+ * order or repeated. Whether they stay valid is for config/ and lib/ to decide; a file
  * with one of them must load and synthesize cleanly or be refused with the
  * clear error.
  */
 export type EdgeKind = 'names' | 'rendezvous-port' | 'mount-path' | 'durations';
 const EDGE_KINDS: readonly EdgeKind[] = ['names', 'rendezvous-port', 'mount-path', 'durations'];
 
-/** Where values come from: STRICT (valid whatever lib/ decides about the edges), or with one kind of edge. */
+/** Where values come from: STRICT (valid whatever config/ and lib/ decide about the edges), or with one kind of edge. */
 interface Profile {
   readonly tenantName: fc.Arbitrary<string>;
   readonly workloadName: fc.Arbitrary<string>;

@@ -11,7 +11,7 @@
  */
 import * as fc from 'fast-check';
 import { Alias, Document, Pair, Scalar, YAMLMap } from 'yaml';
-import { formatPath } from '../../lib/problems';
+import { formatPath } from '../../config/problems';
 import { GeneratedTenant, tenantText, validTenant } from './tenant-arbitraries';
 import { DELETE, DataNode, FieldPath, Mutated, NodeType, documentOf, nodesOf, printable, render, setData, valueAt, withRaw, withRaws } from './tenant-edit';
 

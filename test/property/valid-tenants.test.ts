@@ -7,8 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { PlatformConfig } from '../../lib/load';
-import { ObjectGroup, renderGroups, synthesizeAll, synthesizePlatform, synthesizeTenant } from '../../stacks/synth';
+import { PlatformConfig } from '../../config/load';
+import { ObjectGroup, synthesizeAll, synthesizePlatform, synthesizeTenant } from '../../stacks/synth';
+import { renderGroups } from '../../synthesis/render';
 import { kubeSchemaProblems } from '../support/kube-schema';
 import { promqlSyntaxErrors } from '../support/promql';
 import { PROPERTY_TIMEOUT_MS, filesUnder, loadValid, render, renderOrSkip, runs, withProject } from './harness';

@@ -5,9 +5,10 @@
  * replace the example tenants (test/repository/own-tenants.test.ts proves it).
  */
 import * as path from 'path';
-import { loadConfig } from '../../lib/load';
-import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, compareTree } from '../../stacks/output-tree';
-import { renderGroups, synthesizeAll } from '../../stacks/synth';
+import { loadConfig } from '../../config/load';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, compareTree } from '../../synthesis/output-tree';
+import { synthesizeAll } from '../../stacks/synth';
+import { renderGroups } from '../../synthesis/render';
 import { REPO_ROOT } from '../support/fixtures';
 
 /** What `mlp synth` writes for the repository's tenants, run from the repository root as the README says. */

@@ -14,7 +14,7 @@ import { runMlp } from '../support/cli';
 import { REPO_ROOT } from '../support/fixtures';
 
 /** The tests that read the repository's own files: tenants/, platform.yaml, dist/, schema/, .github/, docs/. */
-const REPOSITORY_CHECKS = ['test/repository/dist.test.ts', 'test/schema/json-schema.test.ts', 'test/ci/workflows.test.ts'];
+const REPOSITORY_CHECKS = ['test/repository/dist.test.ts', 'test/config/schema/json-schema.test.ts', 'test/ci/workflows.test.ts'];
 
 /** A jest run in the copy transforms its TypeScript afresh: about 8 s on an idle machine. */
 const JEST_TIMEOUT_MS = 180_000;

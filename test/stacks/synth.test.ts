@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { loadConfig } from '../../lib/load';
-import { KubeObject, renderGroups, synthesizeAll } from '../../stacks/synth';
+import { loadConfig } from '../../config/load';
+import { KubeObject, synthesizeAll } from '../../stacks/synth';
+import { renderGroups } from '../../synthesis/render';
 import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject } from '../support/fixtures';
 import { kubeSchemaProblems } from '../support/kube-schema';
 

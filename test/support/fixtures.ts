@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { PlatformFile, PlatformFileSchema } from '../../lib/schema/platform';
+import { PlatformFile, PlatformFileSchema } from '../../config/schema/platform';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The suite's own project: `platform.yaml` and `tenants/`, as at the repository root. */

@@ -1,0 +1,61 @@
+/**
+ * The platform's bounds on the amounts tenant files (and the platform's own
+ * defaults) ask for: the largest quota, the largest and smallest container.
+ * Each check returns one message that shows the value given, the bound and
+ * where the bound is set.
+ */
+import { exceeds, parseQuantity } from '../lib/quantity';
+import { PlatformFile } from './schema/platform';
+
+/** The `limits` section of the platform file. */
+export type AmountLimits = PlatformFile['spec']['limits'];
+
+/** Kubernetes' smallest CPU amount: 1m; it rounds smaller amounts up to it. */
+const MIN_CPU = '1m';
+/** Smallest `/dev/shm`: below 1Mi, a shared-memory volume is a typo, not a size. */
+export const MIN_SHM_SIZE = '1Mi';
+
+/** Quota fields the platform bounds. */
+export type QuotaField = keyof AmountLimits['quota'];
+
+/** The message for a quota amount above the platform's bound, if it is. */
+export function quotaAmountProblem(field: QuotaField, value: string | number, limits: AmountLimits): string | undefined {
+  const bound = limits.quota[field];
+  const tooLarge = typeof value === 'number' ? value > Number(bound) : exceeds(parseQuantity(value), parseQuantity(String(bound)));
+  if (!tooLarge) return undefined;
+  return `${value} exceeds ${bound}, the largest ${field} quota the platform allows (limits.quota.${field} in the platform file); lower it, or ask the platform team to raise that limit`;
+}
+
+/** The message for the CPU or memory of one container outside the platform's bounds, if it is. */
+export function containerAmountProblem(resource: 'cpu' | 'memory', text: string, limits: AmountLimits): string | undefined {
+  const value = parseQuantity(text);
+  const bounds = limits.container;
+  if (resource === 'memory') {
+    if (exceeds(parseQuantity(bounds.minMemory), value)) {
+      return `${text} is less than ${bounds.minMemory}, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers${bytesHint(text, bounds.minMemory)}`;
+    }
+    if (exceeds(value, parseQuantity(bounds.memory))) {
+      return `${text} exceeds ${bounds.memory}, the largest container memory (limits.container.memory in the platform file); lower it`;
+    }
+    return undefined;
+  }
+  if (exceeds(parseQuantity(MIN_CPU), value)) {
+    return `${text} is less than ${MIN_CPU}, the smallest CPU amount Kubernetes has; write e.g. 100m`;
+  }
+  if (exceeds(value, parseQuantity(bounds.cpu))) {
+    return `${text} exceeds ${bounds.cpu}, the largest container CPU (limits.container.cpu in the platform file); lower it`;
+  }
+  return undefined;
+}
+
+/** The message for a `/dev/shm` size below {@link MIN_SHM_SIZE}, if it is. */
+export function shmSizeProblem(text: string): string | undefined {
+  return exceeds(parseQuantity(MIN_SHM_SIZE), parseQuantity(text))
+    ? `${text} is less than ${MIN_SHM_SIZE}, too small for a shared-memory volume${bytesHint(text, MIN_SHM_SIZE)}`
+    : undefined;
+}
+
+/** The fix for memory below `minimum`: for a number without a unit, the reminder that it is bytes. */
+function bytesHint(text: string, minimum: string): string {
+  return /^\+?(\d+\.?\d*|\.\d+)$/.test(text) ? `; a number without a unit is bytes: write ${text.replace(/^\+/, '')}Gi for gibibytes` : `; write at least ${minimum}`;
+}

@@ -1,0 +1,231 @@
+/**
+ * The platform file (`platform.yaml`, kind `Platform`): cluster-wide settings
+ * that every tenant uses.
+ */
+import { z } from 'zod';
+import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../../lib/cidr';
+import { PROMETHEUS_DURATION } from '../../lib/duration';
+import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, quantity, wholeNumber } from './common';
+
+const TolerationSchema = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).default('Equal'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: wholeNumber(0, 'Seconds a NoExecute taint is tolerated.').optional(),
+});
+
+export const GpuTypeSchema = z
+  .strictObject({
+    nodeSelector: LabelsSchema.meta({ description: 'Node labels that select nodes with this GPU.' }),
+    tolerations: z.array(TolerationSchema).default([]).meta({ description: 'Tolerations for the taints of those nodes.' }),
+    hourlyPrice: z.number().nonnegative().meta({ description: 'Price of one GPU for one hour, in the currency of pricing.' }),
+    resourceName: z.string().default('nvidia.com/gpu').meta({ description: 'Extended resource name. @default nvidia.com/gpu' }),
+  })
+  .meta({ description: 'A GPU type tenants can ask for.' });
+
+const AmountsSchema = z.strictObject({
+  cpu: quantity('CPU cores.'),
+  memory: quantity('Memory.'),
+});
+
+const TierSchema = z.strictObject({
+  value: z.int().meta({ description: 'PriorityClass value; higher schedules first and may preempt lower.' }),
+  preemption: z.boolean().default(true).meta({ description: 'Whether pods of this tier may preempt lower tiers. @default true' }),
+});
+
+/** A CIDR block of the platform file, written canonically (no host bits, IPv4 as IPv4). */
+const canonicalCidr = () =>
+  cidrBlock().refine((text) => parseCidr(text)?.canonical === text, {
+    error: (issue) => `${describeValue(issue.input)} is not written canonically; write ${parseCidr(String(issue.input))?.canonical ?? 'the block'}`,
+  });
+
+/** Egress defaults: the widest allowCidrs block a tenant may list. */
+export const DEFAULT_MIN_PREFIX_LENGTH = { ipv4: 8, ipv6: 32 } as const;
+
+export const PlatformNetworkSchema = z
+  .strictObject({
+    podCidrs: z
+      .array(canonicalCidr())
+      .min(1, { error: 'list at least one pod range' })
+      .default([...DEFAULT_POD_CIDRS])
+      .meta({ description: 'Address ranges of the cluster’s pods (the cluster CIDR); tenant egress blocks may not overlap them. @default [10.244.0.0/16]' }),
+    serviceCidrs: z
+      .array(canonicalCidr())
+      .min(1, { error: 'list at least one Service range' })
+      .default([...DEFAULT_SERVICE_CIDRS])
+      .meta({ description: 'Address ranges of the cluster’s Services (--service-cluster-ip-range); tenant egress blocks may not overlap them. @default [10.96.0.0/12]' }),
+    egress: z
+      .strictObject({
+        minPrefixLength: z
+          .strictObject({
+            ipv4: wholeNumber(1, 'Shortest IPv4 prefix of an allowCidrs block (8: at most a /8). @default 8', 32).default(DEFAULT_MIN_PREFIX_LENGTH.ipv4),
+            ipv6: wholeNumber(1, 'Shortest IPv6 prefix of an allowCidrs block (32: at most a /32). @default 32', 128).default(DEFAULT_MIN_PREFIX_LENGTH.ipv6),
+          })
+          .default({ ...DEFAULT_MIN_PREFIX_LENGTH })
+          .meta({ description: 'The widest block a tenant may open by CIDR; wider egress is allowInternet’s job.' }),
+      })
+      .default({ minPrefixLength: { ...DEFAULT_MIN_PREFIX_LENGTH } })
+      .meta({ description: 'Checks of tenant egress blocks.' }),
+  })
+  .default({ podCidrs: [...DEFAULT_POD_CIDRS], serviceCidrs: [...DEFAULT_SERVICE_CIDRS], egress: { minPrefixLength: { ...DEFAULT_MIN_PREFIX_LENGTH } } })
+  .meta({ description: 'The cluster’s address ranges and egress checks.' });
+
+/** Bounds on the amounts tenant files may ask for, by default. */
+export const DEFAULT_AMOUNT_LIMITS = {
+  quota: { cpu: '10000', memory: '100Ti', gpu: 1024, storage: '1Pi', pods: 10000 },
+  container: { cpu: '1024', memory: '32Ti', minMemory: '16Mi' },
+} as const;
+
+export const PlatformLimitsSchema = z
+  .strictObject({
+    quota: z
+      .strictObject({
+        cpu: quantity('Largest spec.quota.cpu of a tenant. @default 10000').default(DEFAULT_AMOUNT_LIMITS.quota.cpu),
+        memory: quantity('Largest spec.quota.memory of a tenant. @default 100Ti').default(DEFAULT_AMOUNT_LIMITS.quota.memory),
+        gpu: wholeNumber(0, 'Largest spec.quota.gpu of a tenant. @default 1024').default(DEFAULT_AMOUNT_LIMITS.quota.gpu),
+        storage: quantity('Largest spec.quota.storage of a tenant. @default 1Pi').default(DEFAULT_AMOUNT_LIMITS.quota.storage),
+        pods: wholeNumber(0, 'Largest spec.quota.pods of a tenant. @default 10000').default(DEFAULT_AMOUNT_LIMITS.quota.pods),
+      })
+      .default({ ...DEFAULT_AMOUNT_LIMITS.quota })
+      .meta({ description: 'Largest quota a tenant may have, field by field; also bounds defaults.quota.' }),
+    container: z
+      .strictObject({
+        cpu: quantity('Largest CPU of one container (tenant limits and workloads). @default 1024').default(DEFAULT_AMOUNT_LIMITS.container.cpu),
+        memory: quantity('Largest memory of one container (tenant limits and workloads). @default 32Ti').default(DEFAULT_AMOUNT_LIMITS.container.memory),
+        minMemory: quantity('Smallest memory of one container; container runtimes refuse to start containers below 6 to 12 MiB. @default 16Mi').default(DEFAULT_AMOUNT_LIMITS.container.minMemory),
+      })
+      .default({ ...DEFAULT_AMOUNT_LIMITS.container })
+      .meta({ description: 'Bounds on the CPU and memory of one container; also bound defaults.limits.' }),
+  })
+  .default({ quota: { ...DEFAULT_AMOUNT_LIMITS.quota }, container: { ...DEFAULT_AMOUNT_LIMITS.container } })
+  .meta({ description: 'Bounds on the amounts tenant files may ask for.' });
+
+export const PlatformSpecSchema = z.strictObject({
+  gpuTypes: z
+    .record(dnsLabel(63, 'a GPU type name'), GpuTypeSchema)
+    .refine((types) => Object.keys(types).length > 0, { error: 'define at least one GPU type' })
+    .meta({ description: 'GPU types by name.' }),
+  defaultGpuType: z.string().meta({ description: 'The GPU type used where a tenant names none.' }),
+  pricing: z
+    .strictObject({
+      currency: z.string().default('USD').meta({ description: '@default USD' }),
+      cpuCoreHour: z.number().nonnegative(),
+      memoryGiBHour: z.number().nonnegative(),
+      storageGiBMonth: z.number().nonnegative(),
+    })
+    .meta({ description: 'Prices for cost reports.' }),
+  allowedRegistries: z
+    .array(z.string().min(1))
+    .min(1, { error: 'list at least one registry' })
+    .meta({ description: 'Registries (host or host/path prefix) images may come from.' }),
+  utilityImage: z
+    .string()
+    .meta({ description: 'Small image with a shell and nslookup (e.g. busybox) used by init steps, from an allowed registry.' }),
+  defaults: z
+    .strictObject({
+      quota: z.strictObject({
+        cpu: quantity('CPU cores.'),
+        memory: quantity('Memory.'),
+        gpu: wholeNumber(0, 'GPUs.'),
+        storage: quantity('Persistent storage.'),
+        pods: wholeNumber(0, 'Pods.'),
+      }),
+      limits: z.strictObject({
+        defaultRequest: AmountsSchema,
+        default: AmountsSchema,
+        max: AmountsSchema,
+      }),
+    })
+    .meta({ description: 'Quota and limits for tenants that set none.' }),
+  limits: PlatformLimitsSchema,
+  network: PlatformNetworkSchema,
+  tiers: z
+    .strictObject({
+      critical: TierSchema.default({ value: 100000, preemption: true }),
+      standard: TierSchema.default({ value: 10000, preemption: true }),
+      batch: TierSchema.default({ value: 1000, preemption: false }),
+    })
+    .default({
+      critical: { value: 100000, preemption: true },
+      standard: { value: 10000, preemption: true },
+      batch: { value: 1000, preemption: false },
+    })
+    .meta({ description: 'PriorityClass values of the tenant tiers.' }),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel(63, 'a namespace name').default('monitoring').meta({ description: 'Namespace of Prometheus and the dashboards; tenants let it scrape them. @default monitoring' }),
+      instance: dnsLabel(63, 'a Prometheus instance name')
+        .default('ml-platform')
+        .meta({ description: 'Name of the Prometheus instance; tenant monitors and rules carry the label mlp.io/prometheus with it, and the Prometheus selects by it. @default ml-platform' }),
+      runbookBaseUrl: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL' })
+        .meta({ description: 'Base URL of the alert runbooks; each alert links to <base>#<alert name in lower case>.' }),
+      gpuNamespaceLabel: z
+        .enum(['namespace', 'exported_namespace'])
+        .default('namespace')
+        .meta({ description: 'Label of the DCGM exporter series that names the pod namespace (exported_namespace when the exporter labels are not honoured). @default namespace' }),
+      requestMetrics: z
+        .strictObject({
+          requestsTotal: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
+          errorMatcher: z.string().default('code=~"5.."'),
+          durationBucket: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds_bucket'),
+        })
+        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket' })
+        .meta({ description: 'Series of the model servers request metrics used by alerts and dashboards.' }),
+      prometheus: z
+        .strictObject({
+          enabled: z.boolean().default(true).meta({ description: 'Emit the monitoring namespace and a prometheus-operator Prometheus that selects tenant monitors and rules. @default true' }),
+          replicas: wholeNumber(1, 'Prometheus replicas. @default 1').default(1),
+          retention: z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 15d' }).default('15d'),
+        })
+        .default({ enabled: true, replicas: 1, retention: '15d' }),
+    })
+    .meta({ description: 'Monitoring settings.' }),
+  ingress: z
+    .strictObject({
+      className: z.string().default('nginx').meta({ description: 'IngressClass of tenant ingresses. @default nginx' }),
+      namespace: dnsLabel(63, 'a namespace name').default('ingress-nginx').meta({ description: 'Namespace of the ingress controller. @default ingress-nginx' }),
+      domain: z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: 'expected a DNS domain such as ml.example.com' })
+        .meta({ description: 'Domain under which tenant hosts live.' }),
+    })
+    .meta({ description: 'Ingress settings.' }),
+  dns: z
+    .strictObject({
+      namespace: dnsLabel(63, 'a namespace name').default('kube-system'),
+      podLabels: LabelsSchema.default({ 'k8s-app': 'kube-dns' }),
+    })
+    .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } })
+    .meta({ description: 'Where cluster DNS runs, for the DNS egress rule.' }),
+  guardrails: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ description: 'Emit the ValidatingAdmissionPolicies that hold the tenant boundary on the API server (Kubernetes 1.30+). @default true' }),
+      deployerGroups: z
+        .array(z.string().min(1))
+        .default(['mlp:deployers'])
+        .meta({ description: 'Groups of the identities that deploy the platform (besides system:masters); only they may change platform-owned objects in tenant namespaces. @default [mlp:deployers]' }),
+    })
+    .default({ enabled: true, deployerGroups: ['mlp:deployers'] })
+    .meta({ description: 'Admission policies for tenant namespaces.' }),
+  storage: z
+    .strictObject({
+      checkpointClass: z.string().optional().meta({ description: 'StorageClass of single-worker checkpoint volumes. @default the cluster default' }),
+      sharedCheckpointClass: z.string().optional().meta({ description: 'ReadWriteMany StorageClass of distributed checkpoint volumes. @default the cluster default' }),
+    })
+    .default({}),
+});
+
+export const PlatformFileSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION, { error: `expected apiVersion: ${API_VERSION}` }),
+    kind: z.literal('Platform', { error: 'expected kind: Platform' }),
+    metadata: z.strictObject({ name: dnsLabel(63, 'a platform name') }),
+    spec: PlatformSpecSchema,
+  })
+  .meta({ title: 'Platform', description: 'Cluster-wide settings of the ML platform.' });
+
+export type PlatformFile = z.output<typeof PlatformFileSchema>;
+export type GpuType = z.output<typeof GpuTypeSchema>;

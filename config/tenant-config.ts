@@ -1,0 +1,505 @@
+/**
+ * A tenant with every default resolved against the platform file: what the
+ * tenant chart turns into constructs. Cross-checks that need the platform
+ * (GPU types, registries, quota) happen here, with the tenant file's paths.
+ */
+import { AmountLimits, QuotaField, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
+import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from '../lib/cidr';
+import { GpuPlacement } from '../lib/gpu-placement';
+import { parseImage, isFromRegistry } from '../lib/image';
+import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../lib/gpu-training-job';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, probeFailureSeconds } from '../lib/model-service';
+import { Tier, isReservedLabel } from '../lib/labels';
+import { exceeds, formatBytes, parseQuantity } from '../lib/quantity';
+import { durationSeconds } from './schema/common';
+import { PlatformFile } from './schema/platform';
+import { PolicyWaiverEntry } from './schema/policy-waiver';
+import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
+import { Subject, TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from '../lib/tenant-namespace';
+import { AlertThresholds } from '../lib/monitoring/alert-rules';
+import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
+
+export interface TrainingJobConfig {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly gpus: number;
+  readonly gpuType?: GpuPlacement;
+  readonly workers: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly shmSize: string;
+  readonly checkpoint?: { readonly size: string; readonly storageClass?: string; readonly mountPath: string };
+  readonly maxRuntimeSeconds: number;
+  readonly retries: number;
+  readonly schedule?: string;
+  readonly metricsPort?: number;
+}
+
+export interface ModelServiceConfig {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly port: number;
+  readonly gpus: number;
+  readonly gpuType?: GpuPlacement;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCpuUtilization: number;
+  readonly healthPath: string;
+  readonly liveness?: LivenessProbeOptions;
+  readonly env: Readonly<Record<string, string>>;
+  readonly ingress?: { readonly host: string; readonly path: string };
+  readonly metricsPort?: number;
+  readonly metricsPath: string;
+}
+
+/** A tenant, fully resolved. */
+export interface TenantConfig {
+  readonly name: string;
+  /** The tenant file, as the user named it. */
+  readonly file: string;
+  readonly costCenter: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly owners: readonly Subject[];
+  readonly members: readonly Subject[];
+  readonly viewers: readonly Subject[];
+  readonly tier: Tier;
+  readonly quota: TenantQuota;
+  readonly limits: TenantLimits;
+  readonly allowFrom: readonly string[];
+  readonly egressCidrs: readonly string[];
+  readonly allowInternet: boolean;
+  readonly trainingJobs: readonly TrainingJobConfig[];
+  readonly modelServices: readonly ModelServiceConfig[];
+  /** Policies whose violations the tenant accepts, with its reasons (see policy/). */
+  readonly policyWaivers: readonly PolicyWaiverEntry[];
+  /** Alert thresholds, defaults applied. */
+  readonly monitoring: AlertThresholds;
+}
+
+/** Where a problem is: a field path of the tenant file. */
+type Report = (path: ReadonlyArray<string | number>, message: string) => void;
+
+/**
+ * Resolves a parsed tenant file against the platform, reporting every
+ * cross-check failure through `report`.
+ */
+export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: string, report: Report): TenantConfig {
+  const spec = tenant.spec;
+  const defaults = platform.spec.defaults;
+  const quota: TenantQuota = {
+    cpu: spec.quota.cpu ?? defaults.quota.cpu,
+    memory: spec.quota.memory ?? defaults.quota.memory,
+    gpu: spec.quota.gpu ?? defaults.quota.gpu,
+    storage: spec.quota.storage ?? defaults.quota.storage,
+    pods: spec.quota.pods ?? defaults.quota.pods,
+  };
+  const limits: TenantLimits = {
+    defaultRequest: { ...defaults.limits.defaultRequest, ...spec.limits.defaultRequest },
+    default: { ...defaults.limits.default, ...spec.limits.default },
+    max: { ...defaults.limits.max, ...spec.limits.max },
+  };
+
+  for (const key of Object.keys(tenant.metadata.labels)) {
+    if (isReservedLabel(key)) {
+      report(['metadata', 'labels', key], `label "${key}" uses a platform-owned prefix (mlp.io/, kubernetes.io/, k8s.io/, pod-security.kubernetes.io/); choose another key`);
+    }
+  }
+  checkAmountBounds(platform.spec.limits, tenant, report);
+  checkLimits(limits, report);
+  checkNetwork(platform, tenant, report);
+  checkUniqueWorkloadNames(tenant, report);
+  checkNetworkPolicyNames(tenant, report);
+
+  const trainingJobs = spec.trainingJobs.map((job, index) =>
+    resolveTrainingJob(platform, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
+  );
+  const modelServices = spec.modelServices.map((service, index) =>
+    resolveModelService(platform, tenant.metadata.name, quota, limits, service, (path, message) =>
+      report(['spec', 'modelServices', index, ...path], message),
+    ),
+  );
+
+  return {
+    name: tenant.metadata.name,
+    file,
+    costCenter: spec.costCenter,
+    labels: tenant.metadata.labels,
+    owners: spec.owners,
+    members: spec.members,
+    viewers: spec.viewers,
+    tier: spec.tier,
+    quota,
+    limits,
+    allowFrom: spec.network.allowFrom,
+    egressCidrs: spec.network.egress.allowCidrs,
+    allowInternet: spec.network.egress.allowInternet,
+    trainingJobs,
+    modelServices,
+    policyWaivers: spec.policyWaivers,
+    monitoring: { ...DEFAULT_ALERT_THRESHOLDS, ...definedFields(spec.monitoring) },
+  };
+}
+
+/** The fields of `value` that are set, so that spreading it keeps defaults for the others. */
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function checkLimits(limits: TenantLimits, report: Report): void {
+  for (const resource of ['cpu', 'memory'] as const) {
+    const max = parseQuantity(limits.max[resource]);
+    for (const kind of ['default', 'defaultRequest'] as const) {
+      if (exceeds(parseQuantity(limits[kind][resource]), max)) {
+        report(['spec', 'limits', kind, resource], `${limits[kind][resource]} exceeds limits.max.${resource} of ${limits.max[resource]}; lower it or raise the maximum`);
+      }
+    }
+    if (exceeds(parseQuantity(limits.defaultRequest[resource]), parseQuantity(limits.default[resource]))) {
+      report(['spec', 'limits', 'defaultRequest', resource], `${limits.defaultRequest[resource]} exceeds limits.default.${resource} of ${limits.default[resource]}; a request cannot exceed its limit`);
+    }
+  }
+}
+
+function checkNetwork(platform: PlatformFile, tenant: TenantFile, report: Report): void {
+  const network = tenant.spec.network;
+  const seen = new Set<string>();
+  network.allowFrom.forEach((namespace, index) => {
+    if (seen.has(namespace)) report(['spec', 'network', 'allowFrom', index], `namespace "${namespace}" is listed twice`);
+    seen.add(namespace);
+    if (namespace === tenant.metadata.name) {
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the tenant itself; traffic within the namespace is always allowed`);
+    }
+    if (namespace === 'default' || namespace.startsWith('kube-')) {
+      const why = namespace === 'default' ? 'any workload of the cluster may run there' : 'it is a Kubernetes system namespace';
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" cannot be allowed in: ${why}; allow the namespace of the specific client instead`);
+    }
+    if (namespace === platform.spec.monitoring.namespace) {
+      report(['spec', 'network', 'allowFrom', index], `"${namespace}" is the monitoring namespace, which is always allowed; remove it`);
+    }
+  });
+  network.egress.allowCidrs.forEach((text, index) => {
+    const problem = egressCidrProblem(platform, text);
+    if (problem) report(['spec', 'network', 'egress', 'allowCidrs', index], problem);
+  });
+}
+
+/** The link-local ranges, which hold the cloud metadata service. */
+const LINK_LOCAL = [LINK_LOCAL_IPV4, LINK_LOCAL_IPV6].map(mustParseCidr);
+
+/**
+ * What is wrong with one egress block, most serious first, so that each block
+ * gets one message: too wide, link-local, the cluster's own ranges, then how
+ * it is written (IPv4-mapped, host bits set).
+ */
+function egressCidrProblem(platform: PlatformFile, text: string): string | undefined {
+  const cidr = parseCidr(text);
+  if (!cidr) return undefined; // the schema reported it
+  const network = platform.spec.network;
+  const family = `ipv${cidr.family}` as const;
+  const shown = cidr.ipv4Mapped ? `${text} (the IPv4 block ${cidr.canonical})` : text;
+  const useAllowInternet = 'use allowInternet: true for public addresses, or list narrower blocks';
+  if (cidr.prefix === 0) {
+    return `${shown} opens every ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address; ${useAllowInternet}`;
+  }
+  const minPrefix = network.egress.minPrefixLength[family];
+  if (cidr.prefix < minPrefix) {
+    return `${shown} is wider than /${minPrefix}, the widest block the platform allows (network.egress.minPrefixLength.${family} in the platform file); ${useAllowInternet}`;
+  }
+  const linkLocal = LINK_LOCAL.find((range) => overlaps(cidr, range));
+  if (linkLocal) {
+    return `${shown} overlaps the link-local range ${linkLocal.text}, where the cloud metadata service hands out node credentials; remove it`;
+  }
+  const cluster = clusterRange(platform, cidr);
+  if (cluster) {
+    return `${shown} overlaps ${cluster}; addresses inside the cluster cannot be opened by CIDR: remove it`;
+  }
+  if (coversIpv4Mapped(cidr)) {
+    return `${text} covers ::ffff:0:0/96, where every IPv4 address has an IPv6 form; list IPv4 blocks as IPv4 and narrow this one`;
+  }
+  if (cidr.ipv4Mapped) {
+    return `${text} is an IPv4 block written as IPv6; write ${cidr.canonical}`;
+  }
+  if (cidr.hostBitsSet) {
+    const address = text.split('/')[0];
+    return `${text} has address bits set after its /${cidr.prefix} prefix; write ${cidr.canonical} for the whole block, or ${address}/${cidr.family === 4 ? 32 : 128} for one address`;
+  }
+  return undefined;
+}
+
+/** The platform's pod or Service range that `cidr` overlaps, described, if any. */
+function clusterRange(platform: PlatformFile, cidr: Cidr): string | undefined {
+  const ranges = [
+    ...platform.spec.network.podCidrs.map((range) => [range, `the cluster's pod range ${range} (network.podCidrs in the platform file)`] as const),
+    ...platform.spec.network.serviceCidrs.map((range) => [range, `the cluster's Service range ${range} (network.serviceCidrs in the platform file)`] as const),
+  ];
+  return ranges.find(([range]) => overlaps(cidr, mustParseCidr(range)))?.[1];
+}
+
+/** Quota and limits the tenant file sets, against the platform's bounds. */
+function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Report): void {
+  const quota = tenant.spec.quota;
+  for (const field of ['cpu', 'memory', 'gpu', 'storage', 'pods'] as const satisfies readonly QuotaField[]) {
+    const value = quota[field];
+    const problem = value === undefined ? undefined : quotaAmountProblem(field, value, bounds);
+    if (problem) report(['spec', 'quota', field], problem);
+  }
+  for (const kind of ['defaultRequest', 'default', 'max'] as const) {
+    for (const resource of ['cpu', 'memory'] as const) {
+      const value = tenant.spec.limits[kind]?.[resource];
+      const problem = value === undefined ? undefined : containerAmountProblem(resource, value, bounds);
+      if (problem) report(['spec', 'limits', kind, resource], problem);
+    }
+  }
+}
+
+/**
+ * NetworkPolicy names derive from namespace and service names
+ * (`allow-from-<namespace>`, `<service>-from-ingress`); two that coincide would
+ * overwrite each other.
+ */
+function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
+  const fixed = new Set<string>(Object.values(TENANT_OBJECT_NAMES));
+  const seen = new Map<string, string>();
+  const claim = (name: string, path: ReadonlyArray<string | number>, what: string) => {
+    const other = seen.get(name);
+    if (fixed.has(name) || other !== undefined) {
+      report(path, `${what} would be NetworkPolicy "${name}", which ${other ?? 'the platform'} already uses; rename it`);
+    } else {
+      seen.set(name, what);
+    }
+  };
+  tenant.spec.network.allowFrom.forEach((namespace, index) =>
+    claim(`allow-from-${namespace}`, ['spec', 'network', 'allowFrom', index], `allowing namespace "${namespace}"`),
+  );
+  tenant.spec.modelServices.forEach((service, index) => {
+    if (service.expose.type === 'ingress') {
+      claim(`${service.name}-from-ingress`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ingress`);
+    }
+  });
+}
+
+function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
+  const seen = new Map<string, string>();
+  const visit = (list: 'trainingJobs' | 'modelServices', entries: ReadonlyArray<{ name: string }>) => {
+    entries.forEach((entry, index) => {
+      const where = `spec.${list}[${index}]`;
+      const first = seen.get(entry.name);
+      if (first !== undefined) {
+        report(['spec', list, index, 'name'], `"${entry.name}" is already used by ${first}; job and service names share the namespace's Service names and must be unique`);
+      } else {
+        seen.set(entry.name, where);
+      }
+    });
+  };
+  visit('trainingJobs', tenant.spec.trainingJobs);
+  visit('modelServices', tenant.spec.modelServices);
+}
+
+function resolveGpuType(platform: PlatformFile, gpus: number, name: string | undefined, report: Report): GpuPlacement | undefined {
+  const typeName = name ?? platform.spec.defaultGpuType;
+  // Own properties only: a name such as "toString" must not find an Object built-in.
+  const type = Object.hasOwn(platform.spec.gpuTypes, typeName) ? platform.spec.gpuTypes[typeName] : undefined;
+  if (!type) {
+    if (name !== undefined) {
+      report(['gpuType'], `unknown GPU type "${name}"; the platform offers ${Object.keys(platform.spec.gpuTypes).join(', ')}`);
+    }
+    return undefined;
+  }
+  if (gpus === 0) return undefined;
+  return { name: typeName, nodeSelector: type.nodeSelector, tolerations: type.tolerations, resourceName: type.resourceName };
+}
+
+function checkImage(platform: PlatformFile, image: string, report: Report): void {
+  const parsed = parseImage(image);
+  if (!parsed) return; // the schema reported it
+  const allowed = platform.spec.allowedRegistries;
+  if (!allowed.some((registry) => isFromRegistry(parsed, registry))) {
+    report(['image'], `image "${image}" is not from an allowed registry; use one of ${allowed.join(', ')}`);
+  }
+}
+
+/**
+ * How a quota check counts a workload's pods and words the problem: `need(resource, amount)`
+ * is the phrase after the field (`its 3 workers need 3 x 4`), `fix(field, quotaField)` the advice.
+ */
+interface QuotaCount {
+  readonly count: number;
+  readonly need: (resource: 'cpu' | 'memory' | 'gpu', amount: string) => string;
+  readonly fix: (field: 'cpu' | 'memory' | 'gpus', quotaField: 'cpu' | 'memory' | 'gpu') => string;
+}
+
+/** A training job: all its workers run at once. */
+function jobCount(workers: number, gpus: number): QuotaCount {
+  const what = workers > 1 ? `its ${workers} workers need` : 'its worker needs';
+  return {
+    count: workers,
+    need: (resource, amount) => (resource === 'gpu' ? `${what} ${workers * gpus} GPUs (${workers} x ${gpus})` : `${what} ${workers} x ${amount}`),
+    fix: (_field, quotaField) => `lower it or raise spec.quota.${quotaField}`,
+  };
+}
+
+/** A model service during a rollout at its maximum replicas: the surge replica runs beside them. */
+function rolloutCount(maxReplicas: number, gpus: number): QuotaCount {
+  const count = maxReplicas + ROLLOUT_MAX_SURGE;
+  const replicas = `${maxReplicas} + ${ROLLOUT_MAX_SURGE} surge replica`;
+  const what = `a rollout at its ${maxReplicas} replicas needs`;
+  return {
+    count,
+    need: (resource, amount) =>
+      resource === 'gpu' ? `${what} ${count * gpus} GPUs (${replicas}, x ${gpus})` : `${what} ${count} x ${amount} (${replicas})`,
+    fix: (field, quotaField) => `lower replicas.max or ${field}, or raise spec.quota.${quotaField}`,
+  };
+}
+
+/** Reports a workload amount that exceeds the tenant's limits or quota. */
+function checkAmounts(
+  pods: QuotaCount,
+  amounts: { cpu: string; memory: string; gpus: number },
+  quota: TenantQuota,
+  limits: TenantLimits,
+  bounds: AmountLimits,
+  report: Report,
+): void {
+  for (const resource of ['cpu', 'memory'] as const) {
+    const value = parseQuantity(amounts[resource]);
+    const outOfBounds = containerAmountProblem(resource, amounts[resource], bounds);
+    if (outOfBounds) {
+      report([resource], outOfBounds);
+    } else if (exceeds(value, parseQuantity(limits.max[resource]))) {
+      report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
+    } else if (exceeds(value * pods.count, parseQuantity(quota[resource]))) {
+      report([resource], `${pods.need(resource, amounts[resource])}, more than the tenant's ${resource} quota of ${quota[resource]}; ${pods.fix(resource, resource)}`);
+    }
+  }
+  if (amounts.gpus * pods.count > quota.gpu) {
+    report(['gpus'], `${pods.need('gpu', String(amounts.gpus))}, more than the tenant's GPU quota of ${quota.gpu}; ${pods.fix('gpus', 'gpu')}`);
+  }
+}
+
+function checkEnv(env: Readonly<Record<string, string>>, reserved: readonly string[], report: Report): void {
+  for (const name of Object.keys(env)) {
+    if (reserved.includes(name)) {
+      report(['env', name], `${name} is set by the platform; remove it`);
+    }
+  }
+}
+
+function resolveTrainingJob(
+  platform: PlatformFile,
+  quota: TenantQuota,
+  limits: TenantLimits,
+  job: TrainingJobEntry,
+  report: Report,
+): TrainingJobConfig {
+  const distributed = job.workers > 1;
+  checkImage(platform, job.image, report);
+  checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, platform.spec.limits, report);
+  checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
+  if (distributed && job.metricsPort === RENDEZVOUS_PORT) {
+    report(['metricsPort'], `${RENDEZVOUS_PORT} is the rendezvous port of distributed jobs; choose another metrics port`);
+  }
+  const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
+  const shmTooSmall = job.shmSize === undefined ? undefined : shmSizeProblem(job.shmSize);
+  if (shmTooSmall) {
+    report(['shmSize'], shmTooSmall);
+  } else if (exceeds(parseQuantity(shmSize), parseQuantity(job.memory))) {
+    report(['shmSize'], `${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
+  }
+  if (job.checkpoint && exceeds(parseQuantity(job.checkpoint.size), parseQuantity(quota.storage))) {
+    report(['checkpoint', 'size'], `${job.checkpoint.size} exceeds the tenant's storage quota of ${quota.storage}; lower it or raise spec.quota.storage`);
+  }
+  const storageClass = job.checkpoint?.storageClass ?? (distributed ? platform.spec.storage.sharedCheckpointClass : platform.spec.storage.checkpointClass);
+  return {
+    name: job.name,
+    image: job.image,
+    ...(job.command && { command: job.command }),
+    ...(job.args && { args: job.args }),
+    env: job.env,
+    gpus: job.gpus,
+    gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
+    workers: job.workers,
+    cpu: job.cpu,
+    memory: job.memory,
+    shmSize,
+    ...(job.checkpoint && {
+      checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },
+    }),
+    maxRuntimeSeconds: durationSeconds(job.maxRuntime),
+    retries: job.retries,
+    ...(job.schedule !== undefined && { schedule: job.schedule }),
+    ...(job.metricsPort !== undefined && { metricsPort: job.metricsPort }),
+  };
+}
+
+/** Reports liveness settings that would restart a busy replica before readiness takes it out of rotation. */
+function checkLiveness(liveness: LivenessProbeOptions, report: Report): void {
+  const periodSeconds = liveness.periodSeconds ?? LIVENESS_DEFAULTS.periodSeconds;
+  const failureThreshold = liveness.failureThreshold ?? LIVENESS_DEFAULTS.failureThreshold;
+  const seconds = probeFailureSeconds({ periodSeconds, failureThreshold });
+  const readiness = probeFailureSeconds(READINESS_PROBE);
+  if (seconds <= readiness) {
+    const field = liveness.failureThreshold !== undefined ? 'failureThreshold' : 'periodSeconds';
+    report(
+      ['liveness', field],
+      `restarts a replica after ${seconds} s of failed probes (failureThreshold ${failureThreshold} x periodSeconds ${periodSeconds}), no later than readiness takes it out of rotation (${readiness} s); raise liveness.failureThreshold or liveness.periodSeconds so that a busy replica is not restarted`,
+    );
+  }
+}
+
+/** Port of torchrun's rendezvous in distributed jobs (GpuTrainingJob's masterPort default). */
+const RENDEZVOUS_PORT = 29500;
+
+function resolveModelService(
+  platform: PlatformFile,
+  tenant: string,
+  quota: TenantQuota,
+  limits: TenantLimits,
+  service: ModelServiceEntry,
+  report: Report,
+): ModelServiceConfig {
+  const minReplicas = service.replicas.min ?? Math.min(2, service.replicas.max ?? 2);
+  const maxReplicas = service.replicas.max ?? Math.max(minReplicas, 4);
+  if (minReplicas > maxReplicas) {
+    report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
+  }
+  checkImage(platform, service.image, report);
+  checkAmounts(rolloutCount(maxReplicas, service.gpus), service, quota, limits, platform.spec.limits, report);
+  if (service.liveness) checkLiveness(service.liveness, report);
+  checkEnv(service.env, ['HOME'], report);
+
+  let ingress: ModelServiceConfig['ingress'];
+  if (service.expose.type === 'ingress') {
+    const domain = platform.spec.ingress.domain;
+    const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
+    if (!host.endsWith(`.${domain}`) || !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(host)) {
+      report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);
+    }
+    ingress = { host, path: service.expose.path };
+  }
+  return {
+    name: service.name,
+    image: service.image,
+    ...(service.command && { command: service.command }),
+    ...(service.args && { args: service.args }),
+    port: service.port,
+    gpus: service.gpus,
+    gpuType: resolveGpuType(platform, service.gpus, service.gpuType, report),
+    cpu: service.cpu,
+    memory: service.memory,
+    minReplicas,
+    maxReplicas,
+    targetCpuUtilization: service.targetCpuUtilization,
+    healthPath: service.healthPath,
+    ...(service.liveness && { liveness: definedFields(service.liveness) }),
+    env: service.env,
+    ...(ingress && { ingress }),
+    ...(service.metricsPort !== undefined && { metricsPort: service.metricsPort }),
+    metricsPath: service.metricsPath,
+  };
+}

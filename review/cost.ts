@@ -1,0 +1,134 @@
+/**
+ * Prices from the platform file: the monthly cost a tenant's quota commits
+ * the platform to, and the resources its jobs and services request.
+ *
+ * Committed cost of a quota, per month of {@link HOURS_PER_MONTH} hours:
+ *
+ *     cpu cores  × pricing.cpuCoreHour   × 730
+ *   + memory GiB × pricing.memoryGiBHour × 730
+ *   + GPUs       × hourlyPrice of the platform's defaultGpuType × 730
+ *   + storage GiB × pricing.storageGiBMonth
+ *
+ * The GPU quota (`requests.nvidia.com/gpu`) is one number for every GPU
+ * type, so it is priced at the default GPU type: a tenant's commitment then
+ * changes only when its quota does, not when a workload switches types.
+ * What workloads request is priced at each workload's own GPU type.
+ */
+import { GIB, parseQuantity } from '../lib/quantity';
+import { PlatformFile } from '../config/schema/platform';
+import { TenantConfig } from '../config/tenant-config';
+import { TenantQuota } from '../lib/tenant-namespace';
+import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
+
+/** Hours in a month for prices quoted per hour: 365 × 24 / 12. */
+export const HOURS_PER_MONTH = 730;
+
+/** A monthly cost by resource. */
+export interface CostBreakdown {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu: number;
+  readonly storage: number;
+  readonly total: number;
+}
+
+/** Rounds an amount of money to cents. */
+export function roundCents(amount: number): number {
+  return Math.round((amount + Number.EPSILON) * 100) / 100;
+}
+
+/** The GPU type whose price a GPU quota is charged at: the platform's default. */
+export function gpuQuotaPrice(platform: PlatformFile): { readonly type: string; readonly hourlyPrice: number } {
+  const type = platform.spec.defaultGpuType;
+  return { type, hourlyPrice: platform.spec.gpuTypes[type]?.hourlyPrice ?? 0 };
+}
+
+/** The monthly cost a quota commits the platform to, rounded to cents. */
+export function quotaMonthlyCost(platform: PlatformFile, quota: TenantQuota): CostBreakdown {
+  const pricing = platform.spec.pricing;
+  const cpu = parseQuantity(quota.cpu) * pricing.cpuCoreHour * HOURS_PER_MONTH;
+  const memory = (parseQuantity(quota.memory) / GIB) * pricing.memoryGiBHour * HOURS_PER_MONTH;
+  const gpu = quota.gpu * gpuQuotaPrice(platform).hourlyPrice * HOURS_PER_MONTH;
+  const storage = (parseQuantity(quota.storage) / GIB) * pricing.storageGiBMonth;
+  return { cpu: roundCents(cpu), memory: roundCents(memory), gpu: roundCents(gpu), storage: roundCents(storage), total: roundCents(cpu + memory + gpu + storage) };
+}
+
+/** Resources requested at once. */
+export interface ResourceAmounts {
+  /** CPU cores. */
+  readonly cpu: number;
+  /** Memory in GiB. */
+  readonly memoryGiB: number;
+  /** GPUs of every type. */
+  readonly gpus: number;
+  /** GPUs by GPU type name; types with none are absent. */
+  readonly gpusByType: Readonly<Record<string, number>>;
+}
+
+/** Nothing requested. */
+export const NO_RESOURCES: ResourceAmounts = { cpu: 0, memoryGiB: 0, gpus: 0, gpusByType: {} };
+
+/** The sum of two amounts. */
+export function addResources(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
+  const gpusByType: Record<string, number> = { ...a.gpusByType };
+  for (const [type, count] of Object.entries(b.gpusByType)) gpusByType[type] = (gpusByType[type] ?? 0) + count;
+  return { cpu: a.cpu + b.cpu, memoryGiB: a.memoryGiB + b.memoryGiB, gpus: a.gpus + b.gpus, gpusByType };
+}
+
+function podAmounts(count: number, cpu: string, memory: string, gpus: number, gpuType: string | undefined): ResourceAmounts {
+  const totalGpus = count * gpus;
+  return {
+    cpu: count * parseQuantity(cpu),
+    memoryGiB: (count * parseQuantity(memory)) / GIB,
+    gpus: totalGpus,
+    gpusByType: totalGpus > 0 ? { [gpuType ?? 'unknown']: totalGpus } : {},
+  };
+}
+
+/** What a tenant's workloads request, as the quota cross-checks count it. */
+export interface WorkloadDemand {
+  /** Every training job with all its workers (workers × per-worker). */
+  readonly jobs: ResourceAmounts;
+  /** Every model service at its minimum replicas. */
+  readonly servicesAtMin: ResourceAmounts;
+  /** Every model service at its maximum replicas. */
+  readonly servicesAtMax: ResourceAmounts;
+  /** The surge replica each model service adds while it rolls out a new version (the quota checks count it too). */
+  readonly rolloutSurge: ResourceAmounts;
+  /** Jobs, services at their maximum and their rollout surge together: the most the tenant's workloads hold at once. */
+  readonly peak: ResourceAmounts;
+  /** Checkpoint volumes, in GiB. */
+  readonly checkpointStorageGiB: number;
+}
+
+/** The resources a tenant's jobs and services request. */
+export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
+  let jobs = NO_RESOURCES;
+  let checkpointStorageGiB = 0;
+  for (const job of tenant.trainingJobs) {
+    jobs = addResources(jobs, podAmounts(job.workers, job.cpu, job.memory, job.gpus, job.gpuType?.name));
+    if (job.checkpoint) checkpointStorageGiB += parseQuantity(job.checkpoint.size) / GIB;
+  }
+  let servicesAtMin = NO_RESOURCES;
+  let servicesAtMax = NO_RESOURCES;
+  let rolloutSurge = NO_RESOURCES;
+  for (const service of tenant.modelServices) {
+    servicesAtMin = addResources(servicesAtMin, podAmounts(service.minReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
+    servicesAtMax = addResources(servicesAtMax, podAmounts(service.maxReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
+    rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service.cpu, service.memory, service.gpus, service.gpuType?.name));
+  }
+  return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
+}
+
+/** An amount of money, e.g. `$17,520.00`; `signed` adds `+` to positive amounts. */
+export function formatMoney(amount: number, currency: string, signed = false): string {
+  let text: string;
+  try {
+    text = new Intl.NumberFormat('en-US', { style: 'currency', currency, signDisplay: signed ? 'exceptZero' : 'auto' }).format(roundCents(amount));
+  } catch {
+    // A currency code Intl does not know: the number and the code.
+    const number = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: signed ? 'exceptZero' : 'auto' }).format(roundCents(amount));
+    text = `${number} ${currency}`;
+  }
+  return text;
+}

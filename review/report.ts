@@ -1,0 +1,168 @@
+/**
+ * The capacity and cost report of the platform: per tenant its quota, what
+ * its jobs and services request, and the monthly cost its quota commits;
+ * totals; and the GPUs the workloads hold by GPU type.
+ */
+import {
+  CostBreakdown,
+  HOURS_PER_MONTH,
+  NO_RESOURCES,
+  ResourceAmounts,
+  WorkloadDemand,
+  addResources,
+  gpuQuotaPrice,
+  quotaMonthlyCost,
+  roundCents,
+  workloadDemand,
+} from './cost';
+import { PlatformConfig } from '../config/load';
+import { GIB, parseQuantity } from '../lib/quantity';
+
+/** A quota in numbers: cores, GiB, GPUs, pods. */
+export interface QuotaAmounts {
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+  readonly storageGiB: number;
+  readonly pods: number;
+}
+
+export interface TenantReport {
+  readonly name: string;
+  readonly file: string;
+  readonly tier: string;
+  readonly costCenter: string;
+  readonly quota: QuotaAmounts;
+  readonly requested: WorkloadDemand;
+  /** What the quota commits per month, by resource. */
+  readonly monthlyCost: CostBreakdown;
+}
+
+/** GPUs of one type that workloads request. */
+export interface GpuTypeCommitment {
+  readonly type: string;
+  readonly hourlyPrice: number;
+  readonly jobs: number;
+  readonly servicesAtMin: number;
+  readonly servicesAtMax: number;
+  /** The surge replica of each service's rollout. */
+  readonly rolloutSurge: number;
+  /** Jobs, services at their maximum and their rollout surge replicas. */
+  readonly peak: number;
+  /** The peak for a whole month at the type's price. */
+  readonly monthlyCostAtPeak: number;
+}
+
+export interface PlatformReport {
+  /** The platform file the prices come from. */
+  readonly platformFile: string;
+  readonly currency: string;
+  readonly hoursPerMonth: number;
+  /** The GPU type and price a GPU quota is charged at. */
+  readonly gpuQuotaPrice: { readonly type: string; readonly hourlyPrice: number };
+  /** Tenants by name. */
+  readonly tenants: readonly TenantReport[];
+  readonly totals: {
+    readonly quota: QuotaAmounts;
+    readonly requested: WorkloadDemand;
+    readonly monthlyCost: CostBreakdown;
+  };
+  /** Every GPU type of the platform file, by name, with what workloads request of it. */
+  readonly gpuTypes: readonly GpuTypeCommitment[];
+}
+
+function round(value: number): number {
+  return Number(value.toFixed(4));
+}
+
+function roundAmounts(amounts: ResourceAmounts): ResourceAmounts {
+  return { cpu: round(amounts.cpu), memoryGiB: round(amounts.memoryGiB), gpus: amounts.gpus, gpusByType: amounts.gpusByType };
+}
+
+function roundDemand(demand: WorkloadDemand): WorkloadDemand {
+  return {
+    jobs: roundAmounts(demand.jobs),
+    servicesAtMin: roundAmounts(demand.servicesAtMin),
+    servicesAtMax: roundAmounts(demand.servicesAtMax),
+    rolloutSurge: roundAmounts(demand.rolloutSurge),
+    peak: roundAmounts(demand.peak),
+    checkpointStorageGiB: round(demand.checkpointStorageGiB),
+  };
+}
+
+/** Builds the report of a loaded configuration. */
+export function platformReport(config: PlatformConfig): PlatformReport {
+  const platform = config.platform;
+  const tenants = config.tenants.map(
+    (tenant): TenantReport => ({
+      name: tenant.name,
+      file: tenant.file,
+      tier: tenant.tier,
+      costCenter: tenant.costCenter,
+      quota: {
+        cpu: round(parseQuantity(tenant.quota.cpu)),
+        memoryGiB: round(parseQuantity(tenant.quota.memory) / GIB),
+        gpus: tenant.quota.gpu,
+        storageGiB: round(parseQuantity(tenant.quota.storage) / GIB),
+        pods: tenant.quota.pods,
+      },
+      requested: roundDemand(workloadDemand(tenant)),
+      monthlyCost: quotaMonthlyCost(platform, tenant.quota),
+    }),
+  );
+
+  const sum = (pick: (tenant: TenantReport) => number) => round(tenants.reduce((total, tenant) => total + pick(tenant), 0));
+  const sumAmounts = (pick: (demand: WorkloadDemand) => ResourceAmounts) => roundAmounts(tenants.reduce((total, tenant) => addResources(total, pick(tenant.requested)), NO_RESOURCES));
+  const sumCost = (pick: (cost: CostBreakdown) => number) => roundCents(tenants.reduce((total, tenant) => total + pick(tenant.monthlyCost), 0));
+  const requested: WorkloadDemand = {
+    jobs: sumAmounts((demand) => demand.jobs),
+    servicesAtMin: sumAmounts((demand) => demand.servicesAtMin),
+    servicesAtMax: sumAmounts((demand) => demand.servicesAtMax),
+    rolloutSurge: sumAmounts((demand) => demand.rolloutSurge),
+    peak: sumAmounts((demand) => demand.peak),
+    checkpointStorageGiB: sum((tenant) => tenant.requested.checkpointStorageGiB),
+  };
+
+  const gpuTypes = Object.keys(platform.spec.gpuTypes)
+    .sort()
+    .map((type): GpuTypeCommitment => {
+      const hourlyPrice = platform.spec.gpuTypes[type].hourlyPrice;
+      const peak = requested.peak.gpusByType[type] ?? 0;
+      return {
+        type,
+        hourlyPrice,
+        jobs: requested.jobs.gpusByType[type] ?? 0,
+        servicesAtMin: requested.servicesAtMin.gpusByType[type] ?? 0,
+        servicesAtMax: requested.servicesAtMax.gpusByType[type] ?? 0,
+        rolloutSurge: requested.rolloutSurge.gpusByType[type] ?? 0,
+        peak,
+        monthlyCostAtPeak: roundCents(peak * hourlyPrice * HOURS_PER_MONTH),
+      };
+    });
+
+  return {
+    platformFile: config.file,
+    currency: platform.spec.pricing.currency,
+    hoursPerMonth: HOURS_PER_MONTH,
+    gpuQuotaPrice: gpuQuotaPrice(platform),
+    tenants,
+    totals: {
+      quota: {
+        cpu: sum((tenant) => tenant.quota.cpu),
+        memoryGiB: sum((tenant) => tenant.quota.memoryGiB),
+        gpus: sum((tenant) => tenant.quota.gpus),
+        storageGiB: sum((tenant) => tenant.quota.storageGiB),
+        pods: sum((tenant) => tenant.quota.pods),
+      },
+      requested,
+      monthlyCost: {
+        cpu: sumCost((cost) => cost.cpu),
+        memory: sumCost((cost) => cost.memory),
+        gpu: sumCost((cost) => cost.gpu),
+        storage: sumCost((cost) => cost.storage),
+        total: sumCost((cost) => cost.total),
+      },
+    },
+    gpuTypes,
+  };
+}

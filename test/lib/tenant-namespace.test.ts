@@ -1,0 +1,240 @@
+import { Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { TenantNamespace, TenantNamespaceProps } from '../../lib/tenant-namespace';
+
+const BASE: TenantNamespaceProps = {
+  name: 'vision',
+  costCenter: 'cc-4711',
+  owners: [{ group: 'vision-leads' }],
+  members: [{ user: 'ana@example.com' }],
+  viewers: [{ user: 'finance-bot@example.com' }],
+  tier: 'critical',
+  quota: { cpu: '64', memory: '256Gi', gpu: 8, storage: '2Ti', pods: 100 },
+  limits: {
+    defaultRequest: { cpu: '250m', memory: '512Mi' },
+    default: { cpu: '1', memory: '2Gi' },
+    max: { cpu: '32', memory: '256Gi' },
+  },
+};
+
+function synth(props: Partial<TenantNamespaceProps> = {}, configure?: (tenant: TenantNamespace) => void) {
+  const chart: Chart = Testing.chart();
+  const tenant = new TenantNamespace(chart, 'tenant', { ...BASE, ...props });
+  configure?.(tenant);
+  return Testing.synth(chart);
+}
+
+function find(objects: any[], kind: string, name: string) {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+describe('TenantNamespace', () => {
+  test('synthesizes the isolated namespace of a tenant', () => {
+    expect(synth()).toMatchSnapshot();
+  });
+
+  test('enforces Pod Security restricted and labels the namespace for cost allocation', () => {
+    const namespace = find(synth(), 'Namespace', 'vision');
+    expect(namespace.metadata.labels).toEqual({
+      'mlp.io/tenant': 'vision',
+      'mlp.io/cost-center': 'cc-4711',
+      'mlp.io/tier': 'critical',
+      'app.kubernetes.io/managed-by': 'mlp',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/audit-version': 'latest',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/warn-version': 'latest',
+    });
+  });
+
+  test('puts every object in the tenant namespace with the tenant and cost-center labels', () => {
+    const objects = synth({ labels: { team: 'perception' } });
+    const namespaced = objects.filter((o) => o.kind !== 'Namespace');
+    expect(namespaced.length).toBeGreaterThan(5);
+    expect(objects.length).toBe(namespaced.length + 1);
+    for (const object of namespaced) {
+      expect(object.metadata.namespace).toBe('vision');
+    }
+    for (const object of objects) {
+      expect(object.metadata.labels).toMatchObject({ 'mlp.io/tenant': 'vision', 'mlp.io/cost-center': 'cc-4711', team: 'perception' });
+    }
+  });
+
+  test('limits requests and limits of CPU, memory, GPUs, storage and pods, and forbids node ports and load balancers', () => {
+    const quota = find(synth(), 'ResourceQuota', 'tenant-quota');
+    expect(quota.spec.hard).toEqual({
+      'requests.cpu': '64',
+      'limits.cpu': '64',
+      'requests.memory': '256Gi',
+      'limits.memory': '256Gi',
+      'requests.nvidia.com/gpu': '8',
+      'requests.storage': '2Ti',
+      pods: '100',
+      'services.loadbalancers': '0',
+      'services.nodeports': '0',
+    });
+  });
+
+  test('limits every GPU resource name the platform offers', () => {
+    const quota = find(synth({ gpuResourceNames: ['amd.com/gpu', 'nvidia.com/gpu'] }), 'ResourceQuota', 'tenant-quota');
+    expect(quota.spec.hard['requests.amd.com/gpu']).toBe('8');
+    expect(quota.spec.hard['requests.nvidia.com/gpu']).toBe('8');
+  });
+
+  test('sets container defaults and maxima', () => {
+    const limitRange = find(synth(), 'LimitRange', 'tenant-limits');
+    expect(limitRange.spec.limits).toEqual([
+      {
+        type: 'Container',
+        defaultRequest: { cpu: '250m', memory: '512Mi' },
+        default: { cpu: '1', memory: '2Gi' },
+        max: { cpu: '32', memory: '256Gi' },
+      },
+    ]);
+  });
+
+  test('binds owners, members and viewers to admin, edit and view in the namespace only', () => {
+    const objects = synth();
+    expect(objects.filter((o) => o.kind === 'ClusterRoleBinding')).toEqual([]);
+    const binding = (name: string) => {
+      const object = find(objects, 'RoleBinding', name);
+      return { role: object.roleRef, subjects: object.subjects };
+    };
+    const rbac = 'rbac.authorization.k8s.io';
+    expect(binding('tenant-owners')).toEqual({
+      role: { apiGroup: rbac, kind: 'ClusterRole', name: 'admin' },
+      subjects: [{ apiGroup: rbac, kind: 'Group', name: 'vision-leads' }],
+    });
+    expect(binding('tenant-members')).toEqual({
+      role: { apiGroup: rbac, kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: rbac, kind: 'User', name: 'ana@example.com' }],
+    });
+    expect(binding('tenant-viewers')).toEqual({
+      role: { apiGroup: rbac, kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: rbac, kind: 'User', name: 'finance-bot@example.com' }],
+    });
+  });
+
+  test('emits no binding for an empty group of people', () => {
+    const names = synth({ members: [], viewers: undefined }).filter((o) => o.kind === 'RoleBinding').map((o) => o.metadata.name);
+    expect(names).toEqual(['tenant-owners']);
+  });
+
+  test('denies all traffic by default and allows the namespace itself, DNS and monitoring', () => {
+    const objects = synth();
+    const policy = (name: string) => find(objects, 'NetworkPolicy', name).spec;
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name).sort()).toEqual([
+      'allow-dns',
+      'allow-monitoring',
+      'allow-same-namespace',
+      'default-deny',
+    ]);
+    expect(policy('default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(policy('allow-same-namespace')).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    expect(policy('allow-dns').egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
+    expect(policy('allow-monitoring').ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+    ]);
+  });
+
+  test('allows ingress from listed namespaces, one policy each', () => {
+    const objects = synth({ allowFrom: ['web-frontend'] }, (tenant) => tenant.allowFrom('batch-gateway'));
+    expect(find(objects, 'NetworkPolicy', 'allow-from-web-frontend').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web-frontend' } } }] },
+    ]);
+    expect(find(objects, 'NetworkPolicy', 'allow-from-batch-gateway').spec.policyTypes).toEqual(['Ingress']);
+  });
+
+  test('opens egress to listed blocks, and to the internet without private or metadata addresses', () => {
+    const objects = synth({ egressCidrs: ['10.40.0.0/16'], allowInternet: true });
+    expect(find(objects, 'NetworkPolicy', 'allow-egress-cidrs').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.40.0.0/16' } }] }]);
+    const internet = find(objects, 'NetworkPolicy', 'allow-internet').spec.egress[0].to;
+    expect(internet[0]).toEqual({
+      ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'] },
+    });
+    expect(internet[1].ipBlock.except).toEqual(['fc00::/7', 'fe80::/10']);
+  });
+
+  test('keeps the cluster\'s own pod and Service ranges closed to allowInternet where the private ranges do not already', () => {
+    const objects = synth({ allowInternet: true, clusterCidrs: ['10.244.0.0/16', '203.0.113.0/24', 'fd00:10::/56', '2001:db8:5::/112', '203.0.113.0/24'] });
+    const internet = find(objects, 'NetworkPolicy', 'allow-internet').spec.egress[0].to;
+    expect(internet[0].ipBlock.except).toEqual(['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '203.0.113.0/24']);
+    expect(internet[1].ipBlock.except).toEqual(['fc00::/7', 'fe80::/10', '2001:db8:5::/112']);
+  });
+
+  test('fails when a cluster range is not a CIDR block', () => {
+    expect(() => synth({ allowInternet: true, clusterCidrs: ['10.96.0.0/12', '10.96.0.0'] })).toThrow(
+      'TenantNamespace vision: clusterCidrs[1]: "10.96.0.0" is not a CIDR block; write it like 10.244.0.0/16 or fd00:10::/56',
+    );
+  });
+
+  test('opens no egress beyond the namespace and DNS unless asked', () => {
+    const names = synth().filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
+    expect(names).not.toContain('allow-internet');
+    expect(names).not.toContain('allow-egress-cidrs');
+  });
+
+  test('gives workloads a service account that mounts no token', () => {
+    expect(find(synth(), 'ServiceAccount', 'workloads').automountServiceAccountToken).toBe(false);
+  });
+
+  test('defaults the tier to standard', () => {
+    const chart = Testing.chart();
+    const tenant = new TenantNamespace(chart, 'tenant', { ...BASE, tier: undefined });
+    expect(tenant.priorityClassName).toBe('mlp-standard');
+  });
+
+  test('fails when the name is not a DNS label', () => {
+    expect(() => synth({ name: 'Vision_Team' })).toThrow(
+      `TenantNamespace: name "Vision_Team" is not a DNS-1123 label: use lowercase letters, digits and '-', at most 63 characters`,
+    );
+  });
+
+  test('fails when there is no owner', () => {
+    expect(() => synth({ owners: [] })).toThrow('TenantNamespace vision: owners is empty: a tenant needs at least one owner ({user: NAME} or {group: NAME})');
+  });
+
+  test('fails when a quota amount is not a quantity', () => {
+    expect(() => synth({ quota: { ...BASE.quota, memory: 'lots' } })).toThrow(
+      'TenantNamespace vision: quota.memory "lots" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)',
+    );
+  });
+
+  test('fails when the GPU quota is negative', () => {
+    expect(() => synth({ quota: { ...BASE.quota, gpu: -2 } })).toThrow('TenantNamespace vision: quota.gpu must be a whole number >= 0, got -2');
+  });
+
+  test('fails when an extra label uses a platform-owned prefix', () => {
+    expect(() => synth({ labels: { 'mlp.io/tenant': 'nlp' } })).toThrow(
+      'TenantNamespace vision: label "mlp.io/tenant" uses a platform-owned prefix; choose a key outside mlp.io/, kubernetes.io/ and k8s.io/',
+    );
+  });
+
+  test('fails when a namespace is allowed twice', () => {
+    expect(() => synth({ allowFrom: ['web'] }, (tenant) => tenant.allowFrom('web'))).toThrow(
+      'TenantNamespace vision: allowFrom: namespace "web" is already allowed; list it once',
+    );
+  });
+});

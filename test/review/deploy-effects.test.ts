@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ChangedObject, DEPLOY_DOCS, deployEffects } from '../../review/deploy-effects';
+import { diffObjects } from '../../review/object-diff';
+import { KubeObject } from '../../stacks/synth';
+
+const job = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'train', namespace: 'acme' },
+  spec: {
+    parallelism: 2,
+    completions: 2,
+    completionMode: 'Indexed',
+    backoffLimit: 2,
+    template: { spec: { containers: [{ name: 'trainer', image: 'trainer:1', resources: { limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': 4 } } }] } },
+    ...spec,
+  },
+});
+const claim = (storageClassName: string, size: string, checkpoint = true): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'train-checkpoints', namespace: 'acme', labels: checkpoint ? { 'mlp.io/data': 'checkpoint' } : {} },
+  spec: { accessModes: ['ReadWriteMany'], storageClassName, resources: { requests: { storage: size } } },
+});
+const change = (before: KubeObject, after: KubeObject): ChangedObject => ({ before, after, changes: diffObjects(before, after) });
+
+describe('deployEffects', () => {
+  test('lets an Indexed Job scale its completions with its parallelism in place, but not its completions alone', () => {
+    const before = job({});
+    expect(deployEffects('acme', 'changed', [], [change(before, job({ parallelism: 3, completions: 3 }))])).toEqual([]);
+    const effects = deployEffects('acme', 'changed', [], [change(before, job({ completions: 3 }))]);
+    expect(effects.map((effect) => effect.message)).toEqual([
+      'replaces Job acme/train: restarts a running training run (2 workers x 4 GPUs), or runs a finished one again; spec.completions cannot change in place',
+    ]);
+    expect(effects[0].fields).toEqual(['spec.completions']);
+  });
+
+  test('names every immutable field that changed, and not the mutable ones', () => {
+    const after = job({ backoffLimit: 5, selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'trainer', image: 'trainer:2' }] } } });
+    const [effect] = deployEffects('acme', 'changed', [], [change(job({}), after)]);
+    expect(effect.message).toBe(
+      'replaces Job acme/train: restarts a running training run (2 workers x 4 GPUs), or runs a finished one again; spec.selector, spec.template cannot change in place',
+    );
+  });
+
+  test('flags a checkpoint volume change that cannot happen in place as refused, and lets it grow', () => {
+    expect(deployEffects('acme', 'changed', [], [change(claim('fast', '100Gi'), claim('fast', '200Gi'))])).toEqual([]);
+    expect(deployEffects('acme', 'changed', [], [change(claim('fast', '100Gi'), claim('slow', '100Gi'))])).toEqual([
+      {
+        category: 'protected',
+        object: 'PersistentVolumeClaim train-checkpoints',
+        message:
+          'replaces protected PersistentVolumeClaim acme/train-checkpoints (spec.storageClassName cannot change in place): pulumi up will refuse to replace it and fail; ' +
+          'keep the old value, or copy the data and follow the procedure for removing a checkpoint volume',
+        fields: ['spec.storageClassName'],
+        see: 'docs/deploy.md#removing-a-jobs-checkpoint-volume',
+      },
+    ]);
+  });
+
+  test('does not call objects of the platform or unlabelled volumes protected', () => {
+    expect(deployEffects('_platform', 'changed', [claim('fast', '1Gi')], [])).toEqual([]);
+    expect(deployEffects('acme', 'changed', [claim('fast', '1Gi', false)], [])).toEqual([]);
+    expect(deployEffects('acme', 'changed', [claim('fast', '1Gi')], []).map((effect) => effect.category)).toEqual(['protected']);
+  });
+
+  test('links to sections that docs/deploy.md has', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+    // GitHub's anchors: headings lowercased, punctuation dropped, spaces as '-'.
+    const anchors = [...text.matchAll(/^#+ (.+)$/gm)].map((match) => match[1].toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    const links = Object.values(DEPLOY_DOCS);
+    expect(links).toHaveLength(2);
+    for (const link of links) expect(anchors).toContain(link.replace('docs/deploy.md#', ''));
+  });
+});

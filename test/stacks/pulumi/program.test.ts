@@ -1,0 +1,209 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadConfig } from '../../../config/load';
+import { SKIP_AWAIT_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
+import { Platform } from '../../../stacks/pulumi/platform';
+import { PROVIDER_NAME, deployPlatform } from '../../../stacks/pulumi/program';
+import { StackSettings } from '../../../stacks/pulumi/stack-settings';
+import { Tenant } from '../../../stacks/pulumi/tenant';
+import { KubeObject } from '../../../stacks/synth';
+import { PLATFORM_FILE, ProgramRun, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, typeToken } from './harness';
+
+function settings(overrides: Partial<StackSettings> = {}): StackSettings {
+  return { clusterIdentifier: 'mlp-dev', tenantsDir: TENANTS_DIR, platformFile: PLATFORM_FILE, decommission: [], skipAwait: false, crdFiles: [], ...overrides };
+}
+
+const tenantNames = loadConfig({ platformFile: PLATFORM_FILE, tenantsDir: TENANTS_DIR }).tenants.map((tenant) => tenant.name);
+const annotations = (inputs: Record<string, unknown>) => (inputs.metadata as KubeObject['metadata']).annotations as Record<string, string> | undefined;
+
+describe('the Pulumi program, with the fixture tenants', () => {
+  let run: ProgramRun;
+  let files: Map<string, KubeObject>;
+  beforeAll(async () => {
+    files = synthesizedFiles();
+    const everyTenantDeployed = Object.fromEntries(tenantNames.map((name) => [name, { protected: true }]));
+    run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings())) }), previousTenants: everyTenantDeployed });
+  });
+
+  test('registers one Platform component and one Tenant component per tenant file, children of the stack', () => {
+    const components = [...run.resources.values()].filter((resource) => resource.type.startsWith('mlp:'));
+    expect(components.map(({ type, name, parent }) => ({ type, name, parent }))).toEqual([
+      { type: Platform.TYPE, name: 'platform', parent: 'mlp-dev' },
+      ...tenantNames.map((name) => ({ type: Tenant.TYPE, name, parent: 'mlp-dev' })),
+    ]);
+    expect(Tenant.TYPE).toBe('mlp:platform:Tenant');
+    expect(tenantNames.length).toBeGreaterThan(1);
+  });
+
+  test('deploys exactly the objects that mlp synth writes, each named after its file', () => {
+    const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
+    expect(files.size).toBeGreaterThan(50);
+    expect([...deployed.keys()].sort()).toEqual([...files.keys()].sort());
+    for (const [name, object] of files) {
+      expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs: object });
+    }
+  });
+
+  test('creates each object as the typed resource of its apiVersion and kind, a child of its tenant or the platform', () => {
+    const resources = kubeResources(run);
+    expect(resources.length).toBe(files.size);
+    for (const resource of resources) {
+      const dir = resource.name.split('/')[0];
+      expect({ name: resource.name, type: resource.type, parent: resource.parent }).toEqual({
+        name: resource.name,
+        type: typeToken(resource.inputs as unknown as KubeObject),
+        parent: dir === '_platform' ? 'platform' : dir,
+      });
+    }
+  });
+
+  test('uses one explicit provider, with server-side apply and a fixed cluster identifier, for every object', () => {
+    const provider = run.resources.get(PROVIDER_NAME)!;
+    expect({ type: provider.type, inputs: provider.inputs }).toEqual({
+      type: 'pulumi:providers:kubernetes',
+      inputs: { clusterIdentifier: 'mlp-dev', enableServerSideApply: 'true' },
+    });
+    const reference = `urn:pulumi:dev::mlp::pulumi:pulumi:Stack$pulumi:providers:kubernetes::${PROVIDER_NAME}::${PROVIDER_NAME}-id`;
+    const providers = new Set(kubeResources(run).map((resource) => resource.provider));
+    expect(providers).toEqual(new Set([reference]));
+  });
+
+  test('protects exactly the tenant namespaces and checkpoint volumes', () => {
+    const isProtected = (name: string) => {
+      const object = files.get(name)!;
+      return !name.startsWith('_platform/') && (object.kind === 'Namespace' || (object.metadata.labels as Record<string, string>)['mlp.io/data'] === 'checkpoint');
+    };
+    const protections = Object.fromEntries(kubeResources(run).map((resource) => [resource.name, resource.protect]));
+    expect(protections).toEqual(Object.fromEntries([...files.keys()].map((name) => [name, isProtected(name)])));
+    const protectedKinds = [...files].filter(([name]) => isProtected(name)).map(([, object]) => object.kind);
+    expect(new Set(protectedKinds)).toEqual(new Set(['Namespace', 'PersistentVolumeClaim']));
+  });
+
+  test('creates tenant namespaces after every platform object, every namespaced object after its namespace, and workloads after their fences', () => {
+    const POD_CREATING = ['Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet'];
+    const FENCES = ['ResourceQuota', 'LimitRange', 'NetworkPolicy', 'RoleBinding', 'ServiceAccount'];
+    const platformObjects = [...files.keys()].filter((name) => name.startsWith('_platform/'));
+    const platformCrds = platformObjects.filter((name) => files.get(name)!.kind === 'CustomResourceDefinition');
+    const isCustomResource = (object: KubeObject) => object.apiVersion.includes('.') && !object.apiVersion.split('/')[0].endsWith('k8s.io');
+    const expected = (name: string): string[] => {
+      const object = files.get(name)!;
+      const dir = name.split('/')[0];
+      if (['Namespace', 'CustomResourceDefinition'].includes(object.kind)) return dir === '_platform' ? [] : platformObjects;
+      const namespace = [`${dir}/namespace-${object.metadata.namespace}`, `_platform/namespace-${object.metadata.namespace}`].find((candidate) =>
+        files.has(candidate),
+      );
+      const fences = POD_CREATING.includes(object.kind) ? [...files].filter(([other, candidate]) => other.startsWith(`${dir}/`) && candidate.metadata.namespace === object.metadata.namespace && FENCES.includes(candidate.kind)).map(([other]) => other) : [];
+      const dependsOn = [...(namespace !== undefined ? [namespace] : []), ...(isCustomResource(object) ? platformCrds : []), ...fences];
+      return dependsOn.length > 0 || dir === '_platform' ? dependsOn : platformObjects;
+    };
+    const dependencies = Object.fromEntries(kubeResources(run).map((resource) => [resource.name, [...resource.dependsOn].sort()]));
+    expect(dependencies).toEqual(Object.fromEntries([...files.keys()].map((name) => [name, expected(name).sort()])));
+    const tenantObjects = [...files.keys()].filter((name) => !name.startsWith('_platform/') && files.get(name)!.kind !== 'Namespace');
+    expect(tenantObjects.filter((name) => dependencies[name].length === 0)).toEqual([]);
+    const jobs = tenantObjects.filter((name) => files.get(name)!.kind === 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) expect(dependencies[job].filter((name) => name.includes('/resourcequota-') || name.includes('/networkpolicy-default-deny'))).toHaveLength(2);
+    expect(platformObjects.length).toBeGreaterThan(0);
+  });
+
+  test('leaves readiness waits on, except for training Jobs, which synthesis marks with pulumi.com/skipAwait', () => {
+    const skipping = kubeResources(run).filter((resource) => annotations(resource.inputs)?.[SKIP_AWAIT_ANNOTATION] === 'true');
+    const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(skipping.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
+    expect(SKIP_AWAIT_ANNOTATION).toBe('pulumi.com/skipAwait');
+  });
+
+  test('reads the last update through a StackReference to its own stack before registering anything else', () => {
+    expect(run.stackReferences).toEqual(['organization/mlp/dev']);
+    expect([...run.resources.keys()].slice(0, 2)).toEqual(['mlp-dev', 'previous-update']);
+  });
+
+  test('records every tenant, protected, in the tenants output', () => {
+    expect(run.outputs).toEqual({ tenants: Object.fromEntries(tenantNames.map((name) => [name, { protected: true }])) });
+  });
+});
+
+describe('the Pulumi program, in a preview', () => {
+  test('registers the same resources, options and outputs as an update', async () => {
+    const deployed = Object.fromEntries(tenantNames.map((name) => [name, { protected: true }]));
+    const program = async () => ({ ...(await deployPlatform(settings())) });
+    const [update, preview] = [await runWithMocks({ program, previousTenants: deployed }), await runWithMocks({ program, previousTenants: deployed, preview: true })];
+    const graph = (run: ProgramRun) => [...run.resources.values()].map(({ type, name, inputs, parent, protect, dependsOn }) => ({ type, name, inputs, parent, protect, dependsOn }));
+    expect(graph(preview)).toEqual(expect.arrayContaining(graph(update)));
+    expect(preview.resources.size).toBe(update.resources.size);
+    expect(preview.outputs).toEqual(update.outputs);
+  });
+});
+
+describe('the Pulumi program, with mlp:skipAwait', () => {
+  test('annotates every object with pulumi.com/skipAwait and changes nothing else', async () => {
+    const files = synthesizedFiles();
+    const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ skipAwait: true }))) }) });
+    const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
+    const expected = new Map(
+      [...files].map(([name, object]) => [
+        name,
+        { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations as object), [SKIP_AWAIT_ANNOTATION]: 'true' } } },
+      ]),
+    );
+    expect(deployed).toEqual(expected);
+    expect(deployed.size).toBe(files.size);
+  });
+});
+
+describe('the Pulumi program, with mlp:crdFiles', () => {
+  const crd = (plural: string, kind: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  names: {kind: ${kind}, plural: ${plural}}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
+`;
+
+  test('installs the CRDs first, in the platform, and makes every custom resource wait for them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-crds-'));
+    const file = path.join(dir, 'crds.yaml');
+    fs.writeFileSync(file, `${crd('prometheusrules', 'PrometheusRule')}---\n${crd('servicemonitors', 'ServiceMonitor')}`);
+    const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file] }))) }) });
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const crdNames = ['_platform/customresourcedefinition-prometheusrules.monitoring.coreos.com', '_platform/customresourcedefinition-servicemonitors.monitoring.coreos.com'];
+    const resources = kubeResources(run);
+    for (const name of crdNames) {
+      const registered = resources.find((resource) => resource.name === name);
+      expect(registered?.type).toBe('kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition');
+      expect(registered?.parent).toBe('platform');
+      expect(registered?.protect).toBe(false);
+    }
+    const customResources = resources.filter((resource) => (resource.inputs.apiVersion as string).startsWith('monitoring.coreos.com/'));
+    expect(customResources.length).toBeGreaterThan(5);
+    for (const resource of customResources) {
+      expect(resource.dependsOn).toEqual(expect.arrayContaining(crdNames));
+    }
+  });
+
+  test('refuses a file that holds anything but CRDs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-crds-'));
+    const file = path.join(dir, 'not-crds.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: sneaky}\n');
+    await expect(runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file] }))) }) })).rejects.toThrow(
+      `mlp:crdFiles: ${file} holds a v1/Namespace; only apiextensions.k8s.io/v1 CustomResourceDefinitions are allowed`,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the Pulumi program, with invalid tenant files', () => {
+  test('fails with every problem and registers nothing', async () => {
+    const recorded = new Map();
+    await expect(
+      runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ tenantsDir: `${TENANTS_DIR}/missing` }))) }) }, recorded),
+    ).rejects.toThrow(/^mlp: 1 problem found:\n {2}.*tenants\/missing: cannot read the tenants directory: ENOENT\nNothing was deployed; fix the files \(npx mlp validate\) and run again\.$/);
+    expect([...recorded.values()].map((resource) => resource.type)).toEqual(['pulumi:pulumi:Stack']);
+  });
+});
