@@ -234,6 +234,7 @@ export class GpuTrainingJob extends Construct {
           ...(props.checkpoint.storageClass !== undefined && { storageClassName: props.checkpoint.storageClass }),
         },
       });
+      this.tenant.claimName(this.checkpointClaim, 'GpuTrainingJob');
       volumes.push({ name: 'checkpoints', persistentVolumeClaim: { claimName: `${this.name}-checkpoints` } });
       mounts.push({ name: 'checkpoints', mountPath });
       env.push({ name: 'CHECKPOINT_DIR', value: mountPath });
@@ -249,7 +250,7 @@ export class GpuTrainingJob extends Construct {
       const jobName: k8s.EnvVar = { name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } };
       const masterAddr = `$(${JOB_NAME_ENV})-0.${subdomain}.${this.tenant.name}.svc`;
       const nprocPerNode = Math.max(this.gpus, 1);
-      new k8s.KubeService(this, 'workers', {
+      const workers = new k8s.KubeService(this, 'workers', {
         metadata: this.tenant.objectMetadata(subdomain, this.selectorLabels),
         spec: {
           clusterIp: 'None',
@@ -258,6 +259,7 @@ export class GpuTrainingJob extends Construct {
           ports: [{ name: 'rendezvous', port: masterPort, targetPort: k8s.IntOrString.fromNumber(masterPort) }],
         },
       });
+      this.tenant.claimName(workers, 'GpuTrainingJob');
       const rank: k8s.EnvVarSource = {
         fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
       };
@@ -328,7 +330,7 @@ export class GpuTrainingJob extends Construct {
     };
 
     if (props.schedule !== undefined) {
-      new k8s.KubeCronJob(this, 'cronjob', {
+      const cronjob = new k8s.KubeCronJob(this, 'cronjob', {
         metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
         spec: {
           schedule: props.schedule,
@@ -341,11 +343,13 @@ export class GpuTrainingJob extends Construct {
           },
         },
       });
+      this.tenant.claimName(cronjob, 'GpuTrainingJob');
     } else {
-      new k8s.KubeJob(this, 'job', {
+      const job = new k8s.KubeJob(this, 'job', {
         metadata: { ...this.tenant.objectMetadata(this.name, this.selectorLabels), annotations: { [SKIP_AWAIT]: 'true' } },
         spec: jobSpec,
       });
+      this.tenant.claimName(job, 'GpuTrainingJob');
     }
   }
 }

@@ -242,7 +242,7 @@ export class ModelService extends Construct {
       timeoutSeconds: timing.timeoutSeconds,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    const deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata,
       spec: {
         selector: { matchLabels: { ...this.selectorLabels } },
@@ -292,6 +292,7 @@ export class ModelService extends Construct {
         },
       },
     });
+    this.tenant.claimName(deployment, 'ModelService');
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata,
@@ -304,8 +305,9 @@ export class ModelService extends Construct {
         ],
       },
     });
+    this.tenant.claimName(this.service, 'ModelService');
 
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+    const autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
       metadata,
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
@@ -319,8 +321,9 @@ export class ModelService extends Construct {
         ],
       },
     });
+    this.tenant.claimName(autoscaler, 'ModelService');
 
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+    const disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata,
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -328,6 +331,7 @@ export class ModelService extends Construct {
         selector: { matchLabels: { ...this.selectorLabels } },
       },
     });
+    this.tenant.claimName(disruptionBudget, 'ModelService');
   }
 
   /**
@@ -345,7 +349,7 @@ export class ModelService extends Construct {
     if (!path.startsWith('/')) {
       throw new Error(`ModelService ${this.name}: exposeViaIngress: path "${path}" must start with "/"`);
     }
-    new k8s.KubeNetworkPolicy(this, 'allow-ingress-controller', {
+    const allowIngressController = new k8s.KubeNetworkPolicy(this, 'allow-ingress-controller', {
       metadata: this.tenant.objectMetadata(`${this.name}-from-ingress`, this.selectorLabels),
       spec: {
         podSelector: { matchLabels: { ...this.selectorLabels } },
@@ -358,7 +362,8 @@ export class ModelService extends Construct {
         ],
       },
     });
-    return new k8s.KubeIngress(this, 'ingress', {
+    this.tenant.claimName(allowIngressController, 'exposeViaIngress()');
+    const ingress = new k8s.KubeIngress(this, 'ingress', {
       metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
       spec: {
         ingressClassName: options.className,
@@ -378,6 +383,8 @@ export class ModelService extends Construct {
         ],
       },
     });
+    this.tenant.claimName(ingress, 'exposeViaIngress()');
+    return ingress;
   }
 }
 

@@ -103,10 +103,11 @@ export class MonitoringStack extends Construct {
           endpoints: [{ port: service.metricsPortName, path: service.metricsPath, interval: '30s' }],
         },
       };
-      new ApiObject(this, `service-monitor-${service.name}`, {
+      const serviceMonitor = new ApiObject(this, `service-monitor-${service.name}`, {
         ...monitor,
         metadata: tenant.objectMetadata(service.name, { ...service.selectorLabels, ...selectorLabels }),
       });
+      tenant.claimName(serviceMonitor, 'MonitoringStack');
     }
 
     const podMonitor: Omit<IPodMonitor, 'metadata'> = {
@@ -117,10 +118,11 @@ export class MonitoringStack extends Construct {
         podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
       },
     };
-    new ApiObject(this, 'pod-monitor', {
+    const podMonitorObject = new ApiObject(this, 'pod-monitor', {
       ...podMonitor,
       metadata: tenant.objectMetadata(MONITORING_OBJECT_NAMES.podMonitor, selectorLabels),
     });
+    tenant.claimName(podMonitorObject, 'MonitoringStack');
 
     const rules = tenantAlertRules({ namespace: tenant.name, gpuNamespaceLabel, requestMetrics, thresholds: this.thresholds });
     const base = props.runbookBaseUrl.replace(/#.*$/, '');
@@ -146,10 +148,11 @@ export class MonitoringStack extends Construct {
         ],
       },
     };
-    new ApiObject(this, 'rules', {
+    const rulesObject = new ApiObject(this, 'rules', {
       ...prometheusRule,
       metadata: tenant.objectMetadata(MONITORING_OBJECT_NAMES.rules, selectorLabels),
     });
+    tenant.claimName(rulesObject, 'MonitoringStack');
 
     new k8s.KubeConfigMap(this, 'dashboard', {
       metadata: {

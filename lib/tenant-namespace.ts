@@ -1,4 +1,4 @@
-import { ApiObjectMetadata } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -157,6 +157,12 @@ export const TENANT_OBJECT_NAMES = {
   allowInternet: 'allow-internet',
 } as const;
 
+/** An object created in a tenant namespace, and what created it, e.g. `allowFrom('ingress')`. */
+interface NameClaim {
+  readonly object: ApiObject;
+  readonly how: string;
+}
+
 /**
  * An isolated, quota-bounded namespace for one tenant: the Namespace with
  * Pod Security `restricted` enforced, a ResourceQuota (GPU included), a
@@ -165,7 +171,9 @@ export const TENANT_OBJECT_NAMES = {
  * and a ServiceAccount for workloads that mounts no token.
  *
  * Workload constructs take the TenantNamespace and place their objects in it
- * with {@link objectMetadata}, so every object carries the tenant labels.
+ * with {@link objectMetadata}, so every object carries the tenant labels, and
+ * register each of them with {@link claimName}, so that no two objects of one
+ * kind share a name in the namespace.
  */
 export class TenantNamespace extends Construct {
   /** The namespace name. */
@@ -186,6 +194,8 @@ export class TenantNamespace extends Construct {
   public readonly monitoringNamespace: string;
 
   private readonly allowedNamespaces = new Set<string>();
+  /** The objects created in the namespace, by API group, kind and name. */
+  private readonly claims = new Map<string, NameClaim>();
 
   public constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, id);
@@ -221,10 +231,11 @@ export class TenantNamespace extends Construct {
       },
     });
 
-    new kplus.ServiceAccount(this, 'workloads', {
+    const serviceAccount = new kplus.ServiceAccount(this, 'workloads', {
       metadata: this.objectMetadata(this.serviceAccountName),
       automountToken: false,
     });
+    this.ownObject(ApiObject.of(serviceAccount));
 
     this.addQuota(props.quota);
     this.addLimits(props.limits);
@@ -247,6 +258,37 @@ export class TenantNamespace extends Construct {
   }
 
   /**
+   * Registers `object`, created in this namespace by `how` (e.g. `allowFrom('ingress')`), and
+   * refuses a second object of the same kind and name. Kubernetes keeps names unique per kind
+   * within its API group in a namespace: a Service and a Deployment may share a name, two
+   * NetworkPolicies may not, and the second would replace the first when deployed. Every
+   * construct that creates objects in the namespace registers each of them, right after creating it.
+   *
+   * @throws Error naming both creators by construct path, when the namespace already has an
+   * object of that kind and name, or when `object` is in another namespace
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+   */
+  public claimName(object: ApiObject, how: string): void {
+    const what = `${object.kind} "${object.name}"`;
+    if (object.metadata.namespace !== this.name) {
+      throw new Error(
+        `TenantNamespace ${this.name}: ${what} of ${object.node.path} (${how}) is in namespace "${object.metadata.namespace ?? ''}", not "${this.name}"; ` +
+          'create it with metadata from tenant.objectMetadata(name)',
+      );
+    }
+    const key = JSON.stringify([object.apiGroup, object.kind, object.name]);
+    const first = this.claims.get(key);
+    if (first !== undefined) {
+      throw new Error(
+        `TenantNamespace ${this.name}: ${what} is created twice: by ${first.object.node.path} (${first.how}) and by ${object.node.path} (${how}); ` +
+          `a namespace holds one ${object.kind} of each name, so one would replace the other: ` +
+          'rename one of them (a job or service is named by its construct id), or create it once',
+      );
+    }
+    this.claims.set(key, { object, how });
+  }
+
+  /**
    * Lets every pod of `namespace` connect to every pod of the tenant.
    *
    * @returns the NetworkPolicy `allow-from-<namespace>`
@@ -259,7 +301,7 @@ export class TenantNamespace extends Construct {
       throw new Error(`TenantNamespace ${this.name}: allowFrom: namespace "${namespace}" is already allowed; list it once`);
     }
     this.allowedNamespaces.add(namespace);
-    return new k8s.KubeNetworkPolicy(this, `allow-from-${namespace}`, {
+    const policy = new k8s.KubeNetworkPolicy(this, `allow-from-${namespace}`, {
       metadata: this.objectMetadata(`allow-from-${namespace}`),
       spec: {
         podSelector: {},
@@ -267,6 +309,13 @@ export class TenantNamespace extends Construct {
         ingress: [{ from: [namespacePeer(namespace)] }],
       },
     });
+    this.claimName(policy, `allowFrom('${namespace}')`);
+    return policy;
+  }
+
+  /** Registers one of the namespace's own objects. */
+  private ownObject(object: ApiObject): void {
+    this.claimName(object, 'TenantNamespace');
   }
 
   private addQuota(quota: TenantQuota): void {
@@ -284,10 +333,10 @@ export class TenantNamespace extends Construct {
     for (const resource of this.gpuResourceNames) {
       hard[`requests.${resource}`] = k8s.IntOrString.fromString(String(quota.gpu));
     }
-    new k8s.KubeResourceQuota(this, 'quota', {
+    this.ownObject(new k8s.KubeResourceQuota(this, 'quota', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.quota),
       spec: { hard },
-    });
+    }));
   }
 
   private addLimits(limits: TenantLimits): void {
@@ -295,7 +344,7 @@ export class TenantNamespace extends Construct {
       cpu: k8s.Quantity.fromString(value.cpu),
       memory: k8s.Quantity.fromString(value.memory),
     });
-    new k8s.KubeLimitRange(this, 'limits', {
+    this.ownObject(new k8s.KubeLimitRange(this, 'limits', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.limits),
       spec: {
         limits: [
@@ -307,12 +356,12 @@ export class TenantNamespace extends Construct {
           },
         ],
       },
-    });
+    }));
   }
 
   private addRoleBinding(group: 'owners' | 'members' | 'viewers', clusterRole: string, subjects: readonly Subject[]): void {
     if (subjects.length === 0) return;
-    new k8s.KubeRoleBinding(this, group, {
+    this.ownObject(new k8s.KubeRoleBinding(this, group, {
       metadata: this.objectMetadata(`tenant-${group}`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
       subjects: subjects.map((subject) =>
@@ -320,15 +369,15 @@ export class TenantNamespace extends Construct {
           ? { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: subject.user }
           : { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: subject.group },
       ),
-    });
+    }));
   }
 
   private addBaselineNetworkPolicies(dns: DnsEndpoint): void {
-    new k8s.KubeNetworkPolicy(this, 'default-deny', {
+    this.ownObject(new k8s.KubeNetworkPolicy(this, 'default-deny', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.defaultDeny),
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'allow-same-namespace', {
+    }));
+    this.ownObject(new k8s.KubeNetworkPolicy(this, 'allow-same-namespace', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowSameNamespace),
       spec: {
         podSelector: {},
@@ -336,8 +385,8 @@ export class TenantNamespace extends Construct {
         ingress: [{ from: [{ podSelector: {} }] }],
         egress: [{ to: [{ podSelector: {} }] }],
       },
-    });
-    new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+    }));
+    this.ownObject(new k8s.KubeNetworkPolicy(this, 'allow-dns', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowDns),
       spec: {
         podSelector: {},
@@ -352,30 +401,30 @@ export class TenantNamespace extends Construct {
           },
         ],
       },
-    });
-    new k8s.KubeNetworkPolicy(this, 'allow-monitoring', {
+    }));
+    this.ownObject(new k8s.KubeNetworkPolicy(this, 'allow-monitoring', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowMonitoring),
       spec: {
         podSelector: {},
         policyTypes: ['Ingress'],
         ingress: [{ from: [namespacePeer(this.monitoringNamespace)] }],
       },
-    });
+    }));
   }
 
   private addEgress(cidrs: readonly string[], allowInternet: boolean, clusterCidrs: readonly string[]): void {
     if (cidrs.length > 0) {
-      new k8s.KubeNetworkPolicy(this, 'allow-egress-cidrs', {
+      this.ownObject(new k8s.KubeNetworkPolicy(this, 'allow-egress-cidrs', {
         metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowEgressCidrs),
         spec: {
           podSelector: {},
           policyTypes: ['Egress'],
           egress: [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })) }],
         },
-      });
+      }));
     }
     if (allowInternet) {
-      new k8s.KubeNetworkPolicy(this, 'allow-internet', {
+      this.ownObject(new k8s.KubeNetworkPolicy(this, 'allow-internet', {
         metadata: this.objectMetadata(TENANT_OBJECT_NAMES.allowInternet),
         spec: {
           podSelector: {},
@@ -389,7 +438,7 @@ export class TenantNamespace extends Construct {
             },
           ],
         },
-      });
+      }));
     }
   }
 }

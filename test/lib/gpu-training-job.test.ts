@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
 import { GpuTrainingJob, GpuTrainingJobProps } from '../../lib/gpu-training-job';
+import { ModelService } from '../../lib/model-service';
 import { only, tenantChart, workloadObjects } from '../support/tenant';
 
 const A100 = {
@@ -351,5 +353,50 @@ describe('GpuTrainingJob', () => {
     expect(() => synth('train', { image: IMAGE, workers: 2, waitImage: BUSYBOX, env: { WORLD_SIZE: '3' } })).toThrow(
       'GpuTrainingJob train: env WORLD_SIZE is set by the platform; remove it from env',
     );
+  });
+
+  describe('object names', () => {
+    const scopes = () => {
+      const { chart, tenant } = tenantChart();
+      return { chart, tenant, jobs: new Construct(chart, 'training-jobs'), services: new Construct(chart, 'model-services') };
+    };
+
+    test('fails when the workers Service of a distributed job takes the name of a model service', () => {
+      const { tenant, jobs, services } = scopes();
+      new ModelService(services, 'detector', { tenant, image: 'registry.example.com/vision/server:1.0.0' });
+      expect(() => new GpuTrainingJob(jobs, 'detector', { tenant, image: IMAGE, workers: 2, waitImage: BUSYBOX })).toThrow(
+        new Error(
+          'TenantNamespace vision: Service "detector" is created twice: by test/model-services/detector/service (ModelService) ' +
+            'and by test/training-jobs/detector/workers (GpuTrainingJob); ' +
+            'a namespace holds one Service of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+        ),
+      );
+    });
+
+    test('fails when a one-off and a scheduled job of one name would share a checkpoint volume', () => {
+      const { chart, tenant, jobs } = scopes();
+      new GpuTrainingJob(jobs, 'resnet', { tenant, image: IMAGE, checkpoint: { size: '100Gi' } });
+      expect(() => new GpuTrainingJob(new Construct(chart, 'nightly'), 'resnet', { tenant, image: IMAGE, schedule: '@daily', checkpoint: { size: '100Gi' } })).toThrow(
+        new Error(
+          'TenantNamespace vision: PersistentVolumeClaim "resnet-checkpoints" is created twice: by test/training-jobs/resnet/checkpoints (GpuTrainingJob) ' +
+            'and by test/nightly/resnet/checkpoints (GpuTrainingJob); ' +
+            'a namespace holds one PersistentVolumeClaim of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+        ),
+      );
+    });
+
+    test('shares its name with a model service when their objects are of different kinds', () => {
+      const { chart, tenant, jobs, services } = scopes();
+      new ModelService(services, 'detector', { tenant, image: 'registry.example.com/vision/server:1.0.0' });
+      new GpuTrainingJob(jobs, 'detector', { tenant, image: IMAGE });
+      const named = workloadObjects(chart).filter((object) => object.metadata.name === 'detector');
+      expect(named.map((object) => `${object.apiVersion} ${object.kind}`).sort()).toEqual([
+        'apps/v1 Deployment',
+        'autoscaling/v2 HorizontalPodAutoscaler',
+        'batch/v1 Job',
+        'policy/v1 PodDisruptionBudget',
+        'v1 Service',
+      ]);
+    });
   });
 });

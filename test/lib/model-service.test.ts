@@ -1,3 +1,4 @@
+import { Construct } from 'constructs';
 import { ModelService, ModelServiceProps } from '../../lib/model-service';
 import { only, tenantChart, workloadObjects } from '../support/tenant';
 
@@ -181,6 +182,31 @@ describe('ModelService', () => {
     const service = new ModelService(chart, 'chat', { tenant, image: IMAGE });
     expect(() => service.exposeViaIngress({ host: 'not a host', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
       'ModelService chat: exposeViaIngress: host "not a host" is not a DNS name',
+    );
+  });
+
+  test('fails when its ingress NetworkPolicy takes the name of a namespace allowed with allowFrom', () => {
+    // The README's case: allowFrom('ingress') and a service "allow" exposed via the ingress both make NetworkPolicy allow-from-ingress.
+    const { chart, tenant } = tenantChart();
+    tenant.allowFrom('ingress');
+    const service = new ModelService(chart, 'allow', { tenant, image: IMAGE });
+    expect(() => service.exposeViaIngress({ host: 'allow.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
+      new Error(
+        `TenantNamespace vision: NetworkPolicy "allow-from-ingress" is created twice: by test/tenant/allow-from-ingress (allowFrom('ingress')) ` +
+          'and by test/allow/allow-ingress-controller (exposeViaIngress()); ' +
+          'a namespace holds one NetworkPolicy of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+      ),
+    );
+  });
+
+  test('fails when a second service of the same name is created in another scope', () => {
+    const { chart, tenant } = tenantChart();
+    new ModelService(new Construct(chart, 'team-a'), 'chat', { tenant, image: IMAGE });
+    expect(() => new ModelService(new Construct(chart, 'team-b'), 'chat', { tenant, image: IMAGE })).toThrow(
+      new Error(
+        'TenantNamespace vision: Deployment "chat" is created twice: by test/team-a/chat/deployment (ModelService) and by test/team-b/chat/deployment (ModelService); ' +
+          'a namespace holds one Deployment of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+      ),
     );
   });
 });

@@ -105,4 +105,16 @@ describe('MonitoringStack', () => {
       'MonitoringStack vision: thresholds.gpuIdleFor "30 minutes" is not a Prometheus duration such as 30m or 1h',
     );
   });
+
+  test('fails when a second MonitoringStack observes the same tenant', () => {
+    const { chart, tenant } = tenantChart();
+    new MonitoringStack(chart, 'monitoring', { tenant, runbookBaseUrl: RUNBOOKS });
+    expect(() => new MonitoringStack(chart, 'more-monitoring', { tenant, runbookBaseUrl: RUNBOOKS })).toThrow(
+      new Error(
+        'TenantNamespace vision: PodMonitor "training-jobs" is created twice: by test/monitoring/pod-monitor (MonitoringStack) ' +
+          'and by test/more-monitoring/pod-monitor (MonitoringStack); ' +
+          'a namespace holds one PodMonitor of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+      ),
+    );
+  });
 });

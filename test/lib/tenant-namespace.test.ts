@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
+import { ModelService } from '../../lib/model-service';
 import { TenantNamespace, TenantNamespaceProps } from '../../lib/tenant-namespace';
 
 const BASE: TenantNamespaceProps = {
@@ -236,5 +237,60 @@ describe('TenantNamespace', () => {
     expect(() => synth({ allowFrom: ['web'] }, (tenant) => tenant.allowFrom('web'))).toThrow(
       'TenantNamespace vision: allowFrom: namespace "web" is already allowed; list it once',
     );
+  });
+
+  describe('object names', () => {
+    const plainObject = (chart: Chart, tenant: TenantNamespace, apiVersion: string, kind: string, name: string, namespace = tenant.name) =>
+      new ApiObject(chart, `${kind}-${name}`.toLowerCase(), { apiVersion, kind, metadata: { ...tenant.objectMetadata(name), namespace } });
+
+    test('fails when allowFrom makes the NetworkPolicy of a service already exposed via the ingress', () => {
+      const chart = Testing.chart();
+      const tenant = new TenantNamespace(chart, 'tenant', BASE);
+      new ModelService(chart, 'allow', { tenant, image: 'registry.example.com/vision/server:1.0.0' }).exposeViaIngress({
+        host: 'allow.vision.ml.example.com',
+        className: 'nginx',
+        controllerNamespace: 'ingress-nginx',
+      });
+      expect(() => tenant.allowFrom('ingress')).toThrow(
+        new Error(
+          `TenantNamespace vision: NetworkPolicy "allow-from-ingress" is created twice: by test/allow/allow-ingress-controller (exposeViaIngress()) ` +
+            `and by test/tenant/allow-from-ingress (allowFrom('ingress')); ` +
+            'a namespace holds one NetworkPolicy of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+        ),
+      );
+    });
+
+    test("fails when a library user's object takes the name of one of the tenant's own", () => {
+      const chart = Testing.chart();
+      const tenant = new TenantNamespace(chart, 'tenant', BASE);
+      const quota = plainObject(chart, tenant, 'v1', 'ResourceQuota', 'tenant-quota');
+      expect(() => tenant.claimName(quota, 'extra quota')).toThrow(
+        new Error(
+          'TenantNamespace vision: ResourceQuota "tenant-quota" is created twice: by test/tenant/quota (TenantNamespace) and by test/resourcequota-tenant-quota (extra quota); ' +
+            'a namespace holds one ResourceQuota of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
+        ),
+      );
+    });
+
+    test('accepts the same kind and name in another API group', () => {
+      const chart = Testing.chart();
+      const tenant = new TenantNamespace(chart, 'tenant', BASE);
+      // Calico's own NetworkPolicy kind is another resource than networking.k8s.io's.
+      tenant.claimName(plainObject(chart, tenant, 'crd.projectcalico.org/v1', 'NetworkPolicy', 'default-deny'), 'Calico policy');
+      const policies = Testing.synth(chart).filter((object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'default-deny');
+      expect(policies.map((object) => object.apiVersion).sort()).toEqual(['crd.projectcalico.org/v1', 'networking.k8s.io/v1']);
+    });
+
+    test('fails when a claimed object is in another namespace', () => {
+      const chart = Testing.chart();
+      const tenant = new TenantNamespace(chart, 'tenant', BASE);
+      const config = plainObject(chart, tenant, 'v1', 'ConfigMap', 'settings', 'nlp');
+      expect(() => tenant.claimName(config, 'settings')).toThrow(
+        new Error(
+          'TenantNamespace vision: ConfigMap "settings" of test/configmap-settings (settings) is in namespace "nlp", not "vision"; ' +
+            'create it with metadata from tenant.objectMetadata(name)',
+        ),
+      );
+    });
   });
 });
