@@ -154,8 +154,6 @@ export const DISTRIBUTED_ENV = [
 export const PLATFORM_ENV = ['CHECKPOINT_DIR', 'HOME'] as const;
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** Annotation that tells the Pulumi Kubernetes provider not to wait for a Job to finish. */
-const SKIP_AWAIT = 'pulumi.com/skipAwait';
 
 /**
  * A GPU training job in a tenant namespace. The construct id is the job name.
@@ -173,8 +171,8 @@ const SKIP_AWAIT = 'pulumi.com/skipAwait';
  * Pods run as non-root with every capability dropped, request their GPUs,
  * CPU and memory as equal requests and limits, mount a memory-backed
  * /dev/shm and, optionally, a checkpoint volume that outlives the job.
- * Jobs carry `pulumi.com/skipAwait` so a deployment never waits for a
- * training run to finish.
+ * The construct writes no deployment-tool annotation: the Pulumi program
+ * (stacks/pulumi) tells Pulumi not to wait for a Job to finish.
  */
 export class GpuTrainingJob extends Construct {
   /** The job name (the construct id). */
@@ -338,7 +336,7 @@ export class GpuTrainingJob extends Construct {
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
           jobTemplate: {
-            metadata: { labels: podLabels, annotations: { [SKIP_AWAIT]: 'true' } },
+            metadata: { labels: podLabels },
             spec: jobSpec,
           },
         },
@@ -346,7 +344,7 @@ export class GpuTrainingJob extends Construct {
       this.tenant.claimName(cronjob, 'GpuTrainingJob');
     } else {
       const job = new k8s.KubeJob(this, 'job', {
-        metadata: { ...this.tenant.objectMetadata(this.name, this.selectorLabels), annotations: { [SKIP_AWAIT]: 'true' } },
+        metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
         spec: jobSpec,
       });
       this.tenant.claimName(job, 'GpuTrainingJob');

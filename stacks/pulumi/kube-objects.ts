@@ -1,7 +1,8 @@
 /**
  * Plain Kubernetes objects from synthesis → Pulumi resources of the typed
  * `@pulumi/kubernetes` classes, with stable names and no other change to the
- * objects than the optional `pulumi.com/skipAwait` annotation.
+ * objects than the `pulumi.com/skipAwait` annotation: on every Job, and on
+ * every object with `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -141,6 +142,18 @@ export function kubeResourceClass(object: KubeObject): KubeResourceClass {
   return k8s.apiextensions.CustomResource;
 }
 
+/**
+ * True for a `batch/v1` Job. Pulumi waits for a Job to complete, which for a
+ * training run takes hours or days, so {@link registerObjects} registers
+ * every Job with `pulumi.com/skipAwait`. A CronJob is not waited for, and
+ * Pulumi manages none of the Jobs it creates: its `jobTemplate` gets nothing.
+ *
+ * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/
+ */
+export function isJob(object: KubeObject): boolean {
+  return object.apiVersion === 'batch/v1' && object.kind === 'Job';
+}
+
 /** A copy of the object with the `pulumi.com/skipAwait: "true"` annotation. */
 export function withSkipAwait(object: KubeObject): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
@@ -176,7 +189,7 @@ export interface RegisterObjectsOptions {
   readonly namespaces: ReadonlyMap<string, pulumi.Resource>;
   /** Whether Pulumi refuses to delete the resource of an object. */
   readonly protect: (object: KubeObject) => boolean;
-  /** Annotate every object with `pulumi.com/skipAwait: "true"`. */
+  /** Annotate every object with `pulumi.com/skipAwait: "true"`; Jobs ({@link isJob}) always are. */
   readonly skipAwait: boolean;
 }
 
@@ -206,7 +219,7 @@ export interface RegisteredObjects {
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
-    kubeResource(group, options.skipAwait ? withSkipAwait(object) : object, {
+    kubeResource(group, options.skipAwait || isJob(object) ? withSkipAwait(object) : object, {
       parent: options.parent,
       dependsOn: [...dependsOn],
       protect: options.protect(object),

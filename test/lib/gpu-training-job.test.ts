@@ -142,8 +142,8 @@ describe('GpuTrainingJob', () => {
       expect(job.spec.completionMode).toBeUndefined();
     });
 
-    test('is never awaited by Pulumi', () => {
-      expect(only(objects(), 'Job').metadata.annotations).toEqual({ 'pulumi.com/skipAwait': 'true' });
+    test('carries no deployment-tool annotation (the Pulumi program adds pulumi.com/skipAwait)', () => {
+      expect(only(objects(), 'Job').metadata.annotations).toBeUndefined();
     });
 
     test('mounts a memory-backed /dev/shm of half the memory and the checkpoint volume', () => {
@@ -266,11 +266,11 @@ describe('GpuTrainingJob', () => {
       expect(objects()).toMatchSnapshot();
     });
 
-    test('never runs two instances at once and never awaits a run', () => {
+    test('never runs two instances at once, and its job template carries no annotation', () => {
       const cronJob = only(objects(), 'CronJob');
       expect(cronJob.spec.schedule).toBe('0 2 * * *');
       expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
-      expect(cronJob.spec.jobTemplate.metadata.annotations).toEqual({ 'pulumi.com/skipAwait': 'true' });
+      expect(cronJob.spec.jobTemplate.metadata).toEqual({ labels: expect.objectContaining({ 'mlp.io/tenant': expect.any(String) }) });
       expect(objects().filter((object) => object.kind === 'Job')).toEqual([]);
     });
   });

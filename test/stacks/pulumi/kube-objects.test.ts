@@ -1,5 +1,5 @@
 import * as k8s from '@pulumi/kubernetes';
-import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../../stacks/pulumi/kube-objects';
+import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, isJob, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { Tenant } from '../../../stacks/pulumi/tenant';
 import { KubeObject, ObjectGroup } from '../../../stacks/synth';
@@ -208,6 +208,12 @@ describe('kube objects', () => {
     const original = { ...annotated, metadata: { ...annotated.metadata, annotations: { team: 'a' } } };
     expect(withSkipAwait(original)).toEqual({ ...original, metadata: { ...original.metadata, annotations: { team: 'a', 'pulumi.com/skipAwait': 'true' } } });
     expect(original.metadata.annotations).toEqual({ team: 'a' });
+  });
+
+  test('tells batch/v1 Jobs, which Pulumi would wait for until they complete, from CronJobs and other kinds', () => {
+    expect(
+      [object('batch/v1', 'Job', 'train', 'acme'), object('batch/v1', 'CronJob', 'nightly', 'acme'), object('apps/v1', 'Deployment', 'web', 'acme'), object('example.com/v1', 'Job', 'x', 'acme')].map(isJob),
+    ).toEqual([true, false, false, false]);
   });
 });
 

@@ -36,12 +36,13 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(tenantNames.length).toBeGreaterThan(1);
   });
 
-  test('deploys exactly the objects that mlp synth writes, each named after its file', () => {
+  test('deploys exactly the objects that mlp synth writes, each named after its file, Jobs with pulumi.com/skipAwait added', () => {
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
     expect(files.size).toBeGreaterThan(50);
     expect([...deployed.keys()].sort()).toEqual([...files.keys()].sort());
     for (const [name, object] of files) {
-      expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs: object });
+      const inputs = object.kind === 'Job' ? { ...object, metadata: { ...object.metadata, annotations: { [SKIP_AWAIT_ANNOTATION]: 'true' } } } : object;
+      expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs });
     }
   });
 
@@ -107,12 +108,29 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(platformObjects.length).toBeGreaterThan(0);
   });
 
-  test('leaves readiness waits on, except for training Jobs, which synthesis marks with pulumi.com/skipAwait', () => {
+  test('leaves readiness waits on, except for Jobs, which it registers with pulumi.com/skipAwait', () => {
     const skipping = kubeResources(run).filter((resource) => annotations(resource.inputs)?.[SKIP_AWAIT_ANNOTATION] === 'true');
     const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
     expect(skipping.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
     expect(SKIP_AWAIT_ANNOTATION).toBe('pulumi.com/skipAwait');
+  });
+
+  test('registers every Job with exactly the annotations synthesis gave Jobs before, so that an upgrade replaces no Job', () => {
+    const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/skipAwait': 'true' } });
+    for (const job of jobs) expect(files.get(job.name)!.metadata.annotations).toBeUndefined();
+  });
+
+  test('adds nothing to the jobTemplate of a CronJob, whose Jobs Pulumi does not manage', () => {
+    const cronJobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'CronJob');
+    expect(cronJobs.length).toBeGreaterThan(0);
+    for (const cronJob of cronJobs) {
+      const template = (cronJob.inputs.spec as { jobTemplate: { metadata: Record<string, unknown> } }).jobTemplate;
+      expect({ name: cronJob.name, annotations: template.metadata.annotations, cronJob: annotations(cronJob.inputs) }).toEqual({ name: cronJob.name, annotations: undefined, cronJob: undefined });
+      expect(cronJob.inputs).toEqual(files.get(cronJob.name));
+    }
   });
 
   test('reads the last update through a StackReference to its own stack before registering anything else', () => {
