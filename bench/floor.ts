@@ -14,7 +14,8 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load';
 import { MANIFEST_YAML_OPTIONS } from '../synthesis/manifest-yaml';
-import { ObjectGroup, manifestFileName, synthesizeAll } from '../stacks/synth';
+import { manifestFileName, synthesizeAll } from '../stacks/synth';
+import { ObjectGroup } from '../policy/kube-object';
 import { renderGroups } from '../synthesis/render';
 
 /** Renders the groups' files with `yaml`'s stringify. */

@@ -17,7 +17,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { KubeObject, ObjectGroup, manifestFileName } from '../stacks/synth';
+import { manifestFileName } from '../stacks/synth';
+import { KubeObject, ObjectGroup } from '../policy/kube-object';
 
 /** A JSON 6902 operation. */
 interface PatchOperation {

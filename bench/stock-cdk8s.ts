@@ -14,7 +14,8 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { PlatformConfig, loadConfig } from '../config/load';
 import { PlatformChart } from '../stacks/platform-chart';
-import { KubeObject, PLATFORM_DIR, manifestFileName } from '../stacks/synth';
+import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
+import { KubeObject } from '../policy/kube-object';
 import { renderObject } from '../synthesis/render';
 import { TenantChart } from '../stacks/tenant-chart';
 

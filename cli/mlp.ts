@@ -8,16 +8,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig } from '../config/load';
 import { ValidationError, formatProblem } from '../config/problems';
 import { jsonSchemaFiles } from '../config/schema/json-schema';
 import { OutputRefusedError, TreeDifference, compareFiles, makeDirs } from '../synthesis/output-tree';
-import { synthesizeAll } from '../stacks/synth';
+import { synthesize } from '../stacks/pipeline';
 import { renderGroups } from '../synthesis/render';
 import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
 import { DIFF_FORMATS, runDiff } from './diff';
 import { counted } from './format';
-import { checkPolicies, writePolicyNotes } from './policies';
+import { writePolicyNotes } from './policies';
 import { REPORT_FORMATS, runReport } from './report';
 
 /** A wrong invocation of a command ('' for mlp itself): one line and a pointer to the help, exit status 2. */
@@ -161,9 +160,8 @@ function run(command: string, options: Options, out: NodeJS.WritableStream, writ
       return 0;
     }
     case 'validate': {
-      const config = loadConfig({ platformFile: options.platform, tenantsDir: options.tenants });
-      const groups = synthesizeAll(config);
-      checkPolicies(config, groups, out);
+      const { config, groups, ...notes } = synthesize({ platformFile: options.platform, tenantsDir: options.tenants });
+      writePolicyNotes(notes, out);
       const files = renderGroups(groups);
       const tenantFiles = counted(config.tenants.length, 'tenant file');
       out.write(`mlp: ${config.file} and ${tenantFiles} ${config.tenants.length === 1 ? 'is' : 'are'} valid (${counted(files.size, 'manifest')})\n`);

@@ -7,7 +7,8 @@ import { PlatformConfig } from '../config/load';
 import { Problem, ValidationError } from '../config/problems';
 import { POLICY_IDS, PolicyId } from '../config/policy-ids';
 import { POLICIES } from './catalog';
-import { POLICY_CHECKS, PolicyObject } from './rules';
+import { ObjectGroup } from './kube-object';
+import { POLICY_CHECKS } from './rules';
 
 /** A tenant's written decision to accept violations of one policy. */
 export interface PolicyWaiver {
@@ -15,15 +16,6 @@ export interface PolicyWaiver {
   readonly policy: PolicyId;
   /** Why the violations are acceptable, for reviewers. */
   readonly reason: string;
-}
-
-/** The objects of one tenant or of the platform, as synthesis groups them. */
-export interface PolicyGroup {
-  /** The tenant name, or the platform's folder. */
-  readonly dir: string;
-  /** The input file the objects come from. */
-  readonly source: string;
-  readonly objects: readonly PolicyObject[];
 }
 
 /** One finding of one policy on one object. */
@@ -79,7 +71,7 @@ export function policyOptions(config: PlatformConfig): EvaluateOptions {
 }
 
 /** Runs every policy on every object of every group. */
-export function evaluatePolicies(groups: readonly PolicyGroup[], options: EvaluateOptions): PolicyResult {
+export function evaluatePolicies(groups: readonly ObjectGroup[], options: EvaluateOptions): PolicyResult {
   const violations: PolicyViolation[] = [];
   const waived: PolicyViolation[] = [];
   const unusedWaivers: UnusedWaiver[] = [];
@@ -133,12 +125,13 @@ export function violationProblem(violation: PolicyViolation): Problem {
 }
 
 /**
- * Evaluates the policies and throws a ValidationError with every unwaived
- * violation; returns the result (waived violations, unused waivers) when
- * there are none.
+ * Thrown when objects violate policies that no waiver accepts: a
+ * ValidationError whose problems are the violations, one per finding, so
+ * that every entry point reports them like any other input problem.
  */
-export function enforcePolicies(groups: readonly PolicyGroup[], options: EvaluateOptions): PolicyResult {
-  const result = evaluatePolicies(groups, options);
-  if (result.violations.length > 0) throw new ValidationError(result.violations.map(violationProblem));
-  return result;
+export class PolicyViolationError extends ValidationError {
+  public constructor(public readonly violations: readonly PolicyViolation[]) {
+    super(violations.map(violationProblem));
+    this.name = 'PolicyViolationError';
+  }
 }

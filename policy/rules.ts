@@ -4,19 +4,12 @@
  * one message per finding, naming the container, field and value.
  */
 import { PolicyId } from '../config/policy-ids';
-
-/** A Kubernetes object as plain JSON; synthesis's KubeObject is one. */
-export interface PolicyObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+import { KubeObject } from './kube-object';
 
 /** What a check may look at besides the object. */
 export interface PolicyContext {
   /** Every object of the same tenant (or of the platform), the object included. */
-  readonly objects: readonly PolicyObject[];
+  readonly objects: readonly KubeObject[];
   /** The platform ingress domain, e.g. `ml.example.com`. */
   readonly ingressDomain: string;
   /** Extended resource names of GPUs, e.g. `nvidia.com/gpu`. */
@@ -26,7 +19,7 @@ export interface PolicyContext {
 }
 
 /** A check: the findings of one policy on one object. */
-export type PolicyCheck = (object: PolicyObject, context: PolicyContext) => string[];
+export type PolicyCheck = (object: KubeObject, context: PolicyContext) => string[];
 
 type Json = Record<string, unknown>;
 
@@ -61,13 +54,13 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The pod spec of an object that runs pods, or undefined. */
-export function podSpecOf(object: PolicyObject): Json | undefined {
+export function podSpecOf(object: KubeObject): Json | undefined {
   const path = POD_SPEC_PATHS[object.kind];
   return path ? asRecord(at(object, ...path)) : undefined;
 }
 
 /** Labels of the pods of an object that runs pods. */
-function podLabelsOf(object: PolicyObject): Record<string, string> {
+function podLabelsOf(object: KubeObject): Record<string, string> {
   const path = POD_SPEC_PATHS[object.kind];
   if (!path) return {};
   const metadata = object.kind === 'Pod' ? object.metadata : at(object, ...path.slice(0, -1), 'metadata');

@@ -15,7 +15,8 @@
  */
 import { FieldChange } from './object-diff';
 import { isCheckpointVolume, isProtectedTenantObject } from '../stacks/protected-objects';
-import { KubeObject, PLATFORM_DIR } from '../stacks/synth';
+import { PLATFORM_DIR } from '../stacks/synth';
+import { KubeObject } from '../policy/kube-object';
 
 /** The kinds of deploy effect. */
 export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'protected';

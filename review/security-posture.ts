@@ -10,7 +10,7 @@
  * versions synthesized by the same library.
  */
 import { TENANT_OBJECT_NAMES } from '../lib/tenant-namespace';
-import { KubeObject } from '../stacks/synth';
+import { KubeObject } from '../policy/kube-object';
 
 /** The kinds of security-relevant change. */
 export type SecurityCategory = 'rbac' | 'egress' | 'ingress-from' | 'pod-security' | 'public-ingress' | 'service-exposure';

@@ -13,7 +13,10 @@ import { TenantQuota } from '../lib/tenant-namespace';
 import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
-import { KubeObject, ObjectGroup, PLATFORM_DIR, manifestFileName, synthesizeAll } from '../stacks/synth';
+import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
+import { synthesizeConfig } from '../stacks/pipeline';
+import { ValidationError } from '../config/problems';
+import { KubeObject, ObjectGroup } from '../policy/kube-object';
 
 /** An object, by what identifies it and the file it is written to. */
 export interface ObjectRef {
@@ -210,14 +213,28 @@ function sharedLabelChanges(changed: readonly ObjectChange[], of: number): Label
 }
 
 /**
- * Synthesizes both configurations and compares them.
+ * The checked objects of the base revision; its policy violations are
+ * reported like its other problems, as found with the current library.
+ */
+function baseGroups(config: PlatformConfig): readonly ObjectGroup[] {
+  try {
+    return synthesizeConfig(config).groups;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.problems.map((problem) => ({ ...problem, message: `${problem.message} (the base revision, checked with the current library)` })));
+  }
+}
+
+/**
+ * Synthesizes both configurations through the checked pipeline (so a
+ * policy violation fails the diff, as it fails `mlp validate`) and compares them.
  *
  * @param base the configuration at the base revision; `config` is absent when it had no platform file
  * @param head the configuration of the work tree
  */
 export function semanticDiff(base: { readonly ref: string; readonly commit: string; readonly config?: PlatformConfig }, head: PlatformConfig): SemanticDiff {
-  const beforeGroups = base.config ? synthesizeAll(base.config) : [];
-  const afterGroups = synthesizeAll(head);
+  const beforeGroups = base.config ? baseGroups(base.config) : [];
+  const afterGroups = synthesizeConfig(head).groups;
   const group = (groups: readonly ObjectGroup[], dir: string) => groups.find((candidate) => candidate.dir === dir);
   const beforeTenants = new Map((base.config?.tenants ?? []).map((tenant) => [tenant.name, tenant]));
   const afterTenants = new Map(head.tenants.map((tenant) => [tenant.name, tenant]));

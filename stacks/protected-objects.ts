@@ -3,7 +3,7 @@
  * review tools (`mlp diff`) can say what a deployment will refuse.
  */
 import { DATA_LABEL } from '../lib/labels';
-import { KubeObject } from './synth';
+import { KubeObject } from '../policy/kube-object';
 
 /** True for checkpoint volumes (objects labelled `mlp.io/data: checkpoint`). */
 export function isCheckpointVolume(object: KubeObject): boolean {

@@ -10,6 +10,7 @@
  */
 import { App } from 'cdk8s';
 import { PlatformConfig } from '../config/load';
+import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { PlatformChart } from './platform-chart';
@@ -17,23 +18,6 @@ import { TenantChart } from './tenant-chart';
 
 /** Folder of the platform's cluster-scoped objects; `_` keeps it apart from tenant names. */
 export const PLATFORM_DIR = '_platform';
-
-/** A Kubernetes object as plain JSON. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
-
-/** The objects of one output folder and the input file they come from. */
-export interface ObjectGroup {
-  /** Folder under the output directory: the tenant name, or {@link PLATFORM_DIR}. */
-  readonly dir: string;
-  /** The input file, for the header of every output file. */
-  readonly source: string;
-  readonly objects: readonly KubeObject[];
-}
 
 /** The cluster-scoped objects of the platform. */
 export function synthesizePlatform(platform: PlatformFile, source: string): ObjectGroup {

@@ -1,21 +1,20 @@
 /**
  * The unit of parallel synthesis: one input file in, one output folder out.
- * A tenant file is validated, synthesized in its own cdk8s App, checked
- * against the policies, rendered and compared with its folder in the output
+ * A tenant file is validated, synthesized in its own cdk8s App and checked
+ * against the policies (stacks/pipeline.ts, as every entry point does), rendered and compared with its folder in the output
  * directory; a changed folder is written whole into the staging directory,
  * from where the caller swaps it in. Runs the same in the main thread and in
  * worker threads (synthesis/synth-worker.ts): its task and outcome are plain data.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseTenant } from '../config/load';
-import { PolicyViolation, UnusedWaiver, evaluatePolicies, policyOptions } from '../policy/evaluate';
-import { Problem } from '../config/problems';
+import { Problem, ValidationError } from '../config/problems';
 import { PlatformFile } from '../config/schema/platform';
-import { TenantConfig } from '../config/tenant-config';
+import { PolicyViolation, PolicyViolationError, UnusedWaiver } from '../policy/evaluate';
+import { Synthesis, synthesizePlatformFile, synthesizeTenantFile } from '../stacks/pipeline';
+import { PLATFORM_DIR } from '../stacks/synth';
 import { TreeDifference, compareFiles, readTree } from './output-tree';
 import { FileIdentity, filesDigest, folderSignature, signatureOf } from './synth-cache';
-import { ObjectGroup, synthesizePlatform, synthesizeTenant } from '../stacks/synth';
 import { renderGroups } from './render';
 
 /** What every task of one run shares. */
@@ -75,19 +74,23 @@ export interface FolderOutcome {
 
 /** Synthesizes one input file and compares, and for a write stages, its folder. */
 export function synthesizeFolder(context: SynthContext, task: FolderTask): FolderOutcome {
-  let group: ObjectGroup;
-  let tenant: TenantConfig | undefined;
-  if (task.kind === 'platform') {
-    group = synthesizePlatform(context.platform, context.platformFile);
-  } else {
-    const problems: Problem[] = [];
-    tenant = parseTenant(context.platform, task.file, { path: task.display, text: task.text }, problems);
-    if (!tenant) return { index: task.index, problems, violations: [], waived: [], unusedWaivers: [] };
-    group = synthesizeTenant(context.platform, tenant);
+  let synthesis: Synthesis;
+  try {
+    synthesis =
+      task.kind === 'platform'
+        ? synthesizePlatformFile(context.platform, context.platformFile)
+        : synthesizeTenantFile(context.platform, context.platformFile, task.file, { path: task.display, text: task.text });
+  } catch (error) {
+    if (error instanceof PolicyViolationError) {
+      // Every violation of a tenant's objects names the tenant: its folder.
+      const dir = task.kind === 'platform' ? PLATFORM_DIR : error.violations[0].tenant;
+      return { index: task.index, problems: [], dir, violations: error.violations, waived: [], unusedWaivers: [] };
+    }
+    if (error instanceof ValidationError) return { index: task.index, problems: error.problems, violations: [], waived: [], unusedWaivers: [] };
+    throw error;
   }
-  const policies = evaluatePolicies([group], policyOptions({ file: context.platformFile, platform: context.platform, tenants: tenant ? [tenant] : [] }));
-  const base = { index: task.index, problems: [], dir: group.dir, ...policies };
-  if (policies.violations.length > 0) return base;
+  const group = synthesis.groups[0];
+  const base = { index: task.index, problems: [], dir: group.dir, violations: [], waived: synthesis.waived, unusedWaivers: synthesis.unusedWaivers };
 
   const prefix = `${group.dir}/`;
   const files = new Map([...renderGroups([group])].map(([file, content]) => [file.slice(prefix.length), content]));

@@ -2,7 +2,8 @@
  * The YAML files of synthesized objects: one object per file,
  * `<tenant>/<kind>-<name>.yaml`, each with a header naming its input file.
  */
-import { KubeObject, ObjectGroup, manifestFileName } from '../stacks/synth';
+import { manifestFileName } from '../stacks/synth';
+import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { manifestYaml } from './manifest-yaml';
 import { GENERATED_HEADER } from './output-tree';
 

@@ -6,7 +6,8 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { KubeObject, ObjectGroup, manifestFileName } from '../synth';
+import { manifestFileName } from '../synth';
+import { KubeObject, ObjectGroup } from '../../policy/kube-object';
 
 /**
  * A typed `@pulumi/kubernetes` resource class, e.g. `k8s.core.v1.Namespace`.

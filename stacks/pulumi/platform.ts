@@ -1,9 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
-import { ObjectGroup, PLATFORM_DIR } from '../synth';
+import { PLATFORM_DIR } from '../synth';
+import { ObjectGroup } from '../../policy/kube-object';
 import { registerObjects } from './kube-objects';
 
 export interface PlatformArgs {
-  /** The platform's cluster-scoped objects, as `synthesizePlatform` returns them. */
+  /** The platform's cluster-scoped objects, as the checked pipeline (stacks/pipeline.ts) returns them. */
   readonly objects: ObjectGroup;
   /**
    * Annotate every object with `pulumi.com/skipAwait: "true"`.

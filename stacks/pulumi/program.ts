@@ -1,16 +1,17 @@
 /**
  * The Pulumi program: synthesizes the platform and every tenant exactly as
- * `mlp synth` does and deploys those objects, the platform's first, then one
+ * `mlp synth` does, through the same checked pipeline (stacks/pipeline.ts),
+ * and deploys those objects, the platform's first, then one
  * {@link Tenant} component per tenant, all through one explicit Kubernetes
  * provider.
  */
 import * as fs from 'fs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { PlatformConfig, loadConfig } from '../../config/load';
 import { ValidationError } from '../../config/problems';
 import { parseAllDocuments } from 'yaml';
-import { KubeObject, ObjectGroup, synthesizePlatform, synthesizeTenant } from '../synth';
+import { ConfigSynthesis, policyNotes, synthesize } from '../pipeline';
+import { KubeObject, ObjectGroup } from '../../policy/kube-object';
 import { DeployedTenants, TENANTS_OUTPUT, checkTenantRemovals, readDeployedTenants, removalErrorMessage } from './deployed-tenants';
 import { Platform } from './platform';
 import { StackSettings } from './stack-settings';
@@ -33,13 +34,16 @@ export interface ProgramOutputs {
  *
  * Before it registers any resource it reads the tenants deployed by the
  * last update, and fails (with `pulumi.RunError`, so without a stack trace)
- * when a tenant file is invalid or a deployed tenant's file is gone without
- * the tenant being decommissioned.
+ * when a tenant file is invalid, an object violates a policy that the
+ * tenant did not waive (the checks of `mlp validate`), or a deployed
+ * tenant's file is gone without the tenant being decommissioned. Waived
+ * violations and unused waivers are logged.
  */
 export async function deployPlatform(settings: StackSettings): Promise<ProgramOutputs> {
-  const config = loadOrExplain(settings);
-  const platformObjects = withCustomResourceDefinitions(synthesizePlatform(config.platform, config.file), settings.crdFiles);
-  const tenantObjects = config.tenants.map((tenant) => synthesizeTenant(config.platform, tenant));
+  const { config, groups, ...notes } = synthesizeOrExplain(settings);
+  for (const note of policyNotes(notes)) pulumi.log.info(note);
+  const [platformGroup, ...tenantObjects] = groups;
+  const platformObjects = withCustomResourceDefinitions(platformGroup, settings.crdFiles);
 
   const report = checkTenantRemovals({
     stack: pulumi.getStack(),
@@ -101,9 +105,14 @@ export function withCustomResourceDefinitions(group: ObjectGroup, files: readonl
   return { ...group, objects: [...definitions, ...group.objects] };
 }
 
-function loadOrExplain(settings: StackSettings): PlatformConfig {
+/**
+ * The platform's and tenants' objects, through the same checked pipeline as
+ * `mlp validate` and `mlp synth`: an invalid file or a policy violation
+ * fails the program before it registers any resource.
+ */
+function synthesizeOrExplain(settings: StackSettings): ConfigSynthesis {
   try {
-    return loadConfig({ platformFile: settings.platformFile, tenantsDir: settings.tenantsDir });
+    return synthesize({ platformFile: settings.platformFile, tenantsDir: settings.tenantsDir });
   } catch (error) {
     if (error instanceof ValidationError) {
       throw new pulumi.RunError(`mlp: ${error.message}\nNothing was deployed; fix the files (npx mlp validate) and run again.`);

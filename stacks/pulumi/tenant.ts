@@ -1,11 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
-import { KubeObject, ObjectGroup, PLATFORM_DIR } from '../synth';
+import { PLATFORM_DIR } from '../synth';
+import { KubeObject, ObjectGroup } from '../../policy/kube-object';
 import { isProtectedTenantObject } from '../protected-objects';
 import { isFoundation, registerObjects } from './kube-objects';
 import { Platform } from './platform';
 
 export interface TenantArgs {
-  /** The tenant's objects, as `synthesizeTenant` returns them; `dir` is the tenant name. */
+  /** The tenant's objects, as the checked pipeline (stacks/pipeline.ts) returns them; `dir` is the tenant name. */
   readonly objects: ObjectGroup;
   /** The platform; the tenant's namespace waits for all of its resources. */
   readonly platform: Platform;

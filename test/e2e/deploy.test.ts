@@ -110,6 +110,39 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(result.status).toBe(0);
   });
 
+  test('pulumi up of objects that violate a policy fails before any change, naming the violation', () => {
+    // The loader accepts a utility image tagged latest; policy MLP003 refuses the init container of a distributed job that runs it.
+    const platform = fs.readFileSync(stack.platformFile, 'utf8');
+    expect(platform).toMatch(/^ {2}utilityImage: .*$/m);
+    const stateBefore = stack.pulumiOk(['stack', 'export', '--stack', stack.name]);
+    const jobBefore = cluster.get('job', 'resnet-ddp', 'vision');
+    fs.writeFileSync(stack.platformFile, platform.replace(/^ {2}utilityImage: .*$/m, '  utilityImage: registry.ml.example.com/mirror/busybox:latest'));
+    stack.writeTenant(
+      'rogue.yaml',
+      'apiVersion: platform.mlp.io/v1alpha1\nkind: Tenant\nmetadata:\n  name: rogue\nspec:\n  costCenter: cc-9\n  owners:\n    - user: rogue@example.com\n' +
+        '  quota:\n    gpu: 2\n  trainingJobs:\n    - name: train\n      image: registry.ml.example.com/rogue/trainer:1.0.0\n      gpus: 1\n      workers: 2\n',
+    );
+    try {
+      const result = stack.pulumi(['up', '--yes', '--skip-preview']);
+      expect(result.status).not.toBe(0);
+      const output = result.stdout + result.stderr;
+      expect(output).toContain(
+        `${path.join(stack.tenantsDir, 'rogue.yaml')}: rogue/Job/train: MLP003 (images pinned by tag or digest, never latest): init container "wait-for-master" uses image ` +
+          '"registry.ml.example.com/mirror/busybox:latest", whose tag "latest" is mutable; fix: pin a version tag (name:1.2.3) or a digest (name@sha256:...)',
+      );
+      expect(output).toContain('Nothing was deployed; fix the files (npx mlp validate) and run again.');
+      expect(cluster.get('namespace', 'rogue')).toBeUndefined();
+      expect(cluster.get('job', 'resnet-ddp', 'vision').metadata.uid).toBe(jobBefore.metadata.uid);
+      expect(JSON.parse(stack.pulumiOk(['stack', 'export', '--stack', stack.name])).deployment.resources).toEqual(JSON.parse(stateBefore).deployment.resources);
+    } finally {
+      fs.writeFileSync(stack.platformFile, platform);
+      stack.removeTenant('rogue.yaml');
+    }
+    const preview = stack.pulumi(['preview', '--expect-no-changes']);
+    expect(preview.stderr).not.toMatch(/error/i);
+    expect(preview.status).toBe(0);
+  });
+
   test('a quota change previews as an update of that one ResourceQuota, and pulumi up applies it', () => {
     stack.writeTenant('nlp.yaml', stack.readTenant('nlp.yaml').replace('    gpu: 16\n', '    gpu: 20\n'));
     expect(stack.previewChanges()).toEqual(['update nlp/resourcequota-tenant-quota']);

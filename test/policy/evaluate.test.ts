@@ -1,7 +1,8 @@
 import { POLICY_IDS, PolicyId } from '../../config/policy-ids';
 import { POLICIES } from '../../policy/catalog';
-import { PolicyGroup, PolicyWaiver, evaluatePolicies, policyOptions, violationProblem } from '../../policy/evaluate';
-import { PolicyObject, imagePinProblem, selectorMatches } from '../../policy/rules';
+import { PolicyWaiver, evaluatePolicies, policyOptions, violationProblem } from '../../policy/evaluate';
+import { KubeObject, ObjectGroup } from '../../policy/kube-object';
+import { imagePinProblem, selectorMatches } from '../../policy/rules';
 import { loadConfig } from '../../config/load';
 import { formatProblem } from '../../config/problems';
 import { synthesizeAll } from '../../stacks/synth';
@@ -19,7 +20,7 @@ function container(overrides: Record<string, unknown> = {}): Record<string, unkn
   };
 }
 
-function deployment(podSpec: Record<string, unknown> = {}, name = 'web'): PolicyObject {
+function deployment(podSpec: Record<string, unknown> = {}, name = 'web'): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -28,11 +29,11 @@ function deployment(podSpec: Record<string, unknown> = {}, name = 'web'): Policy
   };
 }
 
-function pdb(matchLabels: Record<string, string> = LABELS): PolicyObject {
+function pdb(matchLabels: Record<string, string> = LABELS): KubeObject {
   return { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'team' }, spec: { maxUnavailable: 1, selector: { matchLabels } } };
 }
 
-function gpuJob(jobSpec: Record<string, unknown>): PolicyObject {
+function gpuJob(jobSpec: Record<string, unknown>): KubeObject {
   const gpuContainer = container({ resources: { requests: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': 8 }, limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': 8 } } });
   return {
     apiVersion: 'batch/v1',
@@ -42,16 +43,16 @@ function gpuJob(jobSpec: Record<string, unknown>): PolicyObject {
   };
 }
 
-function tenantGroup(objects: PolicyObject[]): PolicyGroup {
+function tenantGroup(objects: KubeObject[]): ObjectGroup {
   return { dir: 'team', source: 'tenants/team.yaml', objects };
 }
 
-function check(objects: PolicyObject[], waivers: PolicyWaiver[] = []) {
+function check(objects: KubeObject[], waivers: PolicyWaiver[] = []) {
   return evaluatePolicies([tenantGroup(objects)], { ingressDomain: 'ml.example.com', gpuResourceNames: ['nvidia.com/gpu'], waivers: new Map([['team', waivers]]) });
 }
 
 /** `policy: message` of every unwaived violation. */
-function findings(objects: PolicyObject[]): string[] {
+function findings(objects: KubeObject[]): string[] {
   return check(objects).violations.map((violation) => `${violation.policy}: ${violation.message}`);
 }
 
@@ -112,13 +113,13 @@ describe('policies', () => {
   });
 
   test('MLP005 fails a GPU Job or CronJob without a deadline, and passes a CPU Job without one', () => {
-    const cronJob: PolicyObject = {
+    const cronJob: KubeObject = {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: { name: 'nightly', namespace: 'team' },
       spec: { schedule: '@daily', jobTemplate: { spec: gpuJob({}).spec } },
     };
-    const cpuJob: PolicyObject = { ...gpuJob({}), metadata: { name: 'cpu', namespace: 'team' }, spec: { template: { spec: { containers: [container()] } } } };
+    const cpuJob: KubeObject = { ...gpuJob({}), metadata: { name: 'cpu', namespace: 'team' }, spec: { template: { spec: { containers: [container()] } } } };
     expect(findings([gpuJob({}), cronJob, cpuJob])).toEqual([
       'MLP005: the Job uses GPUs but sets no spec.activeDeadlineSeconds, so a hung run holds its GPUs forever',
       'MLP005: the CronJob uses GPUs but sets no spec.jobTemplate.spec.activeDeadlineSeconds, so a hung run holds its GPUs forever',
@@ -134,7 +135,7 @@ describe('policies', () => {
   });
 
   test('MLP007 fails a LoadBalancer or NodePort Service in a tenant namespace, not on the platform', () => {
-    const service = (name: string, type: string): PolicyObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'team' }, spec: { type, ports: [{ port: 80 }] } });
+    const service = (name: string, type: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'team' }, spec: { type, ports: [{ port: 80 }] } });
     const objects = [service('public', 'LoadBalancer'), service('node', 'NodePort'), service('internal', 'ClusterIP')];
     expect(findings(objects)).toEqual(['MLP007: the Service is of type LoadBalancer', 'MLP007: the Service is of type NodePort']);
     const platform = evaluatePolicies([{ dir: '_platform', source: 'platform.yaml', objects }], { ingressDomain: 'ml.example.com', gpuResourceNames: [], waivers: new Map() });
@@ -142,7 +143,7 @@ describe('policies', () => {
   });
 
   test('MLP008 fails ingress hosts outside the platform domain and rules without a host', () => {
-    const ingress: PolicyObject = {
+    const ingress: KubeObject = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name: 'web', namespace: 'team' },

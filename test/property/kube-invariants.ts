@@ -6,7 +6,7 @@
  */
 import { parseQuantity } from '../../lib/quantity';
 import { PlatformFile } from '../../config/schema/platform';
-import { KubeObject } from '../../stacks/synth';
+import { KubeObject } from '../../policy/kube-object';
 
 /** Objects are plain JSON of many kinds; the checks read them loosely. */
 type Json = any;

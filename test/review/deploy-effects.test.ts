@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ChangedObject, DEPLOY_DOCS, deployEffects } from '../../review/deploy-effects';
 import { diffObjects } from '../../review/object-diff';
-import { KubeObject } from '../../stacks/synth';
+import { KubeObject } from '../../policy/kube-object';
 
 const job = (spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'batch/v1',

@@ -1,5 +1,5 @@
 import { securityChanges } from '../../review/security-posture';
-import { KubeObject } from '../../stacks/synth';
+import { KubeObject } from '../../policy/kube-object';
 
 const networkPolicy = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'networking.k8s.io/v1',

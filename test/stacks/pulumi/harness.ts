@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { runMlp } from '../../support/cli';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../../support/fixtures';
 import { readManifests } from '../../../synthesis/output-tree';
-import { KubeObject } from '../../../stacks/synth';
+import { KubeObject } from '../../../policy/kube-object';
 
 /** The platform file and tenants the program deploys in these tests: the suite's fixtures, never the repository's examples. */
 export const PLATFORM_FILE = FIXTURE_PLATFORM_FILE;

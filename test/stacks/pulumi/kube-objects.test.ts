@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, isJob, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { Tenant } from '../../../stacks/pulumi/tenant';
-import { KubeObject, ObjectGroup } from '../../../stacks/synth';
+import { KubeObject, ObjectGroup } from '../../../policy/kube-object';
 import { kubeResources, runWithMocks, typeToken } from './harness';
 
 const object = (apiVersion: string, kind: string, name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject => ({

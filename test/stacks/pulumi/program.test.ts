@@ -1,13 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfig } from '../../../config/load';
+import * as pulumi from '@pulumi/pulumi';
+import { displayPath, loadConfig } from '../../../config/load';
 import { SKIP_AWAIT_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { PROVIDER_NAME, deployPlatform } from '../../../stacks/pulumi/program';
 import { StackSettings } from '../../../stacks/pulumi/stack-settings';
 import { Tenant } from '../../../stacks/pulumi/tenant';
-import { KubeObject } from '../../../stacks/synth';
+import { KubeObject } from '../../../policy/kube-object';
+import { minimalTenant, scratchProject } from '../../support/fixtures';
 import { PLATFORM_FILE, ProgramRun, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, typeToken } from './harness';
 
 function settings(overrides: Partial<StackSettings> = {}): StackSettings {
@@ -223,5 +225,62 @@ describe('the Pulumi program, with invalid tenant files', () => {
       runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ tenantsDir: `${TENANTS_DIR}/missing` }))) }) }, recorded),
     ).rejects.toThrow(/^mlp: 1 problem found:\n {2}.*tenants\/missing: cannot read the tenants directory: ENOENT\nNothing was deployed; fix the files \(npx mlp validate\) and run again\.$/);
     expect([...recorded.values()].map((resource) => resource.type)).toEqual(['pulumi:pulumi:Stack']);
+  });
+});
+
+describe('the Pulumi program, with objects that violate a policy', () => {
+  // The loader accepts a utility image tagged latest (it checks only that the
+  // reference is qualified and from an allowed registry); MLP003 refuses the
+  // init container that a distributed training job runs it in.
+  const ddpTenant = (waivers = '') => `${minimalTenant('ddp')}  quota:
+    gpu: 2
+  trainingJobs:
+    - name: train
+      image: registry.ml.example.com/ddp/trainer:1.0.0
+      gpus: 1
+      workers: 2
+${waivers}`;
+  let project: ReturnType<typeof scratchProject>;
+  beforeEach(() => {
+    project = scratchProject({ 'ddp.yaml': ddpTenant() });
+    const platform = fs.readFileSync(project.platformFile, 'utf8');
+    expect(platform).toMatch(/^ {2}utilityImage: .*$/m);
+    fs.writeFileSync(project.platformFile, platform.replace(/^ {2}utilityImage: .*$/m, '  utilityImage: registry.ml.example.com/mirror/busybox:latest'));
+  });
+  afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+  const deploy = () => deployPlatform(settings({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }));
+
+  test('fails with the policy problem, as mlp validate reports it, and registers nothing', async () => {
+    const recorded = new Map();
+    const tenantFile = displayPath(path.join(project.tenantsDir, 'ddp.yaml'));
+    await expect(runWithMocks({ program: async () => ({ ...(await deploy()) }) }, recorded)).rejects.toThrow(
+      new Error(
+        'mlp: 1 problem found:\n' +
+          `  ${tenantFile}: ddp/Job/train: MLP003 (images pinned by tag or digest, never latest): init container "wait-for-master" uses image ` +
+          '"registry.ml.example.com/mirror/busybox:latest", whose tag "latest" is mutable; fix: pin a version tag (name:1.2.3) or a digest (name@sha256:...)\n' +
+          'Nothing was deployed; fix the files (npx mlp validate) and run again.',
+      ),
+    );
+    expect([...recorded.values()].map((resource) => resource.type)).toEqual(['pulumi:pulumi:Stack']);
+  });
+
+  test('deploys the objects when the tenant waives the policy, and logs the waived violation', async () => {
+    fs.writeFileSync(path.join(project.tenantsDir, 'ddp.yaml'), ddpTenant('  policyWaivers:\n    - policy: MLP003\n      reason: the mirror publishes busybox only as latest, approved in SEC-7\n'));
+    const info = jest.spyOn(pulumi.log, 'info').mockImplementation(() => Promise.resolve());
+    try {
+      const run = await runWithMocks({ program: async () => ({ ...(await deploy()) }) });
+      const job = kubeResources(run).find((resource) => resource.name === 'ddp/job-train');
+      expect(job?.inputs.kind).toBe('Job');
+      const tenantFile = displayPath(path.join(project.tenantsDir, 'ddp.yaml'));
+      expect(info.mock.calls).toEqual([
+        [
+          `mlp: waived: ${tenantFile}: ddp/Job/train: MLP003 (images pinned by tag or digest, never latest): init container "wait-for-master" uses image ` +
+            '"registry.ml.example.com/mirror/busybox:latest", whose tag "latest" is mutable; fix: pin a version tag (name:1.2.3) or a digest (name@sha256:...) ' +
+            '(waiver: "the mirror publishes busybox only as latest, approved in SEC-7")',
+        ],
+      ]);
+    } finally {
+      info.mockRestore();
+    }
   });
 });
