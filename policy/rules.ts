@@ -4,14 +4,10 @@
  * one message per finding, naming the container, field and value.
  */
 import { PolicyId } from '../config/policy-ids';
+import { Json, KubeObject, asJsonObject, jsonArray } from './json';
 
-/** A Kubernetes object as plain JSON; synthesis's KubeObject is one. */
-export interface PolicyObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+/** A Kubernetes object as plain JSON, as synthesis emits it. */
+export type PolicyObject = KubeObject;
 
 /** What a check may look at besides the object. */
 export interface PolicyContext {
@@ -28,21 +24,11 @@ export interface PolicyContext {
 /** A check: the findings of one policy on one object. */
 export type PolicyCheck = (object: PolicyObject, context: PolicyContext) => string[];
 
-type Json = Record<string, unknown>;
-
-function asRecord(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 /** The value at a path of plain objects, or undefined. */
 function at(value: unknown, ...path: string[]): unknown {
   let current = value;
   for (const key of path) {
-    current = asRecord(current)?.[key];
+    current = asJsonObject(current)?.[key];
     if (current === undefined) return undefined;
   }
   return current;
@@ -63,7 +49,7 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 /** The pod spec of an object that runs pods, or undefined. */
 export function podSpecOf(object: PolicyObject): Json | undefined {
   const path = POD_SPEC_PATHS[object.kind];
-  return path ? asRecord(at(object, ...path)) : undefined;
+  return path ? asJsonObject(at(object, ...path)) : undefined;
 }
 
 /** Labels of the pods of an object that runs pods. */
@@ -71,7 +57,7 @@ function podLabelsOf(object: PolicyObject): Record<string, string> {
   const path = POD_SPEC_PATHS[object.kind];
   if (!path) return {};
   const metadata = object.kind === 'Pod' ? object.metadata : at(object, ...path.slice(0, -1), 'metadata');
-  return (asRecord(at(metadata, 'labels')) as Record<string, string> | undefined) ?? {};
+  return (asJsonObject(at(metadata, 'labels')) as Record<string, string> | undefined) ?? {};
 }
 
 interface NamedContainer {
@@ -82,8 +68,8 @@ interface NamedContainer {
 
 function containersOf(podSpec: Json): NamedContainer[] {
   const list = (field: string, what: string) =>
-    asArray(podSpec[field])
-      .map(asRecord)
+    jsonArray(podSpec[field])
+      .map(asJsonObject)
       .filter((container): container is Json => container !== undefined)
       .map((container) => ({ label: `${what} "${String(container.name)}"`, spec: container }));
   return [...list('initContainers', 'init container'), ...list('containers', 'container'), ...list('ephemeralContainers', 'ephemeral container')];
@@ -102,15 +88,15 @@ export function imagePinProblem(image: string): string | undefined {
 
 /** True when every matchLabels and matchExpressions term of a label selector holds for `labels`. */
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
-  const matchLabels = (asRecord(at(selector, 'matchLabels')) ?? {}) as Record<string, unknown>;
-  const expressions = asArray(at(selector, 'matchExpressions')).map(asRecord);
+  const matchLabels = (asJsonObject(at(selector, 'matchLabels')) ?? {}) as Record<string, unknown>;
+  const expressions = jsonArray(at(selector, 'matchExpressions')).map(asJsonObject);
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return false; // an empty selector is refused here: it says nothing about intent
   for (const [key, value] of Object.entries(matchLabels)) {
     if (labels[key] !== value) return false;
   }
   for (const expression of expressions) {
     const key = String(expression?.key);
-    const values = asArray(expression?.values).map(String);
+    const values = jsonArray(expression?.values).map(String);
     const present = key in labels;
     switch (expression?.operator) {
       case 'In':
@@ -136,7 +122,7 @@ function gpuRequests(podSpec: Json, resourceNames: readonly string[]): number {
   let total = 0;
   for (const container of containersOf(podSpec)) {
     for (const kind of ['requests', 'limits']) {
-      const amounts = asRecord(at(container.spec, 'resources', kind)) ?? {};
+      const amounts = asJsonObject(at(container.spec, 'resources', kind)) ?? {};
       for (const [name, value] of Object.entries(amounts)) {
         if (resourceNames.includes(name) || name.endsWith('/gpu')) total = Math.max(total, Number(value) || 0);
       }
@@ -165,12 +151,12 @@ const hostAccess: PolicyCheck = (object) => {
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
     if (podSpec[field] === true) findings.push(`the pod sets ${field}: true`);
   }
-  for (const volume of asArray(podSpec.volumes).map(asRecord)) {
+  for (const volume of jsonArray(podSpec.volumes).map(asJsonObject)) {
     const hostPath = at(volume, 'hostPath', 'path');
     if (volume && volume.hostPath !== undefined) findings.push(`volume "${String(volume.name)}" mounts the host path ${String(hostPath ?? '')}`.trimEnd());
   }
   for (const container of containersOf(podSpec)) {
-    for (const port of asArray(container.spec.ports).map(asRecord)) {
+    for (const port of jsonArray(container.spec.ports).map(asJsonObject)) {
       if (port?.hostPort !== undefined) findings.push(`${container.label} binds host port ${String(port.hostPort)}`);
     }
   }
@@ -233,7 +219,7 @@ const ingressHosts: PolicyCheck = (object, context) => {
   if (object.kind !== 'Ingress') return [];
   const domain = context.ingressDomain;
   const findings: string[] = [];
-  asArray(at(object, 'spec', 'rules')).forEach((rule, index) => {
+  jsonArray(at(object, 'spec', 'rules')).forEach((rule, index) => {
     const host = at(rule, 'host');
     if (host === undefined || host === '') {
       findings.push(`rule ${index} has no host, so it would answer for every host name`);
@@ -241,8 +227,8 @@ const ingressHosts: PolicyCheck = (object, context) => {
       findings.push(`host "${String(host)}" is not under the platform domain ${domain}`);
     }
   });
-  for (const tls of asArray(at(object, 'spec', 'tls'))) {
-    for (const host of asArray(at(tls, 'hosts')).map(String)) {
+  for (const tls of jsonArray(at(object, 'spec', 'tls'))) {
+    for (const host of jsonArray(at(tls, 'hosts')).map(String)) {
       if (!host.endsWith(`.${domain}`)) findings.push(`TLS host "${host}" is not under the platform domain ${domain}`);
     }
   }

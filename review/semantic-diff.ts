@@ -14,6 +14,7 @@ import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
 import { KubeObject, ObjectGroup, PLATFORM_DIR, manifestFileName, synthesizeAll } from '../stacks/synth';
+import { compareNames } from '../lib/names';
 
 /** An object, by what identifies it and the file it is written to. */
 export interface ObjectRef {
@@ -206,7 +207,7 @@ function sharedLabelChanges(changed: readonly ObjectChange[], of: number): Label
       files: [...files].sort(),
       of,
     }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort((a, b) => compareNames(a.key, b.key));
 }
 
 /**

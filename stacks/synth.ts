@@ -14,17 +14,13 @@ import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { PlatformChart } from './platform-chart';
 import { TenantChart } from './tenant-chart';
+import { KubeObject } from '../policy/json';
 
 /** Folder of the platform's cluster-scoped objects; `_` keeps it apart from tenant names. */
 export const PLATFORM_DIR = '_platform';
 
-/** A Kubernetes object as plain JSON. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+/** A Kubernetes object as plain JSON (defined with the policies, which read the same objects). */
+export type { KubeObject };
 
 /** The objects of one output folder and the input file they come from. */
 export interface ObjectGroup {
