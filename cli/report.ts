@@ -7,6 +7,7 @@ import { ResourceAmounts, formatMoney } from '../review/cost';
 import { loadConfig } from '../config/load';
 import { PlatformReport, TenantReport, platformReport } from '../review/report';
 import { counted, csv, formatNumber, markdownTable, stableJson, textTable } from './format';
+import { compareNames } from '../lib/names';
 
 /** Formats `mlp report` writes. */
 export const REPORT_FORMATS = ['text', 'markdown', 'json', 'csv'] as const;
@@ -28,7 +29,7 @@ function amounts(value: ResourceAmounts): string {
 
 function gpuTypes(value: ResourceAmounts): string {
   return Object.entries(value.gpusByType)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .sort(([a], [b]) => compareNames(a, b))
     .map(([type, count]) => `${count} ${type}`)
     .join(', ');
 }

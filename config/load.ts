@@ -13,6 +13,7 @@ import { TenantConfig, resolveTenant } from './tenant-config';
 import { isFromRegistry, parseImage } from '../lib/image';
 import { containerAmountProblem, quotaAmountProblem } from './amount-bounds';
 import { exceeds, parseQuantity } from '../lib/quantity';
+import { compareNames } from '../lib/names';
 
 /** Everything synthesis needs. */
 export interface PlatformConfig {
@@ -57,7 +58,7 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
     tenants.push(tenant);
   }
   if (problems.length > 0) throw new ValidationError(problems);
-  tenants.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  tenants.sort((a, b) => compareNames(a.name, b.name));
   return { file: platformFile, platform, tenants };
 }
 

@@ -7,74 +7,27 @@ import { AmountLimits, QuotaField, containerAmountProblem, quotaAmountProblem, s
 import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from '../lib/cidr';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
-import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, probeFailureSeconds } from '../lib/model-service';
-import { Tier, isReservedLabel } from '../lib/labels';
-import { exceeds, formatBytes, parseQuantity } from '../lib/quantity';
+import { DISTRIBUTED_ENV, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, defaultReplicas, probeFailureSeconds } from '../lib/model-service';
+import { isReservedLabel } from '../lib/labels';
+import { DNS_NAME } from '../lib/names';
+import { exceeds, parseQuantity } from '../lib/quantity';
 import { durationSeconds } from './schema/common';
 import { PlatformFile } from './schema/platform';
 import { PolicyWaiverEntry } from './schema/policy-waiver';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
-import { Subject, TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from '../lib/tenant-namespace';
+import { TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from '../lib/tenant-namespace';
 import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
+import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
+import { Duration } from 'cdk8s';
 
-export interface TrainingJobConfig {
-  readonly name: string;
-  readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly gpus: number;
-  readonly gpuType?: GpuPlacement;
-  readonly workers: number;
-  readonly cpu: string;
-  readonly memory: string;
-  readonly shmSize: string;
-  readonly checkpoint?: { readonly size: string; readonly storageClass?: string; readonly mountPath: string };
-  readonly maxRuntimeSeconds: number;
-  readonly retries: number;
-  readonly schedule?: string;
-  readonly metricsPort?: number;
-}
+export type { ModelServiceConfig, TrainingJobConfig };
 
-export interface ModelServiceConfig {
-  readonly name: string;
-  readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
-  readonly port: number;
-  readonly gpus: number;
-  readonly gpuType?: GpuPlacement;
-  readonly cpu: string;
-  readonly memory: string;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly targetCpuUtilization: number;
-  readonly healthPath: string;
-  readonly liveness?: LivenessProbeOptions;
-  readonly env: Readonly<Record<string, string>>;
-  readonly ingress?: { readonly host: string; readonly path: string };
-  readonly metricsPort?: number;
-  readonly metricsPath: string;
-}
-
-/** A tenant, fully resolved. */
-export interface TenantConfig {
-  readonly name: string;
+/** A tenant, fully resolved: TenantNamespace's props, and what the tenant chart builds on it. */
+export interface TenantConfig extends TenantNamespaceConfig {
   /** The tenant file, as the user named it. */
   readonly file: string;
-  readonly costCenter: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly owners: readonly Subject[];
-  readonly members: readonly Subject[];
-  readonly viewers: readonly Subject[];
-  readonly tier: Tier;
-  readonly quota: TenantQuota;
-  readonly limits: TenantLimits;
-  readonly allowFrom: readonly string[];
-  readonly egressCidrs: readonly string[];
-  readonly allowInternet: boolean;
   readonly trainingJobs: readonly TrainingJobConfig[];
   readonly modelServices: readonly ModelServiceConfig[];
   /** Policies whose violations the tenant accepts, with its reasons (see policy/). */
@@ -401,10 +354,10 @@ function resolveTrainingJob(
   checkImage(platform, job.image, report);
   checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, platform.spec.limits, report);
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
-  if (distributed && job.metricsPort === RENDEZVOUS_PORT) {
-    report(['metricsPort'], `${RENDEZVOUS_PORT} is the rendezvous port of distributed jobs; choose another metrics port`);
+  if (distributed && job.metricsPort === TRAINING_JOB_DEFAULTS.masterPort) {
+    report(['metricsPort'], `${TRAINING_JOB_DEFAULTS.masterPort} is the rendezvous port of distributed jobs; choose another metrics port`);
   }
-  const shmSize = job.shmSize ?? formatBytes(parseQuantity(job.memory) / 2);
+  const shmSize = job.shmSize ?? defaultShmSize(parseQuantity(job.memory));
   const shmTooSmall = job.shmSize === undefined ? undefined : shmSizeProblem(job.shmSize);
   if (shmTooSmall) {
     report(['shmSize'], shmTooSmall);
@@ -416,24 +369,13 @@ function resolveTrainingJob(
   }
   const storageClass = job.checkpoint?.storageClass ?? (distributed ? platform.spec.storage.sharedCheckpointClass : platform.spec.storage.checkpointClass);
   return {
-    name: job.name,
-    image: job.image,
-    ...(job.command && { command: job.command }),
-    ...(job.args && { args: job.args }),
-    env: job.env,
-    gpus: job.gpus,
+    ...job,
     gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
-    workers: job.workers,
-    cpu: job.cpu,
-    memory: job.memory,
     shmSize,
     ...(job.checkpoint && {
       checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },
     }),
-    maxRuntimeSeconds: durationSeconds(job.maxRuntime),
-    retries: job.retries,
-    ...(job.schedule !== undefined && { schedule: job.schedule }),
-    ...(job.metricsPort !== undefined && { metricsPort: job.metricsPort }),
+    maxRuntime: Duration.seconds(durationSeconds(job.maxRuntime)),
   };
 }
 
@@ -452,9 +394,6 @@ function checkLiveness(liveness: LivenessProbeOptions, report: Report): void {
   }
 }
 
-/** Port of torchrun's rendezvous in distributed jobs (GpuTrainingJob's masterPort default). */
-const RENDEZVOUS_PORT = 29500;
-
 function resolveModelService(
   platform: PlatformFile,
   tenant: string,
@@ -463,8 +402,7 @@ function resolveModelService(
   service: ModelServiceEntry,
   report: Report,
 ): ModelServiceConfig {
-  const minReplicas = service.replicas.min ?? Math.min(2, service.replicas.max ?? 2);
-  const maxReplicas = service.replicas.max ?? Math.max(minReplicas, 4);
+  const { minReplicas, maxReplicas } = defaultReplicas(service.replicas.min, service.replicas.max);
   if (minReplicas > maxReplicas) {
     report(['replicas', 'min'], `min ${minReplicas} exceeds max ${maxReplicas}; lower min or raise max`);
   }
@@ -477,29 +415,18 @@ function resolveModelService(
   if (service.expose.type === 'ingress') {
     const domain = platform.spec.ingress.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
-    if (!host.endsWith(`.${domain}`) || !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(host)) {
+    if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);
     }
     ingress = { host, path: service.expose.path };
   }
+  const { replicas: _replicas, expose: _expose, ...props } = service;
   return {
-    name: service.name,
-    image: service.image,
-    ...(service.command && { command: service.command }),
-    ...(service.args && { args: service.args }),
-    port: service.port,
-    gpus: service.gpus,
+    ...props,
     gpuType: resolveGpuType(platform, service.gpus, service.gpuType, report),
-    cpu: service.cpu,
-    memory: service.memory,
     minReplicas,
     maxReplicas,
-    targetCpuUtilization: service.targetCpuUtilization,
-    healthPath: service.healthPath,
     ...(service.liveness && { liveness: definedFields(service.liveness) }),
-    env: service.env,
     ...(ingress && { ingress }),
-    ...(service.metricsPort !== undefined && { metricsPort: service.metricsPort }),
-    metricsPath: service.metricsPath,
   };
 }

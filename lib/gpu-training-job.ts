@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
 import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
+import { DNS1035_LABEL } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, formatBytes, isQuantity, parseQuantity } from './quantity';
 import { TenantNamespace } from './tenant-namespace';
@@ -150,10 +151,31 @@ export const DISTRIBUTED_ENV = [
   'PET_NODE_RANK',
 ] as const;
 
+/**
+ * Defaults of {@link GpuTrainingJobProps}: the one source of them, which the
+ * tenant file schema and its resolution import.
+ */
+export const TRAINING_JOB_DEFAULTS = {
+  gpus: 1,
+  workers: 1,
+  cpu: '4',
+  memory: '16Gi',
+  /** Deadline of one run, in hours. */
+  maxRuntimeHours: 24,
+  retries: 2,
+  /** Port of torchrun's rendezvous on worker 0 of a distributed job. */
+  masterPort: 29500,
+  checkpointMountPath: '/checkpoints',
+} as const;
+
+/** Size of the memory-backed /dev/shm when shmSize is not set: half of the worker's memory (in bytes). */
+export function defaultShmSize(memoryBytes: number): string {
+  return formatBytes(memoryBytes / 2);
+}
+
 /** Environment variables every training job sets. */
 export const PLATFORM_ENV = ['CHECKPOINT_DIR', 'HOME'] as const;
 
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * A GPU training job in a tenant namespace. The construct id is the job name.
@@ -196,15 +218,15 @@ export class GpuTrainingJob extends Construct {
     super(scope, id);
     this.name = id;
     this.tenant = props.tenant;
-    this.gpus = props.gpus ?? 1;
-    this.workers = props.workers ?? 1;
-    this.cpu = props.cpu ?? '4';
-    this.memory = props.memory ?? '16Gi';
-    const shmSize = props.shmSize ?? formatBytes(parseQuantityOrThrow(this.name, 'memory', this.memory) / 2);
-    const maxRuntime = props.maxRuntime ?? Duration.hours(24);
-    const retries = props.retries ?? 2;
+    this.gpus = props.gpus ?? TRAINING_JOB_DEFAULTS.gpus;
+    this.workers = props.workers ?? TRAINING_JOB_DEFAULTS.workers;
+    this.cpu = props.cpu ?? TRAINING_JOB_DEFAULTS.cpu;
+    this.memory = props.memory ?? TRAINING_JOB_DEFAULTS.memory;
+    const shmSize = props.shmSize ?? defaultShmSize(parseQuantityOrThrow(this.name, 'memory', this.memory));
+    const maxRuntime = props.maxRuntime ?? Duration.hours(TRAINING_JOB_DEFAULTS.maxRuntimeHours);
+    const retries = props.retries ?? TRAINING_JOB_DEFAULTS.retries;
     const keepFinishedFor = props.keepFinishedFor ?? Duration.days(1);
-    const masterPort = props.masterPort ?? 29500;
+    const masterPort = props.masterPort ?? TRAINING_JOB_DEFAULTS.masterPort;
     const distributed = this.workers > 1;
     validateProps(this, props, shmSize, retries, masterPort);
 
@@ -223,7 +245,7 @@ export class GpuTrainingJob extends Construct {
     env.push({ name: 'HOME', value: '/tmp' });
 
     if (props.checkpoint) {
-      const mountPath = props.checkpoint.mountPath ?? '/checkpoints';
+      const mountPath = props.checkpoint.mountPath ?? TRAINING_JOB_DEFAULTS.checkpointMountPath;
       this.checkpointClaim = new k8s.KubePersistentVolumeClaim(this, 'checkpoints', {
         metadata: this.tenant.objectMetadata(`${this.name}-checkpoints`, { ...this.selectorLabels, [DATA_LABEL]: 'checkpoint' }),
         spec: {

@@ -6,6 +6,7 @@ export * from './image';
 export * from './labels';
 export * from './model-service';
 export * from './monitoring-stack';
+export * from './names';
 export * from './monitoring/alert-rules';
 export * from './monitoring/dashboard';
 export * from './monitoring/selectors';

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
 import { COMPONENT_LABEL, NAME_LABEL } from './labels';
+import { DNS1035_LABEL, DNS_NAME } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { isQuantity } from './quantity';
 import { TenantNamespace } from './tenant-namespace';
@@ -120,6 +121,29 @@ export interface LivenessProbeOptions {
   readonly failureThreshold?: number;
 }
 
+/**
+ * Defaults of {@link ModelServiceProps}: the one source of them, which the
+ * tenant file schema and its resolution import. Replicas: {@link defaultReplicas}.
+ */
+export const MODEL_SERVICE_DEFAULTS = {
+  port: 8080,
+  gpus: 0,
+  cpu: '1',
+  memory: '2Gi',
+  targetCpuUtilization: 70,
+  healthPath: '/healthz',
+  metricsPath: '/metrics',
+} as const;
+
+/**
+ * The autoscaling bounds, the unset ones defaulted: min 2, or max when that is smaller;
+ * max the larger of min and 4.
+ */
+export function defaultReplicas(minReplicas: number | undefined, maxReplicas: number | undefined): { minReplicas: number; maxReplicas: number } {
+  const min = minReplicas ?? Math.min(2, maxReplicas ?? 2);
+  return { minReplicas: min, maxReplicas: maxReplicas ?? Math.max(min, 4) };
+}
+
 /** The readiness probe's timing: out of rotation after 3 failed probes 10 s apart. */
 export const READINESS_PROBE = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } as const;
 
@@ -155,8 +179,6 @@ export interface IngressOptions {
   /** Namespace of the ingress controller, allowed through the tenant's NetworkPolicies to this service only. */
   readonly controllerNamespace: string;
 }
-
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * An autoscaled model server in a tenant namespace. The construct id is the
@@ -203,14 +225,15 @@ export class ModelService extends Construct {
     super(scope, id);
     this.name = id;
     this.tenant = props.tenant;
-    this.port = props.port ?? 8080;
-    this.gpus = props.gpus ?? 0;
-    this.cpu = props.cpu ?? '1';
-    this.memory = props.memory ?? '2Gi';
-    this.minReplicas = props.minReplicas ?? Math.min(2, props.maxReplicas ?? 2);
-    this.maxReplicas = props.maxReplicas ?? Math.max(this.minReplicas, 4);
-    const targetCpuUtilization = props.targetCpuUtilization ?? 70;
-    const healthPath = props.healthPath ?? '/healthz';
+    this.port = props.port ?? MODEL_SERVICE_DEFAULTS.port;
+    this.gpus = props.gpus ?? MODEL_SERVICE_DEFAULTS.gpus;
+    this.cpu = props.cpu ?? MODEL_SERVICE_DEFAULTS.cpu;
+    this.memory = props.memory ?? MODEL_SERVICE_DEFAULTS.memory;
+    const replicas = defaultReplicas(props.minReplicas, props.maxReplicas);
+    this.minReplicas = replicas.minReplicas;
+    this.maxReplicas = replicas.maxReplicas;
+    const targetCpuUtilization = props.targetCpuUtilization ?? MODEL_SERVICE_DEFAULTS.targetCpuUtilization;
+    const healthPath = props.healthPath ?? MODEL_SERVICE_DEFAULTS.healthPath;
     const liveness = {
       path: props.liveness?.path ?? healthPath,
       periodSeconds: props.liveness?.periodSeconds ?? LIVENESS_DEFAULTS.periodSeconds,
@@ -219,7 +242,7 @@ export class ModelService extends Construct {
     };
     const metricsPort = props.metricsPort ?? this.port;
     this.metricsPortName = metricsPort === this.port ? 'http' : 'metrics';
-    this.metricsPath = props.metricsPath ?? '/metrics';
+    this.metricsPath = props.metricsPath ?? MODEL_SERVICE_DEFAULTS.metricsPath;
     validateProps(this, targetCpuUtilization, healthPath);
     validateLiveness(this.name, liveness);
     if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
@@ -343,7 +366,7 @@ export class ModelService extends Construct {
    */
   public exposeViaIngress(options: IngressOptions): k8s.KubeIngress {
     const path = options.path ?? '/';
-    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(options.host)) {
+    if (!DNS_NAME.test(options.host)) {
       throw new Error(`ModelService ${this.name}: exposeViaIngress: host "${options.host}" is not a DNS name`);
     }
     if (!path.startsWith('/')) {

@@ -14,6 +14,7 @@ import {
   priorityClassName,
 } from './labels';
 import { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6, internetExceptions, parseCidr } from './cidr';
+import { DNS1123_LABEL } from './names';
 import { isQuantity } from './quantity';
 
 /** An RBAC subject: a user or a group as the cluster authenticates it. */
@@ -138,8 +139,6 @@ export interface TenantNamespaceProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Address ranges that `allowInternet` never opens; defined with the egress checks of tenant files. */
 export { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6 };

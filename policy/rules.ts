@@ -5,6 +5,7 @@
  */
 import { PolicyId } from '../config/policy-ids';
 import { KubeObject } from './kube-object';
+import { Json, asJsonObject, jsonArray } from './json';
 
 /** What a check may look at besides the object. */
 export interface PolicyContext {
@@ -21,21 +22,11 @@ export interface PolicyContext {
 /** A check: the findings of one policy on one object. */
 export type PolicyCheck = (object: KubeObject, context: PolicyContext) => string[];
 
-type Json = Record<string, unknown>;
-
-function asRecord(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 /** The value at a path of plain objects, or undefined. */
 function at(value: unknown, ...path: string[]): unknown {
   let current = value;
   for (const key of path) {
-    current = asRecord(current)?.[key];
+    current = asJsonObject(current)?.[key];
     if (current === undefined) return undefined;
   }
   return current;
@@ -56,7 +47,7 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 /** The pod spec of an object that runs pods, or undefined. */
 export function podSpecOf(object: KubeObject): Json | undefined {
   const path = POD_SPEC_PATHS[object.kind];
-  return path ? asRecord(at(object, ...path)) : undefined;
+  return path ? asJsonObject(at(object, ...path)) : undefined;
 }
 
 /** Labels of the pods of an object that runs pods. */
@@ -64,7 +55,7 @@ function podLabelsOf(object: KubeObject): Record<string, string> {
   const path = POD_SPEC_PATHS[object.kind];
   if (!path) return {};
   const metadata = object.kind === 'Pod' ? object.metadata : at(object, ...path.slice(0, -1), 'metadata');
-  return (asRecord(at(metadata, 'labels')) as Record<string, string> | undefined) ?? {};
+  return (asJsonObject(at(metadata, 'labels')) as Record<string, string> | undefined) ?? {};
 }
 
 interface NamedContainer {
@@ -75,8 +66,8 @@ interface NamedContainer {
 
 function containersOf(podSpec: Json): NamedContainer[] {
   const list = (field: string, what: string) =>
-    asArray(podSpec[field])
-      .map(asRecord)
+    jsonArray(podSpec[field])
+      .map(asJsonObject)
       .filter((container): container is Json => container !== undefined)
       .map((container) => ({ label: `${what} "${String(container.name)}"`, spec: container }));
   return [...list('initContainers', 'init container'), ...list('containers', 'container'), ...list('ephemeralContainers', 'ephemeral container')];
@@ -95,15 +86,15 @@ export function imagePinProblem(image: string): string | undefined {
 
 /** True when every matchLabels and matchExpressions term of a label selector holds for `labels`. */
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
-  const matchLabels = (asRecord(at(selector, 'matchLabels')) ?? {}) as Record<string, unknown>;
-  const expressions = asArray(at(selector, 'matchExpressions')).map(asRecord);
+  const matchLabels = (asJsonObject(at(selector, 'matchLabels')) ?? {}) as Record<string, unknown>;
+  const expressions = jsonArray(at(selector, 'matchExpressions')).map(asJsonObject);
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return false; // an empty selector is refused here: it says nothing about intent
   for (const [key, value] of Object.entries(matchLabels)) {
     if (labels[key] !== value) return false;
   }
   for (const expression of expressions) {
     const key = String(expression?.key);
-    const values = asArray(expression?.values).map(String);
+    const values = jsonArray(expression?.values).map(String);
     const present = key in labels;
     switch (expression?.operator) {
       case 'In':
@@ -129,7 +120,7 @@ function gpuRequests(podSpec: Json, resourceNames: readonly string[]): number {
   let total = 0;
   for (const container of containersOf(podSpec)) {
     for (const kind of ['requests', 'limits']) {
-      const amounts = asRecord(at(container.spec, 'resources', kind)) ?? {};
+      const amounts = asJsonObject(at(container.spec, 'resources', kind)) ?? {};
       for (const [name, value] of Object.entries(amounts)) {
         if (resourceNames.includes(name) || name.endsWith('/gpu')) total = Math.max(total, Number(value) || 0);
       }
@@ -158,12 +149,12 @@ const hostAccess: PolicyCheck = (object) => {
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
     if (podSpec[field] === true) findings.push(`the pod sets ${field}: true`);
   }
-  for (const volume of asArray(podSpec.volumes).map(asRecord)) {
+  for (const volume of jsonArray(podSpec.volumes).map(asJsonObject)) {
     const hostPath = at(volume, 'hostPath', 'path');
     if (volume && volume.hostPath !== undefined) findings.push(`volume "${String(volume.name)}" mounts the host path ${String(hostPath ?? '')}`.trimEnd());
   }
   for (const container of containersOf(podSpec)) {
-    for (const port of asArray(container.spec.ports).map(asRecord)) {
+    for (const port of jsonArray(container.spec.ports).map(asJsonObject)) {
       if (port?.hostPort !== undefined) findings.push(`${container.label} binds host port ${String(port.hostPort)}`);
     }
   }
@@ -226,7 +217,7 @@ const ingressHosts: PolicyCheck = (object, context) => {
   if (object.kind !== 'Ingress') return [];
   const domain = context.ingressDomain;
   const findings: string[] = [];
-  asArray(at(object, 'spec', 'rules')).forEach((rule, index) => {
+  jsonArray(at(object, 'spec', 'rules')).forEach((rule, index) => {
     const host = at(rule, 'host');
     if (host === undefined || host === '') {
       findings.push(`rule ${index} has no host, so it would answer for every host name`);
@@ -234,8 +225,8 @@ const ingressHosts: PolicyCheck = (object, context) => {
       findings.push(`host "${String(host)}" is not under the platform domain ${domain}`);
     }
   });
-  for (const tls of asArray(at(object, 'spec', 'tls'))) {
-    for (const host of asArray(at(tls, 'hosts')).map(String)) {
+  for (const tls of jsonArray(at(object, 'spec', 'tls'))) {
+    for (const host of jsonArray(at(tls, 'hosts')).map(String)) {
       if (!host.endsWith(`.${domain}`)) findings.push(`TLS host "${host}" is not under the platform domain ${domain}`);
     }
   }

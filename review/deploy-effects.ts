@@ -17,6 +17,8 @@ import { FieldChange } from './object-diff';
 import { isCheckpointVolume, isProtectedTenantObject } from '../stacks/protected-objects';
 import { PLATFORM_DIR } from '../stacks/synth';
 import { KubeObject } from '../policy/kube-object';
+import { compareNames } from '../lib/names';
+import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
 
 /** The kinds of deploy effect. */
 export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'protected';
@@ -70,16 +72,6 @@ const MUTABLE_CLAIM_FIELDS: readonly string[] = ['spec.resources.requests.storag
 
 /** Resources of a container that are not accelerators. */
 const ORDINARY_RESOURCES = /^(cpu|memory|ephemeral-storage|hugepages-.*)$/;
-
-type Json = Record<string, unknown>;
-
-function record(value: unknown): Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
 
 /** True when `path` is `field` or below it. */
 function under(path: string, field: string): boolean {
@@ -239,5 +231,5 @@ export function deployEffects(
   }
   const effects = [...changed.flatMap((change) => changedEffects(change, tenant)), ...removed.flatMap((object) => removedEffects(object, tenant))];
   const order = Object.keys(DEPLOY_CATEGORY_LABELS);
-  return effects.sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+  return effects.sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || compareNames(a.object, b.object));
 }

@@ -5,6 +5,7 @@
  * ports, volumes, subjects) are matched by name, so inserting an item shows
  * as one addition rather than a change of every later item.
  */
+import { isJsonObject } from '../policy/json';
 
 /** One changed field. */
 export interface FieldChange {
@@ -22,19 +23,13 @@ export interface FieldChange {
   readonly after?: unknown;
 }
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function joinKey(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
 /** The names of a list's items when every item is a mapping with a distinct string `name`. */
 function itemNames(list: readonly unknown[]): string[] | undefined {
-  const names = list.map((item) => (isRecord(item) && typeof item.name === 'string' ? item.name : undefined));
+  const names = list.map((item) => (isJsonObject(item) && typeof item.name === 'string' ? item.name : undefined));
   if (names.some((name) => name === undefined)) return undefined;
   return new Set(names).size === names.length ? (names as string[]) : undefined;
 }
@@ -42,7 +37,7 @@ function itemNames(list: readonly unknown[]): string[] | undefined {
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameValue(item, b[index]));
-  if (isRecord(a) && isRecord(b)) {
+  if (isJsonObject(a) && isJsonObject(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameValue(a[key], b[key]));
   }
@@ -51,7 +46,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function diffInto(before: unknown, after: unknown, path: string, changes: FieldChange[]): void {
   if (sameValue(before, after)) return;
-  if (isRecord(before) && isRecord(after)) {
+  if (isJsonObject(before) && isJsonObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     for (const key of keys) {
       const child = joinKey(path, key);
@@ -76,7 +71,7 @@ function diffInto(before: unknown, after: unknown, path: string, changes: FieldC
       }
       return;
     }
-    const scalars = [...before, ...after].every((item) => !isRecord(item) && !Array.isArray(item));
+    const scalars = [...before, ...after].every((item) => !isJsonObject(item) && !Array.isArray(item));
     if (!scalars) {
       const length = Math.max(before.length, after.length);
       for (let index = 0; index < length; index++) {

@@ -11,6 +11,8 @@
  */
 import { TENANT_OBJECT_NAMES } from '../lib/tenant-namespace';
 import { KubeObject } from '../policy/kube-object';
+import { compareNames } from '../lib/names';
+import { jsonArray as list, jsonObject as record } from '../policy/json';
 
 /** The kinds of security-relevant change. */
 export type SecurityCategory = 'rbac' | 'egress' | 'ingress-from' | 'pod-security' | 'public-ingress' | 'service-exposure';
@@ -45,22 +47,12 @@ interface PostureItem {
   readonly describe: (change: 'added' | 'removed' | 'changed', before?: string) => string;
 }
 
-type Json = Record<string, unknown>;
-
 const BASELINE_POLICIES: readonly string[] = [
   TENANT_OBJECT_NAMES.defaultDeny,
   TENANT_OBJECT_NAMES.allowSameNamespace,
   TENANT_OBJECT_NAMES.allowDns,
   TENANT_OBJECT_NAMES.allowMonitoring,
 ];
-
-function record(value: unknown): Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
 
 /** `a=b,c=d`, or '' for an empty selector. */
 function describeSelector(selector: unknown): string {
@@ -265,6 +257,6 @@ export function securityChanges(before: readonly KubeObject[], after: readonly K
   }
   const order = Object.keys(SECURITY_CATEGORY_LABELS);
   return changes.sort(
-    (a, b) => order.indexOf(a.category) - order.indexOf(b.category) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+    (a, b) => order.indexOf(a.category) - order.indexOf(b.category) || compareNames(a.message, b.message),
   );
 }

@@ -17,6 +17,7 @@ import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
 import { synthesizeConfig } from '../stacks/pipeline';
 import { ValidationError } from '../config/problems';
 import { KubeObject, ObjectGroup } from '../policy/kube-object';
+import { compareNames } from '../lib/names';
 
 /** An object, by what identifies it and the file it is written to. */
 export interface ObjectRef {
@@ -209,7 +210,7 @@ function sharedLabelChanges(changed: readonly ObjectChange[], of: number): Label
       files: [...files].sort(),
       of,
     }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort((a, b) => compareNames(a.key, b.key));
 }
 
 /**

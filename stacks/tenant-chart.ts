@@ -1,11 +1,11 @@
-import { Chart, Duration } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuTrainingJob } from '../lib/gpu-training-job';
 import { ModelService } from '../lib/model-service';
 import { MonitoringStack } from '../lib/monitoring-stack';
 import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
-import { TenantNamespace } from '../lib/tenant-namespace';
+import { TenantNamespace, TenantNamespaceProps } from '../lib/tenant-namespace';
 
 export interface TenantChartProps {
   /** The platform file. */
@@ -29,79 +29,28 @@ export class TenantChart extends Chart {
     const { platform, tenant } = props;
     const spec = platform.spec;
 
+    const { file: _file, trainingJobs, modelServices, policyWaivers: _policyWaivers, monitoring, ...namespace } = tenant;
     this.tenantNamespace = new TenantNamespace(this, 'tenant', {
-      name: tenant.name,
-      costCenter: tenant.costCenter,
-      owners: tenant.owners,
-      members: tenant.members,
-      viewers: tenant.viewers,
-      tier: tenant.tier,
-      quota: tenant.quota,
-      limits: tenant.limits,
-      allowFrom: tenant.allowFrom,
-      egressCidrs: tenant.egressCidrs,
-      allowInternet: tenant.allowInternet,
+      ...namespace,
       clusterCidrs: [...spec.network.podCidrs, ...spec.network.serviceCidrs],
       monitoringNamespace: spec.monitoring.namespace,
       dns: spec.dns,
       gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),
-      labels: tenant.labels,
-    });
+    } satisfies Required<TenantNamespaceProps>);
 
     // Workloads live in scopes of their own, so that a job or service named like another child
     // of the chart (`tenant`, `monitoring`) cannot collide with it. Their ids are their names.
+    // The resolved configs are the construct props (config/workload-shapes.ts): they pass through whole.
     const jobScope = new Construct(this, 'training-jobs');
     const serviceScope = new Construct(this, 'model-services');
-    this.trainingJobs = tenant.trainingJobs.map(
-      (job) =>
-        new GpuTrainingJob(jobScope, job.name, {
-          tenant: this.tenantNamespace,
-          image: job.image,
-          command: job.command,
-          args: job.args,
-          env: job.env,
-          gpus: job.gpus,
-          gpuType: job.gpuType,
-          workers: job.workers,
-          cpu: job.cpu,
-          memory: job.memory,
-          shmSize: job.shmSize,
-          checkpoint: job.checkpoint,
-          maxRuntime: Duration.seconds(job.maxRuntimeSeconds),
-          retries: job.retries,
-          schedule: job.schedule,
-          metricsPort: job.metricsPort,
-          waitImage: spec.utilityImage,
-        }),
+    this.trainingJobs = trainingJobs.map(
+      ({ name, ...job }) => new GpuTrainingJob(jobScope, name, { ...job, tenant: this.tenantNamespace, waitImage: spec.utilityImage }),
     );
 
-    this.modelServices = tenant.modelServices.map((service) => {
-      const modelService = new ModelService(serviceScope, service.name, {
-        tenant: this.tenantNamespace,
-        image: service.image,
-        command: service.command,
-        args: service.args,
-        port: service.port,
-        gpus: service.gpus,
-        gpuType: service.gpuType,
-        cpu: service.cpu,
-        memory: service.memory,
-        minReplicas: service.minReplicas,
-        maxReplicas: service.maxReplicas,
-        targetCpuUtilization: service.targetCpuUtilization,
-        healthPath: service.healthPath,
-        liveness: service.liveness,
-        env: service.env,
-        metricsPort: service.metricsPort,
-        metricsPath: service.metricsPath,
-      });
-      if (service.ingress) {
-        modelService.exposeViaIngress({
-          host: service.ingress.host,
-          path: service.ingress.path,
-          className: spec.ingress.className,
-          controllerNamespace: spec.ingress.namespace,
-        });
+    this.modelServices = modelServices.map(({ name, ingress, ...service }) => {
+      const modelService = new ModelService(serviceScope, name, { ...service, tenant: this.tenantNamespace });
+      if (ingress) {
+        modelService.exposeViaIngress({ ...ingress, className: spec.ingress.className, controllerNamespace: spec.ingress.namespace });
       }
       return modelService;
     });
@@ -113,7 +62,7 @@ export class TenantChart extends Chart {
       runbookBaseUrl: spec.monitoring.runbookBaseUrl,
       gpuNamespaceLabel: spec.monitoring.gpuNamespaceLabel,
       requestMetrics: spec.monitoring.requestMetrics,
-      thresholds: tenant.monitoring,
+      thresholds: monitoring,
     });
   }
 }

@@ -6,6 +6,7 @@ import { manifestFileName } from '../stacks/synth';
 import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { manifestYaml } from './manifest-yaml';
 import { GENERATED_HEADER } from './output-tree';
+import { compareNames } from '../lib/names';
 
 /** One object as a YAML document with a header naming its source. */
 export function renderObject(object: KubeObject, source: string): string {
@@ -29,5 +30,5 @@ export function renderGroups(groups: readonly ObjectGroup[]): Map<string, string
       files.set(file, renderObject(object, group.source));
     }
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...files.entries()].sort(([a], [b]) => compareNames(a, b)));
 }

@@ -17,6 +17,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PolicyViolation, UnusedWaiver } from '../policy/evaluate';
+import { compareNames } from '../lib/names';
 
 /** Bumped when the cache format or the meaning of its keys changes. */
 const CACHE_VERSION = 1;
@@ -98,7 +99,7 @@ export interface FileIdentity {
 /** Signature of a folder's files, in name order: changes when any file is added, removed, replaced or written. */
 export function signatureOf(files: readonly FileIdentity[]): string {
   const hash = crypto.createHash('sha256');
-  for (const { name, stats } of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const { name, stats } of [...files].sort((a, b) => compareNames(a.name, b.name))) {
     const kind = stats.isFile() ? 'f' : 'o';
     hash.update(`${name}\0${kind}\0${stats.ino}\0${stats.size}\0${stats.ctimeMs}\0${stats.mtimeMs}\n`);
   }
@@ -165,7 +166,7 @@ export function hashTree(dirs: readonly string[], extraFiles: readonly string[] 
   for (const file of extraFiles) add(path.basename(file), file);
   for (const dir of dirs) {
     const walk = (relative: string) => {
-      const entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true }).sort((a, b) => compareNames(a.name, b.name));
       for (const entry of entries) {
         const child = relative ? `${relative}/${entry.name}` : entry.name;
         if (entry.isDirectory()) {

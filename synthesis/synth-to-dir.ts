@@ -26,6 +26,7 @@ import { FolderOutcome, FolderTask, SynthContext } from './folder-synth';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputRefusedError, TreeDifference, claimOutputDir, classifyEntry, prepareStaging, swapFolders, writeMarker } from './output-tree';
 import { CachedFolder, SynthCache, cacheFileOf, emptyCache, folderSignature, inputKey, libraryKey, readCache, writeCache } from './synth-cache';
 import { defaultWorkers, runFolderTasks } from './synth-pool';
+import { compareNames } from '../lib/names';
 
 export interface SynthToDirOptions {
   /** Path of the platform file. */
@@ -238,10 +239,6 @@ function throwProblems(folders: readonly Folder[], duplicates: readonly Problem[
 
 function dirOf(folder: Folder): string {
   return folder.cached?.dir ?? folder.outcome?.dir ?? '';
-}
-
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The entries of a directory; none when it does not exist. */

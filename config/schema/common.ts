@@ -5,13 +5,11 @@
  */
 import { z } from 'zod';
 import { parseCidr } from '../../lib/cidr';
+import { DNS1035_LABEL, DNS1123_LABEL } from '../../lib/names';
 import { MAX_KUBERNETES_QUANTITY, QUANTITY_PATTERN, isNegativeQuantity, isQuantity, parseQuantity } from '../../lib/quantity';
 
 /** The API group and version of both files. */
 export const API_VERSION = 'platform.mlp.io/v1alpha1';
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A DNS-1123 label: what Kubernetes accepts as a namespace name. */
 export function dnsLabel(maxLength: number, what: string) {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../../lib/cidr';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
+import { DNS_NAME } from '../../lib/names';
 import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, quantity, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
@@ -189,7 +190,7 @@ export const PlatformSpecSchema = z.strictObject({
       namespace: dnsLabel(63, 'a namespace name').default('ingress-nginx').meta({ description: 'Namespace of the ingress controller. @default ingress-nginx' }),
       domain: z
         .string()
-        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: 'expected a DNS domain such as ml.example.com' })
+        .regex(DNS_NAME, { error: 'expected a DNS domain such as ml.example.com' })
         .meta({ description: 'Domain under which tenant hosts live.' }),
     })
     .meta({ description: 'Ingress settings.' }),

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
+import { TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
+import { LIVENESS_DEFAULTS, MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
+import { DEFAULT_ALERT_THRESHOLDS } from '../../lib/monitoring-stack';
 import { parseImage, unpinnedReason } from '../../lib/image';
 import {
   API_VERSION,
@@ -116,11 +119,11 @@ export const TrainingJobSchema = z
     command: z.array(z.string()).optional().meta({ description: 'Entrypoint. @default the image entrypoint' }),
     args: z.array(z.string()).optional().meta({ description: 'Arguments. @default the image arguments' }),
     env: EnvSchema.default({}),
-    gpus: wholeNumber(0, 'GPUs per worker. @default 1').default(1),
+    gpus: wholeNumber(0, `GPUs per worker. @default ${TRAINING_JOB_DEFAULTS.gpus}`).default(TRAINING_JOB_DEFAULTS.gpus),
     gpuType: z.string().optional().meta({ description: 'A GPU type of the platform file. @default the platform defaultGpuType' }),
-    workers: wholeNumber(1, 'Number of workers; more than one makes a distributed (Indexed) job. @default 1').default(1),
-    cpu: quantity('CPU per worker (request and limit). @default 4').default('4'),
-    memory: quantity('Memory per worker (request and limit). @default 16Gi').default('16Gi'),
+    workers: wholeNumber(1, `Number of workers; more than one makes a distributed (Indexed) job. @default ${TRAINING_JOB_DEFAULTS.workers}`).default(TRAINING_JOB_DEFAULTS.workers),
+    cpu: quantity(`CPU per worker (request and limit). @default ${TRAINING_JOB_DEFAULTS.cpu}`).default(TRAINING_JOB_DEFAULTS.cpu),
+    memory: quantity(`Memory per worker (request and limit). @default ${TRAINING_JOB_DEFAULTS.memory}`).default(TRAINING_JOB_DEFAULTS.memory),
     shmSize: quantity('Size of /dev/shm (counts toward memory). @default half of memory').optional(),
     checkpoint: z
       .strictObject({
@@ -132,13 +135,13 @@ export const TrainingJobSchema = z
           .refine((mountPath) => !/^\/(tmp|dev|proc|sys)?(\/.*)?$/.test(mountPath.replace(/\/+$/, '') || '/'), {
             error: (issue) => `"${String(issue.input)}" is used by the platform or the system (/, /tmp, /dev, /proc, /sys); mount checkpoints elsewhere, e.g. /checkpoints`,
           })
-          .default('/checkpoints')
-          .meta({ description: '@default /checkpoints' }),
+          .default(TRAINING_JOB_DEFAULTS.checkpointMountPath)
+          .meta({ description: `@default ${TRAINING_JOB_DEFAULTS.checkpointMountPath}` }),
       })
       .optional()
       .meta({ description: 'A persistent volume for checkpoints, kept across runs. @default no checkpoint volume' }),
-    maxRuntime: DurationSchema.default('24h').meta({ description: 'Deadline of one run (activeDeadlineSeconds). @default 24h' }),
-    retries: wholeNumber(0, 'Retries before the job fails (backoffLimit). @default 2').default(2),
+    maxRuntime: DurationSchema.default(`${TRAINING_JOB_DEFAULTS.maxRuntimeHours}h`).meta({ description: `Deadline of one run (activeDeadlineSeconds). @default ${TRAINING_JOB_DEFAULTS.maxRuntimeHours}h` }),
+    retries: wholeNumber(0, `Retries before the job fails (backoffLimit). @default ${TRAINING_JOB_DEFAULTS.retries}`).default(TRAINING_JOB_DEFAULTS.retries),
     metricsPort: wholeNumber(1, 'Port on which the trainer serves Prometheus metrics; the tenant PodMonitor scrapes it. @default no metrics port', 65535).optional(),
     schedule: z
       .string()
@@ -156,11 +159,11 @@ export const ModelServiceSchema = z
     image: ImageSchema,
     command: z.array(z.string()).optional().meta({ description: 'Entrypoint. @default the image entrypoint' }),
     args: z.array(z.string()).optional().meta({ description: 'Arguments. @default the image arguments' }),
-    port: wholeNumber(1, 'Port the server listens on. @default 8080', 65535).default(8080),
-    gpus: wholeNumber(0, 'GPUs per replica. @default 0').default(0),
+    port: wholeNumber(1, `Port the server listens on. @default ${MODEL_SERVICE_DEFAULTS.port}`, 65535).default(MODEL_SERVICE_DEFAULTS.port),
+    gpus: wholeNumber(0, `GPUs per replica. @default ${MODEL_SERVICE_DEFAULTS.gpus}`).default(MODEL_SERVICE_DEFAULTS.gpus),
     gpuType: z.string().optional().meta({ description: 'A GPU type of the platform file. @default the platform defaultGpuType' }),
-    cpu: quantity('CPU per replica (request and limit). @default 1').default('1'),
-    memory: quantity('Memory per replica (request and limit). @default 2Gi').default('2Gi'),
+    cpu: quantity(`CPU per replica (request and limit). @default ${MODEL_SERVICE_DEFAULTS.cpu}`).default(MODEL_SERVICE_DEFAULTS.cpu),
+    memory: quantity(`Memory per replica (request and limit). @default ${MODEL_SERVICE_DEFAULTS.memory}`).default(MODEL_SERVICE_DEFAULTS.memory),
     replicas: z
       .strictObject({
         min: wholeNumber(1, 'Fewest replicas. @default 2, or max when max is smaller').optional(),
@@ -168,18 +171,18 @@ export const ModelServiceSchema = z
       })
       .default({})
       .meta({ description: 'Autoscaling bounds.' }),
-    targetCpuUtilization: wholeNumber(1, 'Average CPU utilization (% of request) the autoscaler aims for. @default 70', 100).default(70),
+    targetCpuUtilization: wholeNumber(1, `Average CPU utilization (% of request) the autoscaler aims for. @default ${MODEL_SERVICE_DEFAULTS.targetCpuUtilization}`, 100).default(MODEL_SERVICE_DEFAULTS.targetCpuUtilization),
     healthPath: z
       .string()
       .regex(/^\//, { error: 'expected a path starting with "/"' })
-      .default('/healthz')
-      .meta({ description: 'HTTP path of the startup and readiness probes, and of the liveness probe unless liveness.path is set. Readiness takes a replica out of rotation after 3 failed probes 10 s apart. @default /healthz' }),
+      .default(MODEL_SERVICE_DEFAULTS.healthPath)
+      .meta({ description: `HTTP path of the startup and readiness probes, and of the liveness probe unless liveness.path is set. Readiness takes a replica out of rotation after 3 failed probes 10 s apart. @default ${MODEL_SERVICE_DEFAULTS.healthPath}` }),
     liveness: z
       .strictObject({
         path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).optional().meta({ description: 'HTTP path of the liveness probe. @default the healthPath' }),
-        periodSeconds: wholeNumber(1, 'Seconds between two liveness probes. @default 30').optional(),
-        timeoutSeconds: wholeNumber(1, 'Seconds after which an unanswered liveness probe fails. @default 10').optional(),
-        failureThreshold: wholeNumber(1, 'Failed liveness probes in a row after which the replica is restarted. @default 4').optional(),
+        periodSeconds: wholeNumber(1, `Seconds between two liveness probes. @default ${LIVENESS_DEFAULTS.periodSeconds}`).optional(),
+        timeoutSeconds: wholeNumber(1, `Seconds after which an unanswered liveness probe fails. @default ${LIVENESS_DEFAULTS.timeoutSeconds}`).optional(),
+        failureThreshold: wholeNumber(1, `Failed liveness probes in a row after which the replica is restarted. @default ${LIVENESS_DEFAULTS.failureThreshold}`).optional(),
       })
       .optional()
       .meta({
@@ -188,7 +191,7 @@ export const ModelServiceSchema = z
       }),
     env: EnvSchema.default({}),
     metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port', 65535).optional(),
-    metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/metrics').meta({ description: 'HTTP path of the Prometheus metrics endpoint. @default /metrics' }),
+    metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default(MODEL_SERVICE_DEFAULTS.metricsPath).meta({ description: `HTTP path of the Prometheus metrics endpoint. @default ${MODEL_SERVICE_DEFAULTS.metricsPath}` }),
     expose: z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('cluster') }),
@@ -214,16 +217,16 @@ const percentage = (description: string) =>
 
 export const MonitoringSchema = z
   .strictObject({
-    gpuIdlePercent: percentage('GPU utilization below which a GPU counts as idle. @default 10').optional(),
-    gpuIdleFor: prometheusDuration('How long GPUs stay idle before TenantGpuIdle fires. @default 30m').optional(),
-    quotaWarningPercent: percentage('Share of a quota at which TenantQuotaAlmostFull fires. @default 85').optional(),
-    errorRatePercent: percentage('Share of failed requests at which ModelServiceErrorRateHigh fires. @default 5').optional(),
+    gpuIdlePercent: percentage(`GPU utilization below which a GPU counts as idle. @default ${DEFAULT_ALERT_THRESHOLDS.gpuIdlePercent}`).optional(),
+    gpuIdleFor: prometheusDuration(`How long GPUs stay idle before TenantGpuIdle fires. @default ${DEFAULT_ALERT_THRESHOLDS.gpuIdleFor}`).optional(),
+    quotaWarningPercent: percentage(`Share of a quota at which TenantQuotaAlmostFull fires. @default ${DEFAULT_ALERT_THRESHOLDS.quotaWarningPercent}`).optional(),
+    errorRatePercent: percentage(`Share of failed requests at which ModelServiceErrorRateHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.errorRatePercent}`).optional(),
     latencyP99Seconds: z
       .number()
       .gt(0, { error: (issue) => `expected a number of seconds above 0, got ${describeValue(issue.input)}` })
       .optional()
-      .meta({ description: '99th percentile request latency at which ModelServiceLatencyHigh fires. @default 1' }),
-    maxReplicasFor: prometheusDuration('How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default 30m').optional(),
+      .meta({ description: `99th percentile request latency at which ModelServiceLatencyHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.latencyP99Seconds}` }),
+    maxReplicasFor: prometheusDuration(`How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default ${DEFAULT_ALERT_THRESHOLDS.maxReplicasFor}`).optional(),
   })
   .default({})
   .meta({ description: 'Alert thresholds. Every tenant gets every alert, a ServiceMonitor per model service, a PodMonitor for training pods and a dashboard.' });

@@ -6,6 +6,7 @@
  * tenant has disappeared without being decommissioned (docs/deploy.md).
  */
 import * as pulumi from '@pulumi/pulumi';
+import { compareNames } from '../../lib/names';
 
 /** Name of the stack output that records the deployed tenants. */
 export const TENANTS_OUTPUT = 'tenants';
@@ -103,7 +104,7 @@ export function checkTenantRemovals(input: TenantRemovals): TenantRemovalReport 
   const deleting: string[] = [];
   const file = (name: string) => `${input.tenantsDir}/${name}.yaml`;
 
-  for (const [name, deployed] of Object.entries(input.deployed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, deployed] of Object.entries(input.deployed).sort(([a], [b]) => compareNames(a, b))) {
     if (current.has(name)) continue;
     if (!decommission.has(name)) {
       errors.push(

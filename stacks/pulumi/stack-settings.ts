@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
+import { DNS1123_LABEL } from '../../lib/names';
 
 /** The configuration namespace of the program's settings. */
 export const CONFIG_NAMESPACE = 'mlp';
@@ -62,8 +63,6 @@ export interface StackSettings {
    */
   readonly crdFiles: readonly string[];
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Reads the settings from the stack configuration.
