@@ -3,9 +3,6 @@
  * tables, Markdown tables, CSV and JSON with sorted keys.
  */
 
-/** The output formats; each command accepts a subset. */
-export type OutputFormat = 'text' | 'markdown' | 'json' | 'csv';
-
 /** JSON with object keys sorted at every level and two-space indentation, ending in a newline. */
 export function stableJson(value: unknown): string {
   const sort = (item: unknown): unknown => {

@@ -229,4 +229,3 @@ export const PlatformFileSchema = z
   .meta({ title: 'Platform', description: 'Cluster-wide settings of the ML platform.' });
 
 export type PlatformFile = z.output<typeof PlatformFileSchema>;
-export type GpuType = z.output<typeof GpuTypeSchema>;

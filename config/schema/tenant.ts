@@ -268,4 +268,3 @@ export const TenantFileSchema = z
 export type TenantFile = z.output<typeof TenantFileSchema>;
 export type TrainingJobEntry = z.output<typeof TrainingJobSchema>;
 export type ModelServiceEntry = z.output<typeof ModelServiceSchema>;
-export type SubjectEntry = z.output<typeof SubjectSchema>;

@@ -1,0 +1,10 @@
+/**
+ * The package's `mlp/policy` entry point: the policies (MLP001–MLP008) that
+ * `mlp validate` runs on synthesized objects, to run them on objects of your
+ * own charts. Only re-exports.
+ */
+export { POLICIES } from './catalog';
+export type { PolicyDescription } from './catalog';
+export { enforcePolicies, evaluatePolicies, policyOptions, violationProblem } from './evaluate';
+export type { EvaluateOptions, PolicyGroup, PolicyResult, PolicyViolation, PolicyWaiver, UnusedWaiver } from './evaluate';
+export type { PolicyObject } from './rules';
