@@ -15,7 +15,6 @@ import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { PlatformChart } from './platform-chart';
 import { TenantChart } from './tenant-chart';
-import { KubeObject } from '../policy/kube-object';
 
 /** Folder of the platform's cluster-scoped objects; `_` keeps it apart from tenant names. */
 export const PLATFORM_DIR = '_platform';
