@@ -5,6 +5,6 @@
  */
 export { POLICIES } from './catalog';
 export type { PolicyDescription } from './catalog';
-export { enforcePolicies, evaluatePolicies, policyOptions, violationProblem } from './evaluate';
-export type { EvaluateOptions, PolicyGroup, PolicyResult, PolicyViolation, PolicyWaiver, UnusedWaiver } from './evaluate';
-export type { PolicyObject } from './rules';
+export { PolicyViolationError, evaluatePolicies, policyOptions, violationProblem } from './evaluate';
+export type { EvaluateOptions, PolicyResult, PolicyViolation, PolicyWaiver, UnusedWaiver } from './evaluate';
+export type { KubeObject, ObjectGroup } from './kube-object';
