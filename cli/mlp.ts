@@ -137,6 +137,13 @@ const SYNTH_DESCRIPTION = [
   'other file there.',
 ].join(' ');
 
+/** The command that brings stale output up to date: the same command with the input and output options given. */
+function fixCommand(command: 'synth' | 'schema', options: Options): string {
+  const quoted = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+  const given = (flag: string, value: string | undefined, otherwise?: string) => (value === undefined || value === otherwise ? [] : [flag, quoted(value)]);
+  return ['npx mlp', command, ...given('--platform', options.platform, 'platform.yaml'), ...given('--tenants', options.tenants, 'tenants'), ...given('--out', options.out)].join(' ');
+}
+
 /** Runs one command and returns its exit status. `writes` tells which output path it reads or writes, for messages. */
 function run(command: string, options: Options, out: NodeJS.WritableStream, writes: (shown: string, writing: boolean) => void): number {
   switch (command) {
@@ -155,7 +162,7 @@ function run(command: string, options: Options, out: NodeJS.WritableStream, writ
         ...(jobs !== undefined && { workers: jobs - 1 }),
       });
       writePolicyNotes(summary, out);
-      if (summary.difference) return reportDifference(outDir, summary.difference, summary.manifests, 'npx mlp synth', out);
+      if (summary.difference) return reportDifference(outDir, summary.difference, summary.manifests, fixCommand('synth', options), out);
       out.write(synthMessage(outDir, summary));
       return 0;
     }
@@ -171,7 +178,7 @@ function run(command: string, options: Options, out: NodeJS.WritableStream, writ
       const outDir = options.out!;
       writes(outDir, !options.check);
       const files = jsonSchemaFiles();
-      if (options.check) return reportDifference(outDir, compareFiles(readFiles(outDir, [...files.keys()]), files), files.size, 'npx mlp schema', out);
+      if (options.check) return reportDifference(outDir, compareFiles(readFiles(outDir, [...files.keys()]), files), files.size, fixCommand('schema', options), out);
       writeSchemaFiles(outDir, files);
       out.write(`mlp: wrote ${[...files.keys()].join(', ')} to ${outDir}/\n`);
       return 0;

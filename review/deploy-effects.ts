@@ -18,6 +18,7 @@ import { isCheckpointVolume, isProtectedTenantObject } from '../stacks/protected
 import { PLATFORM_DIR } from '../stacks/synth';
 import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
+import { isQuantity, parseQuantity } from '../lib/quantity';
 import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
 
 /** The kinds of deploy effect. */
@@ -149,6 +150,21 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
   }
   if (tenant && isCheckpointVolume(before) && isKind(after, '', 'PersistentVolumeClaim')) {
     const paths = change.changes.map((field) => field.path).filter((path) => under(path, 'spec') && !MUTABLE_CLAIM_FIELDS.some((field) => under(path, field)));
+    const sizeBefore = String(record(record(record(before.spec).resources).requests).storage ?? '');
+    const sizeAfter = String(record(record(record(after.spec).resources).requests).storage ?? '');
+    if (paths.length === 0 && isQuantity(sizeBefore) && isQuantity(sizeAfter) && parseQuantity(sizeAfter) < parseQuantity(sizeBefore)) {
+      return [
+        {
+          category: 'protected',
+          object: `PersistentVolumeClaim ${after.metadata.name}`,
+          message:
+            `shrinks protected PersistentVolumeClaim ${qualifiedName(after)} from ${sizeBefore} to ${sizeAfter}: Kubernetes refuses to make a volume smaller, ` +
+            'so pulumi up will fail on it; keep the size or grow it, or copy the data and follow the procedure for removing a checkpoint volume',
+          fields: ['spec.resources.requests.storage'],
+          see: DEPLOY_DOCS.checkpointVolume,
+        },
+      ];
+    }
     if (paths.length === 0) return [];
     return [
       {

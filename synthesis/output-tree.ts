@@ -35,26 +35,45 @@ export const OUTPUT_MARKER_TEXT = `${MARKER_SIGNATURE}
 export class OutputRefusedError extends Error {}
 
 /**
- * Checks that synthesis may write into `dir`: it does not exist, is an empty
- * directory, or holds {@link OUTPUT_MARKER}.
+ * Checks that synthesis may write into `dir`: it is not inside another
+ * output folder, and it does not exist, is an empty directory, holds
+ * {@link OUTPUT_MARKER}, or holds only folders every file of which mlp
+ * generated (an output folder whose marker is gone).
  *
  * @param shown `dir` as the user gave it, for the message
  * @throws OutputRefusedError otherwise, naming the path, why and the fix
  */
 export function claimOutputDir(dir: string, shown: string): void {
+  const enclosing = enclosingOutputDir(dir);
+  if (enclosing !== undefined) {
+    const relative = path.relative(process.cwd(), enclosing) || '.';
+    throw new OutputRefusedError(
+      `${shown} is inside ${relative}/, the output folder of an earlier mlp synth, which replaces and removes the folders in it: choose an output folder outside it (--out)`,
+    );
+  }
   const stats = fs.statSync(dir, { throwIfNoEntry: false });
   if (stats === undefined) return;
   if (!stats.isDirectory()) {
     throw new OutputRefusedError(`${shown} is a file, not a folder; synth writes only into a new or empty folder or one it wrote before: choose another output folder (--out)`);
   }
   const entries = fs.readdirSync(dir);
-  if (entries.length === 0 || isMarked(dir)) return;
-  if (entries.every((entry) => classifyEntry(dir, entry).owner === 'generated')) {
-    throw new OutputRefusedError(`${shown}/ holds only folders of mlp manifests but no ${OUTPUT_MARKER} file (an older mlp wrote it): delete ${shown}/ and run synth again`);
-  }
+  // Empty, marked, or holding only folders whose every file mlp generated (an older mlp, or a
+  // marker deleted by hand): synth's own folder, which gets its marker back with this run.
+  if (entries.length === 0 || isMarked(dir) || entries.every((entry) => classifyEntry(dir, entry).owner === 'generated')) return;
   throw new OutputRefusedError(
     `${shown}/ is not empty and has no ${OUTPUT_MARKER} file of an earlier mlp synth, so synth does not write into it: choose a new or empty output folder (--out)`,
   );
+}
+
+/** The nearest folder above `dir` that carries the output marker, or undefined. */
+function enclosingOutputDir(dir: string): string | undefined {
+  let parent = path.dirname(path.resolve(dir));
+  for (;;) {
+    if (isMarked(parent)) return parent;
+    const next = path.dirname(parent);
+    if (next === parent) return undefined;
+    parent = next;
+  }
 }
 
 /**

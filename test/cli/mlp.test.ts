@@ -72,6 +72,14 @@ describe('mlp', () => {
     expect(readTree(path.join(project.dir, 'dist'))).toEqual(before);
   });
 
+  test('synth --check names the fix with the options it was given', () => {
+    const result = run(project, 'synth', '--check', '--out', 'my out', '--tenants', 'tenants');
+    expect(result.status).toBe(1);
+    expect(result.stdout.split('\n')[0]).toBe("mlp: my out/ is stale; run `npx mlp synth --out 'my out'` and commit the result:");
+    fs.renameSync(project.tenantsDir, path.join(project.dir, 'teams'));
+    expect(run(project, 'synth', '--check', '--tenants', 'teams').stdout.split('\n')[0]).toBe('mlp: dist/ is stale; run `npx mlp synth --tenants teams` and commit the result:');
+  });
+
   test('validate checks the files and writes nothing', () => {
     expect(run(project, 'validate')).toEqual({
       status: 0,

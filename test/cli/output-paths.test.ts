@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { OUTPUT_MARKER } from '../../synthesis/output-tree';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../synthesis/output-tree';
 import { CliResult, runMlp } from '../support/cli';
 import { minimalTenant, scratchProject } from '../support/fixtures';
 
@@ -78,13 +78,21 @@ describe('mlp synth --out and schema --out', () => {
     });
   });
 
-  test('synth refuses a dist/ of an older mlp without the marker, saying so, and touches nothing', () => {
+  test('synth takes back a dist/ that holds only its own folders but lost its marker, and writes the marker again', () => {
     expect(run('synth').status).toBe(0);
     fs.rmSync(path.join(project.dir, 'dist', OUTPUT_MARKER));
-    expect(runChangingNothing('synth')).toEqual({
+    const result = run('synth');
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(fs.readFileSync(path.join(project.dir, 'dist', OUTPUT_MARKER), 'utf8')).toBe(OUTPUT_MARKER_TEXT);
+    expect(run('synth', '--check').status).toBe(0);
+  });
+
+  test('synth --out refuses a folder inside another output folder and touches nothing', () => {
+    expect(run('synth').status).toBe(0);
+    expect(runChangingNothing('synth', '--out', 'dist/sub')).toEqual({
       status: 2,
       stdout: '',
-      stderr: 'mlp: dist/ holds only folders of mlp manifests but no .mlp-output file (an older mlp wrote it): delete dist/ and run synth again\n',
+      stderr: 'mlp: dist/sub is inside dist/, the output folder of an earlier mlp synth, which replaces and removes the folders in it: choose an output folder outside it (--out)\n',
     });
   });
 

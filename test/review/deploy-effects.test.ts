@@ -59,6 +59,22 @@ describe('deployEffects', () => {
     ]);
   });
 
+  test('flags a checkpoint volume that shrinks: Kubernetes refuses it, so the update fails', () => {
+    expect(deployEffects('acme', 'changed', [], [change(claim('fast', '1Ti'), claim('fast', '500Gi'))])).toEqual([
+      {
+        category: 'protected',
+        object: 'PersistentVolumeClaim train-checkpoints',
+        message:
+          'shrinks protected PersistentVolumeClaim acme/train-checkpoints from 1Ti to 500Gi: Kubernetes refuses to make a volume smaller, so pulumi up will fail on it; ' +
+          'keep the size or grow it, or copy the data and follow the procedure for removing a checkpoint volume',
+        fields: ['spec.resources.requests.storage'],
+        see: 'docs/deploy.md#removing-a-jobs-checkpoint-volume',
+      },
+    ]);
+    // The same size written another way is no change of size.
+    expect(deployEffects('acme', 'changed', [], [change(claim('fast', '1Ti'), claim('fast', '1024Gi'))])).toEqual([]);
+  });
+
   test('does not call objects of the platform or unlabelled volumes protected', () => {
     expect(deployEffects('_platform', 'changed', [claim('fast', '1Gi')], [])).toEqual([]);
     expect(deployEffects('acme', 'changed', [claim('fast', '1Gi', false)], [])).toEqual([]);
