@@ -157,7 +157,10 @@ export const LabelsSchema = z.record(
   z
     .string()
     .max(316)
-    .regex(LABEL_NAME, { error: (issue) => `"${String(issue.input)}" is not a valid label key` })
+    .regex(LABEL_NAME, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not a valid label key: an optional DNS-name prefix and "/", then at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit (team, example.com/team)`,
+    })
     .refine((key) => !RESERVED_OBJECT_KEYS.includes(key), { error: (issue) => `"${String(issue.input)}" is reserved; choose another label key` }),
   z.string().regex(LABEL_VALUE, {
     error: 'label values are at most 63 characters: letters, digits, "-", "_" and ".", starting and ending with a letter or digit',

@@ -126,6 +126,11 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
         const path = [...issue.path, key];
         problems.push({ file: file.path, path: formatPath(path), line: lineOf(path), message: unknownFieldMessage(key, allowed) });
       }
+    } else if (issue.code === 'invalid_key') {
+      // A bad key of a mapping (labels): the key schema's own messages, not zod's "Invalid key in record".
+      for (const inner of issue.issues) {
+        problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: lineOf(issue.path), message: inner.message });
+      }
     } else {
       problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: lineOf(issue.path), message: issue.message });
     }

@@ -236,6 +236,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('fails when a label key breaks the Kubernetes rules, naming the key and the rule', () => {
+    const text = minimalTenant('vision').replace('  name: vision\n', '  name: vision\n  labels:\n    "bad key!": x\n');
+    expect(problemsOf({ 'vision.yaml': text })).toEqual([
+      'tenants/vision.yaml:6: metadata.labels["bad key!"]: "bad key!" is not a valid label key: an optional DNS-name prefix and "/", then at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit (team, example.com/team)',
+    ]);
+  });
+
   test('fails when allowFrom names a namespace anyone can run pods in', () => {
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  network:\n    allowFrom: [default, kube-system]\n') })).toEqual([
       'tenants/vision.yaml:10: spec.network.allowFrom[0]: "default" cannot be allowed in: any workload of the cluster may run there; allow the namespace of the specific client instead',
