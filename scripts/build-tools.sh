@@ -512,7 +512,8 @@ cmd_ci_node() {
   have=$(node --version 2>/dev/null) || have=none
   [[ $have == "v${NODE_VERSION%%.*}."* ]] && return 0
   log "node on PATH: $have; CI runs Node.js ${NODE_VERSION%%.*} (.nvmrc): using node $NODE_VERSION from $CACHE"
-  main node >/dev/null
+  # Cached: no lock to wait for (a cold build of the Go tools may hold it for many minutes).
+  is_built node || main node >/dev/null
   cmd_bin_dir node
 }
 
