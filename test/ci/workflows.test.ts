@@ -1,7 +1,9 @@
 /**
- * The GitHub Actions workflows: run the reviewer workflow's steps and keep
- * every secret out of the files. The actionlint check is in the end-to-end
- * suite (test/e2e/workflows-lint.test.ts), which has the tools built.
+ * The GitHub Actions workflows: run the reviewer workflow's steps, keep
+ * every secret out of the files, and run the tools that CI here tested: the
+ * Node.js of .nvmrc, the Pulumi CLI and provider that scripts/build-tools.sh
+ * builds, each action at one version. The actionlint check is in the
+ * end-to-end suite (test/e2e/workflows-lint.test.ts), which has the tools built.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,6 +12,18 @@ import { REPO_ROOT } from '../support/fixtures';
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, '.github', 'workflows');
 const WORKFLOW_FILES = ['deploy.yml', 'pull-request.yml'];
+/**
+ * The current major version of every action the workflows use, checked on GitHub in November 2026
+ * (release notes of actions/checkout v7.0.1, actions/setup-node v7.0.0, actions/setup-go v7.0.0,
+ * actions/github-script v9.0.0, pulumi/actions v7.0.0). All run on Node.js 24.
+ */
+const ACTION_MAJORS: Record<string, string> = {
+  'actions/checkout': 'v7',
+  'actions/github-script': 'v9',
+  'actions/setup-go': 'v7',
+  'actions/setup-node': 'v7',
+  'pulumi/actions': 'v7',
+};
 /** The repository secrets the workflows use, as docs/reviewing.md lists them. */
 const DOCUMENTED_SECRETS = ['KUBECONFIG', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE'];
 
@@ -32,6 +46,24 @@ function workflow(file: string): Workflow {
 function steps(file: string): Step[] {
   return Object.values(workflow(file).jobs).flatMap((job) => job.steps);
 }
+
+/** The steps of every workflow that use an action, whatever its version. */
+function stepsUsing(action: string): Step[] {
+  return WORKFLOW_FILES.flatMap(steps).filter((step) => step.uses?.split('@')[0] === action);
+}
+
+/** A version pinned at the top of scripts/build-tools.sh, the one place that defines it. */
+function buildToolsPin(name: string): string {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'build-tools.sh'), 'utf8');
+  const value = new RegExp(`^${name}=(\\S+)$`, 'm').exec(text)?.[1];
+  if (value === undefined) throw new Error(`scripts/build-tools.sh defines no ${name}`);
+  return value;
+}
+
+const packageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+};
 
 describe('GitHub Actions workflows', () => {
   test('are the pull-request and deploy workflows', () => {
@@ -77,5 +109,37 @@ describe('GitHub Actions workflows', () => {
     expect([...used].sort()).toEqual(DOCUMENTED_SECRETS);
     const docs = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'reviewing.md'), 'utf8');
     for (const secret of DOCUMENTED_SECRETS) expect(docs).toContain(`\`${secret}\``);
+  });
+
+  test('run the Pulumi CLI that scripts/build-tools.sh builds for the end-to-end suite', () => {
+    const pulumi = stepsUsing('pulumi/actions');
+    expect(pulumi.map((step) => step.with?.command)).toEqual(['up', 'preview']);
+    const cli = buildToolsPin('PULUMI_VERSION');
+    expect(cli).toMatch(/^v3\.\d+\.\d+$/);
+    for (const step of pulumi) expect(step.with?.['pulumi-version']).toBe(cli.slice(1));
+  });
+
+  test('deploy with the Kubernetes provider that the end-to-end suite installs', () => {
+    // The program asks for the plugin of its @pulumi/kubernetes version; pulumi/actions downloads that one.
+    expect(packageJson.dependencies['@pulumi/kubernetes']).toBe(buildToolsPin('PULUMI_K8S_VERSION'));
+  });
+
+  test('set up the Node.js that .nvmrc names, a version that package.json supports', () => {
+    const setups = stepsUsing('actions/setup-node');
+    expect(setups).toHaveLength(4);
+    for (const step of setups) expect(step.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
+    const nvmrc = fs.readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8');
+    expect(nvmrc).toMatch(/^24\.\d+\.\d+\n$/);
+    expect(packageJson.engines.node).toBe('>=22');
+  });
+
+  test('use each action at one version, its current major', () => {
+    const used: Record<string, string[]> = {};
+    for (const step of WORKFLOW_FILES.flatMap(steps)) {
+      if (step.uses === undefined) continue;
+      const [action, ref] = step.uses.split('@');
+      used[action] = [...new Set([...(used[action] ?? []), ref])];
+    }
+    expect(used).toEqual(Object.fromEntries(Object.entries(ACTION_MAJORS).map(([action, major]) => [action, [major]])));
   });
 });
