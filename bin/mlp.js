@@ -79,7 +79,10 @@ if (!fs.existsSync(path.join(BUILD, 'cli', 'mlp.js'))) {
       : 'build/ is missing from this installation of mlp; install it again',
   );
 } else {
-  const stale = checkout ? staleSource() : undefined;
+  // Help and the version print no manifests: they answer even from a stale build.
+  const args = process.argv.slice(2);
+  const helpOnly = args.length > 0 && (['help', '--version', '-V'].includes(args[0]) || args.includes('--help') || args.includes('-h'));
+  const stale = checkout && !helpOnly ? staleSource() : undefined;
   if (stale !== undefined) {
     fail(`build/ is older than ${path.relative(ROOT, stale).split(path.sep).join('/')}; run \`npm run build\``);
   } else {

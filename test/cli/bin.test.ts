@@ -61,7 +61,15 @@ describe('bin/mlp.js', () => {
   test('runs build/ when a source was touched but its text is what was compiled', () => {
     setTime('lib/tenant-namespace.ts', Date.now());
     setTime('cli/mlp.ts', Date.now());
+    expect(mlp('synth')).toEqual({ status: 0, stdout: 'ran synth\n', stderr: '' });
+  });
+
+  test('answers help and --version even from a stale build, which print no manifests', () => {
+    fs.appendFileSync(file('lib/tenant-namespace.ts'), 'export const changed = true;\n');
     expect(mlp('--version')).toEqual({ status: 0, stdout: 'ran --version\n', stderr: '' });
+    expect(mlp('help', 'diff')).toEqual({ status: 0, stdout: 'ran help diff\n', stderr: '' });
+    expect(mlp('diff', '--help')).toEqual({ status: 0, stdout: 'ran diff --help\n', stderr: '' });
+    expect(mlp('diff', '--base', 'main').status).toBe(2);
   });
 
   test('fails with exit status 2 when a source changed after the build', () => {
