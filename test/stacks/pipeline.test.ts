@@ -5,17 +5,9 @@ import { ValidationError } from '../../config/problems';
 import { PolicyViolationError } from '../../policy/evaluate';
 import { policyNotes, synthesize, synthesizeConfig, synthesizeTenantFile } from '../../stacks/pipeline';
 import { SOURCE_FOLDERS } from '../architecture/import-rules';
-import { REPO_ROOT, fixturePlatform, minimalTenant, scratchProject } from '../support/fixtures';
+import { REPO_ROOT, distributedJobTenant, fixturePlatform, minimalTenant, scratchProject } from '../support/fixtures';
 
-/** A tenant with a distributed training job, whose init container runs the platform's utility image. */
-const ddpTenant = (waivers = '') => `${minimalTenant('ddp')}  quota:
-    gpu: 2
-  trainingJobs:
-    - name: train
-      image: registry.ml.example.com/ddp/trainer:1.0.0
-      gpus: 1
-      workers: 2
-${waivers}`;
+const ddpTenant = distributedJobTenant;
 
 const LATEST = 'registry.ml.example.com/mirror/busybox:latest';
 const violation = (file: string) =>

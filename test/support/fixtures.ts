@@ -65,3 +65,19 @@ export function scratchProject(tenants: Record<string, string>): { dir: string; 
   }
   return { dir, platformFile, tenantsDir };
 }
+
+/**
+ * A tenant `ddp` with a distributed training job, whose init container runs the
+ * platform's utility image: with a utility image tagged `latest`, the one input the
+ * loader accepts and the policies (MLP003) refuse. `waivers` is appended to its spec.
+ */
+export function distributedJobTenant(waivers = ''): string {
+  return `${minimalTenant('ddp')}  quota:
+    gpu: 2
+  trainingJobs:
+    - name: train
+      image: registry.ml.example.com/ddp/trainer:1.0.0
+      gpus: 1
+      workers: 2
+${waivers}`;
+}

@@ -9,7 +9,7 @@ import { PROVIDER_NAME, deployPlatform } from '../../../stacks/pulumi/program';
 import { StackSettings } from '../../../stacks/pulumi/stack-settings';
 import { Tenant } from '../../../stacks/pulumi/tenant';
 import { KubeObject } from '../../../policy/kube-object';
-import { minimalTenant, scratchProject } from '../../support/fixtures';
+import { distributedJobTenant, scratchProject } from '../../support/fixtures';
 import { PLATFORM_FILE, ProgramRun, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, typeToken } from './harness';
 
 function settings(overrides: Partial<StackSettings> = {}): StackSettings {
@@ -232,14 +232,7 @@ describe('the Pulumi program, with objects that violate a policy', () => {
   // The loader accepts a utility image tagged latest (it checks only that the
   // reference is qualified and from an allowed registry); MLP003 refuses the
   // init container that a distributed training job runs it in.
-  const ddpTenant = (waivers = '') => `${minimalTenant('ddp')}  quota:
-    gpu: 2
-  trainingJobs:
-    - name: train
-      image: registry.ml.example.com/ddp/trainer:1.0.0
-      gpus: 1
-      workers: 2
-${waivers}`;
+  const ddpTenant = distributedJobTenant;
   let project: ReturnType<typeof scratchProject>;
   beforeEach(() => {
     project = scratchProject({ 'ddp.yaml': ddpTenant() });
