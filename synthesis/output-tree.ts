@@ -28,7 +28,8 @@ const MARKER_SIGNATURE = '# mlp synth output folder';
 export const OUTPUT_MARKER_TEXT = `${MARKER_SIGNATURE}
 # \`mlp synth\` writes into this folder because this file marks it as its own. It replaces and
 # removes only the folders it wrote (every file in them begins with "${GENERATED_HEADER.trim()}");
-# every other file and folder here is left alone. Delete this file and synth refuses the folder.
+# every other file and folder here is left alone. Without this file, synth still takes a folder
+# that holds nothing but folders it wrote (and puts this file back); any other folder it refuses.
 `;
 
 /** A directory synthesis must not write into, or an entry in it synthesis must not replace: nothing was touched. */
