@@ -16,9 +16,28 @@ export interface TenantGuardrailsProps {
 /** Names of the admission policies; part of the construct's API. */
 export const GUARDRAIL_POLICY_NAMES = {
   platformObjects: 'mlp-platform-owned-objects',
+  managedObjects: 'mlp-platform-managed-objects',
   roleBindings: 'mlp-tenant-role-bindings',
   priority: 'mlp-tenant-priority',
 } as const;
+
+/**
+ * The resources, by API group, of every kind the platform writes into tenant
+ * namespaces besides the quotas, limits, network policies and role bindings
+ * (which other policies cover): what `mlp synth` writes to `dist/<tenant>/`.
+ * Plural resource names, as admission rules name them; subresources
+ * (`status`, `scale`) are not included, so controllers keep writing status
+ * and the autoscaler the replica count.
+ */
+export const PLATFORM_MANAGED_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  '': ['configmaps', 'persistentvolumeclaims', 'serviceaccounts', 'services'],
+  apps: ['deployments'],
+  autoscaling: ['horizontalpodautoscalers'],
+  batch: ['cronjobs', 'jobs'],
+  'monitoring.coreos.com': ['podmonitors', 'prometheusrules', 'servicemonitors'],
+  'networking.k8s.io': ['ingresses'],
+  policy: ['poddisruptionbudgets'],
+};
 
 /** CEL: the request comes from someone other than the platform's deployers and Kubernetes' own controllers. */
 function notPlatformExpression(deployerGroups: readonly string[]): string {
@@ -39,6 +58,15 @@ function notPlatformExpression(deployerGroups: readonly string[]): string {
  *   belong to the platform: tenants can neither change the platform's nor add
  *   their own (NetworkPolicies are additive, so one more would open the
  *   default deny).
+ * - Everything else the platform writes into tenant namespaces (workloads,
+ *   services, autoscalers, disruption budgets, service accounts, monitors,
+ *   volumes, ...; {@link PLATFORM_MANAGED_RESOURCES}) is changed only through
+ *   the tenant file: tenants can neither update (labels included) nor delete
+ *   an object labelled `app.kubernetes.io/managed-by: mlp`, nor put that label
+ *   on objects of their own. Objects that controllers make from the
+ *   platform's (a CronJob's Jobs, a Deployment's ReplicaSets and pods) carry
+ *   owner references and stay the tenant's, as do the scale and status
+ *   subresources.
  * - Tenants may grant only the `admin`, `edit` and `view` ClusterRoles or
  *   Roles of their namespace, never to `system:` subjects or to service
  *   accounts of other namespaces, and cannot touch the platform's bindings.
@@ -75,6 +103,42 @@ export class TenantGuardrails extends Construct {
           expression: 'false',
           messageExpression:
             `"ResourceQuotas, LimitRanges and NetworkPolicies in tenant namespaces belong to the platform: change tenants/" + request.namespace + ".yaml and let the platform deploy it"`,
+          reason: 'Forbidden',
+        },
+      ],
+    });
+
+    // CREATE has no oldObject and DELETE no object (both null): every expression checks the operation first.
+    const requestObject = '(request.operation == "CREATE" ? object : oldObject)';
+    this.addPolicy(GUARDRAIL_POLICY_NAMES.managedObjects, {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: Object.entries(PLATFORM_MANAGED_RESOURCES).map(([group, resources]) => ({
+          apiGroups: [group],
+          apiVersions: ['*'],
+          operations: ['CREATE', 'UPDATE', 'DELETE'],
+          resources: [...resources],
+        })),
+      },
+      matchConditions: [
+        ...notPlatform,
+        {
+          name: 'not-made-by-a-controller',
+          expression: `!has(${requestObject}.metadata.ownerReferences) || size(${requestObject}.metadata.ownerReferences) == 0`,
+        },
+      ],
+      validations: [
+        {
+          expression: `request.operation == "CREATE" || !(${managedByPlatform('oldObject')})`,
+          messageExpression:
+            `request.kind.kind + " " + request.name + " is managed by the platform (${MANAGED_BY_LABEL}=${MANAGED_BY}): ` +
+            `change tenants/" + request.namespace + ".yaml and let the platform deploy it"`,
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.operation == "DELETE" || (request.operation == "UPDATE" && ${managedByPlatform('oldObject')}) || !(${managedByPlatform('object')})`,
+          message: `the label ${MANAGED_BY_LABEL}=${MANAGED_BY} marks the platform's own objects; tenants may not use it`,
           reason: 'Forbidden',
         },
       ],

@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
 import { TenantGuardrails } from '../../lib/tenant-guardrails';
+import { synthesize } from '../../stacks/pipeline';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 import { kubeSchemaProblems } from '../support/kube-schema';
 
 function synth(deployerGroups?: string[]) {
@@ -20,13 +22,13 @@ describe('TenantGuardrails', () => {
     const objects = synth();
     const policies = objects.filter((object) => object.kind === 'ValidatingAdmissionPolicy').map((object) => object.metadata.name);
     const bindings = objects.filter((object) => object.kind === 'ValidatingAdmissionPolicyBinding');
-    expect(policies).toEqual(['mlp-platform-owned-objects', 'mlp-tenant-role-bindings', 'mlp-tenant-priority']);
+    expect(policies).toEqual(['mlp-platform-owned-objects', 'mlp-platform-managed-objects', 'mlp-tenant-role-bindings', 'mlp-tenant-priority']);
     expect(bindings.map((binding) => binding.spec)).toEqual(policies.map((name) => ({ policyName: name, validationActions: ['Deny'] })));
   });
 
   test('applies only in tenant namespaces and fails closed', () => {
     const policies = synth().filter((o) => o.kind === 'ValidatingAdmissionPolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const object of policies) {
       expect(object.spec.failurePolicy).toBe('Fail');
       expect(object.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'mlp.io/tenant', operator: 'Exists' }] });
@@ -49,6 +51,62 @@ describe('TenantGuardrails', () => {
         '!request.userInfo.username.startsWith("system:serviceaccount:kube-system:") && ' +
         'request.userInfo.username != "system:kube-controller-manager"',
     );
+  });
+
+  test('reserves updates and deletions of the objects the platform manages, of every kind it writes into tenant namespaces', () => {
+    const spec = policy(synth(), 'mlp-platform-managed-objects').spec;
+    const operations = ['CREATE', 'UPDATE', 'DELETE'];
+    expect(spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: [''], apiVersions: ['*'], operations, resources: ['configmaps', 'persistentvolumeclaims', 'serviceaccounts', 'services'] },
+      { apiGroups: ['apps'], apiVersions: ['*'], operations, resources: ['deployments'] },
+      { apiGroups: ['autoscaling'], apiVersions: ['*'], operations, resources: ['horizontalpodautoscalers'] },
+      { apiGroups: ['batch'], apiVersions: ['*'], operations, resources: ['cronjobs', 'jobs'] },
+      { apiGroups: ['monitoring.coreos.com'], apiVersions: ['*'], operations, resources: ['podmonitors', 'prometheusrules', 'servicemonitors'] },
+      { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations, resources: ['ingresses'] },
+      { apiGroups: ['policy'], apiVersions: ['*'], operations, resources: ['poddisruptionbudgets'] },
+    ]);
+    // Subresources (status, scale) stay unmatched: controllers write status, the autoscaler the replica count.
+    const resources = spec.matchConstraints.resourceRules.flatMap((rule: { resources: string[] }) => rule.resources);
+    expect(resources.filter((resource: string) => resource.includes('/') || resource.includes('*'))).toEqual([]);
+    expect(spec.matchConditions.map((condition: { name: string }) => condition.name)).toEqual(['not-the-platform', 'not-made-by-a-controller']);
+    expect(spec.matchConditions[1].expression).toBe(
+      '!has((request.operation == "CREATE" ? object : oldObject).metadata.ownerReferences) || ' +
+        'size((request.operation == "CREATE" ? object : oldObject).metadata.ownerReferences) == 0',
+    );
+    const managed = (object: string) =>
+      `has(${object}.metadata.labels) && "app.kubernetes.io/managed-by" in ${object}.metadata.labels && ${object}.metadata.labels["app.kubernetes.io/managed-by"] == "mlp"`;
+    expect(spec.validations.map((validation: { expression: string }) => validation.expression)).toEqual([
+      `request.operation == "CREATE" || !(${managed('oldObject')})`,
+      `request.operation == "DELETE" || (request.operation == "UPDATE" && ${managed('oldObject')}) || !(${managed('object')})`,
+    ]);
+    expect(spec.validations[0].messageExpression).toBe(
+      'request.kind.kind + " " + request.name + " is managed by the platform (app.kubernetes.io/managed-by=mlp): ' +
+        'change tenants/" + request.namespace + ".yaml and let the platform deploy it"',
+    );
+  });
+
+  test('covers every kind that synthesis writes into a tenant namespace', () => {
+    const objects = synthesize({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR }).groups.flatMap((group) => group.objects);
+    const guarded = synth().filter((object) => object.kind === 'ValidatingAdmissionPolicy').flatMap((object) =>
+      object.spec.matchConstraints.resourceRules.flatMap((rule: { apiGroups: string[]; resources: string[] }) =>
+        rule.apiGroups.flatMap((group) => rule.resources.map((resource) => `${group}/${resource}`)),
+      ),
+    );
+    // Kubernetes' own guess of a kind's resource name (meta.UnsafeGuessKindToResource).
+    const resource = (kind: string) => {
+      const lower = kind.toLowerCase();
+      return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : lower.endsWith('s') ? `${lower}es` : `${lower}s`;
+    };
+    const inTenantNamespaces = objects.filter((object) => object.metadata.namespace !== undefined && object.metadata.namespace !== 'monitoring');
+    expect(inTenantNamespaces.length).toBeGreaterThan(50);
+    const unguarded = [
+      ...new Set(
+        inTenantNamespaces
+          .map((object) => `${object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''}/${resource(object.kind)}`)
+          .filter((key) => !guarded.includes(key)),
+      ),
+    ];
+    expect(unguarded).toEqual([]);
   });
 
   test('limits tenant role bindings to admin, edit, view and their own Roles', () => {
