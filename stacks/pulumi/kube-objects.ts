@@ -1,8 +1,9 @@
 /**
  * Plain Kubernetes objects from synthesis → Pulumi resources of the typed
  * `@pulumi/kubernetes` classes, with stable names and no other change to the
- * objects than the `pulumi.com/skipAwait` annotation: on every Job, and on
- * every object with `mlp:skipAwait`.
+ * objects than two annotations of the Kubernetes provider: `pulumi.com/patchForce`
+ * on every object, and `pulumi.com/skipAwait` on every Job, and on every
+ * object with `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -54,6 +55,18 @@ export const KUBE_RESOURCE_CLASSES: Readonly<Record<string, KubeResourceClass>> 
 
 /** Annotation that tells the Kubernetes provider not to wait for an object to become ready. */
 export const SKIP_AWAIT_ANNOTATION = 'pulumi.com/skipAwait';
+
+/**
+ * Annotation that makes the Kubernetes provider's server-side apply force
+ * conflicts: fields another field manager took (`kubectl set image`,
+ * `kubectl label --overwrite`, `kubectl patch`) go back to the platform
+ * instead of failing the update with a conflict. The provider reads it from
+ * the inputs (`patchForce` in pkg/await/await.go of provider 4.25.0) and
+ * applies it with the object, so it is on the live object too.
+ *
+ * @see https://www.pulumi.com/registry/packages/kubernetes/how-to-guides/managing-resources-with-server-side-apply/
+ */
+export const PATCH_FORCE_ANNOTATION = 'pulumi.com/patchForce';
 
 /**
  * The Pulumi resource name of an object: its dist/ path without `.yaml`,
@@ -155,10 +168,15 @@ export function isJob(object: KubeObject): boolean {
   return object.apiVersion === 'batch/v1' && object.kind === 'Job';
 }
 
-/** A copy of the object with the `pulumi.com/skipAwait: "true"` annotation. */
-export function withSkipAwait(object: KubeObject): KubeObject {
+/**
+ * A copy of the object as the program deploys it: annotated with
+ * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}), and with
+ * `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
+ */
+export function withDeployAnnotations(object: KubeObject, options: { readonly skipAwait: boolean }): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
-  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [SKIP_AWAIT_ANNOTATION]: 'true' } } };
+  const added = { [PATCH_FORCE_ANNOTATION]: 'true', ...(options.skipAwait && { [SKIP_AWAIT_ANNOTATION]: 'true' }) };
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, ...added } } };
 }
 
 /**
@@ -220,7 +238,7 @@ export interface RegisteredObjects {
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
-    kubeResource(group, options.skipAwait || isJob(object) ? withSkipAwait(object) : object, {
+    kubeResource(group, withDeployAnnotations(object, { skipAwait: options.skipAwait || isJob(object) }), {
       parent: options.parent,
       dependsOn: [...dependsOn],
       protect: options.protect(object),

@@ -1,5 +1,5 @@
 import * as k8s from '@pulumi/kubernetes';
-import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, isJob, kubeResource, kubeResourceClass, resourceName, withSkipAwait } from '../../../stacks/pulumi/kube-objects';
+import { KUBE_RESOURCE_CLASSES, createsPods, isBuiltInKind, isFence, isJob, kubeResource, kubeResourceClass, resourceName, withDeployAnnotations } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { Tenant } from '../../../stacks/pulumi/tenant';
 import { KubeObject, ObjectGroup } from '../../../policy/kube-object';
@@ -127,7 +127,7 @@ describe('kube objects', () => {
         protect: false,
       },
     ]);
-    expect(kubeResources(run).find((resource) => resource.name === 'acme/widget-gadget')!.inputs).toEqual(tenantGroup.objects[0]);
+    expect(kubeResources(run).find((resource) => resource.name === 'acme/widget-gadget')!.inputs).toEqual(withDeployAnnotations(tenantGroup.objects[0], { skipAwait: false }));
   });
 
   test('creates and updates pod-creating objects after the quota, limits, network policies, RBAC and service account of their namespace', async () => {
@@ -203,10 +203,14 @@ describe('kube objects', () => {
     expect(() => kubeResource(tenantGroup, nameless, {})).toThrow('tenants/acme.yaml: a ConfigMap in acme/ has no metadata.name; synthesis must name every object');
   });
 
-  test('adds the skipAwait annotation to a copy, keeping the other annotations', () => {
+  test('adds the patchForce annotation, and skipAwait when asked, to a copy, keeping the other annotations', () => {
     const annotated = object('batch/v1', 'Job', 'train', 'acme');
     const original = { ...annotated, metadata: { ...annotated.metadata, annotations: { team: 'a' } } };
-    expect(withSkipAwait(original)).toEqual({ ...original, metadata: { ...original.metadata, annotations: { team: 'a', 'pulumi.com/skipAwait': 'true' } } });
+    expect(withDeployAnnotations(original, { skipAwait: true })).toEqual({
+      ...original,
+      metadata: { ...original.metadata, annotations: { team: 'a', 'pulumi.com/patchForce': 'true', 'pulumi.com/skipAwait': 'true' } },
+    });
+    expect(withDeployAnnotations(original, { skipAwait: false })).toEqual({ ...original, metadata: { ...original.metadata, annotations: { team: 'a', 'pulumi.com/patchForce': 'true' } } });
     expect(original.metadata.annotations).toEqual({ team: 'a' });
   });
 

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { displayPath, loadConfig } from '../../../config/load';
-import { SKIP_AWAIT_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
+import { PATCH_FORCE_ANNOTATION, SKIP_AWAIT_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { PROVIDER_NAME, deployPlatform } from '../../../stacks/pulumi/program';
 import { StackSettings } from '../../../stacks/pulumi/stack-settings';
@@ -38,12 +38,13 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(tenantNames.length).toBeGreaterThan(1);
   });
 
-  test('deploys exactly the objects that mlp synth writes, each named after its file, Jobs with pulumi.com/skipAwait added', () => {
+  test('deploys exactly the objects that mlp synth writes, each named after its file, with pulumi.com/patchForce added, and pulumi.com/skipAwait on Jobs', () => {
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
     expect(files.size).toBeGreaterThan(50);
     expect([...deployed.keys()].sort()).toEqual([...files.keys()].sort());
     for (const [name, object] of files) {
-      const inputs = object.kind === 'Job' ? { ...object, metadata: { ...object.metadata, annotations: { [SKIP_AWAIT_ANNOTATION]: 'true' } } } : object;
+      const added = { [PATCH_FORCE_ANNOTATION]: 'true', ...(object.kind === 'Job' && { [SKIP_AWAIT_ANNOTATION]: 'true' }) };
+      const inputs = { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations as object), ...added } } };
       expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs });
     }
   });
@@ -118,10 +119,13 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(SKIP_AWAIT_ANNOTATION).toBe('pulumi.com/skipAwait');
   });
 
-  test('registers every Job with exactly the annotations synthesis gave Jobs before, so that an upgrade replaces no Job', () => {
+  test('registers every Job with the annotations of the deployment tool only, so that a change of them updates the Job in place', () => {
+    // Provider 4.25.0 replaces a Job only for changes of spec.completions, parallelism, selector and template (pkg/provider/diff.go).
     const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
-    for (const job of jobs) expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/skipAwait': 'true' } });
+    for (const job of jobs) {
+      expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/skipAwait': 'true' } });
+    }
     for (const job of jobs) expect(files.get(job.name)!.metadata.annotations).toBeUndefined();
   });
 
@@ -130,8 +134,12 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(cronJobs.length).toBeGreaterThan(0);
     for (const cronJob of cronJobs) {
       const template = (cronJob.inputs.spec as { jobTemplate: { metadata: Record<string, unknown> } }).jobTemplate;
-      expect({ name: cronJob.name, annotations: template.metadata.annotations, cronJob: annotations(cronJob.inputs) }).toEqual({ name: cronJob.name, annotations: undefined, cronJob: undefined });
-      expect(cronJob.inputs).toEqual(files.get(cronJob.name));
+      expect({ name: cronJob.name, annotations: template.metadata.annotations, cronJob: annotations(cronJob.inputs) }).toEqual({
+        name: cronJob.name,
+        annotations: undefined,
+        cronJob: { 'pulumi.com/patchForce': 'true' },
+      });
+      expect(template).toEqual((files.get(cronJob.name)!.spec as { jobTemplate: unknown }).jobTemplate);
     }
   });
 
@@ -158,14 +166,17 @@ describe('the Pulumi program, in a preview', () => {
 });
 
 describe('the Pulumi program, with mlp:skipAwait', () => {
-  test('annotates every object with pulumi.com/skipAwait and changes nothing else', async () => {
+  test('annotates every object with pulumi.com/skipAwait and pulumi.com/patchForce and changes nothing else', async () => {
     const files = synthesizedFiles();
     const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ skipAwait: true }))) }) });
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
     const expected = new Map(
       [...files].map(([name, object]) => [
         name,
-        { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations as object), [SKIP_AWAIT_ANNOTATION]: 'true' } } },
+        {
+          ...object,
+          metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations as object), [PATCH_FORCE_ANNOTATION]: 'true', [SKIP_AWAIT_ANNOTATION]: 'true' } },
+        },
       ]),
     );
     expect(deployed).toEqual(expected);
