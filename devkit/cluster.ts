@@ -169,6 +169,20 @@ export class PulumiStack {
     return result.stdout;
   }
 
+  /**
+   * Runs a script of the repository that takes pulumi options (e.g.
+   * scripts/drift-report.sh) with this stack's options and environment;
+   * logged like the pulumi commands. Never throws for its exit status.
+   */
+  public script(file: string, options: PulumiOptions = {}) {
+    const command = this.command(['preview'], options.env);
+    const args = command.args.slice(1); // the stack's options, without the command
+    const started = Date.now();
+    const result = run(path.join(REPO_ROOT, file), args, { env: command.env, timeoutMs: options.timeoutMs ?? 600_000 });
+    this.log(`${file} ${args.join(' ')}`, `exited ${result.status ?? result.signal} after ${Date.now() - started} ms`, result.stdout, result.stderr);
+    return result;
+  }
+
   /** `pulumi up` in the background, for tests that interrupt it. */
   public upInBackground(env: NodeJS.ProcessEnv = {}): ChildProcess {
     const command = this.command(['up', '--yes', '--skip-preview'], env);

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/fixtures';
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, '.github', 'workflows');
-const WORKFLOW_FILES = ['deploy.yml', 'pull-request.yml'];
+const WORKFLOW_FILES = ['deploy.yml', 'drift.yml', 'pull-request.yml'];
 /**
  * The current major version of every action the workflows use, checked on GitHub in November 2026
  * (release notes of actions/checkout v7.0.1, actions/setup-node v7.0.0, actions/setup-go v7.0.0,
@@ -66,7 +66,7 @@ const packageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.jso
 };
 
 describe('GitHub Actions workflows', () => {
-  test('are the pull-request and deploy workflows', () => {
+  test('are the pull-request, deploy and drift workflows', () => {
     expect(fs.readdirSync(WORKFLOWS_DIR).sort()).toEqual(WORKFLOW_FILES);
   });
 
@@ -84,6 +84,27 @@ describe('GitHub Actions workflows', () => {
     expect(String(comment?.with?.script)).toContain("const marker = '<!-- mlp-diff -->';");
     const preview = pr.jobs.preview.steps.find((step) => step.uses?.startsWith('pulumi/actions@'));
     expect(preview?.with?.command).toBe('preview');
+    // Refreshed, as the deploy runs; then the drift outside the change, which warns but does not fail the check.
+    expect(preview?.with?.refresh).toBe(true);
+    const previewSteps = pr.jobs.preview.steps;
+    const drift = previewSteps.findIndex((step) => step.run?.includes('scripts/drift-report.sh --stack "$PULUMI_STACK"'));
+    expect(drift).toBeGreaterThan(previewSteps.indexOf(preview!));
+    expect(previewSteps[drift].run).toContain('::warning title=drift::');
+    expect(previewSteps[drift].run).toContain('[ "$status" -le 1 ]');
+  });
+
+  test('report drift every day, changing nothing', () => {
+    const drift = workflow('drift.yml');
+    expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect((drift.on.schedule as { cron: string }[]).map((entry) => entry.cron)).toEqual(['17 6 * * *']);
+    const job = drift.jobs.drift;
+    expect(job.concurrency).toEqual({ group: 'pulumi-preview-${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
+    const runs = job.steps.map((step) => step.run ?? '');
+    expect(runs.filter((run) => run.includes('scripts/drift-report.sh --stack "$PULUMI_STACK"'))).toHaveLength(1);
+    // No step runs pulumi up, refresh or any other command that writes the state.
+    expect(runs.filter((run) => /\bpulumi (up|refresh|destroy|import|state|cancel)\b/.test(run))).toEqual([]);
+    const pulumi = job.steps.filter((step) => step.uses?.startsWith('pulumi/actions@'));
+    expect(pulumi.map((step) => step.with)).toEqual([{ 'pulumi-version': buildToolsPin('PULUMI_VERSION').slice(1) }]);
   });
 
   test('deploy main with pulumi up, one run at a time and never cancelled', () => {
@@ -92,6 +113,8 @@ describe('GitHub Actions workflows', () => {
     expect(deploy.concurrency).toEqual({ group: 'pulumi-up-${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
     const up = steps('deploy.yml').find((step) => step.uses?.startsWith('pulumi/actions@'));
     expect(up?.with?.command).toBe('up');
+    // pulumi up --refresh: drift is read back and repaired (docs/deploy.md#drift).
+    expect(up?.with?.refresh).toBe(true);
     expect(steps('deploy.yml').map((step) => step.run)).toEqual(expect.arrayContaining(['npm test', 'npx mlp synth --check', 'npx mlp validate']));
   });
 
@@ -113,7 +136,7 @@ describe('GitHub Actions workflows', () => {
 
   test('run the Pulumi CLI that scripts/build-tools.sh builds for the end-to-end suite', () => {
     const pulumi = stepsUsing('pulumi/actions');
-    expect(pulumi.map((step) => step.with?.command)).toEqual(['up', 'preview']);
+    expect(pulumi.map((step) => step.with?.command)).toEqual(['up', undefined, 'preview']);
     const cli = buildToolsPin('PULUMI_VERSION');
     expect(cli).toMatch(/^v3\.\d+\.\d+$/);
     for (const step of pulumi) expect(step.with?.['pulumi-version']).toBe(cli.slice(1));
@@ -126,7 +149,7 @@ describe('GitHub Actions workflows', () => {
 
   test('set up the Node.js that .nvmrc names, a version that package.json supports', () => {
     const setups = stepsUsing('actions/setup-node');
-    expect(setups).toHaveLength(4);
+    expect(setups).toHaveLength(5);
     for (const step of setups) expect(step.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
     const nvmrc = fs.readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8');
     expect(nvmrc).toMatch(/^24\.\d+\.\d+\n$/);
