@@ -155,6 +155,35 @@ export function isJob(object: KubeObject): boolean {
   return object.apiVersion === 'batch/v1' && object.kind === 'Job';
 }
 
+/**
+ * Annotation that tells the Kubernetes provider what to wait for; a
+ * CustomResourceDefinition waits for `condition=Established`, so that no
+ * custom resource is applied before its API is served.
+ */
+export const WAIT_FOR_ANNOTATION = 'pulumi.com/waitFor';
+
+/** True for an `apiextensions.k8s.io` CustomResourceDefinition. */
+export function isCustomResourceDefinition(object: KubeObject): boolean {
+  return object.apiVersion.startsWith('apiextensions.k8s.io/') && object.kind === 'CustomResourceDefinition';
+}
+
+/** A copy of the object with the annotation `key: value` added. */
+function withAnnotation(object: KubeObject, key: string, value: string): KubeObject {
+  const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [key]: value } } };
+}
+
+/**
+ * The object as Pulumi registers it: a CRD with `pulumi.com/waitFor:
+ * condition=Established` (never skipped: the API server itself establishes
+ * it, with or without nodes), a Job and, with `skipAwait`, every other object
+ * with `pulumi.com/skipAwait: "true"`.
+ */
+export function withAwaitAnnotations(object: KubeObject, skipAwait: boolean): KubeObject {
+  if (isCustomResourceDefinition(object)) return withAnnotation(object, WAIT_FOR_ANNOTATION, 'condition=Established');
+  return skipAwait || isJob(object) ? withSkipAwait(object) : object;
+}
+
 /** A copy of the object with the `pulumi.com/skipAwait: "true"` annotation. */
 export function withSkipAwait(object: KubeObject): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
@@ -220,7 +249,7 @@ export interface RegisteredObjects {
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
-    kubeResource(group, options.skipAwait || isJob(object) ? withSkipAwait(object) : object, {
+    kubeResource(group, withAwaitAnnotations(object, options.skipAwait), {
       parent: options.parent,
       dependsOn: [...dependsOn],
       protect: options.protect(object),
