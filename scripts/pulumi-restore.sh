@@ -12,8 +12,8 @@
 # DIR/.pulumi/stacks/<project>/<stack>.json. Steps:
 #   1. refuse (exit 1) unless that file fails to parse as JSON;
 #   2. copy it to <stack>.json.corrupt-<UTC time> beside it (it is never deleted);
-#   3. take the newest copy that parses: <stack>.json.bak, then the files of
-#      DIR/.pulumi/history/<project>/<stack>/ and DIR/.pulumi/backups/<project>/<stack>/;
+#   3. take the newest (by modification time) copy that parses among <stack>.json.bak
+#      and the files of DIR/.pulumi/history/<project>/<stack>/ and DIR/.pulumi/backups/<project>/<stack>/;
 #   4. `pulumi stack import` its deployment ({"version": 3, "deployment": checkpoint.latest});
 #   5. `pulumi preview --refresh --expect-no-changes`: exit 0 when the restored
 #      state matches the cluster and the files; otherwise exit 1 with the preview's
@@ -65,11 +65,12 @@ saved="$checkpoint.corrupt-$(date -u +%Y%m%dT%H%M%SZ)"
 cp -p -- "$checkpoint" "$saved"
 printf 'pulumi-restore: %s does not parse; kept a copy as %s\n' "$checkpoint" "$saved"
 
-# Candidates, newest first: the .bak (the checkpoint before the last write),
-# then the history and backup copies by modification time.
-candidates=("$checkpoint.bak")
+# Candidates, newest first by modification time: the .bak (the checkpoint
+# before the last write, copied at that write), the history copies (the state
+# at the end of each update) and the backups.
+candidates=()
 while IFS= read -r file; do candidates+=("$file"); done < <(
-  ls -1t -- "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json 2>/dev/null || true
+  ls -1t -- "$checkpoint.bak" "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json 2>/dev/null || true
 )
 import=$(mktemp "${TMPDIR:-/tmp}/pulumi-restore-XXXXXX.json")
 trap 'rm -f -- "$import"' EXIT

@@ -61,10 +61,20 @@ function kubectl(access: ClusterAccess, args: readonly string[]): string {
   return result.stdout;
 }
 
-/** The named CRDs that exist in the cluster. */
+/**
+ * The named CRDs that exist in the cluster, with their conditions only (a
+ * whole CRD with its schema is megabytes).
+ */
 function definitions(access: ClusterAccess, names: readonly string[]): Definition[] {
-  const list = JSON.parse(kubectl(access, ['get', 'customresourcedefinitions.apiextensions.k8s.io', ...names, '--ignore-not-found', '-o', 'json']) || '{"items":[]}');
-  return (list.items ?? (list.kind === 'CustomResourceDefinition' ? [list] : [])) as Definition[];
+  const lines = kubectl(access, ['get', 'customresourcedefinitions.apiextensions.k8s.io', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.conditions}{"\\n"}{end}']);
+  return lines
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [name, conditions] = line.split('\t');
+      return { metadata: { name }, status: { conditions: conditions ? (JSON.parse(conditions) as Condition[]) : [] } };
+    })
+    .filter((definition) => names.includes(definition.metadata.name));
 }
 
 /** What {@link establishStuckDefinitions} did. */

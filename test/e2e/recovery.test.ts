@@ -88,7 +88,7 @@ describe('recovering the deployment from faults', () => {
     expect(established()).toMatchObject({ status: 'False', reason: 'Installing' });
     const list = cluster.kubectl(['get', SERVICE_MONITORS, '-A']);
     expect(list.status).not.toBe(0);
-    expect(list.stderr).toContain(`the server doesn't have a resource type "${SERVICE_MONITORS}"`);
+    expect(list.stderr).toContain(`the server doesn't have a resource type "servicemonitors"`);
 
     stack.writeTenant('speech.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'speech').replace('cc-0815', 'cc-3001'));
     const output = upOk();
@@ -153,7 +153,9 @@ describe('recovering the deployment from faults', () => {
     expect(broken.stderr + broken.stdout).toContain('failed to load checkpoint');
 
     const restored = script('pulumi-restore.sh', ['--stack', 'e2e', '--', '--config-file', path.join(dir, 'project', 'Pulumi.e2e.yaml')]);
-    expect({ status: restored.status, stderr: restored.stderr }).toEqual({ status: 0, stderr: '' });
+    // stderr may carry Pulumi's warnings about pending operations of the killed update that the copy held, which the import drops.
+    expect(restored.stderr).not.toMatch(/error/i);
+    expect(restored.status).toBe(0);
     expect(restored.stdout).toContain('pulumi-restore: stack e2e restored from ');
     expect(restored.stdout).toContain('; it matches the cluster\n');
     const kept = fs.readdirSync(path.dirname(checkpoint)).filter((name) => name.startsWith('e2e.json.corrupt-'));
