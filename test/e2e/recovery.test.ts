@@ -144,7 +144,7 @@ describe('recovering the deployment from faults', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  test('pulumi-restore.sh restores a truncated checkpoint from Pulumi's newest copy, keeps the corrupted file, and the state matches the cluster', () => {
+  test('pulumi-restore.sh restores a truncated checkpoint from the newest copy Pulumi keeps, keeps the corrupted file, and the state matches the cluster', () => {
     const checkpoint = path.join(stateDir(), 'stacks', 'mlp', 'e2e.json');
     const text = fs.readFileSync(checkpoint, 'utf8');
     fs.writeFileSync(checkpoint, text.slice(0, 100));
