@@ -76,6 +76,22 @@ export class ControlPlane {
     return (ticks * 1000) / ticksPerSecond;
   }
 
+  /** Kills one component with SIGKILL, as a crash would; its state (etcd data) stays. */
+  public kill(component: 'etcd' | 'kube-apiserver' | 'kube-controller-manager'): void {
+    runOk('bash', [CONTROL_PLANE, 'kill', component], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });
+  }
+
+  /** Starts a killed kube-apiserver again on the same etcd data, ports and certificates; waits until it is ready. */
+  public restartApiServer(): void {
+    runOk('bash', [CONTROL_PLANE, 'restart', 'kube-apiserver'], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 180_000 });
+  }
+
+  /** The URL of etcd's client port (plain http on loopback), e.g. for its JSON gateway `/v3/kv/...`. */
+  public etcdUrl(): string {
+    const ports = fs.readFileSync(path.join(this.dir, 'run', 'ports.env'), 'utf8');
+    return `http://127.0.0.1:${/^ETCD_PORT=(\d+)$/m.exec(ports)![1]}`;
+  }
+
   /** Stops every process of the control plane; verifies none is left. */
   public stop(): void {
     runOk('bash', [CONTROL_PLANE, 'stop'], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });

@@ -11,6 +11,10 @@
 #   scripts/control-plane.sh env                 print `export KUBECONFIG=...`
 #   scripts/control-plane.sh user NAME [GROUP...]
 #         write $MLP_CP_DIR/users/NAME.kubeconfig (client cert CN=NAME, O=GROUP...)
+#   scripts/control-plane.sh kill COMPONENT      SIGKILL it, as a crash would (state kept)
+#   scripts/control-plane.sh restart COMPONENT   start a killed kube-apiserver again on
+#         the same etcd data, ports and certificates; its previous log is
+#         kept as logs/kube-apiserver.<n>.log
 #
 # Environment:
 #   MLP_CP_DIR            state directory            (/tmp/mlp-control-plane)
@@ -235,6 +239,35 @@ apiserver_curl() {
     "https://127.0.0.1:$APISERVER_PORT$1"
 }
 
+# launch_kube_apiserver: start kube-apiserver on the ports, certificates and
+# etcd of $DIR and wait until it is ready (by `start` and `restart`).
+launch_kube_apiserver() {
+  # --advertise-address=127.0.0.1 keeps the apiserver from advertising a host
+  # interface; Endpoints may not hold loopback addresses, so the "kubernetes"
+  # service endpoint reconciler is off (nothing runs in the cluster anyway).
+  # --allow-privileged=true so that PodSecurity, not this flag, is what
+  # rejects privileged pods in restricted namespaces.
+  launch kube-apiserver \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+    --advertise-address=127.0.0.1 --endpoint-reconciler-type=none \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --authorization-mode=Node,RBAC \
+    --enable-admission-plugins=ResourceQuota,LimitRanger,PodSecurity \
+    --allow-privileged=true \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" \
+    --service-account-signing-key-file="$PKI/sa.key" \
+    --profiling=false
+  wait_for "kube-apiserver /readyz" kube-apiserver apiserver_curl /readyz
+}
+
 cmd_start() {
   local c any=0 all=1
   for c in "${COMPONENTS[@]}"; do
@@ -275,30 +308,7 @@ cmd_start() {
     --unsafe-no-fsync --log-level=warn
   wait_for "etcd health" etcd curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
 
-  # --advertise-address=127.0.0.1 keeps the apiserver from advertising a host
-  # interface; Endpoints may not hold loopback addresses, so the "kubernetes"
-  # service endpoint reconciler is off (nothing runs in the cluster anyway).
-  # --allow-privileged=true so that PodSecurity, not this flag, is what
-  # rejects privileged pods in restricted namespaces.
-  launch kube-apiserver \
-    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
-    --advertise-address=127.0.0.1 --endpoint-reconciler-type=none \
-    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
-    --client-ca-file="$PKI/ca.crt" \
-    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
-    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
-    --requestheader-extra-headers-prefix=X-Remote-Extra- \
-    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
-    --authorization-mode=Node,RBAC \
-    --enable-admission-plugins=ResourceQuota,LimitRanger,PodSecurity \
-    --allow-privileged=true \
-    --service-cluster-ip-range="$SERVICE_CIDR" \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file="$PKI/sa.pub" \
-    --service-account-signing-key-file="$PKI/sa.key" \
-    --profiling=false
-  wait_for "kube-apiserver /readyz" kube-apiserver apiserver_curl /readyz
+  launch_kube_apiserver
 
   launch kube-controller-manager \
     --kubeconfig="$DIR/kube-controller-manager.kubeconfig" \
@@ -421,6 +431,35 @@ cmd_user() {
   echo "$DIR/users/$name.kubeconfig"
 }
 
+# ---- crashes (kill, restart) ----------------------------------------------
+
+cmd_kill() {
+  local name=${1:-} pid
+  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "usage: $0 kill COMPONENT (one of: ${COMPONENTS[*]})"
+  pid=$(pid_of "$name")
+  is_ours "$pid" "$name" || die "$name is not running (state in $DIR)"
+  kill -KILL -- "-$pid"
+  local i
+  for ((i = 0; i < 100; i++)); do is_ours "$pid" "$name" || break; sleep 0.1; done
+  is_ours "$pid" "$name" && die "$name (pid $pid) is still running after SIGKILL"
+  log "killed $name (pid $pid)"
+}
+
+cmd_restart() {
+  local name=${1:-} n=1
+  [[ "$name" == kube-apiserver ]] || die "usage: $0 restart kube-apiserver (only it can be restarted)"
+  running "$name" && die "$name is running; kill it first"
+  running etcd || die "etcd is not running; the restarted $name would have no data"
+  load_ports || die "no ports recorded in $RUN/ports.env; start the control plane first"
+  load_tools
+  while [[ -e "$LOGS/$name.$n.log" ]]; do n=$((n + 1)); done
+  [[ -f "$LOGS/$name.log" ]] && mv "$LOGS/$name.log" "$LOGS/$name.$n.log"
+  STARTED=$SECONDS
+  DEADLINE=$((SECONDS + TIMEOUT))
+  launch_kube_apiserver
+  log "restarted $name on the etcd data in $DIR/etcd-data"
+}
+
 main() {
   local cmd=${1:-}
   shift || true
@@ -430,6 +469,8 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     user) cmd_user "$@" ;;
+    kill) cmd_kill "$@" ;;
+    restart) cmd_restart "$@" ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }

@@ -169,14 +169,32 @@ export function isJob(object: KubeObject): boolean {
 }
 
 /**
+ * Annotation that tells the Kubernetes provider what to wait for; a
+ * CustomResourceDefinition waits for `condition=Established`, so that no
+ * custom resource is applied before its API is served.
+ */
+export const WAIT_FOR_ANNOTATION = 'pulumi.com/waitFor';
+
+/** True for an `apiextensions.k8s.io` CustomResourceDefinition. */
+export function isCustomResourceDefinition(object: KubeObject): boolean {
+  return object.apiVersion.startsWith('apiextensions.k8s.io/') && object.kind === 'CustomResourceDefinition';
+}
+
+/**
  * A copy of the object as the program deploys it: annotated with
- * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}), and with
- * `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
+ * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}); a CRD
+ * with `pulumi.com/waitFor: condition=Established` (never skipped: the API
+ * server itself establishes it, with or without nodes); any other object
+ * with `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
  */
 export function withDeployAnnotations(object: KubeObject, options: { readonly skipAwait: boolean }): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
-  const added = { [PATCH_FORCE_ANNOTATION]: 'true', ...(options.skipAwait && { [SKIP_AWAIT_ANNOTATION]: 'true' }) };
-  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, ...added } } };
+  const awaitAnnotation = isCustomResourceDefinition(object)
+    ? { [WAIT_FOR_ANNOTATION]: 'condition=Established' }
+    : options.skipAwait
+      ? { [SKIP_AWAIT_ANNOTATION]: 'true' }
+      : {};
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [PATCH_FORCE_ANNOTATION]: 'true', ...awaitAnnotation } } };
 }
 
 /**

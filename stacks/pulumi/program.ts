@@ -12,7 +12,9 @@ import { ValidationError } from '../../config/problems';
 import { parseAllDocuments } from 'yaml';
 import { ConfigSynthesis, policyNotes, synthesize } from '../pipeline';
 import { KubeObject, ObjectGroup } from '../../policy/kube-object';
+import { establishStuckDefinitions } from './crd-establishment';
 import { DeployedTenants, TENANTS_OUTPUT, checkTenantRemovals, readDeployedTenants, removalErrorMessage } from './deployed-tenants';
+import { removeProviderKubeconfigCopiesOnExit } from './kubeconfig-copies';
 import { Platform } from './platform';
 import { StackSettings } from './stack-settings';
 import { Tenant } from './tenant';
@@ -40,6 +42,7 @@ export interface ProgramOutputs {
  * violations and unused waivers are logged.
  */
 export async function deployPlatform(settings: StackSettings): Promise<ProgramOutputs> {
+  removeProviderKubeconfigCopiesOnExit(settings.kubeconfig);
   const { config, groups, ...notes } = synthesizeOrExplain(settings);
   for (const note of policyNotes(notes)) pulumi.log.info(note);
   const [platformGroup, ...tenantObjects] = groups;
@@ -56,6 +59,7 @@ export async function deployPlatform(settings: StackSettings): Promise<ProgramOu
     throw new pulumi.RunError(removalErrorMessage(pulumi.getStack(), settings.tenantsDir, report.errors));
   }
   for (const warning of report.warnings) pulumi.log.warn(warning);
+  if (!pulumi.runtime.isDryRun()) await establishDefinitions(settings, platformObjects);
 
   const provider = new k8s.Provider(PROVIDER_NAME, {
     ...(settings.kubeconfig !== undefined && { kubeconfig: settings.kubeconfig }),
@@ -78,6 +82,23 @@ export async function deployPlatform(settings: StackSettings): Promise<ProgramOu
   const everyResource = [...platform.resources, ...tenants.flatMap((tenant) => tenant.resources)];
   // Resolves once every resource is registered, so a failed update keeps the previous record.
   return { [TENANTS_OUTPUT]: pulumi.all(everyResource.map((resource) => resource.urn)).apply(() => deployed) };
+}
+
+/**
+ * Before `pulumi up` registers anything: establishes the platform's CRDs
+ * that a crash of the API server left `Installing` (crd-establishment.ts),
+ * which Pulumi, finding them unchanged, would not touch. Previews change nothing.
+ */
+async function establishDefinitions(settings: StackSettings, platformObjects: ObjectGroup): Promise<void> {
+  const names = platformObjects.objects.filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name);
+  let report;
+  try {
+    report = await establishStuckDefinitions({ kubeconfig: settings.kubeconfig, context: settings.context }, names);
+  } catch (error) {
+    throw new pulumi.RunError(`mlp: ${(error as Error).message}. Nothing was deployed.`);
+  }
+  if (report.skipped !== undefined) pulumi.log.warn(`mlp: CRDs not checked for a stuck Established condition: ${report.skipped}`);
+  for (const name of report.established) pulumi.log.info(`mlp: CustomResourceDefinition ${name} was stuck Installing after an API server restart; re-queued, now Established`);
 }
 
 /**

@@ -200,7 +200,8 @@ spec:
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-crds-'));
     const file = path.join(dir, 'crds.yaml');
     fs.writeFileSync(file, `${crd('prometheusrules', 'PrometheusRule')}---\n${crd('servicemonitors', 'ServiceMonitor')}`);
-    const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file] }))) }) });
+    // A preview: `pulumi up` first reads the CRDs from the cluster (crd-establishment.ts), which the mocks do not have.
+    const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ crdFiles: [file], skipAwait: true }))) }), preview: true });
     fs.rmSync(dir, { recursive: true, force: true });
 
     const crdNames = ['_platform/customresourcedefinition-prometheusrules.monitoring.coreos.com', '_platform/customresourcedefinition-servicemonitors.monitoring.coreos.com'];
@@ -210,6 +211,8 @@ spec:
       expect(registered?.type).toBe('kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition');
       expect(registered?.parent).toBe('platform');
       expect(registered?.protect).toBe(false);
+      // Waited for until Established, even with mlp:skipAwait.
+      expect((registered?.inputs.metadata as { annotations?: unknown }).annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'condition=Established' });
     }
     const customResources = resources.filter((resource) => (resource.inputs.apiVersion as string).startsWith('monitoring.coreos.com/'));
     expect(customResources.length).toBeGreaterThan(5);

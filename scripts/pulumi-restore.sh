@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Restores a stack whose checkpoint on a file backend is corrupted (every
+# command fails with "failed to load checkpoint") from Pulumi's own copies,
+# then checks the result against the cluster.
+#
+# Usage (from the project directory, where Pulumi.yaml is):
+#   scripts/pulumi-restore.sh --stack NAME [-- PREVIEW-ARGS...]
+#
+# PREVIEW-ARGS are passed to the check's `pulumi preview` (e.g. --config-file FILE).
+#
+# The backend is $PULUMI_BACKEND_URL (file://DIR); the checkpoint is
+# DIR/.pulumi/stacks/<project>/<stack>.json. Steps:
+#   1. refuse (exit 1) unless that file fails to parse as JSON;
+#   2. copy it to <stack>.json.corrupt-<UTC time> beside it (it is never deleted);
+#   3. take the newest (by modification time) copy that parses among <stack>.json.bak
+#      and the files of DIR/.pulumi/history/<project>/<stack>/ and DIR/.pulumi/backups/<project>/<stack>/;
+#   4. `pulumi stack import` its deployment ({"version": 3, "deployment": checkpoint.latest});
+#   5. `pulumi preview --refresh --expect-no-changes`: exit 0 when the restored
+#      state matches the cluster and the files; otherwise exit 1 with the preview's
+#      output (review it; the next `pulumi up` applies it).
+# Exit status 2: wrong invocation, no file backend, or no usable copy.
+set -euo pipefail
+
+die() { printf 'pulumi-restore: %s\n' "$*" >&2; exit "${2:-1}"; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+
+stack=""
+preview_args=()
+while (($# > 0)); do
+  case "$1" in
+    --stack) stack=${2:-}; shift 2 || usage ;;
+    --) shift; preview_args=("$@"); break ;;
+    -h | --help) usage ;;
+    *) printf 'pulumi-restore: unknown argument %q\n' "$1" >&2; usage ;;
+  esac
+done
+[[ -n "$stack" ]] || usage
+[[ "$stack" =~ ^[A-Za-z0-9._-]+$ ]] || die "--stack $stack: a stack name has letters, digits and ._- only" 2
+[[ -f Pulumi.yaml ]] || die "no Pulumi.yaml in $PWD; run this from the project directory" 2
+project=$(sed -n 's/^name:[[:space:]]*\([A-Za-z0-9._-]*\)[[:space:]]*$/\1/p' Pulumi.yaml | head -n 1)
+[[ -n "$project" ]] || die "Pulumi.yaml in $PWD has no name: line" 2
+backend=${PULUMI_BACKEND_URL:-}
+[[ "$backend" == file://* ]] ||
+  die "PULUMI_BACKEND_URL is '${backend}', not file://DIR: this script restores a file backend; a versioned bucket restores an earlier object version of .pulumi/stacks/$project/$stack.json instead (docs/deploy.md)" 2
+root="${backend#file://}/.pulumi"
+checkpoint="$root/stacks/$project/$stack.json"
+[[ -f "$checkpoint" ]] || die "no checkpoint $checkpoint (stack $stack of project $project); for a compressed one (.json.gz) restore by hand" 2
+
+# checkpoint_latest FILE: print {"version": 3, "deployment": <latest>} of a
+# checkpoint file, or fail when it does not parse or has no deployment.
+checkpoint_latest() {
+  node -e '
+    const checkpoint = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const latest = checkpoint?.checkpoint?.latest;
+    if (checkpoint.version !== 3 || typeof latest !== "object" || latest === null) process.exit(1);
+    process.stdout.write(JSON.stringify({ version: 3, deployment: latest }));
+  ' "$1" 2>/dev/null
+}
+
+if node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$checkpoint" 2>/dev/null; then
+  die "$checkpoint parses as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"
+fi
+
+saved="$checkpoint.corrupt-$(date -u +%Y%m%dT%H%M%SZ)"
+cp -p -- "$checkpoint" "$saved"
+printf 'pulumi-restore: %s does not parse; kept a copy as %s\n' "$checkpoint" "$saved"
+
+# Candidates, newest first by modification time: the .bak (the checkpoint
+# before the last write, copied at that write), the history copies (the state
+# at the end of each update) and the backups.
+candidates=()
+while IFS= read -r file; do candidates+=("$file"); done < <(
+  ls -1t -- "$checkpoint.bak" "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json 2>/dev/null || true
+)
+import=$(mktemp "${TMPDIR:-/tmp}/pulumi-restore-XXXXXX.json")
+trap 'rm -f -- "$import"' EXIT
+source=""
+for file in "${candidates[@]}"; do
+  [[ -f "$file" ]] || continue
+  if checkpoint_latest "$file" >"$import"; then
+    source=$file
+    break
+  fi
+  printf 'pulumi-restore: skipping %s: not a readable checkpoint\n' "$file"
+done
+[[ -n "$source" ]] || die "no readable copy of the checkpoint among ${candidates[*]}; the corrupted file is kept as $saved" 2
+printf 'pulumi-restore: importing the deployment of %s\n' "$source"
+pulumi stack import --stack "$stack" --file "$import" --non-interactive
+
+printf 'pulumi-restore: checking the restored state against the cluster: pulumi preview --refresh --expect-no-changes\n'
+if pulumi preview --stack "$stack" --refresh --expect-no-changes --non-interactive "${preview_args[@]}"; then
+  printf 'pulumi-restore: stack %s restored from %s; it matches the cluster\n' "$stack" "$source"
+else
+  die "stack $stack restored from $source, but the preview above shows changes: the copy is older than the cluster or the files changed since. Review the preview; \`pulumi up\` applies it"
+fi
