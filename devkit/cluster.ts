@@ -12,11 +12,33 @@ import { run, runOk, toolEnv } from './tools';
 
 const CONTROL_PLANE = path.join(REPO_ROOT, 'scripts', 'control-plane.sh');
 
+/** How {@link ControlPlane.start} starts the cluster. */
+export interface ControlPlaneOptions {
+  /**
+   * Run kube-scheduler and kwok, with simulated nodes derived from a
+   * platform file, so that pods are scheduled, run and finish.
+   * @default - no scheduler and no nodes: pods stay Pending
+   */
+  readonly simulatedNodes?: SimulatedNodes;
+}
+
+/** The simulated nodes of a scheduling cluster (scripts/control-plane.sh, devkit/simulated-cluster.ts). */
+export interface SimulatedNodes {
+  /** The platform file whose GPU types and storage classes the nodes and volumes follow. */
+  readonly platformFile: string;
+  /** @default 2 */
+  readonly gpuNodesPerType?: number;
+  /** @default 8 */
+  readonly gpusPerNode?: number;
+  /** @default 2 */
+  readonly cpuNodes?: number;
+}
+
 /** A running control plane. */
 export class ControlPlane {
   /** Starts one in `dir` (its certificates, etcd data and logs). */
-  public static start(dir: string): ControlPlane {
-    runOk('bash', [CONTROL_PLANE, 'start'], { env: { MLP_CP_DIR: dir }, timeoutMs: 180_000 });
+  public static start(dir: string, options: ControlPlaneOptions = {}): ControlPlane {
+    runOk('bash', [CONTROL_PLANE, 'start'], { env: { MLP_CP_DIR: dir, ...simulationEnv(options.simulatedNodes) }, timeoutMs: 240_000 });
     return new ControlPlane(dir);
   }
 
@@ -92,10 +114,66 @@ export class ControlPlane {
     return `http://127.0.0.1:${/^ETCD_PORT=(\d+)$/m.exec(ports)![1]}`;
   }
 
+  /** The pods of a namespace (all of them, or those matching a label selector). */
+  public pods(namespace: string, selector?: string): any[] {
+    return JSON.parse(this.kubectlOk(['get', 'pods', '-n', namespace, ...(selector ? ['-l', selector] : []), '-o', 'json'])).items;
+  }
+
+  /** The Node a pod is bound to, or undefined while it is not scheduled. */
+  public nodeOf(pod: { spec: { nodeName?: string } }): any {
+    return pod.spec.nodeName ? this.get('node', pod.spec.nodeName) : undefined;
+  }
+
+  /**
+   * Waits until every Deployment of a namespace is Available with at least
+   * the replicas its HorizontalPodAutoscaler's minimum asks for (a
+   * Deployment without `replicas` starts at 1, and the autoscaler raises it
+   * on its first sync, up to 15 s later); returns them.
+   */
+  public async waitForDeploymentsAvailable(namespace: string, timeoutMs = 120_000): Promise<any[]> {
+    let deployments: any[] = [];
+    await this.waitFor(`the Deployments of ${namespace} Available at their autoscalers' minimum`, () => {
+      const minimum = new Map<string, number>(
+        JSON.parse(this.kubectlOk(['get', 'hpa', '-n', namespace, '-o', 'json'])).items
+          .filter((hpa: any) => hpa.spec.scaleTargetRef.kind === 'Deployment')
+          .map((hpa: any) => [hpa.spec.scaleTargetRef.name, hpa.spec.minReplicas ?? 1]),
+      );
+      deployments = JSON.parse(this.kubectlOk(['get', 'deployments', '-n', namespace, '-o', 'json'])).items;
+      return deployments.every(
+        (deployment) =>
+          deployment.status?.conditions?.some((condition: any) => condition.type === 'Available' && condition.status === 'True') &&
+          (deployment.status.availableReplicas ?? 0) >= (minimum.get(deployment.metadata.name) ?? 1) &&
+          deployment.status.observedGeneration === deployment.metadata.generation,
+      );
+    }, timeoutMs);
+    return deployments;
+  }
+
+  /** Waits until a Job has the condition (Complete, Failed, ...) and returns it. */
+  public async waitForJob(name: string, namespace: string, condition: string, timeoutMs = 120_000): Promise<any> {
+    let job: any;
+    await this.waitFor(`job ${namespace}/${name} ${condition}`, () => {
+      job = this.get('job', name, namespace);
+      return job?.status?.conditions?.some((entry: any) => entry.type === condition && entry.status === 'True') ?? false;
+    }, timeoutMs);
+    return job;
+  }
+
   /** Stops every process of the control plane; verifies none is left. */
   public stop(): void {
     runOk('bash', [CONTROL_PLANE, 'stop'], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });
   }
+}
+
+/** The environment of scripts/control-plane.sh for these simulated nodes (MLP_CP_NODES=0 for none). */
+function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
+  if (nodes === undefined) return { MLP_CP_NODES: '0' };
+  const sizes = { MLP_SIM_GPU_NODES: nodes.gpuNodesPerType, MLP_SIM_GPUS_PER_NODE: nodes.gpusPerNode, MLP_SIM_CPU_NODES: nodes.cpuNodes };
+  return {
+    MLP_CP_NODES: '1',
+    MLP_CP_PLATFORM: nodes.platformFile,
+    ...Object.fromEntries(Object.entries(sizes).map(([variable, value]) => [variable, value === undefined ? '' : String(value)])),
+  };
 }
 
 /** How {@link PulumiStack.pulumi} runs a command. */

@@ -92,6 +92,25 @@ PROMETHEUS_VERSION=v0.316.0
 # prometheus-operator-crd/). v0.89.0 is the newest release the proxy serves.
 PROMETHEUS_OPERATOR_VERSION=v0.89.0
 PROMETHEUS_OPERATOR_CRDS=(servicemonitors podmonitors prometheusrules prometheuses)
+# The operator itself (cmd/operator) is built from the same release. Its go.mod
+# replaces its pkg/apis/monitoring and pkg/client submodules with local paths,
+# so the wrapper requires them at the same version; the checksum database has
+# no entry for pkg/client v0.89.0 (lookup: 404), so the wrapper's go.mod and
+# go.sum are committed in scripts/go/prometheus-operator/ and the build checks
+# every module against that go.sum (-mod=readonly), with the checksum database
+# skipped for that one module path only.
+PROMETHEUS_OPERATOR_NOSUMDB=github.com/prometheus-operator/prometheus-operator/pkg/client
+
+# kwok (Kubernetes WithOut Kubelet), which plays the kubelet of simulated nodes
+# for scripts/control-plane.sh: nodes that report Ready and pods that start,
+# run and finish without a container runtime. v0.8.0 supports Kubernetes
+# 1.32-1.36; the Go module proxy serves it, and its go.mod has no replace
+# directives. `kwokctl --runtime=binary` downloads release binaries, which
+# cannot be done here, so only the `kwok` controller is built. It does nothing
+# without Stage objects; the module ships them (kustomize/stage/), and
+# KWOK_STAGES below are copied into the tool's cache directory as data.
+KWOK_VERSION=v0.8.0
+KWOK_STAGES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete)
 
 # Node.js, for machines whose own is older than the project supports (.ci/run
 # installs it there). The version is the one in .nvmrc, which the GitHub
@@ -105,12 +124,12 @@ NPM_VERSION=11.21.2
 
 # --------------------------------------------------------------------------
 
-TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds)
+TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds prometheus-operator)
 # What goes on PATH. The two Pulumi plugins stay off it: the CLI warns on every
 # run about plugins it finds on $PATH, so the language host is linked next to
 # the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
 # is installed into PULUMI_HOME's plugin cache.
-PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kubectl pulumi promtool)
+PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi promtool prometheus-operator)
 # Installed only when named (`scripts/build-tools.sh node`), never by default:
 # a machine with a supported Node.js does not need another one.
 ON_REQUEST_TOOLS=(node)
@@ -126,12 +145,13 @@ die() { log "ERROR: $*"; exit 1; }
 tool_version() {
   case "$1" in
     etcd) echo "$ETCD_VERSION" ;;
-    kube-apiserver | kube-controller-manager | kubectl) echo "$K8S_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) echo "$K8S_VERSION" ;;
+    kwok) echo "$KWOK_VERSION" ;;
     pulumi) echo "$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "$PULUMI_NODEJS_HOST_VERSION" ;;
     pulumi-resource-kubernetes) echo "v$PULUMI_K8S_VERSION" ;;
     promtool) echo "$PROMETHEUS_VERSION" ;;
-    prometheus-operator-crds) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
+    prometheus-operator-crds | prometheus-operator) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
     node) echo "v$NODE_VERSION" ;;
     *) die "unknown tool '$1' (known: ${TOOLS[*]} ${ON_REQUEST_TOOLS[*]})" ;;
   esac
@@ -238,7 +258,40 @@ build_k8s_cmd() { # $1 = cmd name under k8s.io/kubernetes/cmd
 }
 build_kube-apiserver() { build_k8s_cmd kube-apiserver; }
 build_kube-controller-manager() { build_k8s_cmd kube-controller-manager; }
+build_kube-scheduler() { build_k8s_cmd kube-scheduler; }
 build_kubectl() { build_k8s_cmd kubectl; }
+
+build_kwok() {
+  local dir stage
+  new_wrapper "$SRC" mlp.local/tools/kwok "require sigs.k8s.io/kwok $KWOK_VERSION"
+  gobuild "$SRC" "$OUT/kwok" sigs.k8s.io/kwok/cmd/kwok \
+    "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X sigs.k8s.io/kwok/pkg/consts.PreRelease=GA"
+  # The stages, as data beside the binary (control-plane.sh passes the folder
+  # to kwok --config).
+  dir=$(mod_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)
+  mkdir -p "$OUT/../stages"
+  for stage in "${KWOK_STAGES[@]}"; do
+    cp "$dir/kustomize/stage/$stage.yaml" "$OUT/../stages/"
+  done
+  chmod u+w "$OUT/../stages"/*
+}
+
+build_prometheus-operator() {
+  local pinned mod=github.com/prometheus-operator/prometheus-operator
+  pinned="$(dirname "${BASH_SOURCE[0]}")/go/prometheus-operator"
+  # The committed wrapper: its go.mod requires $mod, pkg/apis/monitoring and
+  # pkg/client at one version, checked here against the pin above.
+  local m
+  for m in "$mod" "$mod/pkg/apis/monitoring" "$mod/pkg/client"; do
+    grep -Eq "^(require)?[[:space:]]+$m $PROMETHEUS_OPERATOR_VERSION( |\$)" "$pinned/go.mod" ||
+      die "$pinned/go.mod does not require $m $PROMETHEUS_OPERATOR_VERSION (regenerate it: see its README)"
+  done
+  cp "$pinned/go.mod" "$pinned/go.sum" "$pinned/tools.go" "$SRC/"
+  chmod u+w "$SRC"/go.*
+  (cd "$SRC" && GONOSUMDB="$PROMETHEUS_OPERATOR_NOSUMDB" go build -mod=readonly -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_OPERATOR_VERSION#v}" \
+    -o "$OUT/prometheus-operator" "$mod/cmd/operator")
+}
 
 build_etcd() {
   # server/v3's go.mod replaces its sibling modules with ../api etc.
@@ -349,7 +402,11 @@ build_node() {
 check_version() {
   local out want
   case "$1" in
-    kube-apiserver | kube-controller-manager) out=$("$2" --version) want="Kubernetes $K8S_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler) out=$("$2" --version) want="Kubernetes $K8S_VERSION" ;;
+    kwok)
+      out=$("$2" --version) want="kwok version v${KWOK_VERSION#v}"
+      [[ -s "$(dirname "$2")/../stages/pod-ready.yaml" ]] || die "kwok: the stages were not copied" ;;
+    prometheus-operator) out=$("$2" --version 2>&1) want="version ${PROMETHEUS_OPERATOR_VERSION#v}" ;;
     kubectl) out=$("$2" version --client) want="Client Version: $K8S_VERSION" ;;
     etcd) out=$("$2" --version) want="etcd Version: ${ETCD_VERSION#v}" ;;
     promtool) out=$("$2" --version) want="promtool, version ${PROMETHEUS_VERSION#v}" ;;
@@ -488,6 +545,7 @@ cmd_print_env() {
   printf 'export MLP_TOOLS_CACHE=%q\n' "$CACHE"
   printf 'export PATH="%s"\n' "$(path_value)"
   printf 'export MLP_PROMETHEUS_CRDS_DIR=%q\n' "$(tool_dir prometheus-operator-crds)/crds"
+  printf 'export MLP_KWOK_STAGES_DIR=%q\n' "$(tool_dir kwok)/stages"
   printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=1'
   # Nothing can be downloaded here: fail fast instead of trying to.

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# A throw-away local Kubernetes control plane for end-to-end tests:
-# etcd + kube-apiserver + kube-controller-manager, all on 127.0.0.1, no nodes.
-# Admission, RBAC, ResourceQuota, LimitRanger, PodSecurity, namespace deletion
-# and service-account controllers are real; pods are never scheduled or run.
+# A throw-away local Kubernetes cluster for end-to-end tests and for trying
+# the platform: etcd + kube-apiserver + kube-controller-manager +
+# kube-scheduler, all on 127.0.0.1, and simulated nodes run by kwok (no
+# container runtime: kwok marks the nodes Ready and the pods scheduled on them
+# Running, and Job pods Succeeded). Admission, RBAC, ResourceQuota,
+# LimitRanger, PodSecurity, scheduling (node selectors, taints, GPU capacity,
+# priorities, preemption), volume binding and all controllers are real.
+#
+# The nodes come from the platform file (MLP_CP_PLATFORM), read by the
+# project's own loader (devkit/simulated-cluster.ts, run from build/): for
+# every GPU type, nodes with its nodeSelector labels, taints its tolerations
+# match and capacity of its resourceName; plus CPU-only nodes; plus the
+# platform's checkpoint StorageClasses with PersistentVolumes to bind to.
 #
 # Usage:
 #   scripts/control-plane.sh start               start (fresh state each time)
@@ -24,11 +33,23 @@
 #   MLP_CP_KCM_PORT       controller-manager https   (a free port)
 #   MLP_CP_TIMEOUT        seconds to wait for start  (180)
 #   MLP_CP_SERVICE_CIDR   --service-cluster-ip-range (10.96.0.0/16)
+#   MLP_CP_NODES          0: no scheduler, kwok or nodes, pods stay Pending
+#                         (faster start)                                 (1)
+#   MLP_CP_PLATFORM       platform file the nodes come from (platform.yaml
+#                         at the repository root)
+#   MLP_CP_SCHEDULER_PORT kube-scheduler https port  (a free port)
+#   MLP_CP_POD_CIDR       pod IPs kwok hands out     (10.244.0.0/16)
+#   MLP_SIM_GPU_NODES     nodes per GPU type         (2)
+#   MLP_SIM_GPUS_PER_NODE GPUs per GPU node          (8)
+#   MLP_SIM_CPU_NODES     nodes without GPUs         (2)
+#   MLP_SIM_VOLUMES_PER_CLASS PersistentVolumes per StorageClass (8)
+#   MLP_SIM_VOLUME_SIZE   capacity of each one       (1Ti)
 # The binaries come from scripts/build-tools.sh (via its --print-env).
 #
 # State in $MLP_CP_DIR: pki/ (CA, serving and client certs, service-account
 # key), admin.kubeconfig, users/, etcd-data/, logs/<component>.log,
-# run/<component>.pid and run/ports.env. `start` wipes the previous state.
+# run/<component>.pid, run/components, run/ports.env, simulated-cluster.json
+# (the nodes and volumes created). `start` wipes the previous state.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +60,7 @@ LOGS="$DIR/logs"
 TIMEOUT="${MLP_CP_TIMEOUT:-180}"
 SERVICE_CIDR="${MLP_CP_SERVICE_CIDR:-10.96.0.0/16}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager) # start order
+SIM_COMPONENTS=(kube-scheduler kwok)                     # started after them, unless MLP_CP_NODES=0
 ADMIN_KUBECONFIG="$DIR/admin.kubeconfig"
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
@@ -56,6 +78,99 @@ load_tools() {
     # The machine's /usr/bin/kubectl is a cloud-SDK dispatcher: insist on ours.
     [[ "$(command -v "$b")" == "$MLP_TOOLS_CACHE"/* ]] || die "$b does not resolve to the built one"
   done
+}
+
+# ---- the simulated nodes: kube-scheduler, kwok, Nodes, storage ----------------
+
+REPO="$(cd "$HERE/.." && pwd)"
+PLATFORM="${MLP_CP_PLATFORM:-$REPO/platform.yaml}"
+POD_CIDR="${MLP_CP_POD_CIDR:-10.244.0.0/16}"
+SIM_OBJECTS="$DIR/simulated-cluster.json"
+# The program that turns the platform file into Nodes and volumes (compiled
+# from devkit/simulated-cluster.ts by `npm run build`).
+SIM_PROGRAM="$REPO/build/devkit/simulated-cluster.js"
+
+sim_enabled() { [[ "${MLP_CP_NODES:-1}" != 0 ]]; }
+
+# select_components COMMAND: `start` decides from MLP_CP_NODES which
+# components run; the other commands read what it recorded in run/components.
+select_components() {
+  if [[ $1 == start ]]; then
+    if sim_enabled; then COMPONENTS+=("${SIM_COMPONENTS[@]}"); fi
+  elif [[ -f "$RUN/components" ]]; then
+    read -r -a COMPONENTS <"$RUN/components"
+  fi
+}
+
+load_sim_tools() {
+  local envlines b
+  envlines=$("$HERE/build-tools.sh" --print-env kube-scheduler kwok) ||
+    die "kube-scheduler and kwok are not built; run scripts/build-tools.sh kube-scheduler kwok (or start with MLP_CP_NODES=0)"
+  eval "$envlines"
+  for b in kube-scheduler kwok; do
+    [[ "$(command -v "$b")" == "$MLP_TOOLS_CACHE"/* ]] || die "$b does not resolve to the built one"
+  done
+  compgen -G "$MLP_KWOK_STAGES_DIR/*.yaml" >/dev/null || die "no kwok stages in $MLP_KWOK_STAGES_DIR; run scripts/build-tools.sh kwok"
+  command -v node >/dev/null || die "node not found on PATH: the simulated nodes are made by $SIM_PROGRAM"
+  [[ -f "$SIM_PROGRAM" ]] || die "$SIM_PROGRAM is missing: run \`npm run build\` first (or start with MLP_CP_NODES=0)"
+  [[ -f "$PLATFORM" ]] || die "MLP_CP_PLATFORM=$PLATFORM: no such file; give the platform file the simulated nodes come from"
+}
+
+pick_sim_ports() {
+  SCHEDULER_PORT=${MLP_CP_SCHEDULER_PORT:-$(free_port)}
+  port_in_use "$SCHEDULER_PORT" && die "port $SCHEDULER_PORT is already in use"
+  echo "SCHEDULER_PORT=$SCHEDULER_PORT" >>"$RUN/ports.env"
+}
+
+# The scheduler's identity is the one the built-in RBAC roles name; kwok acts
+# as the kubelet of every simulated node, so it is an administrator.
+gen_sim_pki() {
+  sign kube-scheduler "/CN=system:kube-scheduler" "$(client_ext)"
+  sign kwok "/O=system:masters/CN=kwok-controller" "$(client_ext)"
+  write_kubeconfig "$DIR/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler
+  write_kubeconfig "$DIR/kwok.kubeconfig" kwok-controller kwok
+}
+
+# sim_nodes_ready: every simulated node is Ready and carries no
+# node.kubernetes.io/ taint (the node lifecycle controller's not-ready and
+# unreachable taints, which keep pods off a node).
+sim_nodes_ready() {
+  local want have
+  want=$(grep -c '"kind": "Node"' "$SIM_OBJECTS")
+  have=$(kubectl --kubeconfig="$ADMIN_KUBECONFIG" get nodes -l mlp.io/simulated=true \
+    -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}{"\n"}{end}') || return 1
+  awk -v want="$want" '$2 != "True" || /node\.kubernetes\.io\// { bad = 1 } END { exit !(NR == want && !bad) }' <<<"$have"
+}
+
+start_simulation() {
+  launch kube-scheduler \
+    --kubeconfig="$DIR/kube-scheduler.kubeconfig" \
+    --authentication-kubeconfig="$DIR/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig="$DIR/kube-scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$DIR/scheduler-serving" \
+    --leader-elect=false --profiling=false
+  wait_for "kube-scheduler /healthz" kube-scheduler \
+    curl -fsSk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+
+  # No --server-address: kwok then listens on no port. Node leases (40 s) are
+  # kwok's heartbeat, as with a kubelet; the stages say how nodes and pods move.
+  local stages=() f
+  for f in "$MLP_KWOK_STAGES_DIR"/*.yaml; do stages+=("--config=$f"); done
+  launch kwok --kubeconfig="$DIR/kwok.kubeconfig" "${stages[@]}" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --cidr="$POD_CIDR" --node-lease-duration-seconds=40
+
+  node "$SIM_PROGRAM" "$PLATFORM" "$DIR/volumes" >"$SIM_OBJECTS" 2>"$LOGS/simulated-cluster.log" || {
+    cat "$LOGS/simulated-cluster.log" >&2
+    log "cannot make the simulated nodes from $PLATFORM (above)"
+    fail_start
+  }
+  kubectl --kubeconfig="$ADMIN_KUBECONFIG" create -f "$SIM_OBJECTS" >>"$LOGS/simulated-cluster.log" 2>&1 || {
+    tail -n 20 "$LOGS/simulated-cluster.log" >&2
+    log "cannot create the simulated nodes and volumes"
+    fail_start
+  }
+  wait_for "$(grep -c '"kind": "Node"' "$SIM_OBJECTS") simulated nodes Ready" kwok sim_nodes_ready
 }
 
 # ---- processes -------------------------------------------------------------
@@ -283,14 +398,19 @@ cmd_start() {
     stop_all
   fi
   load_tools
+  if sim_enabled; then load_sim_tools; fi
 
   # Fresh state every start (the cluster is for tests). Remove only what this
   # script creates, in case MLP_CP_DIR points somewhere unexpected.
-  rm -rf "$PKI" "$RUN" "$LOGS" "$DIR/etcd-data" "$DIR/users" "$DIR/kcm-serving" "$ADMIN_KUBECONFIG" "$DIR/kube-controller-manager.kubeconfig"
+  rm -rf "$PKI" "$RUN" "$LOGS" "$DIR/etcd-data" "$DIR/users" "$DIR/kcm-serving" "$ADMIN_KUBECONFIG" "$DIR/kube-controller-manager.kubeconfig" \
+    "$DIR/scheduler-serving" "$DIR/kube-scheduler.kubeconfig" "$DIR/kwok.kubeconfig" "$SIM_OBJECTS"
   mkdir -p "$DIR" "$RUN" "$LOGS"
   chmod 700 "$DIR"
+  echo "${COMPONENTS[*]}" >"$RUN/components"
   pick_ports
+  if sim_enabled; then pick_sim_ports; fi
   gen_pki
+  if sim_enabled; then gen_sim_pki; fi
   write_kubeconfig "$ADMIN_KUBECONFIG" admin admin
   write_kubeconfig "$DIR/kube-controller-manager.kubeconfig" system:kube-controller-manager kube-controller-manager
 
@@ -326,6 +446,7 @@ cmd_start() {
   wait_for "namespace default" kube-apiserver kubectl --kubeconfig="$ADMIN_KUBECONFIG" get namespace default
   wait_for "serviceaccount default/default" kube-controller-manager \
     kubectl --kubeconfig="$ADMIN_KUBECONFIG" -n default get serviceaccount default
+  if sim_enabled; then start_simulation; fi
 
   log "ready in $((SECONDS - STARTED))s"
   cmd_env
@@ -370,7 +491,7 @@ stop_all() {
     fi
   done
   if load_ports; then
-    for c in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT"; do
+    for c in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" ${SCHEDULER_PORT:+"$SCHEDULER_PORT"}; do
       for ((i = 0; i < 50; i++)); do port_in_use "$c" || break; sleep 0.1; done
       if port_in_use "$c"; then
         log "port $c is still bound: $(ss -Hltnp "sport = :$c")"
@@ -402,11 +523,20 @@ cmd_status() {
     fi
   done
   if ((rc == 0)) && load_ports; then
-    printf '%-24s %s\n' "ports" "apiserver=$APISERVER_PORT etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT kcm=$KCM_PORT"
+    printf '%-24s %s\n' "ports" "apiserver=$APISERVER_PORT etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT kcm=$KCM_PORT${SCHEDULER_PORT:+ scheduler=$SCHEDULER_PORT}"
     printf '%-24s %s\n' "apiserver /readyz" "$(apiserver_curl /readyz 2>&1 || true)"
     printf '%-24s %s\n' "kubeconfig" "$ADMIN_KUBECONFIG"
+    if [[ " ${COMPONENTS[*]} " == *" kwok "* ]]; then sim_status; fi
   fi
   return $rc
+}
+
+# sim_status: the simulated nodes, one line each (name, Ready, GPU type, GPUs).
+sim_status() {
+  printf '%-24s\n' "simulated nodes"
+  kubectl --kubeconfig="$ADMIN_KUBECONFIG" get nodes -l mlp.io/simulated=true --no-headers \
+    -o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,GPU-TYPE:.metadata.labels.mlp\.io/gpu-type' 2>&1 |
+    sed 's/^/  /'
 }
 
 cmd_env() {
@@ -463,6 +593,7 @@ cmd_restart() {
 main() {
   local cmd=${1:-}
   shift || true
+  select_components "$cmd"
   case "$cmd" in
     start) cmd_start ;;
     stop) cmd_stop ;;
