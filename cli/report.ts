@@ -52,6 +52,7 @@ function tables(report: PlatformReport): Tables {
     String(tenant.quota.gpus),
     formatNumber(tenant.quota.storageGiB),
     String(tenant.quota.pods),
+    formatNumber(tenant.quota.ephemeralStorageGiB),
     money(tenant.monthlyCost.total),
   ];
   const requestedRow = (name: string, tenant: Pick<TenantReport, 'requested' | 'quota'>) => [
@@ -61,16 +62,19 @@ function tables(report: PlatformReport): Tables {
     amounts(tenant.requested.servicesAtMax),
     `${tenant.requested.peak.gpus} of ${tenant.quota.gpus}${tenant.requested.peak.gpus > tenant.quota.gpus ? ' (over: not all at once)' : ''}`,
     gpuTypes(tenant.requested.peak),
+    `${formatNumber(tenant.requested.peak.ephemeralStorageGiB)} of ${formatNumber(tenant.quota.ephemeralStorageGiB)}${
+      tenant.requested.peak.ephemeralStorageGiB > tenant.quota.ephemeralStorageGiB ? ' (over: not all at once)' : ''
+    }`,
   ];
   const price = report.gpuQuotaPrice;
   const unclaimed = report.totals.quota.gpus - report.totals.requested.peak.gpus;
   return {
     quota: {
-      header: ['TENANT', 'TIER', 'COST CENTER', 'CPU', 'MEMORY GiB', 'GPUs', 'STORAGE GiB', 'PODS', `MONTHLY COST (${report.currency})`],
+      header: ['TENANT', 'TIER', 'COST CENTER', 'CPU', 'MEMORY GiB', 'GPUs', 'STORAGE GiB', 'PODS', 'LOCAL DISK GiB', `MONTHLY COST (${report.currency})`],
       rows: [...report.tenants.map((tenant) => quotaRow(tenant.name, tenant.tier, tenant.costCenter, tenant)), quotaRow('TOTAL', '', '', report.totals)],
     },
     requested: {
-      header: ['TENANT', 'JOBS CPU / GiB / GPUs', 'SERVICES AT MIN', 'SERVICES AT MAX', 'PEAK GPUs OF QUOTA', 'PEAK GPUs BY TYPE'],
+      header: ['TENANT', 'JOBS CPU / GiB / GPUs', 'SERVICES AT MIN', 'SERVICES AT MAX', 'PEAK GPUs OF QUOTA', 'PEAK GPUs BY TYPE', 'PEAK LOCAL DISK GiB OF QUOTA'],
       rows: [...report.tenants.map((tenant) => requestedRow(tenant.name, tenant)), requestedRow('TOTAL', report.totals)],
     },
     gpus: {
@@ -92,13 +96,14 @@ function tables(report: PlatformReport): Tables {
       `Monthly cost is what each quota commits at the prices of ${report.platformFile}, ${report.hoursPerMonth} hours a month: ` +
         'CPU cores × cpuCoreHour + memory GiB × memoryGiBHour + GPUs × the default GPU type\'s hourlyPrice, each × 730, + storage GiB × storageGiBMonth.',
       'Jobs count all their workers (workers × per worker), services their replicas at min and at max; peak = jobs + services at max + the surge replica each service adds during a rollout. Amounts are CPU cores / memory GiB / GPUs.',
+      'Local disk is ephemeral-storage (container logs, writable layers and /tmp), bounded by the quota and not priced.',
     ],
   };
 }
 
 export function renderReportText(report: PlatformReport): string {
   const { quota, requested, gpus, notes } = tables(report);
-  const numeric = [3, 4, 5, 6, 7, 8];
+  const numeric = [3, 4, 5, 6, 7, 8, 9];
   return [
     `mlp report: ${counted(report.tenants.length, 'tenant')}, prices from ${report.platformFile}\n`,
     '\nQuota and monthly committed cost\n',
@@ -120,7 +125,7 @@ export function renderReportMarkdown(report: PlatformReport): string {
     '',
     '#### Quota and monthly committed cost',
     '',
-    markdownTable(quota.header, bold(quota.rows), [3, 4, 5, 6, 7, 8]),
+    markdownTable(quota.header, bold(quota.rows), [3, 4, 5, 6, 7, 8, 9]),
     '#### Requested by jobs and services',
     '',
     markdownTable(requested.header, bold(requested.rows)),
@@ -141,6 +146,7 @@ export const REPORT_CSV_COLUMNS = [
   'quota_gpus',
   'quota_storage_gib',
   'quota_pods',
+  'quota_ephemeral_storage_gib',
   'jobs_cpu',
   'jobs_memory_gib',
   'jobs_gpus',
@@ -151,6 +157,7 @@ export const REPORT_CSV_COLUMNS = [
   'services_max_memory_gib',
   'services_max_gpus',
   'peak_gpus',
+  'peak_ephemeral_storage_gib',
   'checkpoint_storage_gib',
   'monthly_cost_cpu',
   'monthly_cost_memory',
@@ -170,6 +177,7 @@ export function renderReportCsv(report: PlatformReport): string {
     tenant.quota.gpus,
     tenant.quota.storageGiB,
     tenant.quota.pods,
+    tenant.quota.ephemeralStorageGiB,
     tenant.requested.jobs.cpu,
     tenant.requested.jobs.memoryGiB,
     tenant.requested.jobs.gpus,
@@ -180,6 +188,7 @@ export function renderReportCsv(report: PlatformReport): string {
     tenant.requested.servicesAtMax.memoryGiB,
     tenant.requested.servicesAtMax.gpus,
     tenant.requested.peak.gpus,
+    tenant.requested.peak.ephemeralStorageGiB,
     tenant.requested.checkpointStorageGiB,
     tenant.monthlyCost.cpu.toFixed(2),
     tenant.monthlyCost.memory.toFixed(2),

@@ -5,6 +5,7 @@
  * where the bound is set.
  */
 import { exceeds, parseQuantity } from '../lib/quantity';
+import { MIN_EPHEMERAL_STORAGE } from '../lib/tenant-namespace';
 import { PlatformFile } from './schema/platform';
 
 /** The `limits` section of the platform file. */
@@ -18,6 +19,13 @@ export const MIN_SHM_SIZE = '1Mi';
 /** Quota fields the platform bounds. */
 export type QuotaField = keyof AmountLimits['quota'];
 
+/** Every quota field, in the order files and reports list them. */
+export const QUOTA_FIELDS = ['cpu', 'memory', 'gpu', 'storage', 'pods', 'ephemeralStorage'] as const satisfies readonly QuotaField[];
+
+/** The amounts of one container the platform bounds (LimitRange fields and workload sizes). */
+export const CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeralStorage'] as const;
+export type ContainerResource = (typeof CONTAINER_RESOURCES)[number];
+
 /** The message for a quota amount above the platform's bound, if it is. */
 export function quotaAmountProblem(field: QuotaField, value: string | number, limits: AmountLimits): string | undefined {
   const bound = limits.quota[field];
@@ -26,10 +34,19 @@ export function quotaAmountProblem(field: QuotaField, value: string | number, li
   return `${value} exceeds ${bound}, the largest ${field} quota the platform allows (limits.quota.${field} in the platform file); lower it, or ask the platform team to raise that limit`;
 }
 
-/** The message for the CPU or memory of one container outside the platform's bounds, if it is. */
-export function containerAmountProblem(resource: 'cpu' | 'memory', text: string, limits: AmountLimits): string | undefined {
+/** The message for the CPU, memory or local disk of one container outside the platform's bounds, if it is. */
+export function containerAmountProblem(resource: ContainerResource, text: string, limits: AmountLimits): string | undefined {
   const value = parseQuantity(text);
   const bounds = limits.container;
+  if (resource === 'ephemeralStorage') {
+    if (exceeds(parseQuantity(MIN_EPHEMERAL_STORAGE), value)) {
+      return `${text} is less than ${MIN_EPHEMERAL_STORAGE}, the smallest container local disk: the kubelet keeps up to 50Mi of each container's logs and evicts a container over its limit${bytesHint(text, MIN_EPHEMERAL_STORAGE)}`;
+    }
+    if (exceeds(value, parseQuantity(bounds.ephemeralStorage))) {
+      return `${text} exceeds ${bounds.ephemeralStorage}, the largest container local disk (limits.container.ephemeralStorage in the platform file); lower it`;
+    }
+    return undefined;
+  }
   if (resource === 'memory') {
     if (exceeds(parseQuantity(bounds.minMemory), value)) {
       return `${text} is less than ${bounds.minMemory}, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers${bytesHint(text, bounds.minMemory)}`;

@@ -11,7 +11,8 @@ import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
 import { isFromRegistry, parseImage } from '../lib/image';
-import { containerAmountProblem, quotaAmountProblem } from './amount-bounds';
+import { CONTAINER_RESOURCES, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem } from './amount-bounds';
+import { PROMETHEUS_DEFAULTS } from '../lib/platform-monitoring';
 import { exceeds, parseQuantity } from '../lib/quantity';
 import { compareNames } from '../lib/names';
 
@@ -133,15 +134,23 @@ function checkPlatformAmounts(platform: PlatformFile, report: (fieldPath: Readon
   if (exceeds(parseQuantity(limits.container.minMemory), parseQuantity(limits.container.memory))) {
     report(['spec', 'limits', 'container', 'minMemory'], `${limits.container.minMemory} exceeds limits.container.memory of ${limits.container.memory}; lower it`);
   }
-  for (const field of ['cpu', 'memory', 'gpu', 'storage', 'pods'] as const) {
+  for (const field of QUOTA_FIELDS) {
     const problem = quotaAmountProblem(field, defaults.quota[field], limits);
     if (problem) report(['spec', 'defaults', 'quota', field], problem);
   }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
-    for (const resource of ['cpu', 'memory'] as const) {
+    for (const resource of CONTAINER_RESOURCES) {
       const problem = containerAmountProblem(resource, defaults.limits[kind][resource], limits);
       if (problem) report(['spec', 'defaults', 'limits', kind, resource], problem);
     }
+  }
+  const prometheusDisk = platform.spec.monitoring.prometheus.ephemeralStorage;
+  const least = PROMETHEUS_DEFAULTS.minEphemeralStorage;
+  if (exceeds(parseQuantity(least), parseQuantity(prometheusDisk))) {
+    report(
+      ['spec', 'monitoring', 'prometheus', 'ephemeralStorage'],
+      `${prometheusDisk} is less than ${least}, too little for Prometheus's write-ahead log; raise it (the default is ${PROMETHEUS_DEFAULTS.ephemeralStorage})`,
+    );
   }
 }
 

@@ -3,11 +3,11 @@
  * tenant chart turns into constructs. Cross-checks that need the platform
  * (GPU types, registries, quota) happen here, with the tenant file's paths.
  */
-import { AmountLimits, QuotaField, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
+import { AmountLimits, CONTAINER_RESOURCES, ContainerResource, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
 import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from '../lib/cidr';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
-import { DISTRIBUTED_ENV, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
+import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
 import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, defaultReplicas, probeFailureSeconds } from '../lib/model-service';
 import { isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
@@ -16,7 +16,7 @@ import { durationSeconds } from './schema/common';
 import { PlatformFile } from './schema/platform';
 import { PolicyWaiverEntry } from './schema/policy-waiver';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
-import { TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from '../lib/tenant-namespace';
+import { ContainerAmounts, TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from '../lib/tenant-namespace';
 import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
 import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
@@ -24,8 +24,15 @@ import { Duration } from 'cdk8s';
 
 export type { ModelServiceConfig, TrainingJobConfig };
 
+/** A tenant's quota with every field resolved, the platform's defaults applied. */
+export type ResolvedQuota = Required<TenantQuota>;
+/** A tenant's LimitRange with every field resolved, the platform's defaults applied. */
+export type ResolvedLimits = { readonly [Kind in keyof TenantLimits]: Required<ContainerAmounts> };
+
 /** A tenant, fully resolved: TenantNamespace's props, and what the tenant chart builds on it. */
 export interface TenantConfig extends TenantNamespaceConfig {
+  readonly quota: ResolvedQuota;
+  readonly limits: ResolvedLimits;
   /** The tenant file, as the user named it. */
   readonly file: string;
   readonly trainingJobs: readonly TrainingJobConfig[];
@@ -46,14 +53,15 @@ type Report = (path: ReadonlyArray<string | number>, message: string) => void;
 export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: string, report: Report): TenantConfig {
   const spec = tenant.spec;
   const defaults = platform.spec.defaults;
-  const quota: TenantQuota = {
+  const quota: ResolvedQuota = {
     cpu: spec.quota.cpu ?? defaults.quota.cpu,
     memory: spec.quota.memory ?? defaults.quota.memory,
     gpu: spec.quota.gpu ?? defaults.quota.gpu,
     storage: spec.quota.storage ?? defaults.quota.storage,
     pods: spec.quota.pods ?? defaults.quota.pods,
+    ephemeralStorage: spec.quota.ephemeralStorage ?? defaults.quota.ephemeralStorage,
   };
-  const limits: TenantLimits = {
+  const limits: ResolvedLimits = {
     defaultRequest: { ...defaults.limits.defaultRequest, ...spec.limits.defaultRequest },
     default: { ...defaults.limits.default, ...spec.limits.default },
     max: { ...defaults.limits.max, ...spec.limits.max },
@@ -105,8 +113,8 @@ function definedFields<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
-function checkLimits(limits: TenantLimits, report: Report): void {
-  for (const resource of ['cpu', 'memory'] as const) {
+function checkLimits(limits: ResolvedLimits, report: Report): void {
+  for (const resource of CONTAINER_RESOURCES) {
     const max = parseQuantity(limits.max[resource]);
     for (const kind of ['default', 'defaultRequest'] as const) {
       if (exceeds(parseQuantity(limits[kind][resource]), max)) {
@@ -197,13 +205,13 @@ function clusterRange(platform: PlatformFile, cidr: Cidr): string | undefined {
 /** Quota and limits the tenant file sets, against the platform's bounds. */
 function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Report): void {
   const quota = tenant.spec.quota;
-  for (const field of ['cpu', 'memory', 'gpu', 'storage', 'pods'] as const satisfies readonly QuotaField[]) {
+  for (const field of QUOTA_FIELDS) {
     const value = quota[field];
     const problem = value === undefined ? undefined : quotaAmountProblem(field, value, bounds);
     if (problem) report(['spec', 'quota', field], problem);
   }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
-    for (const resource of ['cpu', 'memory'] as const) {
+    for (const resource of CONTAINER_RESOURCES) {
       const value = tenant.spec.limits[kind]?.[resource];
       const problem = value === undefined ? undefined : containerAmountProblem(resource, value, bounds);
       if (problem) report(['spec', 'limits', kind, resource], problem);
@@ -283,8 +291,8 @@ function checkImage(platform: PlatformFile, image: string, report: Report): void
  */
 interface QuotaCount {
   readonly count: number;
-  readonly need: (resource: 'cpu' | 'memory' | 'gpu', amount: string) => string;
-  readonly fix: (field: 'cpu' | 'memory' | 'gpus', quotaField: 'cpu' | 'memory' | 'gpu') => string;
+  readonly need: (resource: ContainerResource | 'gpu', amount: string) => string;
+  readonly fix: (field: ContainerResource | 'gpus', quotaField: ContainerResource | 'gpu') => string;
 }
 
 /** A training job: all its workers run at once. */
@@ -313,13 +321,13 @@ function rolloutCount(maxReplicas: number, gpus: number): QuotaCount {
 /** Reports a workload amount that exceeds the tenant's limits or quota. */
 function checkAmounts(
   pods: QuotaCount,
-  amounts: { cpu: string; memory: string; gpus: number },
-  quota: TenantQuota,
-  limits: TenantLimits,
+  amounts: { cpu: string; memory: string; ephemeralStorage: string; gpus: number },
+  quota: ResolvedQuota,
+  limits: ResolvedLimits,
   bounds: AmountLimits,
   report: Report,
 ): void {
-  for (const resource of ['cpu', 'memory'] as const) {
+  for (const resource of CONTAINER_RESOURCES) {
     const value = parseQuantity(amounts[resource]);
     const outOfBounds = containerAmountProblem(resource, amounts[resource], bounds);
     if (outOfBounds) {
@@ -345,8 +353,8 @@ function checkEnv(env: Readonly<Record<string, string>>, reserved: readonly stri
 
 function resolveTrainingJob(
   platform: PlatformFile,
-  quota: TenantQuota,
-  limits: TenantLimits,
+  quota: ResolvedQuota,
+  limits: ResolvedLimits,
   job: TrainingJobEntry,
   report: Report,
 ): TrainingJobConfig {
@@ -367,16 +375,37 @@ function resolveTrainingJob(
   if (job.checkpoint && exceeds(parseQuantity(job.checkpoint.size), parseQuantity(quota.storage))) {
     report(['checkpoint', 'size'], `${job.checkpoint.size} exceeds the tenant's storage quota of ${quota.storage}; lower it or raise spec.quota.storage`);
   }
+  checkNonRetryableExitCodes(job.nonRetryableExitCodes ?? [], report);
+  if (job.startingDeadline !== undefined) {
+    if (job.schedule === undefined) {
+      report(['startingDeadline'], `${job.startingDeadline} is set, but the job has no schedule; remove startingDeadline, or add a schedule`);
+    } else if (durationSeconds(job.startingDeadline) < MIN_STARTING_DEADLINE_SECONDS) {
+      report(
+        ['startingDeadline'],
+        `${job.startingDeadline} is shorter than ${MIN_STARTING_DEADLINE_SECONDS}s: a run starts seconds after its time, later on a busy control plane, and would be skipped; write at least 1m`,
+      );
+    }
+  }
   const storageClass = job.checkpoint?.storageClass ?? (distributed ? platform.spec.storage.sharedCheckpointClass : platform.spec.storage.checkpointClass);
+  const { startingDeadline, ...props } = job;
   return {
-    ...job,
+    ...props,
     gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
     shmSize,
     ...(job.checkpoint && {
       checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },
     }),
     maxRuntime: Duration.seconds(durationSeconds(job.maxRuntime)),
+    ...(startingDeadline !== undefined && { startingDeadline: Duration.seconds(durationSeconds(startingDeadline)) }),
   };
+}
+
+/** Reports exit codes listed twice; the schema checked each code. */
+function checkNonRetryableExitCodes(codes: readonly number[], report: Report): void {
+  codes.forEach((code, index) => {
+    const first = codes.indexOf(code);
+    if (first !== index) report(['nonRetryableExitCodes', index], `${code} is already listed at nonRetryableExitCodes[${first}]; list each exit code once`);
+  });
 }
 
 /** Reports liveness settings that would restart a busy replica before readiness takes it out of rotation. */
@@ -397,8 +426,8 @@ function checkLiveness(liveness: LivenessProbeOptions, report: Report): void {
 function resolveModelService(
   platform: PlatformFile,
   tenant: string,
-  quota: TenantQuota,
-  limits: TenantLimits,
+  quota: ResolvedQuota,
+  limits: ResolvedLimits,
   service: ModelServiceEntry,
   report: Report,
 ): ModelServiceConfig {

@@ -18,8 +18,11 @@ type Resolved<T, Optional extends keyof T = never> = Required<Omit<T, Optional>>
 export type TrainingJobChartProps = 'tenant' | 'waitImage';
 /** GpuTrainingJob props a tenant file cannot set: the construct's defaults apply. */
 export type TrainingJobFixedProps = 'keepFinishedFor' | 'masterPort';
-/** Props that stay unset when the file leaves them out: the image's entrypoint, no GPU node selection, no volume, run once, no metrics port. */
-type TrainingJobOptionalProps = 'command' | 'args' | 'gpuType' | 'checkpoint' | 'schedule' | 'metricsPort';
+/**
+ * Props that stay unset when the file leaves them out: the image's entrypoint, no GPU node selection, no volume, run once,
+ * no metrics port, every exit code retried, the construct's starting deadline for scheduled jobs.
+ */
+type TrainingJobOptionalProps = 'command' | 'args' | 'gpuType' | 'checkpoint' | 'schedule' | 'metricsPort' | 'nonRetryableExitCodes' | 'startingDeadline';
 
 /** A training job with every default resolved: GpuTrainingJob's props, and its name (the construct id). */
 export type TrainingJobConfig = { readonly name: string } & Resolved<

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { EPHEMERAL_STORAGE } from './tenant-namespace';
 
 /**
  * Where pods that use one GPU type run: the node labels to select, the
@@ -24,11 +25,23 @@ export interface GpuPlacement {
   readonly resourceName?: string;
 }
 
-/** Resource requests and limits (equal, for Guaranteed QoS) of a workload container. */
-export function containerResources(cpu: string, memory: string, gpus: number, gpu: GpuPlacement | undefined): k8s.ResourceRequirements {
+/** CPU, memory and local disk of one container. */
+export interface ContainerSize {
+  readonly cpu: string;
+  readonly memory: string;
+  /** `ephemeral-storage`: writable layer, logs and disk-backed emptyDir volumes. */
+  readonly ephemeralStorage: string;
+}
+
+/**
+ * Resource requests and limits (equal, for Guaranteed QoS and so that the scheduler reserves
+ * the local disk a container may fill) of a workload container.
+ */
+export function containerResources(size: ContainerSize, gpus: number, gpu: GpuPlacement | undefined): k8s.ResourceRequirements {
   const amounts: Record<string, k8s.Quantity> = {
-    cpu: k8s.Quantity.fromString(cpu),
-    memory: k8s.Quantity.fromString(memory),
+    cpu: k8s.Quantity.fromString(size.cpu),
+    memory: k8s.Quantity.fromString(size.memory),
+    [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(size.ephemeralStorage),
   };
   if (gpus > 0) {
     amounts[gpu?.resourceName ?? 'nvidia.com/gpu'] = k8s.Quantity.fromNumber(gpus);

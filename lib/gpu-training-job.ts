@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
+import { ContainerSize, GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
 import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
 import { DNS1035_LABEL } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, formatBytes, isQuantity, parseQuantity } from './quantity';
-import { TenantNamespace } from './tenant-namespace';
+import { MIN_EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
 
 /** A persistent volume for checkpoints, kept across runs and job replacements. */
 export interface CheckpointVolume {
@@ -77,6 +77,15 @@ export interface GpuTrainingJobProps {
    */
   readonly shmSize?: string;
   /**
+   * Local disk of each worker: the request and limit of `ephemeral-storage` of the trainer
+   * and the size limit of its /tmp (also HOME, so caches land there). The trainer's logs count
+   * toward it too. The kubelet evicts a worker that writes more, and that failure counts
+   * toward `retries`.
+   * @default '50Gi'
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+   */
+  readonly ephemeralStorage?: string;
+  /**
    * A persistent checkpoint volume.
    * @default - none
    */
@@ -92,6 +101,14 @@ export interface GpuTrainingJobProps {
    */
   readonly retries?: number;
   /**
+   * Exit codes of the trainer that no retry can fix (a bad configuration, a missing dataset):
+   * the first worker that exits with one fails the whole Job at once, whatever `retries` is
+   * (a `FailJob` rule of the Job's podFailurePolicy). Whole numbers from 1 to 255.
+   * @default - none: every failure is retried, up to `retries`
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-failure-policy
+   */
+  readonly nonRetryableExitCodes?: readonly number[];
+  /**
    * How long a finished job and its pods are kept for their logs (ttlSecondsAfterFinished).
    * @default Duration.days(1)
    */
@@ -102,6 +119,15 @@ export interface GpuTrainingJobProps {
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
    */
   readonly schedule?: string;
+  /**
+   * How late a scheduled run may still start when its time was missed, because the CronJob
+   * controller was down or the previous run was still going (startingDeadlineSeconds); a run
+   * missed by more is skipped, so that a nightly job never starts at an arbitrary hour. Only
+   * with `schedule`; at least {@link MIN_STARTING_DEADLINE_SECONDS} seconds.
+   * @default Duration.hours(1)
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#job-creation
+   */
+  readonly startingDeadline?: Duration;
   /**
    * Port of torchrun's rendezvous on worker 0.
    * @default 29500
@@ -166,7 +192,26 @@ export const TRAINING_JOB_DEFAULTS = {
   /** Port of torchrun's rendezvous on worker 0 of a distributed job. */
   masterPort: 29500,
   checkpointMountPath: '/checkpoints',
+  /**
+   * Local disk of a worker: room for the pip, Triton and torch.compile caches, a downloaded
+   * model of about 20B parameters in bf16, and staged dataset shards.
+   */
+  ephemeralStorage: '50Gi',
+  /** How late a missed scheduled run may start, in minutes. */
+  startingDeadlineMinutes: 60,
 } as const;
+
+/** Shortest startingDeadline: a run starts seconds after its time, later on a busy control plane. */
+export const MIN_STARTING_DEADLINE_SECONDS = 60;
+
+/** Most exit codes in one podFailurePolicy rule (the API server's limit). */
+export const MAX_NON_RETRYABLE_EXIT_CODES = 255;
+
+/** The init step that waits for worker 0's name: a shell loop that writes only its log. */
+const WAIT_CONTAINER_SIZE: ContainerSize = { cpu: '50m', memory: '32Mi', ephemeralStorage: MIN_EPHEMERAL_STORAGE };
+
+/** The pod condition the control plane sets on a pod it disrupts (preemption, eviction, drain, node loss). */
+export const DISRUPTION_TARGET = 'DisruptionTarget';
 
 /** Size of the memory-backed /dev/shm when shmSize is not set: half of the worker's memory (in bytes). */
 export function defaultShmSize(memoryBytes: number): string {
@@ -207,6 +252,8 @@ export class GpuTrainingJob extends Construct {
   public readonly cpu: string;
   /** Memory per worker. */
   public readonly memory: string;
+  /** Local disk (ephemeral-storage) per worker. */
+  public readonly ephemeralStorage: string;
   /** Labels that select the job's pods. */
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** The checkpoint claim, when the job has one. */
@@ -222,11 +269,14 @@ export class GpuTrainingJob extends Construct {
     this.workers = props.workers ?? TRAINING_JOB_DEFAULTS.workers;
     this.cpu = props.cpu ?? TRAINING_JOB_DEFAULTS.cpu;
     this.memory = props.memory ?? TRAINING_JOB_DEFAULTS.memory;
+    this.ephemeralStorage = props.ephemeralStorage ?? TRAINING_JOB_DEFAULTS.ephemeralStorage;
     const shmSize = props.shmSize ?? defaultShmSize(parseQuantityOrThrow(this.name, 'memory', this.memory));
     const maxRuntime = props.maxRuntime ?? Duration.hours(TRAINING_JOB_DEFAULTS.maxRuntimeHours);
     const retries = props.retries ?? TRAINING_JOB_DEFAULTS.retries;
     const keepFinishedFor = props.keepFinishedFor ?? Duration.days(1);
     const masterPort = props.masterPort ?? TRAINING_JOB_DEFAULTS.masterPort;
+    const startingDeadline = props.startingDeadline ?? Duration.minutes(TRAINING_JOB_DEFAULTS.startingDeadlineMinutes);
+    const nonRetryableExitCodes = [...(props.nonRetryableExitCodes ?? [])].sort((a, b) => a - b);
     const distributed = this.workers > 1;
     validateProps(this, props, shmSize, retries, masterPort);
 
@@ -235,7 +285,7 @@ export class GpuTrainingJob extends Construct {
 
     const volumes: k8s.Volume[] = [
       { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize) } },
-      { name: 'tmp', emptyDir: {} },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } },
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'dshm', mountPath: '/dev/shm' },
@@ -306,7 +356,7 @@ export class GpuTrainingJob extends Construct {
           'until nslookup "$MASTER_ADDR" > /dev/null 2>&1; do echo "waiting for $MASTER_ADDR to resolve"; sleep 2; done',
         ],
         env: [jobName, { name: 'MASTER_ADDR', value: masterAddr }],
-        resources: containerResources('50m', '32Mi', 0, undefined),
+        resources: containerResources(WAIT_CONTAINER_SIZE, 0, undefined),
         securityContext: restrictedContainerSecurityContext(),
       });
     }
@@ -333,7 +383,7 @@ export class GpuTrainingJob extends Construct {
           ...(props.args && { args: [...props.args] }),
           env,
           ...(ports.length > 0 && { ports }),
-          resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
+          resources: containerResources(this, this.gpus, props.gpuType),
           securityContext: restrictedContainerSecurityContext(),
           volumeMounts: mounts,
         },
@@ -343,6 +393,7 @@ export class GpuTrainingJob extends Construct {
 
     const jobSpec: k8s.JobSpec = {
       backoffLimit: retries,
+      podFailurePolicy: podFailurePolicy(nonRetryableExitCodes),
       activeDeadlineSeconds: maxRuntime.toSeconds(),
       ttlSecondsAfterFinished: keepFinishedFor.toSeconds(),
       ...(distributed && { completionMode: 'Indexed', completions: this.workers, parallelism: this.workers }),
@@ -354,6 +405,7 @@ export class GpuTrainingJob extends Construct {
         metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
         spec: {
           schedule: props.schedule,
+          startingDeadlineSeconds: startingDeadline.toSeconds(),
           concurrencyPolicy: 'Forbid',
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
@@ -372,6 +424,28 @@ export class GpuTrainingJob extends Construct {
       this.tenant.claimName(job, 'GpuTrainingJob');
     }
   }
+}
+
+/**
+ * How the Job counts a failed worker. A worker the cluster disrupted (preempted, evicted by
+ * node pressure or the Eviction API, its node drained, tainted or lost: the pod condition
+ * DisruptionTarget) is replaced without using up a retry; the rule comes first so that a
+ * disrupted trainer that exits with a listed code is not taken for a hopeless one. A worker
+ * whose trainer exits with a non-retryable code fails the Job at once. Evictions for exceeding
+ * the pod's own ephemeral-storage or /tmp limit carry no DisruptionTarget and count as failures.
+ * The Job controller then replaces a failed pod only once it has fully terminated.
+ */
+function podFailurePolicy(nonRetryableExitCodes: readonly number[]): k8s.PodFailurePolicy {
+  const rules: k8s.PodFailurePolicyRule[] = [{ action: 'Ignore', onPodConditions: [{ type: DISRUPTION_TARGET, status: 'True' }] }];
+  if (nonRetryableExitCodes.length > 0) {
+    // A rule has onExitCodes or onPodConditions, not both. The generated 1.28 types mark
+    // onPodConditions required, which Kubernetes corrected (kubernetes/kubernetes#120204).
+    rules.push({
+      action: 'FailJob',
+      onExitCodes: { containerName: 'trainer', operator: 'In', values: [...nonRetryableExitCodes] },
+    } as k8s.PodFailurePolicyRule);
+  }
+  return { rules };
 }
 
 function parseQuantityOrThrow(job: string, prop: string, value: string): number {
@@ -407,6 +481,30 @@ function validateProps(job: GpuTrainingJob, props: GpuTrainingJobProps, shmSize:
     throw new Error(`${where}: masterPort must be a port number (1-65535), got ${masterPort}`);
   }
   parseQuantityOrThrow(job.name, 'cpu', job.cpu);
+  if (exceeds(parseQuantity(MIN_EPHEMERAL_STORAGE), parseQuantityOrThrow(job.name, 'ephemeralStorage', job.ephemeralStorage))) {
+    throw new Error(`${where}: ephemeralStorage ${job.ephemeralStorage} is less than ${MIN_EPHEMERAL_STORAGE}, the least a container needs for its logs; raise it`);
+  }
+  const codes = props.nonRetryableExitCodes ?? [];
+  if (codes.length > MAX_NON_RETRYABLE_EXIT_CODES) {
+    throw new Error(`${where}: nonRetryableExitCodes lists ${codes.length} codes, more than the ${MAX_NON_RETRYABLE_EXIT_CODES} a Job allows; list each code once`);
+  }
+  codes.forEach((code, index) => {
+    if (!Number.isInteger(code) || code < 1 || code > 255) {
+      throw new Error(`${where}: nonRetryableExitCodes[${index}] must be an exit code from 1 to 255, got ${code}`);
+    }
+    if (codes.indexOf(code) !== index) {
+      throw new Error(`${where}: nonRetryableExitCodes[${index}]: ${code} is listed twice; list it once`);
+    }
+  });
+  if (props.startingDeadline !== undefined) {
+    if (props.schedule === undefined) {
+      throw new Error(`${where}: startingDeadline is set but the job has no schedule; remove it, or add a schedule`);
+    }
+    const seconds = props.startingDeadline.toSeconds();
+    if (seconds < MIN_STARTING_DEADLINE_SECONDS) {
+      throw new Error(`${where}: startingDeadline must be at least ${MIN_STARTING_DEADLINE_SECONDS} s, got ${seconds} s; a shorter deadline skips runs that start a little late`);
+    }
+  }
   if (exceeds(parseQuantityOrThrow(job.name, 'shmSize', shmSize), parseQuantity(job.memory))) {
     throw new Error(`${where}: shmSize ${shmSize} exceeds memory ${job.memory}; /dev/shm counts toward memory, so lower shmSize or raise memory`);
   }

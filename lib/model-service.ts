@@ -4,8 +4,8 @@ import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement
 import { COMPONENT_LABEL, NAME_LABEL } from './labels';
 import { DNS1035_LABEL, DNS_NAME } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
-import { isQuantity } from './quantity';
-import { TenantNamespace } from './tenant-namespace';
+import { exceeds, isQuantity, parseQuantity } from './quantity';
+import { MIN_EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
 
 export interface ModelServiceProps {
   /** The tenant the service belongs to; it runs in its namespace. */
@@ -47,6 +47,14 @@ export interface ModelServiceProps {
    * @default '2Gi'
    */
   readonly memory?: string;
+  /**
+   * Local disk of each replica: the request and limit of `ephemeral-storage` of the server
+   * and the size limit of its /tmp (also HOME), where a server downloads its model. The
+   * server's logs count toward it too; the kubelet evicts a replica that writes more.
+   * @default '10Gi'
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+   */
+  readonly ephemeralStorage?: string;
   /**
    * Fewest replicas.
    * @default - 2, or maxReplicas when that is smaller
@@ -130,6 +138,8 @@ export const MODEL_SERVICE_DEFAULTS = {
   gpus: 0,
   cpu: '1',
   memory: '2Gi',
+  /** Local disk of a replica: a model file several times the default 2Gi of memory, and logs. */
+  ephemeralStorage: '10Gi',
   targetCpuUtilization: 70,
   healthPath: '/healthz',
   metricsPath: '/metrics',
@@ -206,6 +216,8 @@ export class ModelService extends Construct {
   public readonly cpu: string;
   /** Memory per replica. */
   public readonly memory: string;
+  /** Local disk (ephemeral-storage) per replica. */
+  public readonly ephemeralStorage: string;
   /** Fewest replicas. */
   public readonly minReplicas: number;
   /** Most replicas. */
@@ -229,6 +241,7 @@ export class ModelService extends Construct {
     this.gpus = props.gpus ?? MODEL_SERVICE_DEFAULTS.gpus;
     this.cpu = props.cpu ?? MODEL_SERVICE_DEFAULTS.cpu;
     this.memory = props.memory ?? MODEL_SERVICE_DEFAULTS.memory;
+    this.ephemeralStorage = props.ephemeralStorage ?? MODEL_SERVICE_DEFAULTS.ephemeralStorage;
     const replicas = defaultReplicas(props.minReplicas, props.maxReplicas);
     this.minReplicas = replicas.minReplicas;
     this.maxReplicas = replicas.maxReplicas;
@@ -301,7 +314,7 @@ export class ModelService extends Construct {
                   { name: 'HOME', value: '/tmp' },
                 ],
                 ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
-                resources: containerResources(this.cpu, this.memory, this.gpus, props.gpuType),
+                resources: containerResources(this, this.gpus, props.gpuType),
                 // Model loading is slow: up to 10 minutes before readiness and liveness start.
                 startupProbe: probe(healthPath, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 }),
                 readinessProbe: probe(healthPath, READINESS_PROBE),
@@ -310,7 +323,7 @@ export class ModelService extends Construct {
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },
             ],
-            volumes: [{ name: 'tmp', emptyDir: {} }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } }],
           },
         },
       },
@@ -425,10 +438,14 @@ function validateProps(service: ModelService, targetCpuUtilization: number, heal
   for (const [prop, value] of [
     ['cpu', service.cpu],
     ['memory', service.memory],
+    ['ephemeralStorage', service.ephemeralStorage],
   ] as const) {
     if (!isQuantity(value)) {
       throw new Error(`${where}: ${prop} "${value}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
     }
+  }
+  if (exceeds(parseQuantity(MIN_EPHEMERAL_STORAGE), parseQuantity(service.ephemeralStorage))) {
+    throw new Error(`${where}: ephemeralStorage ${service.ephemeralStorage} is less than ${MIN_EPHEMERAL_STORAGE}, the least a container needs for its logs; raise it`);
   }
   if (!Number.isInteger(service.minReplicas) || service.minReplicas < 1) {
     throw new Error(`${where}: minReplicas must be a whole number >= 1, got ${service.minReplicas}`);

@@ -32,14 +32,26 @@ export interface TenantQuota {
   readonly storage: string;
   /** Most pods at once. */
   readonly pods: number;
+  /**
+   * Total local disk of all containers, for requests and limits of `ephemeral-storage`
+   * (writable layers, logs and disk-backed emptyDir volumes such as /tmp), e.g. `500Gi`.
+   * @default - {@link EPHEMERAL_STORAGE_DEFAULTS}.quota
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+   */
+  readonly ephemeralStorage?: string;
 }
 
-/** CPU and memory of one container. */
+/** CPU, memory and local disk of one container. */
 export interface ContainerAmounts {
   /** CPU cores, e.g. `500m`. */
   readonly cpu: string;
   /** Memory, e.g. `1Gi`. */
   readonly memory: string;
+  /**
+   * Local disk (`ephemeral-storage`), e.g. `10Gi`.
+   * @default - {@link EPHEMERAL_STORAGE_DEFAULTS}.limits of the same kind (defaultRequest, default or max)
+   */
+  readonly ephemeralStorage?: string;
 }
 
 /** LimitRange of containers in the tenant namespace. */
@@ -139,6 +151,28 @@ export interface TenantNamespaceProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Local disk (`ephemeral-storage`) of a tenant where its props set none: the one source of
+ * these defaults, which the platform file schema imports. The quota holds a distributed job
+ * of four workers at the training job default (4 x 50Gi); the LimitRange gives containers the
+ * platform did not write (a `kubectl run`, a debug pod) 1Gi requested and 4Gi at most, and caps
+ * one container at 500Gi, room for a worker that stages a large model or dataset shard.
+ */
+export const EPHEMERAL_STORAGE_DEFAULTS = {
+  quota: '200Gi',
+  limits: { defaultRequest: '1Gi', default: '4Gi', max: '500Gi' },
+} as const;
+
+/** The `ephemeral-storage` resource name of Kubernetes. */
+export const EPHEMERAL_STORAGE = 'ephemeral-storage';
+
+/**
+ * The least local disk of one container: its logs alone take up to 50Mi under the kubelet's
+ * default log rotation (containerLogMaxSize 10Mi x containerLogMaxFiles 5), and a container
+ * over its limit is evicted.
+ */
+export const MIN_EPHEMERAL_STORAGE = '64Mi';
 
 /** Address ranges that `allowInternet` never opens; defined with the egress checks of tenant files. */
 export { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6 };
@@ -318,11 +352,14 @@ export class TenantNamespace extends Construct {
   }
 
   private addQuota(quota: TenantQuota): void {
+    const ephemeralStorage = quota.ephemeralStorage ?? EPHEMERAL_STORAGE_DEFAULTS.quota;
     const hard: Record<string, k8s.IntOrString> = {
       'requests.cpu': k8s.IntOrString.fromString(quota.cpu),
       'limits.cpu': k8s.IntOrString.fromString(quota.cpu),
       'requests.memory': k8s.IntOrString.fromString(quota.memory),
       'limits.memory': k8s.IntOrString.fromString(quota.memory),
+      [`requests.${EPHEMERAL_STORAGE}`]: k8s.IntOrString.fromString(ephemeralStorage),
+      [`limits.${EPHEMERAL_STORAGE}`]: k8s.IntOrString.fromString(ephemeralStorage),
       'requests.storage': k8s.IntOrString.fromString(quota.storage),
       pods: k8s.IntOrString.fromString(String(quota.pods)),
       // Tenants never open node ports or cloud load balancers; traffic enters through the platform ingress.
@@ -339,9 +376,10 @@ export class TenantNamespace extends Construct {
   }
 
   private addLimits(limits: TenantLimits): void {
-    const amounts = (value: ContainerAmounts) => ({
+    const amounts = (value: ContainerAmounts, kind: keyof TenantLimits) => ({
       cpu: k8s.Quantity.fromString(value.cpu),
       memory: k8s.Quantity.fromString(value.memory),
+      [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(value.ephemeralStorage ?? EPHEMERAL_STORAGE_DEFAULTS.limits[kind]),
     });
     this.ownObject(new k8s.KubeLimitRange(this, 'limits', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.limits),
@@ -349,9 +387,9 @@ export class TenantNamespace extends Construct {
         limits: [
           {
             type: 'Container',
-            defaultRequest: amounts(limits.defaultRequest),
-            default: amounts(limits.default),
-            max: amounts(limits.max),
+            defaultRequest: amounts(limits.defaultRequest, 'defaultRequest'),
+            default: amounts(limits.default, 'default'),
+            max: amounts(limits.max, 'max'),
           },
         ],
       },
@@ -465,8 +503,10 @@ function validateProps(props: TenantNamespaceProps): void {
     ['quota.cpu', props.quota.cpu],
     ['quota.memory', props.quota.memory],
     ['quota.storage', props.quota.storage],
+    ['quota.ephemeralStorage', props.quota.ephemeralStorage],
+    ...(['defaultRequest', 'default', 'max'] as const).map((kind) => [`limits.${kind}.ephemeralStorage`, props.limits[kind].ephemeralStorage] as const),
   ] as const) {
-    if (!isQuantity(value)) {
+    if (value !== undefined && !isQuantity(value)) {
       throw new Error(`${where}: ${field} "${value}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
     }
   }

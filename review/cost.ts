@@ -63,25 +63,43 @@ export interface ResourceAmounts {
   readonly gpus: number;
   /** GPUs by GPU type name; types with none are absent. */
   readonly gpusByType: Readonly<Record<string, number>>;
+  /** Local disk (ephemeral-storage) in GiB. */
+  readonly ephemeralStorageGiB: number;
 }
 
 /** Nothing requested. */
-export const NO_RESOURCES: ResourceAmounts = { cpu: 0, memoryGiB: 0, gpus: 0, gpusByType: {} };
+export const NO_RESOURCES: ResourceAmounts = { cpu: 0, memoryGiB: 0, gpus: 0, gpusByType: {}, ephemeralStorageGiB: 0 };
 
 /** The sum of two amounts. */
 export function addResources(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
   const gpusByType: Record<string, number> = { ...a.gpusByType };
   for (const [type, count] of Object.entries(b.gpusByType)) gpusByType[type] = (gpusByType[type] ?? 0) + count;
-  return { cpu: a.cpu + b.cpu, memoryGiB: a.memoryGiB + b.memoryGiB, gpus: a.gpus + b.gpus, gpusByType };
+  return {
+    cpu: a.cpu + b.cpu,
+    memoryGiB: a.memoryGiB + b.memoryGiB,
+    gpus: a.gpus + b.gpus,
+    gpusByType,
+    ephemeralStorageGiB: a.ephemeralStorageGiB + b.ephemeralStorageGiB,
+  };
 }
 
-function podAmounts(count: number, cpu: string, memory: string, gpus: number, gpuType: string | undefined): ResourceAmounts {
-  const totalGpus = count * gpus;
+/** What one pod of a job or service asks for. */
+interface PodSize {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly ephemeralStorage: string;
+  readonly gpus: number;
+  readonly gpuType?: { readonly name: string };
+}
+
+function podAmounts(count: number, pod: PodSize): ResourceAmounts {
+  const totalGpus = count * pod.gpus;
   return {
-    cpu: count * parseQuantity(cpu),
-    memoryGiB: (count * parseQuantity(memory)) / GIB,
+    cpu: count * parseQuantity(pod.cpu),
+    memoryGiB: (count * parseQuantity(pod.memory)) / GIB,
     gpus: totalGpus,
-    gpusByType: totalGpus > 0 ? { [gpuType ?? 'unknown']: totalGpus } : {},
+    gpusByType: totalGpus > 0 ? { [pod.gpuType?.name ?? 'unknown']: totalGpus } : {},
+    ephemeralStorageGiB: (count * parseQuantity(pod.ephemeralStorage)) / GIB,
   };
 }
 
@@ -106,16 +124,16 @@ export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
   let jobs = NO_RESOURCES;
   let checkpointStorageGiB = 0;
   for (const job of tenant.trainingJobs) {
-    jobs = addResources(jobs, podAmounts(job.workers, job.cpu, job.memory, job.gpus, job.gpuType?.name));
+    jobs = addResources(jobs, podAmounts(job.workers, job));
     if (job.checkpoint) checkpointStorageGiB += parseQuantity(job.checkpoint.size) / GIB;
   }
   let servicesAtMin = NO_RESOURCES;
   let servicesAtMax = NO_RESOURCES;
   let rolloutSurge = NO_RESOURCES;
   for (const service of tenant.modelServices) {
-    servicesAtMin = addResources(servicesAtMin, podAmounts(service.minReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
-    servicesAtMax = addResources(servicesAtMax, podAmounts(service.maxReplicas, service.cpu, service.memory, service.gpus, service.gpuType?.name));
-    rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service.cpu, service.memory, service.gpus, service.gpuType?.name));
+    servicesAtMin = addResources(servicesAtMin, podAmounts(service.minReplicas, service));
+    servicesAtMax = addResources(servicesAtMax, podAmounts(service.maxReplicas, service));
+    rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service));
   }
   return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
 }

@@ -25,6 +25,8 @@ export interface QuotaAmounts {
   readonly gpus: number;
   readonly storageGiB: number;
   readonly pods: number;
+  /** Local disk (ephemeral-storage) of all containers, in GiB. */
+  readonly ephemeralStorageGiB: number;
 }
 
 export interface TenantReport {
@@ -76,7 +78,13 @@ function round(value: number): number {
 }
 
 function roundAmounts(amounts: ResourceAmounts): ResourceAmounts {
-  return { cpu: round(amounts.cpu), memoryGiB: round(amounts.memoryGiB), gpus: amounts.gpus, gpusByType: amounts.gpusByType };
+  return {
+    cpu: round(amounts.cpu),
+    memoryGiB: round(amounts.memoryGiB),
+    gpus: amounts.gpus,
+    gpusByType: amounts.gpusByType,
+    ephemeralStorageGiB: round(amounts.ephemeralStorageGiB),
+  };
 }
 
 function roundDemand(demand: WorkloadDemand): WorkloadDemand {
@@ -105,6 +113,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         gpus: tenant.quota.gpu,
         storageGiB: round(parseQuantity(tenant.quota.storage) / GIB),
         pods: tenant.quota.pods,
+        ephemeralStorageGiB: round(parseQuantity(tenant.quota.ephemeralStorage) / GIB),
       },
       requested: roundDemand(workloadDemand(tenant)),
       monthlyCost: quotaMonthlyCost(platform, tenant.quota),
@@ -153,6 +162,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         gpus: sum((tenant) => tenant.quota.gpus),
         storageGiB: sum((tenant) => tenant.quota.storageGiB),
         pods: sum((tenant) => tenant.quota.pods),
+        ephemeralStorageGiB: sum((tenant) => tenant.quota.ephemeralStorageGiB),
       },
       requested,
       monthlyCost: {

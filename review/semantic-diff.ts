@@ -16,6 +16,7 @@ import { SecurityChange, securityChanges } from './security-posture';
 import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
 import { synthesizeConfig } from '../stacks/pipeline';
 import { ValidationError } from '../config/problems';
+import { QUOTA_FIELDS } from '../config/amount-bounds';
 import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 
@@ -113,7 +114,6 @@ export interface SemanticDiff {
   };
 }
 
-const QUOTA_RESOURCES: ReadonlyArray<keyof TenantQuota> = ['cpu', 'memory', 'gpu', 'storage', 'pods'];
 
 function objectRef(dir: string, object: KubeObject): ObjectRef {
   return {
@@ -133,7 +133,7 @@ function byFile(dir: string, group: ObjectGroup | undefined): Map<string, KubeOb
 
 function quotaChanges(before: TenantConfig | undefined, after: TenantConfig | undefined): QuotaChange[] {
   const amount = (value: string | number) => (typeof value === 'number' ? value : parseQuantity(value));
-  return QUOTA_RESOURCES.flatMap((resource): QuotaChange[] => {
+  return QUOTA_FIELDS.flatMap((resource): QuotaChange[] => {
     const was = before?.quota[resource];
     const is = after?.quota[resource];
     if (was !== undefined && is !== undefined && amount(was) === amount(is)) return [];

@@ -44,6 +44,7 @@ export class PlatformChart extends Chart {
         instance: monitoring.instance,
         replicas: monitoring.prometheus.replicas,
         retention: monitoring.prometheus.retention,
+        ephemeralStorage: monitoring.prometheus.ephemeralStorage,
       });
     }
   }

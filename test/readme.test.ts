@@ -23,7 +23,7 @@ describe('README', () => {
     const tools = fs.readFileSync(path.join(__dirname, '..', 'scripts', 'build-tools.sh'), 'utf8');
     const version = /^K8S_VERSION=v(\S+)$/m.exec(tools)?.[1];
     expect(version).toMatch(/^1\.\d+\.\d+$/);
-    expect(README).toContain(`Clusters: Kubernetes 1.30 or newer`);
-    expect(README).toContain(`the end-to-end suite runs against ${version}.`);
+    expect(README).toContain('Kubernetes **1.31 or newer**');
+    expect(README).toContain(`The end-to-end suite runs against ${version} only`);
   });
 });

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../../lib/cidr';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
 import { DNS_NAME } from '../../lib/names';
+import { EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
+import { PROMETHEUS_DEFAULTS } from '../../lib/platform-monitoring';
 import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, quantity, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
@@ -25,10 +27,13 @@ export const GpuTypeSchema = z
   })
   .meta({ description: 'A GPU type tenants can ask for.' });
 
-const AmountsSchema = z.strictObject({
-  cpu: quantity('CPU cores.'),
-  memory: quantity('Memory.'),
-});
+/** CPU, memory and local disk of containers; `kind` names the LimitRange field, for the default of ephemeralStorage. */
+const amountsSchema = (kind: keyof typeof EPHEMERAL_STORAGE_DEFAULTS.limits) =>
+  z.strictObject({
+    cpu: quantity('CPU cores.'),
+    memory: quantity('Memory.'),
+    ephemeralStorage: quantity(`Local disk (ephemeral-storage). @default ${EPHEMERAL_STORAGE_DEFAULTS.limits[kind]}`).default(EPHEMERAL_STORAGE_DEFAULTS.limits[kind]),
+  });
 
 const TierSchema = z.strictObject({
   value: z.int().meta({ description: 'PriorityClass value; higher schedules first and may preempt lower.' }),
@@ -74,8 +79,8 @@ export const PlatformNetworkSchema = z
 
 /** Bounds on the amounts tenant files may ask for, by default. */
 export const DEFAULT_AMOUNT_LIMITS = {
-  quota: { cpu: '10000', memory: '100Ti', gpu: 1024, storage: '1Pi', pods: 10000 },
-  container: { cpu: '1024', memory: '32Ti', minMemory: '16Mi' },
+  quota: { cpu: '10000', memory: '100Ti', gpu: 1024, storage: '1Pi', pods: 10000, ephemeralStorage: '1Pi' },
+  container: { cpu: '1024', memory: '32Ti', minMemory: '16Mi', ephemeralStorage: '64Ti' },
 } as const;
 
 export const PlatformLimitsSchema = z
@@ -87,6 +92,9 @@ export const PlatformLimitsSchema = z
         gpu: wholeNumber(0, 'Largest spec.quota.gpu of a tenant. @default 1024').default(DEFAULT_AMOUNT_LIMITS.quota.gpu),
         storage: quantity('Largest spec.quota.storage of a tenant. @default 1Pi').default(DEFAULT_AMOUNT_LIMITS.quota.storage),
         pods: wholeNumber(0, 'Largest spec.quota.pods of a tenant. @default 10000').default(DEFAULT_AMOUNT_LIMITS.quota.pods),
+        ephemeralStorage: quantity(`Largest spec.quota.ephemeralStorage of a tenant. @default ${DEFAULT_AMOUNT_LIMITS.quota.ephemeralStorage}`).default(
+          DEFAULT_AMOUNT_LIMITS.quota.ephemeralStorage,
+        ),
       })
       .default({ ...DEFAULT_AMOUNT_LIMITS.quota })
       .meta({ description: 'Largest quota a tenant may have, field by field; also bounds defaults.quota.' }),
@@ -95,9 +103,12 @@ export const PlatformLimitsSchema = z
         cpu: quantity('Largest CPU of one container (tenant limits and workloads). @default 1024').default(DEFAULT_AMOUNT_LIMITS.container.cpu),
         memory: quantity('Largest memory of one container (tenant limits and workloads). @default 32Ti').default(DEFAULT_AMOUNT_LIMITS.container.memory),
         minMemory: quantity('Smallest memory of one container; container runtimes refuse to start containers below 6 to 12 MiB. @default 16Mi').default(DEFAULT_AMOUNT_LIMITS.container.minMemory),
+        ephemeralStorage: quantity(
+          `Largest local disk (ephemeral-storage) of one container (tenant limits and workloads). @default ${DEFAULT_AMOUNT_LIMITS.container.ephemeralStorage}`,
+        ).default(DEFAULT_AMOUNT_LIMITS.container.ephemeralStorage),
       })
       .default({ ...DEFAULT_AMOUNT_LIMITS.container })
-      .meta({ description: 'Bounds on the CPU and memory of one container; also bound defaults.limits.' }),
+      .meta({ description: 'Bounds on the CPU, memory and local disk of one container; also bound defaults.limits.' }),
   })
   .default({ quota: { ...DEFAULT_AMOUNT_LIMITS.quota }, container: { ...DEFAULT_AMOUNT_LIMITS.container } })
   .meta({ description: 'Bounds on the amounts tenant files may ask for.' });
@@ -131,11 +142,12 @@ export const PlatformSpecSchema = z.strictObject({
         gpu: wholeNumber(0, 'GPUs.'),
         storage: quantity('Persistent storage.'),
         pods: wholeNumber(0, 'Pods.'),
+        ephemeralStorage: quantity(`Local disk (ephemeral-storage) of all containers. @default ${EPHEMERAL_STORAGE_DEFAULTS.quota}`).default(EPHEMERAL_STORAGE_DEFAULTS.quota),
       }),
       limits: z.strictObject({
-        defaultRequest: AmountsSchema,
-        default: AmountsSchema,
-        max: AmountsSchema,
+        defaultRequest: amountsSchema('defaultRequest'),
+        default: amountsSchema('default'),
+        max: amountsSchema('max'),
       }),
     })
     .meta({ description: 'Quota and limits for tenants that set none.' }),
@@ -180,8 +192,11 @@ export const PlatformSpecSchema = z.strictObject({
           enabled: z.boolean().default(true).meta({ description: 'Emit the monitoring namespace and a prometheus-operator Prometheus that selects tenant monitors and rules. @default true' }),
           replicas: wholeNumber(1, 'Prometheus replicas. @default 1').default(1),
           retention: z.string().regex(PROMETHEUS_DURATION, { error: 'expected a Prometheus duration such as 15d' }).default('15d'),
+          ephemeralStorage: quantity(
+            `Local disk of each Prometheus replica: the size limit of its data volume (an emptyDir) and its ephemeral-storage request and limit; Prometheus deletes its oldest data beyond ${PROMETHEUS_DEFAULTS.retentionSizePercent}% of it (retentionSize). @default ${PROMETHEUS_DEFAULTS.ephemeralStorage}`,
+          ).default(PROMETHEUS_DEFAULTS.ephemeralStorage),
         })
-        .default({ enabled: true, replicas: 1, retention: '15d' }),
+        .default({ enabled: true, replicas: 1, retention: '15d', ephemeralStorage: PROMETHEUS_DEFAULTS.ephemeralStorage }),
     })
     .meta({ description: 'Monitoring settings.' }),
   ingress: z

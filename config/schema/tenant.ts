@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
-import { TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
+import { MAX_NON_RETRYABLE_EXIT_CODES, MIN_STARTING_DEADLINE_SECONDS, TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
 import { LIVENESS_DEFAULTS, MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../lib/monitoring-stack';
 import { parseImage, unpinnedReason } from '../../lib/image';
@@ -68,8 +68,9 @@ const ResourceAmountsSchema = z
   .strictObject({
     cpu: quantity('CPU cores, e.g. 500m or 4.').optional(),
     memory: quantity('Memory, e.g. 512Mi or 16Gi.').optional(),
+    ephemeralStorage: quantity('Local disk (ephemeral-storage), e.g. 1Gi.').optional(),
   })
-  .meta({ description: 'CPU and memory amounts.' });
+  .meta({ description: 'CPU, memory and local disk amounts.' });
 
 export const QuotaSchema = z
   .strictObject({
@@ -78,6 +79,9 @@ export const QuotaSchema = z
     gpu: wholeNumber(0, 'Total GPUs of all pods (requests.nvidia.com/gpu). @default the platform default').optional(),
     storage: quantity('Total requested persistent storage (requests.storage). @default the platform default').optional(),
     pods: wholeNumber(0, 'Maximum number of pods. @default the platform default').optional(),
+    ephemeralStorage: quantity(
+      'Total local disk of all containers (requests.ephemeral-storage and limits.ephemeral-storage): writable layers, logs and disk-backed emptyDir volumes such as /tmp. @default the platform default',
+    ).optional(),
   })
   .meta({ description: 'ResourceQuota of the tenant namespace; every field defaults to the platform file.' });
 
@@ -125,6 +129,9 @@ export const TrainingJobSchema = z
     cpu: quantity(`CPU per worker (request and limit). @default ${TRAINING_JOB_DEFAULTS.cpu}`).default(TRAINING_JOB_DEFAULTS.cpu),
     memory: quantity(`Memory per worker (request and limit). @default ${TRAINING_JOB_DEFAULTS.memory}`).default(TRAINING_JOB_DEFAULTS.memory),
     shmSize: quantity('Size of /dev/shm (counts toward memory). @default half of memory').optional(),
+    ephemeralStorage: quantity(
+      `Local disk per worker (ephemeral-storage request and limit, and the size limit of /tmp); logs count toward it, and a worker that writes more is evicted. @default ${TRAINING_JOB_DEFAULTS.ephemeralStorage}`,
+    ).default(TRAINING_JOB_DEFAULTS.ephemeralStorage),
     checkpoint: z
       .strictObject({
         size: quantity('Size of the checkpoint volume, e.g. 100Gi.'),
@@ -141,7 +148,13 @@ export const TrainingJobSchema = z
       .optional()
       .meta({ description: 'A persistent volume for checkpoints, kept across runs. @default no checkpoint volume' }),
     maxRuntime: DurationSchema.default(`${TRAINING_JOB_DEFAULTS.maxRuntimeHours}h`).meta({ description: `Deadline of one run (activeDeadlineSeconds). @default ${TRAINING_JOB_DEFAULTS.maxRuntimeHours}h` }),
-    retries: wholeNumber(0, `Retries before the job fails (backoffLimit). @default ${TRAINING_JOB_DEFAULTS.retries}`).default(TRAINING_JOB_DEFAULTS.retries),
+    retries: wholeNumber(0, `Retries before the job fails (backoffLimit); a worker preempted or evicted by the cluster uses up none. @default ${TRAINING_JOB_DEFAULTS.retries}`).default(TRAINING_JOB_DEFAULTS.retries),
+    nonRetryableExitCodes: z
+      .array(wholeNumber(1, 'An exit code of the trainer.', 255))
+      .min(1, { error: 'list at least one exit code, or leave the field out' })
+      .max(MAX_NON_RETRYABLE_EXIT_CODES, { error: `list at most ${MAX_NON_RETRYABLE_EXIT_CODES} exit codes` })
+      .optional()
+      .meta({ description: 'Exit codes of the trainer that no retry can fix: the first worker that exits with one fails the job at once (podFailurePolicy FailJob). @default none: every failure is retried' }),
     metricsPort: wholeNumber(1, 'Port on which the trainer serves Prometheus metrics; the tenant PodMonitor scrapes it. @default no metrics port', 65535).optional(),
     schedule: z
       .string()
@@ -150,6 +163,9 @@ export const TrainingJobSchema = z
       })
       .optional()
       .meta({ description: 'Cron schedule; makes a CronJob. @default run once' }),
+    startingDeadline: DurationSchema.optional().meta({
+      description: `Only with schedule: how late a missed run (the CronJob controller was down, or the previous run still going) may still start; later it is skipped (startingDeadlineSeconds). At least ${MIN_STARTING_DEADLINE_SECONDS}s. @default ${TRAINING_JOB_DEFAULTS.startingDeadlineMinutes}m`,
+    }),
   })
   .meta({ description: 'A GPU training job.' });
 
@@ -164,6 +180,9 @@ export const ModelServiceSchema = z
     gpuType: z.string().optional().meta({ description: 'A GPU type of the platform file. @default the platform defaultGpuType' }),
     cpu: quantity(`CPU per replica (request and limit). @default ${MODEL_SERVICE_DEFAULTS.cpu}`).default(MODEL_SERVICE_DEFAULTS.cpu),
     memory: quantity(`Memory per replica (request and limit). @default ${MODEL_SERVICE_DEFAULTS.memory}`).default(MODEL_SERVICE_DEFAULTS.memory),
+    ephemeralStorage: quantity(
+      `Local disk per replica (ephemeral-storage request and limit, and the size limit of /tmp); logs count toward it, and a replica that writes more is evicted. @default ${MODEL_SERVICE_DEFAULTS.ephemeralStorage}`,
+    ).default(MODEL_SERVICE_DEFAULTS.ephemeralStorage),
     replicas: z
       .strictObject({
         min: wholeNumber(1, 'Fewest replicas. @default 2, or max when max is smaller').optional(),

@@ -185,7 +185,7 @@ describe('mlp diff', () => {
 
     fs.writeFileSync(path.join(project.tenantsDir, 'omega.yaml'), minimalTenant('omega'));
     const { stdout } = runMlp(project.dir, 'diff');
-    expect(summaryRow(stdout, 'omega').slice(0, 4)).toEqual(['omega', 'new tenant', `+${gammaObjects} -0 ~0`, 'cpu 16, memory 64Gi, gpu 0, storage 200Gi, pods 50']);
+    expect(summaryRow(stdout, 'omega').slice(0, 4)).toEqual(['omega', 'new tenant', `+${gammaObjects} -0 ~0`, 'cpu 16, memory 64Gi, gpu 0, storage 200Gi, pods 50, ephemeralStorage 200Gi']);
     expect(stdout).toContain('  omega  RBAC          grants ClusterRole admin to User omega-owner@example.com in namespace omega (RoleBinding tenant-owners)\n');
   });
 

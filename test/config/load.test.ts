@@ -40,11 +40,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR });
     expect(config.tenants.map((tenant) => tenant.name)).toEqual(['analytics', 'nlp', 'vision']);
     const analytics = config.tenants[0];
-    expect(analytics.quota).toEqual({ cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 });
+    expect(analytics.quota).toEqual({ cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50, ephemeralStorage: '200Gi' });
     expect(analytics.tier).toBe('batch');
     const vision = config.tenants[2];
-    expect(vision.limits.max).toEqual({ cpu: '64', memory: '512Gi' });
-    expect(vision.limits.default).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(vision.limits.max).toEqual({ cpu: '64', memory: '512Gi', ephemeralStorage: '500Gi' });
+    expect(vision.limits.default).toEqual({ cpu: '1', memory: '2Gi', ephemeralStorage: '4Gi' });
+    expect(vision.quota.ephemeralStorage).toBe('1Ti');
     expect(vision.trainingJobs[0].gpuType?.name).toBe('a100-80gb');
     expect(vision.trainingJobs[0].checkpoint?.storageClass).toBe('filestore-rwx');
   });
@@ -63,7 +64,7 @@ describe('loadConfig', () => {
 
   test('fails when a field is unknown, suggesting the closest one', () => {
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpuz: 4\n') })).toEqual([
-      'tenants/vision.yaml:10: spec.quota.gpuz: unknown field "gpuz" (did you mean "gpu"?); allowed fields: cpu, memory, gpu, storage, pods',
+      'tenants/vision.yaml:10: spec.quota.gpuz: unknown field "gpuz" (did you mean "gpu"?); allowed fields: cpu, memory, gpu, storage, pods, ephemeralStorage',
     ]);
   });
 
@@ -285,7 +286,7 @@ describe('loadConfig', () => {
 
   test('fails on merge keys, which YAML 1.2 does not have', () => {
     expect(problemsOf({ 'vision.yaml': `${minimalTenant('vision')}  quota:\n    <<: {gpu: 4}\n` })).toEqual([
-      'tenants/vision.yaml:10: spec.quota["<<"]: unknown field "<<"; allowed fields: cpu, memory, gpu, storage, pods',
+      'tenants/vision.yaml:10: spec.quota["<<"]: unknown field "<<"; allowed fields: cpu, memory, gpu, storage, pods, ephemeralStorage',
     ]);
   });
 
@@ -421,7 +422,7 @@ describe('loadConfig', () => {
       const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  quota:\n    cpu: "1e2"\n    memory: 1E12\n    storage: "5e11"\n') });
       try {
         const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
-        expect(tenant.quota).toEqual({ cpu: '1e2', memory: '1000000000000', gpu: 0, storage: '5e11', pods: 50 });
+        expect(tenant.quota).toEqual({ cpu: '1e2', memory: '1000000000000', gpu: 0, storage: '5e11', pods: 50, ephemeralStorage: '200Gi' });
       } finally {
         fs.rmSync(project.dir, { recursive: true, force: true });
       }
@@ -454,7 +455,7 @@ describe('loadConfig', () => {
     test('applies bounds the platform file sets, and checks its own defaults against them', () => {
       const tighter = (text: string) => text.replace('      gpu: 1024\n', '      gpu: 8\n').replace('      minMemory: 16Mi', '      minMemory: 1Gi');
       expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: 16\n') }, tighter)).toEqual([
-        'platform.yaml:53: spec.defaults.limits.defaultRequest.memory: 512Mi is less than 1Gi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; write at least 1Gi',
+        'platform.yaml:54: spec.defaults.limits.defaultRequest.memory: 512Mi is less than 1Gi, the smallest container memory (limits.container.minMemory in the platform file): container runtimes refuse to start smaller containers; write at least 1Gi',
       ]);
       const smallQuota = (text: string) => text.replace('      gpu: 1024\n', '      gpu: 8\n');
       expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  quota:\n    gpu: 16\n') }, smallQuota)).toEqual([
@@ -520,7 +521,7 @@ describe('loadConfig', () => {
     test('fails when the platform writes its own ranges non-canonically', () => {
       const platform = (text: string) => text.replace('podCidrs: [10.244.0.0/16]', 'podCidrs: [10.244.0.1/16]');
       expect(problemsOf({ 'vision.yaml': minimalTenant('vision') }, platform)).toEqual([
-        'platform.yaml:74: spec.network.podCidrs[0]: "10.244.0.1/16" is not written canonically; write 10.244.0.0/16',
+        'platform.yaml:80: spec.network.podCidrs[0]: "10.244.0.1/16" is not written canonically; write 10.244.0.0/16',
       ]);
     });
 
@@ -533,5 +534,97 @@ describe('loadConfig', () => {
         fs.rmSync(project.dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('loadConfig: local disk, failure policy and starting deadline', () => {
+  /** The fixture platform without the local disk settings it writes out, so that the schema's defaults apply. */
+  const withoutEphemeralStorage = (text: string) => text.split('\n').filter((line) => !/^\s*ephemeralStorage:/.test(line)).join('\n');
+
+  test('gives a platform file without local disk settings the documented defaults', () => {
+    const project = scratchProject({ 'tiny.yaml': minimalTenant('tiny') });
+    const text = fs.readFileSync(project.platformFile, 'utf8');
+    expect(text.split('\n').filter((line) => /^\s*ephemeralStorage:/.test(line))).toHaveLength(6);
+    fs.writeFileSync(project.platformFile, withoutEphemeralStorage(text));
+    const config = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
+    const spec = config.platform.spec;
+    expect(spec.defaults.quota.ephemeralStorage).toBe('200Gi');
+    expect([spec.defaults.limits.defaultRequest, spec.defaults.limits.default, spec.defaults.limits.max].map((amounts) => amounts.ephemeralStorage)).toEqual(['1Gi', '4Gi', '500Gi']);
+    expect(spec.limits.quota.ephemeralStorage).toBe('1Pi');
+    expect(spec.limits.container.ephemeralStorage).toBe('64Ti');
+    expect(spec.monitoring.prometheus.ephemeralStorage).toBe('50Gi');
+    expect(config.tenants[0].quota.ephemeralStorage).toBe('200Gi');
+  });
+
+  test('gives jobs 50Gi and services 10Gi of local disk by default, and no starting deadline or exit codes of its own', () => {
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', `${JOB('')}${SERVICE('')}`) });
+    const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
+    expect(tenant.trainingJobs[0].ephemeralStorage).toBe('50Gi');
+    expect(tenant.trainingJobs[0].startingDeadline).toBeUndefined();
+    expect(tenant.trainingJobs[0].nonRetryableExitCodes).toBeUndefined();
+    expect(tenant.modelServices[0].ephemeralStorage).toBe('10Gi');
+  });
+
+  test('resolves a starting deadline and non-retryable exit codes as written', () => {
+    const spec = JOB('      schedule: "@daily"\n      startingDeadline: 1h30m\n      nonRetryableExitCodes: [3, 2]\n');
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', spec) });
+    const [job] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants[0].trainingJobs;
+    expect(job.startingDeadline?.toSeconds()).toBe(5400);
+    expect(job.nonRetryableExitCodes).toEqual([3, 2]);
+  });
+
+  test('fails when a job’s workers need more local disk than the quota', () => {
+    const spec = `  quota:\n    ephemeralStorage: 100Gi\n${JOB('      workers: 3\n      ephemeralStorage: 40Gi\n')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      'tenants/vision.yaml:16: spec.trainingJobs[0].ephemeralStorage: its 3 workers need 3 x 40Gi, more than the tenant\'s ephemeralStorage quota of 100Gi; lower it or raise spec.quota.ephemeralStorage',
+    ]);
+  });
+
+  test('fails when a rollout of a service needs more local disk than the quota, at the default amount', () => {
+    const spec = `  quota:\n    ephemeralStorage: 40Gi\n${SERVICE('      replicas:\n        max: 4\n')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      "tenants/vision.yaml:11: spec.modelServices[0].ephemeralStorage: a rollout at its 4 replicas needs 5 x 10Gi (4 + 1 surge replica), more than the tenant's ephemeralStorage quota of 40Gi; lower replicas.max or ephemeralStorage, or raise spec.quota.ephemeralStorage",
+    ]);
+  });
+
+  test('fails when a workload’s local disk exceeds the tenant’s largest container, or is too small for its logs', () => {
+    const spec = `  limits:\n    max:\n      ephemeralStorage: 20Gi\n${JOB('')}${SERVICE('      ephemeralStorage: 10Mi\n')}`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      "tenants/vision.yaml:12: spec.trainingJobs[0].ephemeralStorage: 50Gi exceeds the tenant's largest container (limits.max.ephemeralStorage: 20Gi); lower it or raise spec.limits.max.ephemeralStorage",
+      "tenants/vision.yaml:19: spec.modelServices[0].ephemeralStorage: 10Mi is less than 64Mi, the smallest container local disk: the kubelet keeps up to 50Mi of each container's logs and evicts a container over its limit; write at least 64Mi",
+    ]);
+  });
+
+  test('fails when the local disk LimitRange is inconsistent or the quota exceeds the platform’s bound', () => {
+    const spec = '  quota:\n    ephemeralStorage: 2Pi\n  limits:\n    default:\n      ephemeralStorage: 600Gi\n';
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      'tenants/vision.yaml:10: spec.quota.ephemeralStorage: 2Pi exceeds 1Pi, the largest ephemeralStorage quota the platform allows (limits.quota.ephemeralStorage in the platform file); lower it, or ask the platform team to raise that limit',
+      'tenants/vision.yaml:13: spec.limits.default.ephemeralStorage: 600Gi exceeds limits.max.ephemeralStorage of 500Gi; lower it or raise the maximum',
+    ]);
+  });
+
+  test('fails when a starting deadline is set without a schedule, or is under a minute', () => {
+    const spec = `${JOB('      startingDeadline: 30m\n')}    - name: nightly\n      image: registry.ml.example.com/vision/trainer:2.4.1\n      gpus: 0\n      schedule: "@daily"\n      startingDeadline: 30s\n`;
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+      'tenants/vision.yaml:13: spec.trainingJobs[0].startingDeadline: 30m is set, but the job has no schedule; remove startingDeadline, or add a schedule',
+      'tenants/vision.yaml:18: spec.trainingJobs[1].startingDeadline: 30s is shorter than 60s: a run starts seconds after its time, later on a busy control plane, and would be skipped; write at least 1m',
+    ]);
+  });
+
+  test('fails when a non-retryable exit code is out of range or listed twice', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      nonRetryableExitCodes: [0, 2, 2, 256]\n')) })).toEqual([
+      'tenants/vision.yaml:13: spec.trainingJobs[0].nonRetryableExitCodes[0]: expected a whole number >= 1, got 0',
+      'tenants/vision.yaml:13: spec.trainingJobs[0].nonRetryableExitCodes[3]: expected a whole number <= 255, got 256',
+    ]);
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', JOB('      nonRetryableExitCodes: [2, 3, 2]\n')) })).toEqual([
+      'tenants/vision.yaml:13: spec.trainingJobs[0].nonRetryableExitCodes[2]: 2 is already listed at nonRetryableExitCodes[0]; list each exit code once',
+    ]);
+  });
+
+  test('fails when the platform gives Prometheus less than 1Gi of local disk', () => {
+    const edit = (text: string) => text.replace('    runbookBaseUrl:', '    prometheus:\n      ephemeralStorage: 512Mi\n    runbookBaseUrl:');
+    expect(problemsOf({ 'tiny.yaml': minimalTenant('tiny') }, edit)).toEqual([
+      "platform.yaml:90: spec.monitoring.prometheus.ephemeralStorage: 512Mi is less than 1Gi, too little for Prometheus's write-ahead log; raise it (the default is 50Gi)",
+    ]);
   });
 });

@@ -106,9 +106,9 @@ describe('GpuTrainingJob', () => {
       expect(objects()).toMatchSnapshot();
     });
 
-    test('requests GPUs, CPU and memory as equal requests and limits', () => {
+    test('requests GPUs, CPU, memory and local disk as equal requests and limits', () => {
       const container = only(objects(), 'Job').spec.template.spec.containers[0];
-      const amounts = { cpu: '16', memory: '64Gi', 'nvidia.com/gpu': 4 };
+      const amounts = { cpu: '16', memory: '64Gi', 'ephemeral-storage': '50Gi', 'nvidia.com/gpu': 4 };
       expect(container.resources).toEqual({ requests: amounts, limits: amounts });
     });
 
@@ -150,7 +150,7 @@ describe('GpuTrainingJob', () => {
       const pod = only(objects(), 'Job').spec.template.spec;
       expect(pod.volumes).toEqual([
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '32Gi' } },
-        { name: 'tmp', emptyDir: {} },
+        { name: 'tmp', emptyDir: { sizeLimit: '50Gi' } },
         { name: 'checkpoints', persistentVolumeClaim: { claimName: 'resnet-checkpoints' } },
       ]);
       expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'checkpoints', mountPath: '/checkpoints' });
@@ -320,7 +320,7 @@ describe('GpuTrainingJob', () => {
     const pod = only(synth('features', { image: IMAGE, gpus: 0, gpuType: A100 }), 'Job').spec.template.spec;
     expect(pod.nodeSelector).toBeUndefined();
     expect(pod.tolerations).toBeUndefined();
-    expect(pod.containers[0].resources.limits).toEqual({ cpu: '4', memory: '16Gi' });
+    expect(pod.containers[0].resources.limits).toEqual({ cpu: '4', memory: '16Gi', 'ephemeral-storage': '50Gi' });
   });
 
   test('fails when the id is not a valid job name', () => {
@@ -398,5 +398,84 @@ describe('GpuTrainingJob', () => {
         'v1 Service',
       ]);
     });
+  });
+});
+
+describe('GpuTrainingJob local disk, failure policy and starting deadline', () => {
+  const podSpec = (objects: any[]) => {
+    const job = objects.find((object) => object.kind === 'Job');
+    return job ? job.spec.template.spec : only(objects, 'CronJob').spec.jobTemplate.spec.template.spec;
+  };
+
+  test('bounds the trainer and the init step by ephemeral-storage, equal request and limit, and /tmp by the trainer’s amount', () => {
+    const pod = podSpec(synth('ddp', { image: IMAGE, gpus: 8, workers: 2, gpuType: A100, waitImage: BUSYBOX, ephemeralStorage: '120Gi' }));
+    expect(pod.containers[0].resources.requests['ephemeral-storage']).toBe('120Gi');
+    expect(pod.containers[0].resources.limits['ephemeral-storage']).toBe('120Gi');
+    expect(pod.initContainers[0].resources.requests['ephemeral-storage']).toBe('64Mi');
+    expect(pod.initContainers[0].resources.limits['ephemeral-storage']).toBe('64Mi');
+    expect(pod.volumes).toEqual([
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
+      { name: 'tmp', emptyDir: { sizeLimit: '120Gi' } },
+    ]);
+  });
+
+  test('gives each worker 50Gi of local disk by default', () => {
+    const pod = podSpec(synth('train', { image: IMAGE }));
+    expect(pod.containers[0].resources.limits['ephemeral-storage']).toBe('50Gi');
+    expect(pod.volumes.find((volume: any) => volume.name === 'tmp').emptyDir).toEqual({ sizeLimit: '50Gi' });
+  });
+
+  test('ignores pods the cluster disrupts, and retries every exit code by default', () => {
+    const job = only(synth('train', { image: IMAGE }), 'Job');
+    expect(job.spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  test('fails the job at once on a non-retryable exit code of the trainer, codes in ascending order, after the disruption rule', () => {
+    const job = only(synth('train', { image: IMAGE, nonRetryableExitCodes: [42, 3] }), 'Job');
+    expect(job.spec.podFailurePolicy.rules).toEqual([
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [3, 42] } },
+    ]);
+  });
+
+  test('gives the Jobs of a CronJob the same failure policy, and a starting deadline of an hour', () => {
+    const cronJob = only(synth('nightly', { image: IMAGE, schedule: '0 2 * * *', nonRetryableExitCodes: [2] }), 'CronJob');
+    expect(cronJob.spec.startingDeadlineSeconds).toBe(3600);
+    expect(cronJob.spec.jobTemplate.spec.podFailurePolicy.rules).toHaveLength(2);
+    expect(cronJob.spec.jobTemplate.spec.podFailurePolicy.rules[1].onExitCodes.values).toEqual([2]);
+  });
+
+  test('takes the starting deadline given', () => {
+    const cronJob = only(synth('nightly', { image: IMAGE, schedule: '0 2 * * *', startingDeadline: Duration.minutes(30) }), 'CronJob');
+    expect(cronJob.spec.startingDeadlineSeconds).toBe(1800);
+  });
+
+  test('fails when a starting deadline is given without a schedule', () => {
+    expect(() => synth('train', { image: IMAGE, startingDeadline: Duration.minutes(30) })).toThrow(
+      'GpuTrainingJob train: startingDeadline is set but the job has no schedule; remove it, or add a schedule',
+    );
+  });
+
+  test('fails when the starting deadline is under a minute', () => {
+    expect(() => synth('nightly', { image: IMAGE, schedule: '@daily', startingDeadline: Duration.seconds(30) })).toThrow(
+      'GpuTrainingJob nightly: startingDeadline must be at least 60 s, got 30 s; a shorter deadline skips runs that start a little late',
+    );
+  });
+
+  test('fails when a non-retryable exit code is not one from 1 to 255, or is listed twice', () => {
+    expect(() => synth('train', { image: IMAGE, nonRetryableExitCodes: [0] })).toThrow(
+      'GpuTrainingJob train: nonRetryableExitCodes[0] must be an exit code from 1 to 255, got 0',
+    );
+    expect(() => synth('train', { image: IMAGE, nonRetryableExitCodes: [1, 256] })).toThrow(
+      'GpuTrainingJob train: nonRetryableExitCodes[1] must be an exit code from 1 to 255, got 256',
+    );
+    expect(() => synth('train', { image: IMAGE, nonRetryableExitCodes: [3, 3] })).toThrow('GpuTrainingJob train: nonRetryableExitCodes[1]: 3 is listed twice; list it once');
+  });
+
+  test('fails when the local disk cannot hold the container’s logs', () => {
+    expect(() => synth('train', { image: IMAGE, ephemeralStorage: '10Mi' })).toThrow(
+      'GpuTrainingJob train: ephemeralStorage 10Mi is less than 64Mi, the least a container needs for its logs; raise it',
+    );
   });
 });

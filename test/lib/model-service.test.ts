@@ -94,7 +94,7 @@ describe('ModelService', () => {
 
   test('requests its GPU on nodes of the GPU type', () => {
     const pod = only(gpuService(), 'Deployment').spec.template.spec;
-    expect(pod.containers[0].resources.limits).toEqual({ cpu: '8', memory: '48Gi', 'nvidia.com/gpu': 1 });
+    expect(pod.containers[0].resources.limits).toEqual({ cpu: '8', memory: '48Gi', 'ephemeral-storage': '10Gi', 'nvidia.com/gpu': 1 });
     expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
   });
 
@@ -142,12 +142,14 @@ describe('ModelService', () => {
     expect(only(objects, 'Service').spec.type).toBe('ClusterIP');
   });
 
-  test('defaults to 2 to 4 CPU replicas of 1 core and 2Gi on port 8080', () => {
+  test('defaults to 2 to 4 CPU replicas of 1 core, 2Gi and 10Gi of local disk on port 8080', () => {
     const objects = synth({ image: IMAGE });
     const autoscaler = only(objects, 'HorizontalPodAutoscaler').spec;
     expect([autoscaler.minReplicas, autoscaler.maxReplicas]).toEqual([2, 4]);
     const container = only(objects, 'Deployment').spec.template.spec.containers[0];
-    expect(container.resources.limits).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(container.resources.limits).toEqual({ cpu: '1', memory: '2Gi', 'ephemeral-storage': '10Gi' });
+    expect(container.resources.requests).toEqual(container.resources.limits);
+    expect(only(objects, 'Deployment').spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '10Gi' } }]);
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
     expect(only(objects, 'Deployment').spec.template.spec.nodeSelector).toBeUndefined();
   });
@@ -207,6 +209,21 @@ describe('ModelService', () => {
         'TenantNamespace vision: Deployment "chat" is created twice: by test/team-a/chat/deployment (ModelService) and by test/team-b/chat/deployment (ModelService); ' +
           'a namespace holds one Deployment of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
       ),
+    );
+  });
+});
+
+describe('ModelService local disk', () => {
+  test('requests and is limited to the local disk given, and bounds /tmp by it', () => {
+    const pod = only(synth({ image: IMAGE, ephemeralStorage: '40Gi' }), 'Deployment').spec.template.spec;
+    expect(pod.containers[0].resources.requests['ephemeral-storage']).toBe('40Gi');
+    expect(pod.containers[0].resources.limits['ephemeral-storage']).toBe('40Gi');
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '40Gi' } }]);
+  });
+
+  test('fails when the local disk cannot hold the server’s logs', () => {
+    expect(() => synth({ image: IMAGE, ephemeralStorage: '1Mi' })).toThrow(
+      'ModelService chat: ephemeralStorage 1Mi is less than 64Mi, the least a container needs for its logs; raise it',
     );
   });
 });

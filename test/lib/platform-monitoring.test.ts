@@ -14,6 +14,30 @@ describe('PlatformMonitoring', () => {
     expect(synth()).toMatchSnapshot();
   });
 
+  test('bounds the local disk of Prometheus: its data emptyDir, its ephemeral-storage, and retention at 80% of it', () => {
+    const prometheus = synth().find((object) => object.kind === 'Prometheus');
+    expect(prometheus.spec.storage).toEqual({ emptyDir: { sizeLimit: '50Gi' } });
+    expect(prometheus.spec.resources).toEqual({
+      requests: { cpu: '500m', memory: '2Gi', 'ephemeral-storage': '50Gi' },
+      limits: { memory: '4Gi', 'ephemeral-storage': '50Gi' },
+    });
+    expect(prometheus.spec.retentionSize).toBe('40GiB');
+  });
+
+  test('takes the local disk given, rounding retentionSize down to whole MiB', () => {
+    const chart = Testing.chart();
+    new PlatformMonitoring(chart, 'monitoring', { ephemeralStorage: '3Gi' });
+    const prometheus = Testing.synth(chart).find((object) => object.kind === 'Prometheus');
+    expect(prometheus.spec.storage.emptyDir.sizeLimit).toBe('3Gi');
+    expect(prometheus.spec.retentionSize).toBe('2457MiB');
+  });
+
+  test('fails when the local disk is under 1Gi', () => {
+    expect(() => new PlatformMonitoring(Testing.chart(), 'monitoring', { ephemeralStorage: '512Mi' })).toThrow(
+      'PlatformMonitoring: ephemeralStorage must be a quantity of at least 1Gi (room for the write-ahead log), got "512Mi"',
+    );
+  });
+
   test('selects monitors and rules of tenant namespaces by the instance label', () => {
     const prometheus = synth().find((object) => object.kind === 'Prometheus');
     const bySelector = { matchLabels: { 'mlp.io/prometheus': 'prod' } };

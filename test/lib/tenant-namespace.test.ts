@@ -65,13 +65,15 @@ describe('TenantNamespace', () => {
     }
   });
 
-  test('limits requests and limits of CPU, memory, GPUs, storage and pods, and forbids node ports and load balancers', () => {
+  test('limits requests and limits of CPU, memory, local disk, GPUs, storage and pods, and forbids node ports and load balancers', () => {
     const quota = find(synth(), 'ResourceQuota', 'tenant-quota');
     expect(quota.spec.hard).toEqual({
       'requests.cpu': '64',
       'limits.cpu': '64',
       'requests.memory': '256Gi',
       'limits.memory': '256Gi',
+      'requests.ephemeral-storage': '200Gi',
+      'limits.ephemeral-storage': '200Gi',
       'requests.nvidia.com/gpu': '8',
       'requests.storage': '2Ti',
       pods: '100',
@@ -86,16 +88,37 @@ describe('TenantNamespace', () => {
     expect(quota.spec.hard['requests.nvidia.com/gpu']).toBe('8');
   });
 
-  test('sets container defaults and maxima', () => {
+  test('sets container defaults and maxima, local disk included', () => {
     const limitRange = find(synth(), 'LimitRange', 'tenant-limits');
     expect(limitRange.spec.limits).toEqual([
       {
         type: 'Container',
-        defaultRequest: { cpu: '250m', memory: '512Mi' },
-        default: { cpu: '1', memory: '2Gi' },
-        max: { cpu: '32', memory: '256Gi' },
+        defaultRequest: { cpu: '250m', memory: '512Mi', 'ephemeral-storage': '1Gi' },
+        default: { cpu: '1', memory: '2Gi', 'ephemeral-storage': '4Gi' },
+        max: { cpu: '32', memory: '256Gi', 'ephemeral-storage': '500Gi' },
       },
     ]);
+  });
+
+  test('takes the local disk quota and container amounts given', () => {
+    const objects = synth({
+      quota: { ...BASE.quota, ephemeralStorage: '1Ti' },
+      limits: { ...BASE.limits, default: { ...BASE.limits.default, ephemeralStorage: '8Gi' }, max: { ...BASE.limits.max, ephemeralStorage: '2Ti' } },
+    });
+    const quota = find(objects, 'ResourceQuota', 'tenant-quota');
+    expect(quota.spec.hard['requests.ephemeral-storage']).toBe('1Ti');
+    expect(quota.spec.hard['limits.ephemeral-storage']).toBe('1Ti');
+    const [limits] = find(objects, 'LimitRange', 'tenant-limits').spec.limits;
+    expect([limits.defaultRequest['ephemeral-storage'], limits.default['ephemeral-storage'], limits.max['ephemeral-storage']]).toEqual(['1Gi', '8Gi', '2Ti']);
+  });
+
+  test('fails when a local disk amount is not a quantity', () => {
+    expect(() => synth({ quota: { ...BASE.quota, ephemeralStorage: 'big' } })).toThrow(
+      'TenantNamespace vision: quota.ephemeralStorage "big" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)',
+    );
+    expect(() => synth({ limits: { ...BASE.limits, max: { ...BASE.limits.max, ephemeralStorage: '-1Gi' } } })).toThrow(
+      'TenantNamespace vision: limits.max.ephemeralStorage "-1Gi" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)',
+    );
   });
 
   test('binds owners, members and viewers to admin, edit and view in the namespace only', () => {

@@ -142,7 +142,7 @@ describe('the packed package', () => {
       'MLP003 images pinned by tag or digest, never latest: Deployment/detector',
     ]);
     expect(output.loadProblems).toEqual([
-      'tenants/speech.yaml:10: spec.quota.gpuz: unknown field "gpuz" (did you mean "gpu"?); allowed fields: cpu, memory, gpu, storage, pods',
+      'tenants/speech.yaml:10: spec.quota.gpuz: unknown field "gpuz" (did you mean "gpu"?); allowed fields: cpu, memory, gpu, storage, pods, ephemeralStorage',
     ]);
     expect(output.oneConstructs).toBe(true);
     expect(output.oneCdk8s).toBe(true);

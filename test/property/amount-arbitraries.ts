@@ -58,7 +58,7 @@ export interface GeneratedLimits {
 
 /** A quantity of the platform file in millicores (CPU) or MiB (memory, storage). */
 const millis = (text: string) => Math.round(parseQuantity(text) * 1000);
-const mebis = (text: string) => Math.round(parseQuantity(text) / 2 ** 20);
+export const mebis = (text: string) => Math.round(parseQuantity(text) / 2 ** 20);
 
 const PLATFORM_LIMITS = {
   defaultRequest: { cpu: millis(SPEC.defaults.limits.defaultRequest.cpu), memory: mebis(SPEC.defaults.limits.defaultRequest.memory) },
@@ -76,6 +76,7 @@ export const PLATFORM_QUOTA = {
   memory: mebis(SPEC.defaults.quota.memory),
   gpu: SPEC.defaults.quota.gpu,
   storage: mebis(SPEC.defaults.quota.storage),
+  ephemeralStorage: mebis(SPEC.defaults.quota.ephemeralStorage),
 };
 
 /**

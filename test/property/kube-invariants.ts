@@ -160,6 +160,37 @@ export function restrictedViolations(object: KubeObject): string[] {
   return violations;
 }
 
+/**
+ * Local disk is bounded everywhere: every container requests and is limited to
+ * `ephemeral-storage` (equal amounts), and every disk-backed `emptyDir` has a
+ * `sizeLimit` no larger than the pod's ephemeral-storage limit, so that no pod
+ * can fill a node's disk.
+ */
+export function localDiskViolations(object: KubeObject): string[] {
+  const violations: string[] = [];
+  for (const { where: at, spec } of podSpecs(object)) {
+    if (!spec) continue;
+    let podLimit = 0;
+    for (const { kind, container } of containersOf(spec)) {
+      const name = `${at} ${kind}/${container.name}`;
+      const request = container.resources?.requests?.['ephemeral-storage'];
+      const limit = container.resources?.limits?.['ephemeral-storage'];
+      if (limit === undefined) violations.push(`${name}: no ephemeral-storage limit`);
+      else if (!sameQuantity(request, limit)) violations.push(`${name}: ephemeral-storage request ${String(request)} differs from limit ${String(limit)}`);
+      if (kind === 'containers' && limit !== undefined) podLimit += parseQuantity(String(limit));
+    }
+    for (const volume of (spec.volumes as Json[] | undefined) ?? []) {
+      if (volume.emptyDir === undefined) continue;
+      const sizeLimit = volume.emptyDir.sizeLimit;
+      if (sizeLimit === undefined) violations.push(`${at}: emptyDir ${volume.name} has no sizeLimit`);
+      else if (volume.emptyDir.medium !== 'Memory' && parseQuantity(String(sizeLimit)) > podLimit) {
+        violations.push(`${at}: emptyDir ${volume.name} sizeLimit ${String(sizeLimit)} exceeds the containers' ephemeral-storage limits`);
+      }
+    }
+  }
+  return violations;
+}
+
 function duplicates(values: readonly unknown[]): unknown[] {
   return [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
 }

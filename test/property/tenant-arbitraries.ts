@@ -18,13 +18,13 @@
  */
 import * as fc from 'fast-check';
 import { stringify } from 'yaml';
-import { DISTRIBUTED_ENV, PLATFORM_ENV } from '../../lib/gpu-training-job';
-import { ROLLOUT_MAX_SURGE } from '../../lib/model-service';
+import { DISTRIBUTED_ENV, PLATFORM_ENV, TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
+import { MODEL_SERVICE_DEFAULTS, ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
 import { POLICY_IDS } from '../../config/policy-ids';
 import { fixturePlatform } from '../support/fixtures';
 import { LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, coversIpv4Mapped, mustParseCidr, overlaps } from '../../lib/cidr';
-import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, memoryText, millicores, style } from './amount-arbitraries';
+import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, mebis, memoryText, millicores, style } from './amount-arbitraries';
 
 export const PLATFORM = fixturePlatform();
 const SPEC = PLATFORM.spec;
@@ -232,13 +232,13 @@ const EDGES: Readonly<Record<EdgeKind, Profile>> = {
 // Workloads
 
 /** Amounts a job or service gets when its file sets none (README, tenant file reference). */
-const JOB_DEFAULTS = { cpu: 4000, memory: 16384 };
-const SERVICE_DEFAULTS = { cpu: 1000, memory: 2048 };
+const JOB_DEFAULTS = { cpu: 4000, memory: 16384, ephemeralStorage: mebis(TRAINING_JOB_DEFAULTS.ephemeralStorage) };
+const SERVICE_DEFAULTS = { cpu: 1000, memory: 2048, ephemeralStorage: mebis(MODEL_SERVICE_DEFAULTS.ephemeralStorage) };
 
 /** A training job's amounts before its quota is known. */
 interface JobDraft {
   readonly entry: Record<string, unknown>;
-  readonly need: { cpu: number; memory: number; gpu: number; storage: number };
+  readonly need: { cpu: number; memory: number; gpu: number; storage: number; ephemeralStorage: number };
 }
 
 function jobArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDraft> {
@@ -308,7 +308,13 @@ function jobArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDraft> 
       };
       return {
         entry,
-        need: { cpu: cpuValue * workers, memory: memoryValue * workers, gpu: gpus * workers, storage: draft.checkpoint ? draft.checkpoint.sizeGi * 1024 : 0 },
+        need: {
+          cpu: cpuValue * workers,
+          memory: memoryValue * workers,
+          gpu: gpus * workers,
+          storage: draft.checkpoint ? draft.checkpoint.sizeGi * 1024 : 0,
+          ephemeralStorage: JOB_DEFAULTS.ephemeralStorage * workers,
+        },
       };
     });
 }
@@ -385,6 +391,7 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
           memory: (memory ? memory[0] : SERVICE_DEFAULTS.memory) * (maxReplicas + ROLLOUT_MAX_SURGE),
           gpu: (gpus ?? 0) * (maxReplicas + ROLLOUT_MAX_SURGE),
           storage: 0,
+          ephemeralStorage: SERVICE_DEFAULTS.ephemeralStorage * (maxReplicas + ROLLOUT_MAX_SURGE),
         },
       };
     });
@@ -558,7 +565,7 @@ function tenantFrom(from: Profile, name: string | undefined): fc.Arbitrary<Gener
         }
       }
       const drafts = [...jobs, ...services];
-      const need = (resource: 'cpu' | 'memory' | 'gpu' | 'storage') => Math.max(0, ...drafts.map((draft) => draft.need[resource]));
+      const need = (resource: keyof JobDraft['need']) => Math.max(0, ...drafts.map((draft) => draft.need[resource]));
       const [cpuSlack, memorySlack, gpuSlack, storageSlack] = generated.quotaSlack;
       const [omitCpu, omitMemory, omitGpu, omitStorage] = generated.quotaOmit;
       const [cpuStyle, memoryStyle, storageStyle] = generated.quotaStyle;
@@ -569,6 +576,8 @@ function tenantFrom(from: Profile, name: string | undefined): fc.Arbitrary<Gener
           gpu: quotaValue(need('gpu'), gpuSlack, PLATFORM_QUOTA.gpu, omitGpu, (value) => value),
           storage: quotaValue(need('storage'), storageSlack * 1024, PLATFORM_QUOTA.storage, omitStorage, (value) => memoryText(value, storageStyle)),
           pods: generated.pods ?? undefined,
+          // Workloads take the default local disk; a quota is written where the platform's is too small.
+          ephemeralStorage: quotaValue(need('ephemeralStorage'), 0, PLATFORM_QUOTA.ephemeralStorage, true, (value) => memoryText(value, storageStyle)),
         }).filter(([, value]) => value !== undefined),
       );
       const spec: Record<string, unknown> = {

@@ -14,7 +14,7 @@ import { renderGroups } from '../../synthesis/render';
 import { kubeSchemaProblems } from '../support/kube-schema';
 import { promqlSyntaxErrors } from '../support/promql';
 import { PROPERTY_TIMEOUT_MS, filesUnder, loadValid, render, renderOrSkip, runs, withProject } from './harness';
-import { podConsistencyViolations, podSpecs, restrictedViolations, scopeViolations } from './kube-invariants';
+import { localDiskViolations, podConsistencyViolations, podSpecs, restrictedViolations, scopeViolations } from './kube-invariants';
 import { GeneratedTenant, PLATFORM, tenantText, validTenant, validTenantSet } from './tenant-arbitraries';
 
 /** The files of generated tenants, `<name>.yaml` each. */
@@ -115,13 +115,14 @@ describe('valid tenant files (property)', () => {
     );
   }, PROPERTY_TIMEOUT_MS);
 
-  test('(d) every pod template runs restricted, with requests equal to limits', () => {
+  test('(d) every pod template runs restricted, with requests equal to limits and its local disk bounded', () => {
     fc.assert(
       fc.property(validTenant(), (tenant) => {
         const objects = tenantObjects(tenant);
         // At least one pod template per job and per service: the check below is not vacuous.
         expect(objects.flatMap((object) => podSpecs(object)).length).toBeGreaterThanOrEqual(jobsOf(tenant).length + servicesOf(tenant).length);
         expect(objects.flatMap((object) => restrictedViolations(object))).toEqual([]);
+        expect(objects.flatMap((object) => localDiskViolations(object))).toEqual([]);
       }),
       runs(25),
     );
