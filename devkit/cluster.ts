@@ -277,6 +277,19 @@ export class PulumiStack {
     return result;
   }
 
+  /**
+   * Runs `scripts/NAME` of the repository with ARGS (e.g. pulumi-unlock.sh
+   * --stack e2e) from the repository root, in this stack's environment
+   * (backend, PULUMI_HOME, tools); logged like the pulumi commands. Never
+   * throws for its exit status.
+   */
+  public repositoryScript(name: string, args: readonly string[]) {
+    const started = Date.now();
+    const result = run('bash', [path.join(REPO_ROOT, 'scripts', name), ...args], { env: this.command([]).env, timeoutMs: 600_000 });
+    this.log(`scripts/${name} ${args.join(' ')}`, `exited ${result.status ?? result.signal} after ${Date.now() - started} ms`, result.stdout, result.stderr);
+    return result;
+  }
+
   /** `pulumi up` in the background, for tests that interrupt it. */
   public upInBackground(env: NodeJS.ProcessEnv = {}): ChildProcess {
     const command = this.command(['up', '--yes', '--skip-preview'], env);

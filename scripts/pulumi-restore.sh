@@ -22,7 +22,8 @@
 set -euo pipefail
 
 die() { printf 'pulumi-restore: %s\n' "$*" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+usage() { help >&2; exit 2; }
 
 stack=""
 preview_args=()
@@ -30,7 +31,7 @@ while (($# > 0)); do
   case "$1" in
     --stack) stack=${2:-}; shift 2 || usage ;;
     --) shift; preview_args=("$@"); break ;;
-    -h | --help) usage ;;
+    -h | --help) help; exit 0 ;;
     *) printf 'pulumi-restore: unknown argument %q\n' "$1" >&2; usage ;;
   esac
 done

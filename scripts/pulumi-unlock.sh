@@ -20,14 +20,15 @@
 set -euo pipefail
 
 die() { printf 'pulumi-unlock: %s\n' "$*" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+usage() { help >&2; exit 2; }
 
 stack="" checked_host=""
 while (($# > 0)); do
   case "$1" in
     --stack) stack=${2:-}; shift 2 || usage ;;
     --host-checked) checked_host=${2:-}; shift 2 || usage ;;
-    -h | --help) usage ;;
+    -h | --help) help; exit 0 ;;
     *) printf 'pulumi-unlock: unknown argument %q\n' "$1" >&2; usage ;;
   esac
 done

@@ -225,7 +225,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(cluster.get('persistentvolumeclaim', 'resnet-ddp-checkpoints', 'vision').metadata.uid).toBe(claimBefore.metadata.uid);
   });
 
-  test('an interrupted pulumi up recovers with pulumi cancel and another pulumi up', async () => {
+  test('an interrupted pulumi up recovers with scripts/pulumi-unlock.sh and another pulumi up', async () => {
     stack.writeTenant('speech.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'speech').replace('cc-0815', 'cc-3001'));
     const up = stack.upInBackground();
     let output = '';
@@ -238,7 +238,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(locked.status).not.toBe(0);
     expect(locked.stderr + locked.stdout).toContain('the stack is currently locked');
 
-    stack.pulumiOk(['cancel', '--yes']);
+    expect(stack.repositoryScript('pulumi-unlock.sh', ['--stack', stack.name]).status).toBe(0);
     stack.pulumiOk(['up', '--yes', '--skip-preview']);
     expect(cluster.get('namespace', 'speech')).toBeDefined();
     expect(stack.pulumi(['preview', '--expect-no-changes']).status).toBe(0);
@@ -259,7 +259,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(cluster.get('namespace', 'audio')).toBeDefined();
     expect(stateUrns().filter((urn) => urn.includes('audio/'))).toEqual([]);
 
-    stack.pulumiOk(['cancel', '--yes']);
+    expect(stack.repositoryScript('pulumi-unlock.sh', ['--stack', stack.name]).status).toBe(0);
     stack.pulumiOk(['up', '--yes', '--skip-preview'], { env: oneCheckpoint });
     const namespace = JSON.parse(stack.pulumiOk(['stack', 'export', '--stack', stack.name])).deployment.resources.find((resource: { urn: string }) =>
       resource.urn.endsWith('::audio/namespace-audio'),

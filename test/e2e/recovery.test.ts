@@ -47,12 +47,7 @@ describe('recovering the deployment from faults', () => {
 
   const kubeconfigCopies = () => fs.readdirSync(tmp).filter((name) => name.startsWith('kubeconfig'));
   /** Runs a script of scripts/ from the repository root (where Pulumi.yaml is) with the stack's environment. */
-  const script = (name: string, args: readonly string[]) => {
-    const command = stack.command([]);
-    const result = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', name), ...args], { cwd: REPO_ROOT, env: command.env, encoding: 'utf8', timeout: 600_000 });
-    fs.appendFileSync(stack.logFile, `==== scripts/${name} ${args.join(' ')}: exited ${result.status}\n---- stdout\n${result.stdout}\n---- stderr\n${result.stderr}\n`);
-    return result;
-  };
+  const script = (name: string, args: readonly string[]) => stack.repositoryScript(name, args);
   const stateDir = () => path.join(dir, 'project', 'state', '.pulumi');
   const lockDir = () => path.join(stateDir(), 'locks', 'organization', 'mlp', 'e2e');
   const upOk = () => stack.pulumiOk(['up', '--yes', '--skip-preview'], { env: { TMPDIR: tmp } });
