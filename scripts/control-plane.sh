@@ -191,10 +191,18 @@ running() { is_ours "$(pid_of "$1")" "$1"; }
 # launch NAME ARGS...: run in its own session/process group, detached from
 # this shell, output to logs/NAME.log. setsid makes pid == process group id.
 launch() {
-  local name=$1
+  local name=$1 pid i
   shift
   setsid "$(command -v "$name")" "$@" </dev/null >"$LOGS/$name.log" 2>&1 &
-  echo $! >"$RUN/$name.pid"
+  pid=$!
+  echo "$pid" >"$RUN/$name.pid"
+  # Until the fork execs setsid, its cmdline is this script's, and `running`
+  # (hence wait_for) would take the component for one that exited; under
+  # load that window is milliseconds long. Wait for the exec (or the exit).
+  for ((i = 0; i < 250; i++)); do
+    is_ours "$pid" "$name" || [[ ! -e "/proc/$pid" ]] && return 0
+    sleep 0.02
+  done
 }
 
 port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
