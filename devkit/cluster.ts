@@ -59,9 +59,38 @@ export class ControlPlane {
     return run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeoutMs: 60_000 });
   }
 
-  /** kubectl as the admin; throws when it fails. */
-  public kubectlOk(args: readonly string[]): string {
-    return runOk('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { timeoutMs: 60_000 });
+  /** kubectl as the admin, with `input` on its stdin (for `-f -`); throws when it fails. */
+  public kubectlOk(args: readonly string[], input?: string): string {
+    return runOk('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { timeoutMs: 60_000, input });
+  }
+
+  /**
+   * Applies a synthesized output folder with server-side `kubectl apply`, in
+   * the order docs/deploy.md gives: `_platform/`, then for each tenant its
+   * Namespace, its guards (quota, limits, network policies, role bindings,
+   * service account) and then the whole folder. The CRDs of the platform's
+   * custom resources must be Established first.
+   */
+  public applyDist(dist: string, tenants: readonly string[]): void {
+    const apply = (...files: string[]) => this.kubectlOk(['apply', '--server-side', '-R', ...files.flatMap((file) => ['-f', file])]);
+    apply(path.join(dist, '_platform'));
+    for (const tenant of tenants) {
+      const folder = path.join(dist, tenant);
+      apply(path.join(folder, `namespace-${tenant}.yaml`));
+      const guards = fs.readdirSync(folder).filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file));
+      apply(...guards.map((file) => path.join(folder, file)));
+      apply(folder);
+    }
+  }
+
+  /** Applies the prometheus-operator CRDs that the platform installs (mlp:crdFiles) and waits until they are Established. */
+  public async applyPrometheusCrds(): Promise<void> {
+    this.kubectlOk(['apply', '--server-side', '-R', '-f', toolEnv().MLP_PROMETHEUS_CRDS_DIR!]);
+    await this.waitFor('the prometheus-operator CRDs Established', () =>
+      JSON.parse(this.kubectlOk(['get', 'crd', '-o', 'json'])).items.every((crd: any) =>
+        crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
+      ),
+    );
   }
 
   /** An object as JSON, or undefined when it does not exist. */

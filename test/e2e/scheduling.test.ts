@@ -9,7 +9,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
-import { toolEnv } from '../../devkit/tools';
 import { runMlp } from '../support/cli';
 import { FIXTURE_PLATFORM_FILE, distributedJobTenant, fixturePlatform, fixtureTenants } from '../support/fixtures';
 
@@ -42,22 +41,8 @@ describe('the fixture tenants on a scheduling cluster', () => {
     const synth = runMlp(project, 'synth', '--out', 'dist');
     expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
 
-    const dist = path.join(project, 'dist');
-    const apply = (...files: string[]) => cluster.kubectlOk(['apply', '--server-side', '-R', ...files.flatMap((file) => ['-f', file])]);
-    apply(toolEnv().MLP_PROMETHEUS_CRDS_DIR!);
-    await cluster.waitFor('the prometheus-operator CRDs Established', () =>
-      JSON.parse(cluster.kubectlOk(['get', 'crd', '-o', 'json'])).items.every((crd: any) =>
-        crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
-      ),
-    );
-    apply(path.join(dist, '_platform'));
-    for (const tenant of NAMESPACES) {
-      const folder = path.join(dist, tenant);
-      const files = fs.readdirSync(folder);
-      apply(path.join(folder, `namespace-${tenant}.yaml`));
-      apply(...files.filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file)).map((file) => path.join(folder, file)));
-      apply(folder);
-    }
+    await cluster.applyPrometheusCrds();
+    cluster.applyDist(path.join(project, 'dist'), NAMESPACES);
   });
 
   afterAll(() => {
