@@ -86,6 +86,14 @@ for file in "${candidates[@]}"; do
 done
 [[ -n "$source" ]] || die "no readable copy of the checkpoint among ${candidates[*]}; the corrupted file is kept as $saved" 2
 printf 'pulumi-restore: importing the deployment of %s\n' "$source"
+# `pulumi stack import` loads the stack's checkpoint first and fails on an
+# empty one ("failed to load checkpoint: EOF", as a killed update can leave
+# it), so the readable copy, a checkpoint file of the same format, goes in
+# place first (renamed in, so the file is never half-written); the import
+# then checks and normalizes it like any other.
+staged=$(mktemp "$checkpoint.restore-XXXXXX")
+cp -- "$source" "$staged"
+mv -f -- "$staged" "$checkpoint"
 pulumi stack import --stack "$stack" --file "$import" --non-interactive
 
 printf 'pulumi-restore: checking the restored state against the cluster: pulumi preview --refresh --expect-no-changes\n'

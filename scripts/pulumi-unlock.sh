@@ -16,7 +16,9 @@
 # host and pid of the process holding it. A lock is removed when it was taken
 # on this host and that pid no longer runs, or when it was taken on the host
 # given with --host-checked. Otherwise nothing is removed and the exit status
-# is 1. Exit status 2: wrong invocation or no file backend.
+# is 1. Exit status 2: wrong invocation or no file backend. Exit status 3:
+# the lock was removed, but the stack's checkpoint does not parse (the killed
+# process was writing it): restore it with scripts/pulumi-restore.sh.
 set -euo pipefail
 
 die() { printf 'pulumi-unlock: %s\n' "$*" >&2; exit "${2:-1}"; }
@@ -75,5 +77,16 @@ for file in "${files[@]}"; do
   rm -- "$file"
   rm -f -- "$file.attrs" # the file backend's metadata of that file, if any
   printf 'pulumi-unlock: removed the lock of stack %s held by pid %s on host %s, which is gone (%s)\n' "$stack" "$pid" "$host" "$file"
+  removed=1
 done
+
+# A process killed while it wrote the checkpoint can leave it empty or cut
+# short (seen after a SIGKILL of `pulumi up`); every command then fails with
+# "failed to load checkpoint". Say so, and what restores it.
+checkpoint="${backend#file://}/.pulumi/stacks/$project/$stack.json"
+if ((${removed:-0})) && [[ -f "$checkpoint" ]] &&
+  ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$checkpoint" 2>/dev/null; then
+  printf 'pulumi-unlock: the checkpoint %s does not parse (the process that held the lock was writing it); restore it with scripts/pulumi-restore.sh --stack %s before the next update\n' "$checkpoint" "$stack" >&2
+  exit 3
+fi
 exit "$refused"

@@ -2,8 +2,9 @@
  * Plain Kubernetes objects from synthesis → Pulumi resources of the typed
  * `@pulumi/kubernetes` classes, with stable names and no other change to the
  * objects than two annotations of the Kubernetes provider: `pulumi.com/patchForce`
- * on every object, and `pulumi.com/skipAwait` on every Job, and on every
- * object with `mlp:skipAwait`.
+ * on every object, `pulumi.com/waitFor` on CRDs (Established) and Jobs
+ * (created), and `pulumi.com/skipAwait` on every other object with
+ * `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -157,9 +158,15 @@ export function kubeResourceClass(object: KubeObject): KubeResourceClass {
 }
 
 /**
- * True for a `batch/v1` Job. Pulumi waits for a Job to complete, which for a
- * training run takes hours or days, so {@link registerObjects} registers
- * every Job with `pulumi.com/skipAwait`. A CronJob is not waited for, and
+ * True for a `batch/v1` Job. Pulumi's own await for a Job waits for it to
+ * complete, which for a training run takes hours or days, so
+ * {@link withDeployAnnotations} gives every Job `pulumi.com/waitFor:
+ * jsonpath={.metadata.uid}` ({@link JOB_WAIT_FOR}): an update returns once
+ * the Job exists. Not `pulumi.com/skipAwait`, which for a Job also skips the
+ * wait for its deletion (provider 4.25.0, `allowsSkipAwaitWithDelete`), so
+ * that replacing a Job (a new image) created the new one while the old one
+ * and its pods were still terminating, and the API server refused it
+ * (`spec.template: field is immutable`). A CronJob is not waited for, and
  * Pulumi manages none of the Jobs it creates: its `jobTemplate` gets nothing.
  *
  * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/
@@ -175,6 +182,9 @@ export function isJob(object: KubeObject): boolean {
  */
 export const WAIT_FOR_ANNOTATION = 'pulumi.com/waitFor';
 
+/** What a Job waits for: to exist (its uid), never to complete; see {@link isJob}. */
+export const JOB_WAIT_FOR = 'jsonpath={.metadata.uid}';
+
 /** True for an `apiextensions.k8s.io` CustomResourceDefinition. */
 export function isCustomResourceDefinition(object: KubeObject): boolean {
   return object.apiVersion.startsWith('apiextensions.k8s.io/') && object.kind === 'CustomResourceDefinition';
@@ -184,16 +194,19 @@ export function isCustomResourceDefinition(object: KubeObject): boolean {
  * A copy of the object as the program deploys it: annotated with
  * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}); a CRD
  * with `pulumi.com/waitFor: condition=Established` (never skipped: the API
- * server itself establishes it, with or without nodes); any other object
- * with `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
+ * server itself establishes it, with or without nodes); a Job with
+ * `pulumi.com/waitFor: jsonpath={.metadata.uid}` (see {@link isJob}); any
+ * other object with `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
  */
 export function withDeployAnnotations(object: KubeObject, options: { readonly skipAwait: boolean }): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
   const awaitAnnotation = isCustomResourceDefinition(object)
     ? { [WAIT_FOR_ANNOTATION]: 'condition=Established' }
-    : options.skipAwait
-      ? { [SKIP_AWAIT_ANNOTATION]: 'true' }
-      : {};
+    : isJob(object)
+      ? { [WAIT_FOR_ANNOTATION]: JOB_WAIT_FOR }
+      : options.skipAwait
+        ? { [SKIP_AWAIT_ANNOTATION]: 'true' }
+        : {};
   return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [PATCH_FORCE_ANNOTATION]: 'true', ...awaitAnnotation } } };
 }
 
@@ -226,7 +239,7 @@ export interface RegisterObjectsOptions {
   readonly namespaces: ReadonlyMap<string, pulumi.Resource>;
   /** Whether Pulumi refuses to delete the resource of an object. */
   readonly protect: (object: KubeObject) => boolean;
-  /** Annotate every object with `pulumi.com/skipAwait: "true"`; Jobs ({@link isJob}) always are. */
+  /** Annotate every object but CRDs and Jobs with `pulumi.com/skipAwait: "true"` (see {@link withDeployAnnotations}). */
   readonly skipAwait: boolean;
 }
 
@@ -256,7 +269,7 @@ export interface RegisteredObjects {
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
-    kubeResource(group, withDeployAnnotations(object, { skipAwait: options.skipAwait || isJob(object) }), {
+    kubeResource(group, withDeployAnnotations(object, { skipAwait: options.skipAwait }), {
       parent: options.parent,
       dependsOn: [...dependsOn],
       protect: options.protect(object),

@@ -204,7 +204,7 @@ describe('kube objects', () => {
   });
 
   test('adds the patchForce annotation, and skipAwait when asked, to a copy, keeping the other annotations', () => {
-    const annotated = object('batch/v1', 'Job', 'train', 'acme');
+    const annotated = object('apps/v1', 'Deployment', 'web', 'acme');
     const original = { ...annotated, metadata: { ...annotated.metadata, annotations: { team: 'a' } } };
     expect(withDeployAnnotations(original, { skipAwait: true })).toEqual({
       ...original,
@@ -212,6 +212,15 @@ describe('kube objects', () => {
     });
     expect(withDeployAnnotations(original, { skipAwait: false })).toEqual({ ...original, metadata: { ...original.metadata, annotations: { team: 'a', 'pulumi.com/patchForce': 'true' } } });
     expect(original.metadata.annotations).toEqual({ team: 'a' });
+  });
+
+  test('makes a Job wait until it exists and a CRD until it is Established, with or without skipAwait (which for a Job would also skip the wait for its deletion)', () => {
+    const job = object('batch/v1', 'Job', 'train', 'acme');
+    const crd = object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com');
+    for (const skipAwait of [true, false]) {
+      expect(withDeployAnnotations(job, { skipAwait }).metadata.annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'jsonpath={.metadata.uid}' });
+      expect(withDeployAnnotations(crd, { skipAwait }).metadata.annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'condition=Established' });
+    }
   });
 
   test('tells batch/v1 Jobs, which Pulumi would wait for until they complete, from CronJobs and other kinds', () => {
