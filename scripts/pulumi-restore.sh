@@ -58,9 +58,9 @@ printf 'pulumi-restore: %s does not parse; kept a copy as %s\n' "$checkpoint" "$
 
 # The copies Pulumi keeps: the .bak (the checkpoint before the last write),
 # the history copies and the backups (both taken at the end of each update).
-# Each is a checkpoint file; the best one is the newest (by the time in its
-# manifest, which every write sets) without pending operations, i.e. not
-# taken in the middle of an update; if all have some, the newest.
+# Each is a checkpoint file; the best one is the newest, by the time in its
+# manifest, which every write sets. (Pending operations do not make a copy
+# worse: an update after an interrupted one keeps them in its final state.)
 shopt -s nullglob
 candidates=("$checkpoint.bak" "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json)
 shopt -u nullglob
@@ -75,12 +75,12 @@ source=$(node -e '
       const checkpoint = JSON.parse(fs.readFileSync(file, "utf8"));
       const latest = checkpoint?.checkpoint?.latest;
       if (checkpoint.version !== 3 || typeof latest !== "object" || latest === null) throw new Error("no checkpoint.latest");
-      readable.push({ file, latest, time: Date.parse(latest.manifest?.time ?? "") || 0, pending: (latest.pending_operations ?? []).length });
+      readable.push({ file, latest, time: Date.parse(latest.manifest?.time ?? "") || 0 });
     } catch (error) {
       if (error.code !== "ENOENT") console.error(`pulumi-restore: skipping ${file}: not a readable checkpoint (${error.message})`);
     }
   }
-  readable.sort((a, b) => (a.pending === 0) - (b.pending === 0) || a.time - b.time);
+  readable.sort((a, b) => a.time - b.time);
   const best = readable.pop();
   if (best === undefined) process.exit(1);
   fs.writeFileSync(out, JSON.stringify({ version: 3, deployment: best.latest }));
