@@ -48,13 +48,26 @@ checkpoint="$root/stacks/$project/$stack.json"
 [[ -f "$checkpoint" ]] || die "no checkpoint $checkpoint (stack $stack of project $project); for a compressed one (.json.gz) restore by hand" 2
 
 
-if node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$checkpoint" 2>/dev/null; then
-  die "$checkpoint parses as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"
+# The file backend (gocloud.dev fileblob) keeps each file's metadata beside
+# it in <file>.attrs, written in place: a process killed at that moment
+# leaves it empty, and every command then fails with "failed to load
+# checkpoint: EOF" although the checkpoint itself is whole.
+parses() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
+attrs="$checkpoint.attrs"
+if parses "$checkpoint" && { [[ ! -e "$attrs" ]] || parses "$attrs"; }; then
+  die "$checkpoint (and its .attrs) parse as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"
 fi
 
-saved="$checkpoint.corrupt-$(date -u +%Y%m%dT%H%M%SZ)"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+saved="$checkpoint.corrupt-$stamp"
 cp -p -- "$checkpoint" "$saved"
-printf 'pulumi-restore: %s does not parse; kept a copy as %s\n' "$checkpoint" "$saved"
+printf 'pulumi-restore: kept a copy of %s as %s\n' "$checkpoint" "$saved"
+if [[ -e "$attrs" ]] && ! parses "$attrs"; then
+  # Without the metadata file the backend reads the checkpoint as it is; it writes a new one on the next write.
+  cp -p -- "$attrs" "$saved.attrs"
+  rm -- "$attrs"
+  printf 'pulumi-restore: %s does not parse; moved it to %s\n' "$attrs" "$saved.attrs"
+fi
 
 # The copies Pulumi keeps: the .bak (the checkpoint before the last write),
 # the history copies and the backups (both taken at the end of each update).

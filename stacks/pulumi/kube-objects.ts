@@ -3,7 +3,7 @@
  * `@pulumi/kubernetes` classes, with stable names and no other change to the
  * objects than two annotations of the Kubernetes provider: `pulumi.com/patchForce`
  * on every object, `pulumi.com/waitFor` on CRDs (Established),
- * `pulumi.com/skipAwait` and `pulumi.com/deletionPropagation: background` on
+ * `pulumi.com/skipAwait` and `pulumi.com/deletionPropagationPolicy: background` on
  * Jobs, and `pulumi.com/skipAwait` on every object with `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
@@ -167,7 +167,7 @@ export function kubeResourceClass(object: KubeObject): KubeResourceClass {
  * old Job stays until its pods are gone: replacing a Job (a new image) then
  * applied the new one onto the terminating old one, which the API server
  * refused (`spec.template: field is immutable`). So Jobs are also deleted
- * with `pulumi.com/deletionPropagation: background`: the API server removes
+ * with `pulumi.com/deletionPropagationPolicy: background`: the API server removes
  * the Job at once (a Job has no finalizers of its own) and the garbage
  * collector its pods after, so the replacement is a new Job. A CronJob is not
  * waited for, and Pulumi manages none of the Jobs it creates: its
@@ -187,7 +187,7 @@ export function isJob(object: KubeObject): boolean {
 export const WAIT_FOR_ANNOTATION = 'pulumi.com/waitFor';
 
 /** Annotation that tells the Kubernetes provider how to delete an object (foreground by default); see {@link isJob}. */
-export const DELETION_PROPAGATION_ANNOTATION = 'pulumi.com/deletionPropagation';
+export const DELETION_PROPAGATION_ANNOTATION = 'pulumi.com/deletionPropagationPolicy';
 
 /** True for an `apiextensions.k8s.io` CustomResourceDefinition. */
 export function isCustomResourceDefinition(object: KubeObject): boolean {
@@ -199,7 +199,7 @@ export function isCustomResourceDefinition(object: KubeObject): boolean {
  * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}); a CRD
  * with `pulumi.com/waitFor: condition=Established` (never skipped: the API
  * server itself establishes it, with or without nodes); a Job with
- * `pulumi.com/skipAwait: "true"` and `pulumi.com/deletionPropagation:
+ * `pulumi.com/skipAwait: "true"` and `pulumi.com/deletionPropagationPolicy:
  * background` (see {@link isJob}); any other object with
  * `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
  */

@@ -59,7 +59,7 @@ describe('training jobs under pulumi up with readiness waits on', () => {
     expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
     const job = cluster.get('job', 'long-run', 'trainer');
     expect(job.metadata.annotations['pulumi.com/skipAwait']).toBe('true');
-    expect(job.metadata.annotations['pulumi.com/deletionPropagation']).toBe('background');
+    expect(job.metadata.annotations['pulumi.com/deletionPropagationPolicy']).toBe('background');
     expect(job.status?.succeeded ?? 0).toBe(0);
     expect(Date.now() - started).toBeLessThan(240_000);
   });

@@ -221,7 +221,7 @@ describe('kube objects', () => {
       expect(withDeployAnnotations(job, { skipAwait }).metadata.annotations).toEqual({
         'pulumi.com/patchForce': 'true',
         'pulumi.com/skipAwait': 'true',
-        'pulumi.com/deletionPropagation': 'background',
+        'pulumi.com/deletionPropagationPolicy': 'background',
       });
       expect(withDeployAnnotations(crd, { skipAwait }).metadata.annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'condition=Established' });
     }

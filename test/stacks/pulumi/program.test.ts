@@ -118,7 +118,7 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(jobs.length).toBeGreaterThan(0);
     expect(skipping.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
     expect(background.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
-    expect([SKIP_AWAIT_ANNOTATION, DELETION_PROPAGATION_ANNOTATION]).toEqual(['pulumi.com/skipAwait', 'pulumi.com/deletionPropagation']);
+    expect([SKIP_AWAIT_ANNOTATION, DELETION_PROPAGATION_ANNOTATION]).toEqual(['pulumi.com/skipAwait', 'pulumi.com/deletionPropagationPolicy']);
   });
 
   test('registers every Job with the annotations of the deployment tool only, so that a change of them updates the Job in place', () => {
@@ -126,7 +126,7 @@ describe('the Pulumi program, with the fixture tenants', () => {
     const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
     for (const job of jobs) {
-      expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/skipAwait': 'true', 'pulumi.com/deletionPropagation': 'background' } });
+      expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/skipAwait': 'true', 'pulumi.com/deletionPropagationPolicy': 'background' } });
     }
     for (const job of jobs) expect(files.get(job.name)!.metadata.annotations).toBeUndefined();
   });
