@@ -47,43 +47,58 @@ root="${backend#file://}/.pulumi"
 checkpoint="$root/stacks/$project/$stack.json"
 [[ -f "$checkpoint" ]] || die "no checkpoint $checkpoint (stack $stack of project $project); for a compressed one (.json.gz) restore by hand" 2
 
-# checkpoint_latest FILE: print {"version": 3, "deployment": <latest>} of a
-# checkpoint file, or fail when it does not parse or has no deployment.
-checkpoint_latest() {
-  node -e '
-    const checkpoint = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const latest = checkpoint?.checkpoint?.latest;
-    if (checkpoint.version !== 3 || typeof latest !== "object" || latest === null) process.exit(1);
-    process.stdout.write(JSON.stringify({ version: 3, deployment: latest }));
-  ' "$1" 2>/dev/null
-}
 
-if node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$checkpoint" 2>/dev/null; then
-  die "$checkpoint parses as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"
+# The file backend (gocloud.dev fileblob) keeps each file's metadata beside
+# it in <file>.attrs, written in place: a process killed at that moment
+# leaves it empty, and every command then fails with "failed to load
+# checkpoint: EOF" although the checkpoint itself is whole.
+parses() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
+attrs="$checkpoint.attrs"
+if parses "$checkpoint" && { [[ ! -e "$attrs" ]] || parses "$attrs"; }; then
+  die "$checkpoint (and its .attrs) parse as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"
 fi
 
-saved="$checkpoint.corrupt-$(date -u +%Y%m%dT%H%M%SZ)"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+saved="$checkpoint.corrupt-$stamp"
 cp -p -- "$checkpoint" "$saved"
-printf 'pulumi-restore: %s does not parse; kept a copy as %s\n' "$checkpoint" "$saved"
+printf 'pulumi-restore: kept a copy of %s as %s\n' "$checkpoint" "$saved"
+if [[ -e "$attrs" ]] && ! parses "$attrs"; then
+  # Without the metadata file the backend reads the checkpoint as it is; it writes a new one on the next write.
+  cp -p -- "$attrs" "$saved.attrs"
+  rm -- "$attrs"
+  printf 'pulumi-restore: %s does not parse; moved it to %s\n' "$attrs" "$saved.attrs"
+fi
 
-# Candidates, newest first by modification time: the .bak (the checkpoint
-# before the last write, copied at that write), the history copies (the state
-# at the end of each update) and the backups.
-candidates=()
-while IFS= read -r file; do candidates+=("$file"); done < <(
-  ls -1t -- "$checkpoint.bak" "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json 2>/dev/null || true
-)
+# The copies Pulumi keeps: the .bak (the checkpoint before the last write),
+# the history copies and the backups (both taken at the end of each update).
+# Each is a checkpoint file; the best one is the newest, by the time in its
+# manifest, which every write sets. (Pending operations do not make a copy
+# worse: an update after an interrupted one keeps them in its final state.)
+shopt -s nullglob
+candidates=("$checkpoint.bak" "$root/history/$project/$stack"/*.checkpoint.json "$root/backups/$project/$stack"/*.json)
+shopt -u nullglob
 import=$(mktemp "${TMPDIR:-/tmp}/pulumi-restore-XXXXXX.json")
 trap 'rm -f -- "$import"' EXIT
-source=""
-for file in "${candidates[@]}"; do
-  [[ -f "$file" ]] || continue
-  if checkpoint_latest "$file" >"$import"; then
-    source=$file
-    break
-  fi
-  printf 'pulumi-restore: skipping %s: not a readable checkpoint\n' "$file"
-done
+source=$(node -e '
+  const fs = require("fs");
+  const [out, ...files] = process.argv.slice(1);
+  const readable = [];
+  for (const file of files) {
+    try {
+      const checkpoint = JSON.parse(fs.readFileSync(file, "utf8"));
+      const latest = checkpoint?.checkpoint?.latest;
+      if (checkpoint.version !== 3 || typeof latest !== "object" || latest === null) throw new Error("no checkpoint.latest");
+      readable.push({ file, latest, time: Date.parse(latest.manifest?.time ?? "") || 0 });
+    } catch (error) {
+      if (error.code !== "ENOENT") console.error(`pulumi-restore: skipping ${file}: not a readable checkpoint (${error.message})`);
+    }
+  }
+  readable.sort((a, b) => a.time - b.time);
+  const best = readable.pop();
+  if (best === undefined) process.exit(1);
+  fs.writeFileSync(out, JSON.stringify({ version: 3, deployment: best.latest }));
+  console.log(best.file);
+' "$import" "${candidates[@]}") || source=""
 [[ -n "$source" ]] || die "no readable copy of the checkpoint among ${candidates[*]}; the corrupted file is kept as $saved" 2
 printf 'pulumi-restore: importing the deployment of %s\n' "$source"
 # `pulumi stack import` loads the stack's checkpoint first and fails on an

@@ -80,13 +80,18 @@ for file in "${files[@]}"; do
   removed=1
 done
 
-# A process killed while it wrote the checkpoint can leave it empty or cut
-# short (seen after a SIGKILL of `pulumi up`); every command then fails with
-# "failed to load checkpoint". Say so, and what restores it.
+# A process killed while it wrote the checkpoint, or the metadata file the
+# backend keeps beside it (<checkpoint>.attrs, written in place), can leave
+# it empty (seen after a SIGKILL of `pulumi up`); every command then fails
+# with "failed to load checkpoint". Say so, and what restores it.
+parses() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
 checkpoint="${backend#file://}/.pulumi/stacks/$project/$stack.json"
-if ((${removed:-0})) && [[ -f "$checkpoint" ]] &&
-  ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$checkpoint" 2>/dev/null; then
-  printf 'pulumi-unlock: the checkpoint %s does not parse (the process that held the lock was writing it); restore it with scripts/pulumi-restore.sh --stack %s before the next update\n' "$checkpoint" "$stack" >&2
-  exit 3
+if ((${removed:-0})); then
+  for file in "$checkpoint" "$checkpoint.attrs"; do
+    if [[ -f "$file" ]] && ! parses "$file"; then
+      printf 'pulumi-unlock: %s does not parse (the process that held the lock was writing it); restore the stack with scripts/pulumi-restore.sh --stack %s before the next update\n' "$file" "$stack" >&2
+      exit 3
+    fi
+  done
 fi
 exit "$refused"

@@ -2,9 +2,9 @@
  * Plain Kubernetes objects from synthesis → Pulumi resources of the typed
  * `@pulumi/kubernetes` classes, with stable names and no other change to the
  * objects than two annotations of the Kubernetes provider: `pulumi.com/patchForce`
- * on every object, `pulumi.com/waitFor` on CRDs (Established) and Jobs
- * (created), and `pulumi.com/skipAwait` on every other object with
- * `mlp:skipAwait`.
+ * on every object, `pulumi.com/waitFor` on CRDs (Established),
+ * `pulumi.com/skipAwait` and `pulumi.com/deletionPropagationPolicy: background` on
+ * Jobs, and `pulumi.com/skipAwait` on every object with `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -159,15 +159,19 @@ export function kubeResourceClass(object: KubeObject): KubeResourceClass {
 
 /**
  * True for a `batch/v1` Job. Pulumi's own await for a Job waits for it to
- * complete, which for a training run takes hours or days, so
- * {@link withDeployAnnotations} gives every Job `pulumi.com/waitFor:
- * jsonpath={.metadata.uid}` ({@link JOB_WAIT_FOR}): an update returns once
- * the Job exists. Not `pulumi.com/skipAwait`, which for a Job also skips the
- * wait for its deletion (provider 4.25.0, `allowsSkipAwaitWithDelete`), so
- * that replacing a Job (a new image) created the new one while the old one
- * and its pods were still terminating, and the API server refused it
- * (`spec.template: field is immutable`). A CronJob is not waited for, and
- * Pulumi manages none of the Jobs it creates: its `jobTemplate` gets nothing.
+ * complete, which for a training run takes hours or days, and a refresh
+ * reports a running Job as unhealthy (an update to make), so
+ * {@link withDeployAnnotations} gives every Job `pulumi.com/skipAwait`. For
+ * a Job that also skips the wait for its deletion (provider 4.25.0,
+ * `allowsSkipAwaitWithDelete`), and with the default foreground deletion the
+ * old Job stays until its pods are gone: replacing a Job (a new image) then
+ * applied the new one onto the terminating old one, which the API server
+ * refused (`spec.template: field is immutable`). So Jobs are also deleted
+ * with `pulumi.com/deletionPropagationPolicy: background`: the API server removes
+ * the Job at once (a Job has no finalizers of its own) and the garbage
+ * collector its pods after, so the replacement is a new Job. A CronJob is not
+ * waited for, and Pulumi manages none of the Jobs it creates: its
+ * `jobTemplate` gets nothing.
  *
  * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/
  */
@@ -182,8 +186,8 @@ export function isJob(object: KubeObject): boolean {
  */
 export const WAIT_FOR_ANNOTATION = 'pulumi.com/waitFor';
 
-/** What a Job waits for: to exist (its uid), never to complete; see {@link isJob}. */
-export const JOB_WAIT_FOR = 'jsonpath={.metadata.uid}';
+/** Annotation that tells the Kubernetes provider how to delete an object (foreground by default); see {@link isJob}. */
+export const DELETION_PROPAGATION_ANNOTATION = 'pulumi.com/deletionPropagationPolicy';
 
 /** True for an `apiextensions.k8s.io` CustomResourceDefinition. */
 export function isCustomResourceDefinition(object: KubeObject): boolean {
@@ -195,15 +199,16 @@ export function isCustomResourceDefinition(object: KubeObject): boolean {
  * `pulumi.com/patchForce: "true"` ({@link PATCH_FORCE_ANNOTATION}); a CRD
  * with `pulumi.com/waitFor: condition=Established` (never skipped: the API
  * server itself establishes it, with or without nodes); a Job with
- * `pulumi.com/waitFor: jsonpath={.metadata.uid}` (see {@link isJob}); any
- * other object with `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
+ * `pulumi.com/skipAwait: "true"` and `pulumi.com/deletionPropagationPolicy:
+ * background` (see {@link isJob}); any other object with
+ * `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
  */
 export function withDeployAnnotations(object: KubeObject, options: { readonly skipAwait: boolean }): KubeObject {
   const annotations = (object.metadata.annotations as Readonly<Record<string, string>> | undefined) ?? {};
   const awaitAnnotation = isCustomResourceDefinition(object)
     ? { [WAIT_FOR_ANNOTATION]: 'condition=Established' }
     : isJob(object)
-      ? { [WAIT_FOR_ANNOTATION]: JOB_WAIT_FOR }
+      ? { [SKIP_AWAIT_ANNOTATION]: 'true', [DELETION_PROPAGATION_ANNOTATION]: 'background' }
       : options.skipAwait
         ? { [SKIP_AWAIT_ANNOTATION]: 'true' }
         : {};

@@ -214,15 +214,25 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(delegated.status).toBe(0);
   });
 
-  test('a training Job replaced by an image change keeps its checkpoint volume', () => {
+  test('a training Job replaced by an image change keeps its checkpoint volume, even while the old Job\'s pods still terminate', async () => {
     const claimBefore = cluster.get('persistentvolumeclaim', 'resnet-ddp-checkpoints', 'vision');
     const jobBefore = cluster.get('job', 'resnet-ddp', 'vision');
+    // A pod that takes its time to go, as a training pod in its grace period does: with a foreground
+    // deletion the old Job stays until it is gone, and the replacement then met the old Job
+    // ("spec.template: field is immutable").
+    await cluster.waitFor('a pod of job resnet-ddp', () => JSON.parse(cluster.kubectlOk(['get', 'pods', '-n', 'vision', '-l', 'batch.kubernetes.io/job-name=resnet-ddp', '-o', 'json'])).items.length > 0);
+    const held = JSON.parse(cluster.kubectlOk(['get', 'pods', '-n', 'vision', '-l', 'batch.kubernetes.io/job-name=resnet-ddp', '-o', 'json'])).items[0].metadata.name as string;
+    cluster.kubectlOk(['patch', 'pod', held, '-n', 'vision', '--type=merge', '-p', '{"metadata":{"finalizers":["mlp.io/e2e-hold"]}}']);
     stack.writeTenant('vision.yaml', stack.readTenant('vision.yaml').replace('vision/trainer:2.4.1', 'vision/trainer:2.5.0'));
     stack.pulumiOk(['up', '--yes', '--skip-preview']);
     const jobAfter = cluster.get('job', 'resnet-ddp', 'vision');
     expect(jobAfter.spec.template.spec.containers[0].image).toBe('registry.ml.example.com/vision/trainer:2.5.0');
     expect(jobAfter.metadata.uid).not.toBe(jobBefore.metadata.uid);
     expect(cluster.get('persistentvolumeclaim', 'resnet-ddp-checkpoints', 'vision').metadata.uid).toBe(claimBefore.metadata.uid);
+    // The held pod of the old Job is terminating (the garbage collector deleted it after its Job); let it go.
+    await cluster.waitFor(`pod ${held} to be terminating`, () => cluster.get('pod', held, 'vision')?.metadata.deletionTimestamp !== undefined);
+    cluster.kubectlOk(['patch', 'pod', held, '-n', 'vision', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await cluster.waitFor(`pod ${held} to be gone`, () => cluster.get('pod', held, 'vision') === undefined);
   });
 
   test('an interrupted pulumi up recovers with scripts/pulumi-unlock.sh and another pulumi up', async () => {

@@ -58,9 +58,8 @@ describe('training jobs under pulumi up with readiness waits on', () => {
     const result = stack.pulumi(['up', '--yes', '--skip-preview'], { timeoutMs: 240_000 });
     expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
     const job = cluster.get('job', 'long-run', 'trainer');
-    // Waited for until it exists only (so that its deletion, on a replacement, is waited for too).
-    expect(job.metadata.annotations['pulumi.com/waitFor']).toBe('jsonpath={.metadata.uid}');
-    expect(job.metadata.annotations['pulumi.com/skipAwait']).toBeUndefined();
+    expect(job.metadata.annotations['pulumi.com/skipAwait']).toBe('true');
+    expect(job.metadata.annotations['pulumi.com/deletionPropagationPolicy']).toBe('background');
     expect(job.status?.succeeded ?? 0).toBe(0);
     expect(Date.now() - started).toBeLessThan(240_000);
   });

@@ -214,11 +214,15 @@ describe('kube objects', () => {
     expect(original.metadata.annotations).toEqual({ team: 'a' });
   });
 
-  test('makes a Job wait until it exists and a CRD until it is Established, with or without skipAwait (which for a Job would also skip the wait for its deletion)', () => {
+  test('makes a CRD wait until it is Established, and never waits for a Job, which it deletes in the background, with or without skipAwait', () => {
     const job = object('batch/v1', 'Job', 'train', 'acme');
     const crd = object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com');
     for (const skipAwait of [true, false]) {
-      expect(withDeployAnnotations(job, { skipAwait }).metadata.annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'jsonpath={.metadata.uid}' });
+      expect(withDeployAnnotations(job, { skipAwait }).metadata.annotations).toEqual({
+        'pulumi.com/patchForce': 'true',
+        'pulumi.com/skipAwait': 'true',
+        'pulumi.com/deletionPropagationPolicy': 'background',
+      });
       expect(withDeployAnnotations(crd, { skipAwait }).metadata.annotations).toEqual({ 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'condition=Established' });
     }
   });

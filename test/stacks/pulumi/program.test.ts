@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { displayPath, loadConfig } from '../../../config/load';
-import { JOB_WAIT_FOR, PATCH_FORCE_ANNOTATION, SKIP_AWAIT_ANNOTATION, WAIT_FOR_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
+import { DELETION_PROPAGATION_ANNOTATION, PATCH_FORCE_ANNOTATION, SKIP_AWAIT_ANNOTATION } from '../../../stacks/pulumi/kube-objects';
 import { Platform } from '../../../stacks/pulumi/platform';
 import { PROVIDER_NAME, deployPlatform } from '../../../stacks/pulumi/program';
 import { StackSettings } from '../../../stacks/pulumi/stack-settings';
@@ -38,12 +38,12 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(tenantNames.length).toBeGreaterThan(1);
   });
 
-  test('deploys exactly the objects that mlp synth writes, each named after its file, with pulumi.com/patchForce added, and pulumi.com/waitFor on Jobs', () => {
+  test('deploys exactly the objects that mlp synth writes, each named after its file, with pulumi.com/patchForce added, and pulumi.com/skipAwait and background deletion on Jobs', () => {
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
     expect(files.size).toBeGreaterThan(50);
     expect([...deployed.keys()].sort()).toEqual([...files.keys()].sort());
     for (const [name, object] of files) {
-      const added = { [PATCH_FORCE_ANNOTATION]: 'true', ...(object.kind === 'Job' && { [WAIT_FOR_ANNOTATION]: 'jsonpath={.metadata.uid}' }) };
+      const added = { [PATCH_FORCE_ANNOTATION]: 'true', ...(object.kind === 'Job' && { [SKIP_AWAIT_ANNOTATION]: 'true', [DELETION_PROPAGATION_ANNOTATION]: 'background' }) };
       const inputs = { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations as object), ...added } } };
       expect({ name, inputs: deployed.get(name) }).toEqual({ name, inputs });
     }
@@ -111,13 +111,14 @@ describe('the Pulumi program, with the fixture tenants', () => {
     expect(platformObjects.length).toBeGreaterThan(0);
   });
 
-  test('leaves readiness waits on; a Job waits only until it exists (pulumi.com/waitFor its uid), never for completion, and not with skipAwait, which would skip the wait for its deletion too', () => {
-    const resources = kubeResources(run);
-    const jobs = resources.filter((resource) => resource.inputs.kind === 'Job');
+  test('leaves readiness waits on, except for Jobs, which it registers with pulumi.com/skipAwait and deletes in the background (so that a replacement never meets the old Job)', () => {
+    const skipping = kubeResources(run).filter((resource) => annotations(resource.inputs)?.[SKIP_AWAIT_ANNOTATION] === 'true');
+    const background = kubeResources(run).filter((resource) => annotations(resource.inputs)?.[DELETION_PROPAGATION_ANNOTATION] === 'background');
+    const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
-    expect(resources.filter((resource) => annotations(resource.inputs)?.[SKIP_AWAIT_ANNOTATION] !== undefined)).toEqual([]);
-    for (const job of jobs) expect({ name: job.name, waitFor: annotations(job.inputs)?.[WAIT_FOR_ANNOTATION] }).toEqual({ name: job.name, waitFor: 'jsonpath={.metadata.uid}' });
-    expect([SKIP_AWAIT_ANNOTATION, WAIT_FOR_ANNOTATION, JOB_WAIT_FOR]).toEqual(['pulumi.com/skipAwait', 'pulumi.com/waitFor', 'jsonpath={.metadata.uid}']);
+    expect(skipping.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
+    expect(background.map((resource) => resource.name)).toEqual(jobs.map((resource) => resource.name));
+    expect([SKIP_AWAIT_ANNOTATION, DELETION_PROPAGATION_ANNOTATION]).toEqual(['pulumi.com/skipAwait', 'pulumi.com/deletionPropagationPolicy']);
   });
 
   test('registers every Job with the annotations of the deployment tool only, so that a change of them updates the Job in place', () => {
@@ -125,7 +126,7 @@ describe('the Pulumi program, with the fixture tenants', () => {
     const jobs = kubeResources(run).filter((resource) => resource.inputs.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
     for (const job of jobs) {
-      expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/waitFor': 'jsonpath={.metadata.uid}' } });
+      expect({ name: job.name, annotations: annotations(job.inputs) }).toEqual({ name: job.name, annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/skipAwait': 'true', 'pulumi.com/deletionPropagationPolicy': 'background' } });
     }
     for (const job of jobs) expect(files.get(job.name)!.metadata.annotations).toBeUndefined();
   });
@@ -167,7 +168,7 @@ describe('the Pulumi program, in a preview', () => {
 });
 
 describe('the Pulumi program, with mlp:skipAwait', () => {
-  test('annotates every object with pulumi.com/patchForce, and every one but Jobs (which wait for their uid) with pulumi.com/skipAwait, and changes nothing else', async () => {
+  test('annotates every object with pulumi.com/skipAwait and pulumi.com/patchForce (and Jobs with background deletion) and changes nothing else', async () => {
     const files = synthesizedFiles();
     const run = await runWithMocks({ program: async () => ({ ...(await deployPlatform(settings({ skipAwait: true }))) }) });
     const deployed = new Map(kubeResources(run).map((resource) => [resource.name, resource.inputs]));
@@ -181,7 +182,8 @@ describe('the Pulumi program, with mlp:skipAwait', () => {
             annotations: {
               ...(object.metadata.annotations as object),
               [PATCH_FORCE_ANNOTATION]: 'true',
-              ...(object.kind === 'Job' ? { [WAIT_FOR_ANNOTATION]: 'jsonpath={.metadata.uid}' } : { [SKIP_AWAIT_ANNOTATION]: 'true' }),
+              [SKIP_AWAIT_ANNOTATION]: 'true',
+              ...(object.kind === 'Job' && { [DELETION_PROPAGATION_ANNOTATION]: 'background' }),
             },
           },
         },

@@ -137,12 +137,10 @@ describe('the entry point', () => {
       const tenants = [...run.resources.values()].filter((resource) => resource.type === 'mlp:platform:Tenant').map((resource) => `${resource.name}.yaml`);
       expect(tenants).toEqual(fs.readdirSync(tenantsDir).sort());
       expect(tenants).not.toContain(removed);
-      // Every object skips the readiness wait, except Jobs, which wait only until they exist (and so for their deletion).
-      const notSkipping = kubeResources(run)
-        .filter((resource) => ((resource.inputs.metadata as { annotations?: Record<string, string> }).annotations ?? {})['pulumi.com/skipAwait'] !== 'true')
-        .map((resource) => resource.inputs.kind);
-      expect(notSkipping.length).toBeGreaterThan(0);
-      expect(new Set(notSkipping)).toEqual(new Set(['Job']));
+      const notSkipping = kubeResources(run).filter(
+        (resource) => ((resource.inputs.metadata as { annotations?: Record<string, string> }).annotations ?? {})['pulumi.com/skipAwait'] !== 'true',
+      );
+      expect(notSkipping).toEqual([]);
       expect(Object.keys(run.outputs)).toEqual(['tenants']);
     } finally {
       fs.rmSync(tenantsDir, { recursive: true, force: true });
