@@ -32,6 +32,12 @@ export interface SimulatedNodes {
   readonly gpusPerNode?: number;
   /** @default 2 */
   readonly cpuNodes?: number;
+  /**
+   * More kwok Stage files (MLP_CP_KWOK_STAGES), e.g. a test's own pod
+   * failures (test/fixtures/kwok/).
+   * @default - kwok's and the project's stages only (scripts/kwok-stages/)
+   */
+  readonly kwokStages?: readonly string[];
 }
 
 /** A running control plane. */
@@ -62,6 +68,19 @@ export class ControlPlane {
   /** kubectl as the admin; throws when it fails. */
   public kubectlOk(args: readonly string[]): string {
     return runOk('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { timeoutMs: 60_000 });
+  }
+
+  /**
+   * kubectl as the admin in the background, for commands that wait (`drain`):
+   * its output so far, and its exit status once it ends.
+   */
+  public kubectlInBackground(args: readonly string[]): BackgroundCommand {
+    const child = spawn('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { cwd: REPO_ROOT, env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout!.on('data', (chunk) => (output.stdout += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output.stderr += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
+    return { output, exited, pid: child.pid! };
   }
 
   /** An object as JSON, or undefined when it does not exist. */
@@ -149,6 +168,20 @@ export class ControlPlane {
     return deployments;
   }
 
+  /**
+   * Applies a tenant's folder of `mlp synth` output with server-side apply, in
+   * the order docs/deploy.md gives: the Namespace, then its quota, limits,
+   * network policies, RBAC and service account, then the rest.
+   */
+  public applyTenantFolder(folder: string): void {
+    const tenant = path.basename(folder);
+    const files = fs.readdirSync(folder);
+    const apply = (...paths: string[]) => this.kubectlOk(['apply', '--server-side', ...paths.flatMap((file) => ['-f', file])]);
+    apply(path.join(folder, `namespace-${tenant}.yaml`));
+    apply(...files.filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file)).map((file) => path.join(folder, file)));
+    apply(folder);
+  }
+
   /** Waits until a Job has the condition (Complete, Failed, ...) and returns it. */
   public async waitForJob(name: string, namespace: string, condition: string, timeoutMs = 120_000): Promise<any> {
     let job: any;
@@ -165,6 +198,15 @@ export class ControlPlane {
   }
 }
 
+/** A command started by {@link ControlPlane.kubectlInBackground}. */
+export interface BackgroundCommand {
+  /** What it printed so far. */
+  readonly output: { readonly stdout: string; readonly stderr: string };
+  /** Its exit status (null when a signal ended it), once it has ended. */
+  readonly exited: Promise<number | null>;
+  readonly pid: number;
+}
+
 /** The environment of scripts/control-plane.sh for these simulated nodes (MLP_CP_NODES=0 for none). */
 function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
   if (nodes === undefined) return { MLP_CP_NODES: '0' };
@@ -172,6 +214,7 @@ function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
   return {
     MLP_CP_NODES: '1',
     MLP_CP_PLATFORM: nodes.platformFile,
+    MLP_CP_KWOK_STAGES: (nodes.kwokStages ?? []).join(':'),
     ...Object.fromEntries(Object.entries(sizes).map(([variable, value]) => [variable, value === undefined ? '' : String(value)])),
   };
 }

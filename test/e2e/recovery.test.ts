@@ -6,12 +6,10 @@
  * and a corrupted checkpoint (scripts/pulumi-restore.sh). The tests run in
  * order and share the stack.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ControlPlane, PulumiStack, keepLogs, killProcessTree, scratchDir } from '../../devkit/cluster';
-import { REPO_ROOT } from '../../devkit/repo-root';
 import { FIXTURE_PLATFORM_FILE, fixtureTenants } from '../support/fixtures';
 
 const SERVICE_MONITORS = 'servicemonitors.monitoring.coreos.com';

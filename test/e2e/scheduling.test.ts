@@ -51,13 +51,7 @@ describe('the fixture tenants on a scheduling cluster', () => {
       ),
     );
     apply(path.join(dist, '_platform'));
-    for (const tenant of NAMESPACES) {
-      const folder = path.join(dist, tenant);
-      const files = fs.readdirSync(folder);
-      apply(path.join(folder, `namespace-${tenant}.yaml`));
-      apply(...files.filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file)).map((file) => path.join(folder, file)));
-      apply(folder);
-    }
+    for (const tenant of NAMESPACES) cluster.applyTenantFolder(path.join(dist, tenant));
   });
 
   afterAll(() => {
