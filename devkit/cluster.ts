@@ -32,6 +32,12 @@ export interface SimulatedNodes {
   readonly gpusPerNode?: number;
   /** @default 2 */
   readonly cpuNodes?: number;
+  /**
+   * More kwok Stage files (MLP_CP_KWOK_STAGES), e.g. a test's own pod
+   * failures (test/fixtures/kwok/).
+   * @default - kwok's and the project's stages only (scripts/kwok-stages/)
+   */
+  readonly kwokStages?: readonly string[];
 }
 
 /** A running control plane. */
@@ -72,15 +78,8 @@ export class ControlPlane {
    * custom resources must be Established first.
    */
   public applyDist(dist: string, tenants: readonly string[]): void {
-    const apply = (...files: string[]) => this.kubectlOk(['apply', '--server-side', '-R', ...files.flatMap((file) => ['-f', file])]);
-    apply(path.join(dist, '_platform'));
-    for (const tenant of tenants) {
-      const folder = path.join(dist, tenant);
-      apply(path.join(folder, `namespace-${tenant}.yaml`));
-      const guards = fs.readdirSync(folder).filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file));
-      apply(...guards.map((file) => path.join(folder, file)));
-      apply(folder);
-    }
+    this.kubectlOk(['apply', '--server-side', '-R', '-f', path.join(dist, '_platform')]);
+    for (const tenant of tenants) this.applyTenantFolder(path.join(dist, tenant));
   }
 
   /** Applies the prometheus-operator CRDs that the platform installs (mlp:crdFiles) and waits until they are Established. */
@@ -91,6 +90,19 @@ export class ControlPlane {
         crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
       ),
     );
+  }
+
+  /**
+   * kubectl as the admin in the background, for commands that wait (`drain`):
+   * its output so far, and its exit status once it ends.
+   */
+  public kubectlInBackground(args: readonly string[]): BackgroundCommand {
+    const child = spawn('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { cwd: REPO_ROOT, env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout!.on('data', (chunk) => (output.stdout += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output.stderr += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
+    return { output, exited, pid: child.pid! };
   }
 
   /** An object as JSON, or undefined when it does not exist. */
@@ -178,6 +190,20 @@ export class ControlPlane {
     return deployments;
   }
 
+  /**
+   * Applies a tenant's folder of `mlp synth` output with server-side apply, in
+   * the order docs/deploy.md gives: the Namespace, then its quota, limits,
+   * network policies, RBAC and service account, then the rest.
+   */
+  public applyTenantFolder(folder: string): void {
+    const tenant = path.basename(folder);
+    const files = fs.readdirSync(folder);
+    const apply = (...paths: string[]) => this.kubectlOk(['apply', '--server-side', ...paths.flatMap((file) => ['-f', file])]);
+    apply(path.join(folder, `namespace-${tenant}.yaml`));
+    apply(...files.filter((file) => /^(resourcequota|limitrange|networkpolicy|rolebinding|serviceaccount)-/.test(file)).map((file) => path.join(folder, file)));
+    apply(folder);
+  }
+
   /** Waits until a Job has the condition (Complete, Failed, ...) and returns it. */
   public async waitForJob(name: string, namespace: string, condition: string, timeoutMs = 120_000): Promise<any> {
     let job: any;
@@ -194,6 +220,15 @@ export class ControlPlane {
   }
 }
 
+/** A command started by {@link ControlPlane.kubectlInBackground}. */
+export interface BackgroundCommand {
+  /** What it printed so far. */
+  readonly output: { readonly stdout: string; readonly stderr: string };
+  /** Its exit status (null when a signal ended it), once it has ended. */
+  readonly exited: Promise<number | null>;
+  readonly pid: number;
+}
+
 /** The environment of scripts/control-plane.sh for these simulated nodes (MLP_CP_NODES=0 for none). */
 function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
   if (nodes === undefined) return { MLP_CP_NODES: '0' };
@@ -201,6 +236,7 @@ function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
   return {
     MLP_CP_NODES: '1',
     MLP_CP_PLATFORM: nodes.platformFile,
+    MLP_CP_KWOK_STAGES: (nodes.kwokStages ?? []).join(':'),
     ...Object.fromEntries(Object.entries(sizes).map(([variable, value]) => [variable, value === undefined ? '' : String(value)])),
   };
 }
@@ -317,6 +353,23 @@ export class PulumiStack {
     const result = run('bash', [path.join(REPO_ROOT, 'scripts', name), ...args], { env: this.command([]).env, timeoutMs: 600_000 });
     this.log(`scripts/${name} ${args.join(' ')}`, `exited ${result.status ?? result.signal} after ${Date.now() - started} ms`, result.stdout, result.stderr);
     return result;
+  }
+
+  /**
+   * The documented recovery after an interrupted update (docs/deploy.md#recovery):
+   * scripts/pulumi-unlock.sh, and when it says that the killed process left the
+   * checkpoint damaged (exit status 3), scripts/pulumi-restore.sh. Throws when
+   * the lock is not removed or nothing is restored.
+   */
+  public recoverInterruptedUpdate(): void {
+    const unlocked = this.repositoryScript('pulumi-unlock.sh', ['--stack', this.name]);
+    if (unlocked.status === 0) return;
+    if (unlocked.status !== 3) throw new Error(`pulumi-unlock.sh exited ${unlocked.status ?? unlocked.signal}: ${unlocked.stdout}${unlocked.stderr}`);
+    // The copy predates what the killed update created, so its check may show changes; the next update adopts them.
+    const restored = this.repositoryScript('pulumi-restore.sh', ['--stack', this.name, '--', '--config-file', this.configFile]);
+    if (!restored.stdout.includes('pulumi-restore: importing the deployment of ')) {
+      throw new Error(`pulumi-restore.sh exited ${restored.status ?? restored.signal} without restoring: ${restored.stdout}${restored.stderr}`);
+    }
   }
 
   /** `pulumi up` in the background, for tests that interrupt it. */

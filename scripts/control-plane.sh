@@ -44,6 +44,8 @@
 #   MLP_SIM_CPU_NODES     nodes without GPUs         (2)
 #   MLP_SIM_VOLUMES_PER_CLASS PersistentVolumes per StorageClass (8)
 #   MLP_SIM_VOLUME_SIZE   capacity of each one       (1Ti)
+#   MLP_CP_KWOK_STAGES    more kwok Stage files, ':'-separated, e.g. a test's
+#                         own pod failures                               (none)
 # The binaries come from scripts/build-tools.sh (via its --print-env).
 #
 # State in $MLP_CP_DIR: pki/ (CA, serving and client certs, service-account
@@ -154,8 +156,16 @@ start_simulation() {
 
   # No --server-address: kwok then listens on no port. Node leases (40 s) are
   # kwok's heartbeat, as with a kubelet; the stages say how nodes and pods move.
-  local stages=() f
-  for f in "$MLP_KWOK_STAGES_DIR"/*.yaml; do stages+=("--config=$f"); done
+  # kwok's own stages (node and pod life cycle), then the project's
+  # (scripts/kwok-stages/: a kubelet's terminal phase for deleted pods, an
+  # ingress controller's load-balancer address), then MLP_CP_KWOK_STAGES.
+  local stages=() f extra
+  for f in "$MLP_KWOK_STAGES_DIR"/*.yaml "$HERE"/kwok-stages/*.yaml; do stages+=("--config=$f"); done
+  IFS=: read -r -a extra <<<"${MLP_CP_KWOK_STAGES:-}"
+  for f in "${extra[@]}"; do
+    [[ -f "$f" ]] || { log "MLP_CP_KWOK_STAGES: $f: no such file; give kwok Stage files separated by ':'"; fail_start; }
+    stages+=("--config=$f")
+  done
   launch kwok --kubeconfig="$DIR/kwok.kubeconfig" "${stages[@]}" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --cidr="$POD_CIDR" --node-lease-duration-seconds=40

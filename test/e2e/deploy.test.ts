@@ -1,11 +1,14 @@
 /**
  * `pulumi up` of the fixture platform and tenants (test/fixtures) against a real
- * kube-apiserver (with etcd and kube-controller-manager) and the real Pulumi
- * CLI with a local file backend. The tests run in order and share the stack.
+ * kube-apiserver (with etcd, kube-controller-manager and kube-scheduler) with
+ * simulated nodes (kwok) derived from the fixture platform file, and the real
+ * Pulumi CLI with a local file backend. The tests run in order and share the
+ * stack.
  *
- * No kubelet runs, so the stack sets mlp:skipAwait (README: "End-to-end
- * tests"); job-await.test.ts shows that training Jobs are never awaited
- * even without it.
+ * Readiness waits are on (no mlp:skipAwait): every `pulumi up` returns only
+ * once the Deployments are Available, the Services have endpoints, the
+ * claims are bound and the Ingresses have an address (set by the cluster's
+ * kwok stage, scripts/kwok-stages/); training Jobs are never awaited.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -70,10 +73,10 @@ describe('deploying the fixture tenants to a real API server', () => {
 
   beforeAll(() => {
     dir = scratchDir('mlp-e2e-deploy-');
-    cluster = ControlPlane.start(path.join(dir, 'control-plane'));
+    cluster = ControlPlane.start(path.join(dir, 'control-plane'), { simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE } });
     stack = new PulumiStack(path.join(dir, 'project'), 'e2e', {
       kubeconfig: cluster.kubeconfig,
-      skipAwait: true,
+      skipAwait: false,
       platformFile: FIXTURE_PLATFORM_FILE,
       tenants: fixtureTenants(),
     });
@@ -88,8 +91,40 @@ describe('deploying the fixture tenants to a real API server', () => {
     }
   });
 
-  test('pulumi up creates every synthesized object', () => {
+  test('pulumi up creates every synthesized object and returns once every Deployment is Available; the autoscalers then raise them to their minimum', async () => {
     stack.pulumiOk(['up', '--yes', '--skip-preview']);
+    // What pulumi up waited for: each Deployment ready at the replicas of its live ReplicaSet: 1 before its
+    // autoscaler's first sync (up to 15 s later), which may come during the wait or after it.
+    const deployments = JSON.parse(cluster.kubectlOk(['get', 'deployments', '-A', '-o', 'json'])).items;
+    expect(
+      deployments.map((deployment: any) => ({
+        deployment: `${deployment.metadata.namespace}/${deployment.metadata.name}`,
+        available: deployment.status.conditions.find((condition: any) => condition.type === 'Available').status,
+        ready: (deployment.status.readyReplicas ?? 0) >= 1,
+      })),
+    ).toEqual(
+      ['analytics/churn-api', 'nlp/chat', 'nlp/embeddings'].map((name) => ({ deployment: name, available: 'True', ready: true })),
+    );
+    const jobs = JSON.parse(cluster.kubectlOk(['get', 'jobs', '-A', '-o', 'json'])).items;
+    expect(jobs.map((job: any) => [`${job.metadata.namespace}/${job.metadata.name}`, job.metadata.annotations['pulumi.com/skipAwait']])).toEqual([
+      ['nlp/chat-finetune', 'true'],
+      ['vision/resnet-ddp', 'true'],
+    ]);
+    const atMinimum = [];
+    for (const namespace of ['analytics', 'nlp']) {
+      for (const deployment of await cluster.waitForDeploymentsAvailable(namespace)) atMinimum.push([`${namespace}/${deployment.metadata.name}`, deployment.status.availableReplicas]);
+    }
+    expect(atMinimum).toEqual([
+      ['analytics/churn-api', 1],
+      ['nlp/chat', 2],
+      ['nlp/embeddings', 2],
+    ]);
+    // No metrics server runs, so the autoscalers cannot read CPU use; below the minimum they scale without metrics.
+    const rescales = JSON.parse(cluster.kubectlOk(['get', 'events', '-n', 'nlp', '--field-selector', 'reason=SuccessfulRescale', '-o', 'json'])).items;
+    expect(rescales.map((event: any) => [event.involvedObject.name, event.message]).sort()).toEqual([
+      ['chat', 'New size: 2; reason: Current number of replicas below Spec.MinReplicas'],
+      ['embeddings', 'New size: 2; reason: Current number of replicas below Spec.MinReplicas'],
+    ]);
 
     const live = JSON.parse(cluster.kubectlOk(['get', LIVE_RESOURCES, '-A', '-o', 'json'])).items as any[];
     const liveKeys = new Set(live.map((object) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`));
@@ -167,16 +202,19 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(can('list', 'pods', 'vision', 'finance-bot@example.com')).toBe('yes');
   });
 
-  test('the admission chain rejects a pod over the GPU quota and a privileged pod', () => {
-    // Pods of nlp's Job and Deployments, pending without a kubelet, already hold some of its GPU quota.
+  test('the admission chain rejects a pod over the GPU quota and a privileged pod', async () => {
+    // Once nlp's fine-tuning Job has completed, only the chat replicas (1 GPU each, 2 at the autoscaler's minimum) hold its GPU quota.
+    await cluster.waitForJob('chat-finetune', 'nlp', 'Complete');
+    await cluster.waitFor("nlp's GPU quota usage to settle at the chat replicas'", () => cluster.get('resourcequota', 'tenant-quota', 'nlp').status.used['requests.nvidia.com/gpu'] === '2');
     const quota = cluster.get('resourcequota', 'tenant-quota', 'nlp').status;
     const free = Number(quota.hard['requests.nvidia.com/gpu']) - Number(quota.used['requests.nvidia.com/gpu']);
     expect(free).toBeGreaterThan(0);
     const apply = (manifest: string) => cluster.kubectl(['create', '-n', 'nlp', '-f', writeManifest(dir, manifest)]);
     const gpus = apply(pod('too-many-gpus', { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': String(free + 1) }));
     expect(gpus.status).not.toBe(0);
-    expect(gpus.stderr).toContain('exceeded quota: tenant-quota');
-    expect(gpus.stderr).toContain('requests.nvidia.com/gpu');
+    expect(gpus.stderr).toContain(
+      `is forbidden: exceeded quota: tenant-quota, requested: requests.nvidia.com/gpu=${free + 1}, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=${quota.hard['requests.nvidia.com/gpu']}\n`,
+    );
 
     const privileged = apply(pod('privileged', { cpu: '1', memory: '1Gi' }, {}, { securityContext: { privileged: true } }));
     expect(privileged.status).not.toBe(0);
@@ -248,7 +286,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(locked.status).not.toBe(0);
     expect(locked.stderr + locked.stdout).toContain('the stack is currently locked');
 
-    expect(stack.repositoryScript('pulumi-unlock.sh', ['--stack', stack.name]).status).toBe(0);
+    stack.recoverInterruptedUpdate();
     stack.pulumiOk(['up', '--yes', '--skip-preview']);
     expect(cluster.get('namespace', 'speech')).toBeDefined();
     expect(stack.pulumi(['preview', '--expect-no-changes']).status).toBe(0);
@@ -269,7 +307,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(cluster.get('namespace', 'audio')).toBeDefined();
     expect(stateUrns().filter((urn) => urn.includes('audio/'))).toEqual([]);
 
-    expect(stack.repositoryScript('pulumi-unlock.sh', ['--stack', stack.name]).status).toBe(0);
+    stack.recoverInterruptedUpdate();
     stack.pulumiOk(['up', '--yes', '--skip-preview'], { env: oneCheckpoint });
     const namespace = JSON.parse(stack.pulumiOk(['stack', 'export', '--stack', stack.name])).deployment.resources.find((resource: { urn: string }) =>
       resource.urn.endsWith('::audio/namespace-audio'),

@@ -1,8 +1,11 @@
 /**
  * A training Job never blocks `pulumi up`: Pulumi's Job awaiter waits for a
  * Job to succeed, which for a 72-hour training run is a failed deployment.
- * Here no kubelet runs, so a Job that were awaited would never finish; the
- * stack leaves readiness waits on (mlp:skipAwait false).
+ * The stack leaves readiness waits on (mlp:skipAwait false), as the main
+ * deployment test does. This cluster starts without kube-scheduler and
+ * simulated nodes on purpose: there a Job that were awaited would never
+ * finish and `pulumi up` would hang, while on the scheduling cluster kwok
+ * completes Job pods in seconds, so an awaited Job would pass unnoticed.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -109,7 +109,7 @@ describe('the fixture tenants on a scheduling cluster', () => {
     }
   });
 
-  test('the 2-worker distributed job runs both workers and completes; its checkpoint claim binds and outlives it', async () => {
+  test('the 2-worker distributed job runs both workers and completes; a checkpoint claim binds and outlives its Job', async () => {
     const job = await cluster.waitForJob('train', 'ddp', 'Complete');
     expect({ succeeded: job.status.succeeded, failed: job.status.failed ?? 0, completedIndexes: job.status.completedIndexes }).toEqual({
       succeeded: 2,
@@ -127,6 +127,16 @@ describe('the fixture tenants on a scheduling cluster', () => {
     expect(vision.status.succeeded).toBe(4);
     const claim = cluster.get('pvc', 'resnet-ddp-checkpoints', 'vision');
     expect({ phase: claim.status.phase, storageClassName: claim.spec.storageClassName }).toEqual({ phase: 'Bound', storageClassName: 'filestore-rwx' });
+
+    // The claim outlives its Job: deleting the finished Job and its pods leaves it bound.
+    cluster.kubectlOk(['delete', 'job', 'resnet-ddp', '-n', 'vision', '--cascade=foreground', '--wait=true']);
+    await cluster.waitFor('the pods of resnet-ddp gone', () => cluster.pods('vision', 'batch.kubernetes.io/job-name=resnet-ddp').length === 0);
+    const after = cluster.get('pvc', 'resnet-ddp-checkpoints', 'vision');
+    expect({ uid: after.metadata.uid, phase: after.status.phase, volume: after.spec.volumeName }).toEqual({
+      uid: claim.metadata.uid,
+      phase: 'Bound',
+      volume: claim.spec.volumeName,
+    });
   });
 
   test('a pod asking for more GPUs than any node has stays Pending: Insufficient nvidia.com/gpu', async () => {
