@@ -17,7 +17,7 @@ import * as YAML from 'yaml';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
 import { toolEnv } from '../../devkit/tools';
-import { runMlp } from '../support/cli';
+import { synthesizedDist } from '../support/cli';
 import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant } from '../support/fixtures';
 
 const POD_EXIT_STAGE = path.join(FIXTURES_DIR, 'kwok', 'pod-exit.yaml');
@@ -98,13 +98,7 @@ describe('disruptions on a scheduling cluster', () => {
       simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE, gpuNodesPerType: 1, gpusPerNode: 8, cpuNodes: 2, kwokStages: [POD_EXIT_STAGE] },
     });
 
-    const project = path.join(dir, 'project');
-    fs.mkdirSync(path.join(project, 'tenants'), { recursive: true });
-    fs.copyFileSync(FIXTURE_PLATFORM_FILE, path.join(project, 'platform.yaml'));
-    for (const [file, text] of Object.entries(TENANTS)) fs.writeFileSync(path.join(project, 'tenants', file), text);
-    const synth = runMlp(project, 'synth', '--out', 'dist');
-    expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
-    dist = path.join(project, 'dist');
+    dist = synthesizedDist(TENANTS);
 
     const annotated = Object.entries(POD_ANNOTATIONS).flatMap(([tenant, jobs]) =>
       Object.entries(jobs).map(([name, annotations]) => {

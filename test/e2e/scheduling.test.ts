@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
-import { runMlp } from '../support/cli';
+import { synthesizedDist } from '../support/cli';
 import { FIXTURE_PLATFORM_FILE, distributedJobTenant, fixturePlatform, fixtureTenants } from '../support/fixtures';
 
 const TENANTS = { ...fixtureTenants(), 'ddp.yaml': distributedJobTenant() };
@@ -34,15 +34,9 @@ describe('the fixture tenants on a scheduling cluster', () => {
     dir = scratchDir('mlp-e2e-scheduling-');
     cluster = ControlPlane.start(path.join(dir, 'control-plane'), { simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE } });
 
-    const project = path.join(dir, 'project');
-    fs.mkdirSync(path.join(project, 'tenants'), { recursive: true });
-    fs.copyFileSync(FIXTURE_PLATFORM_FILE, path.join(project, 'platform.yaml'));
-    for (const [file, text] of Object.entries(TENANTS)) fs.writeFileSync(path.join(project, 'tenants', file), text);
-    const synth = runMlp(project, 'synth', '--out', 'dist');
-    expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
-
+    const dist = synthesizedDist(TENANTS);
     await cluster.applyPrometheusCrds();
-    cluster.applyDist(path.join(project, 'dist'), NAMESPACES);
+    cluster.applyDist(dist, NAMESPACES);
   });
 
   afterAll(() => {

@@ -3,8 +3,10 @@
  * exit status and output.
  */
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { Writable } from 'stream';
 import { main } from '../../cli/mlp';
+import { scratchProject } from './fixtures';
 
 export interface CliResult {
   readonly status: number;
@@ -39,4 +41,17 @@ export function git(dir: string, ...args: string[]): string {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   }).toString('utf8');
+}
+
+/**
+ * The `dist/` folder that `mlp synth` writes for the fixture platform file and
+ * these tenant files, in a scratch project ({@link scratchProject}).
+ *
+ * @throws Error with mlp's output when synth fails or prints an error.
+ */
+export function synthesizedDist(tenants: Record<string, string>): string {
+  const project = scratchProject(tenants);
+  const synth = runMlp(project.dir, 'synth', '--out', 'dist');
+  if (synth.status !== 0 || synth.stderr !== '') throw new Error(`mlp synth exited ${synth.status}: ${synth.stderr}`);
+  return path.join(project.dir, 'dist');
 }
