@@ -21,7 +21,7 @@
 # Exit status 2: wrong invocation, no file backend, or no usable copy.
 set -euo pipefail
 
-die() { printf 'pulumi-restore: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'pulumi-restore: %s\n' "$1" >&2; exit "${2:-1}"; }
 help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 usage() { help >&2; exit 2; }
 

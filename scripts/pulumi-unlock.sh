@@ -21,7 +21,7 @@
 # process was writing it): restore it with scripts/pulumi-restore.sh.
 set -euo pipefail
 
-die() { printf 'pulumi-unlock: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'pulumi-unlock: %s\n' "$1" >&2; exit "${2:-1}"; }
 help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 usage() { help >&2; exit 2; }
 
