@@ -21,9 +21,9 @@
 # Exit status 2: wrong invocation, no file backend, or no usable copy.
 set -euo pipefail
 
-die() { printf 'pulumi-restore: %s\n' "$1" >&2; exit "${2:-1}"; }
-help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-usage() { help >&2; exit 2; }
+SCRIPT_NAME=pulumi-restore
+# shellcheck source=scripts/lib/pulumi-file-backend.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pulumi-file-backend.sh"
 
 stack=""
 preview_args=()
@@ -32,18 +32,13 @@ while (($# > 0)); do
     --stack) stack=${2:-}; shift 2 || usage ;;
     --) shift; preview_args=("$@"); break ;;
     -h | --help) help; exit 0 ;;
-    *) printf 'pulumi-restore: unknown argument %q\n' "$1" >&2; usage ;;
+    *) unknown_argument "$1" ;;
   esac
 done
-[[ -n "$stack" ]] || usage
-[[ "$stack" =~ ^[A-Za-z0-9._-]+$ ]] || die "--stack $stack: a stack name has letters, digits and ._- only" 2
-[[ -f Pulumi.yaml ]] || die "no Pulumi.yaml in $PWD; run this from the project directory" 2
-project=$(sed -n 's/^name:[[:space:]]*\([A-Za-z0-9._-]*\)[[:space:]]*$/\1/p' Pulumi.yaml | head -n 1)
-[[ -n "$project" ]] || die "Pulumi.yaml in $PWD has no name: line" 2
-backend=${PULUMI_BACKEND_URL:-}
-[[ "$backend" == file://* ]] ||
-  die "PULUMI_BACKEND_URL is '${backend}', not file://DIR: this script restores a file backend; a versioned bucket restores an earlier object version of .pulumi/stacks/$project/$stack.json instead (docs/deploy.md)" 2
-root="${backend#file://}/.pulumi"
+check_stack "$stack"
+project=$(project_name)
+state=$(file_backend_dir "this script restores a file backend; a versioned bucket restores an earlier object version of .pulumi/stacks/$project/$stack.json instead (docs/deploy.md)")
+root="$state/.pulumi"
 checkpoint="$root/stacks/$project/$stack.json"
 [[ -f "$checkpoint" ]] || die "no checkpoint $checkpoint (stack $stack of project $project); for a compressed one (.json.gz) restore by hand" 2
 
@@ -52,7 +47,6 @@ checkpoint="$root/stacks/$project/$stack.json"
 # it in <file>.attrs, written in place: a process killed at that moment
 # leaves it empty, and every command then fails with "failed to load
 # checkpoint: EOF" although the checkpoint itself is whole.
-parses() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
 attrs="$checkpoint.attrs"
 if parses "$checkpoint" && { [[ ! -e "$attrs" ]] || parses "$attrs"; }; then
   die "$checkpoint (and its .attrs) parse as JSON: it is not corrupted, nothing restored. To go back to an earlier state, see docs/deploy.md (State recovery)"

@@ -21,9 +21,9 @@
 # process was writing it): restore it with scripts/pulumi-restore.sh.
 set -euo pipefail
 
-die() { printf 'pulumi-unlock: %s\n' "$1" >&2; exit "${2:-1}"; }
-help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-usage() { help >&2; exit 2; }
+SCRIPT_NAME=pulumi-unlock
+# shellcheck source=scripts/lib/pulumi-file-backend.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pulumi-file-backend.sh"
 
 stack="" checked_host=""
 while (($# > 0)); do
@@ -31,18 +31,13 @@ while (($# > 0)); do
     --stack) stack=${2:-}; shift 2 || usage ;;
     --host-checked) checked_host=${2:-}; shift 2 || usage ;;
     -h | --help) help; exit 0 ;;
-    *) printf 'pulumi-unlock: unknown argument %q\n' "$1" >&2; usage ;;
+    *) unknown_argument "$1" ;;
   esac
 done
-[[ -n "$stack" ]] || usage
-[[ "$stack" =~ ^[A-Za-z0-9._-]+$ ]] || die "--stack $stack: a stack name has letters, digits and ._- only (organization/project/ names are not needed on a file backend)" 2
-[[ -f Pulumi.yaml ]] || die "no Pulumi.yaml in $PWD; run this from the project directory" 2
-project=$(sed -n 's/^name:[[:space:]]*\([A-Za-z0-9._-]*\)[[:space:]]*$/\1/p' Pulumi.yaml | head -n 1)
-[[ -n "$project" ]] || die "Pulumi.yaml in $PWD has no name: line" 2
-backend=${PULUMI_BACKEND_URL:-}
-[[ "$backend" == file://* ]] ||
-  die "PULUMI_BACKEND_URL is '${backend}', not file://DIR: this script reads the lock files of a file backend; for a bucket backend, list the locks under .pulumi/locks/ in the bucket and check their host and pid the same way" 2
-locks="${backend#file://}/.pulumi/locks/organization/$project/$stack"
+check_stack "$stack" "(organization/project/ names are not needed on a file backend)"
+project=$(project_name)
+state=$(file_backend_dir "this script reads the lock files of a file backend; for a bucket backend, list the locks under .pulumi/locks/ in the bucket and check their host and pid the same way")
+locks="$state/.pulumi/locks/organization/$project/$stack"
 
 shopt -s nullglob
 files=("$locks"/*.json)
@@ -84,8 +79,7 @@ done
 # backend keeps beside it (<checkpoint>.attrs, written in place), can leave
 # it empty (seen after a SIGKILL of `pulumi up`); every command then fails
 # with "failed to load checkpoint". Say so, and what restores it.
-parses() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
-checkpoint="${backend#file://}/.pulumi/stacks/$project/$stack.json"
+checkpoint="$state/.pulumi/stacks/$project/$stack.json"
 if ((${removed:-0})); then
   for file in "$checkpoint" "$checkpoint.attrs"; do
     if [[ -f "$file" ]] && ! parses "$file"; then
