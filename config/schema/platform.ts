@@ -10,6 +10,7 @@ import { EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
 import { PROMETHEUS_DEFAULTS } from '../../lib/platform-monitoring';
 import {
   BORROW_WITHIN_COHORT_POLICIES,
+  DEFAULT_FLAVOR,
   QUEUEING_DEFAULTS,
   QUEUEING_STRATEGIES,
   QueuePreemption,
@@ -197,7 +198,16 @@ export const PlatformSpecSchema = z.strictObject({
   gpuTypes: z
     .record(dnsLabel(63, 'a GPU type name'), GpuTypeSchema)
     .refine((types) => Object.keys(types).length > 0, { error: 'define at least one GPU type' })
-    .meta({ description: 'GPU types by name.' }),
+    .superRefine((types, ctx) => {
+      if (Object.hasOwn(types, DEFAULT_FLAVOR)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [DEFAULT_FLAVOR],
+          message: `"${DEFAULT_FLAVOR}" is the name of the queue's ResourceFlavor for CPU, memory and local disk; give the GPU type another name`,
+        });
+      }
+    })
+    .meta({ description: `GPU types by name (not "${DEFAULT_FLAVOR}": the ResourceFlavor of CPU and memory has that name).` }),
   defaultGpuType: z.string().meta({ description: 'The GPU type used where a tenant names none.' }),
   pricing: z
     .strictObject({

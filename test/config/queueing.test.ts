@@ -86,3 +86,18 @@ describe('queueing cross-checks', () => {
     expect(load(`  quota:\n    gpu: 1\n`, withoutKueue).tenants[0].queueing).toBeUndefined();
   });
 });
+
+describe('platform GPU type names', () => {
+  test('refuse "default-flavor", the name of the ResourceFlavor for CPU and memory', () => {
+    let problems: string[] = [];
+    try {
+      load('', (text) => text.replace(/^ {4}l4:$/m, '    default-flavor:'));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems = error.problems.map((problem) => formatProblem(problem).replace(/^.*?platform\.yaml/, 'platform.yaml'));
+    }
+    expect(problems).toEqual([
+      `platform.yaml:26: spec.gpuTypes.default-flavor: "default-flavor" is the name of the queue's ResourceFlavor for CPU, memory and local disk; give the GPU type another name`,
+    ]);
+  });
+});
