@@ -12,6 +12,13 @@
  * together (ValidateJobSpecUpdate in k8s.io/kubernetes pkg/apis/batch/validation);
  * Pulumi then deletes the Job and creates it again. A CronJob changes in
  * place: only Jobs it starts later use the new template.
+ *
+ * Kueue (v0.19.2, pkg/controller/core/clusterqueue_controller.go) does not
+ * evict the workloads of a deleted ClusterQueue: it marks the queue
+ * terminating, admits nothing more from it, and removes its finalizer
+ * `kueue.x-k8s.io/resource-in-use` once no admitted workload holds its quota.
+ * Pulumi's Kubernetes provider waits for a deleted custom resource to be gone
+ * (await.Deletion, 10 minutes unless the resource sets another timeout).
  */
 import { FieldChange } from './object-diff';
 import { isCheckpointVolume, isProtectedTenantObject } from '../stacks/protected-objects';
@@ -21,14 +28,18 @@ import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
 import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
 
+// TEMPORARY until h-queue's lib constants are merged.
+const KUEUE_API_GROUP = 'kueue.x-k8s.io';
+
 /** The kinds of deploy effect. */
-export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'protected';
+export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'deletes-queue' | 'protected';
 
 /** Short names of the categories, for summary tables. */
 export const DEPLOY_CATEGORY_LABELS: Readonly<Record<DeployCategory, string>> = {
   'replaces-job': 'replaces Job',
   'deletes-job': 'deletes Job',
   'cronjob-template': 'CronJob template',
+  'deletes-queue': 'deletes ClusterQueue',
   protected: 'protected removal',
 };
 
@@ -67,6 +78,9 @@ const IMMUTABLE_JOB_FIELDS: readonly string[] = [
   'spec.backoffLimitPerIndex',
   'spec.managedBy',
 ];
+
+/** How long Pulumi's Kubernetes provider waits for a deleted object to be gone (await.Deletion's default; mlp sets no other). */
+const DELETE_TIMEOUT_MINUTES = 10;
 
 /** Fields of a PersistentVolumeClaim that may change in place; every other spec field may not. */
 const MUTABLE_CLAIM_FIELDS: readonly string[] = ['spec.resources.requests.storage', 'spec.volumeAttributesClassName'];
@@ -197,6 +211,18 @@ function removedEffects(object: KubeObject, tenant: boolean): DeployEffect[] {
         category: 'deletes-job',
         object: `CronJob ${object.metadata.name}`,
         message: `deletes CronJob ${qualifiedName(object)}: no further runs; the Jobs it started, a run in progress included, are deleted with it`,
+      },
+    ];
+  }
+  if (isKind(object, KUEUE_API_GROUP, 'ClusterQueue')) {
+    const name = object.metadata.name;
+    return [
+      {
+        category: 'deletes-queue',
+        object: `ClusterQueue ${name}`,
+        message:
+          `deletes ClusterQueue ${name}: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue ${name} is terminating or missing"); ` +
+          `Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after ${DELETE_TIMEOUT_MINUTES} minutes if they still run`,
       },
     ];
   }

@@ -1,7 +1,8 @@
 /**
  * What a change to the tenant files means, per tenant: the objects added,
  * removed and changed (with field-level changes), the quota and monthly
- * committed cost before and after, and the security-relevant changes. Both
+ * committed cost before and after, the security-relevant changes, the
+ * deploy effects and the changes to queueing through Kueue. Both
  * sides are synthesized with the same (current) library, so the diff shows
  * the effect of the input files only.
  */
@@ -13,6 +14,7 @@ import { TenantQuota } from '../lib/tenant-namespace';
 import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
+import { QueueChange, queueChanges } from './queue-changes';
 import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
 import { synthesizeConfig } from '../stacks/pipeline';
 import { ValidationError } from '../config/problems';
@@ -83,6 +85,8 @@ export interface GroupDiff {
   /** Monthly committed cost of the quota; null for the platform. */
   readonly monthlyCost: MoneyChange | null;
   readonly security: readonly SecurityChange[];
+  /** Changes to how the tenant shares the cluster through Kueue: guarantee, borrowing and lending limits, fair-sharing weight, Job priorities, Kueue objects. */
+  readonly queueing: readonly QueueChange[];
   /** What deploying the change does beyond in-place updates: Jobs replaced, protected objects removed, ... */
   readonly deploy: readonly DeployEffect[];
   /** Label changes shared by two or more objects. */
@@ -111,6 +115,7 @@ export interface SemanticDiff {
     readonly monthlyCost: MoneyChange;
     readonly securityChanges: number;
     readonly deployEffects: number;
+    readonly queueingChanges: number;
   };
 }
 
@@ -174,6 +179,7 @@ function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectG
     removed,
     changed,
     security: securityChanges(before?.objects ?? [], after?.objects ?? []),
+    queueing: queueChanges(before?.objects ?? [], after?.objects ?? []),
     deploy: deployEffects(name, status, removedObjects, changedObjects),
     labels: sharedLabelChanges(changed, after ? is.size : was.size),
   };
@@ -275,6 +281,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
       monthlyCost: { before: costBefore, after: costAfter, delta: roundCents(costAfter - costBefore) },
       securityChanges: all.reduce((total, entry) => total + entry.security.length, 0),
       deployEffects: all.reduce((total, entry) => total + entry.deploy.length, 0),
+      queueingChanges: all.reduce((total, entry) => total + entry.queueing.length, 0),
     },
   };
 }

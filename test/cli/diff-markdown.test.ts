@@ -22,6 +22,7 @@ function tenant(name: string, fields: number): GroupDiff {
     monthlyCost: { before: 1, after: 1, delta: 0 },
     security: [],
     deploy: [],
+    queueing: [],
     labels: [],
   };
 }
@@ -39,6 +40,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
       monthlyCost: { before: tenants.length, after: tenants.length, delta: 0 },
       securityChanges: 0,
       deployEffects: 0,
+      queueingChanges: 0,
     },
   };
 }
