@@ -9,7 +9,7 @@ import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
 import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, defaultReplicas, probeFailureSeconds } from '../lib/model-service';
-import { isReservedLabel } from '../lib/labels';
+import { Tier, isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
 import { exceeds, parseQuantity } from '../lib/quantity';
 import { durationSeconds } from './schema/common';
@@ -79,7 +79,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
   checkNetworkPolicyNames(tenant, report);
 
   const trainingJobs = spec.trainingJobs.map((job, index) =>
-    resolveTrainingJob(platform, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
+    resolveTrainingJob(platform, spec.tier, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
   );
   const modelServices = spec.modelServices.map((service, index) =>
     resolveModelService(platform, tenant.metadata.name, quota, limits, service, (path, message) =>
@@ -353,6 +353,7 @@ function checkEnv(env: Readonly<Record<string, string>>, reserved: readonly stri
 
 function resolveTrainingJob(
   platform: PlatformFile,
+  tier: Tier,
   quota: ResolvedQuota,
   limits: ResolvedLimits,
   job: TrainingJobEntry,
@@ -391,6 +392,7 @@ function resolveTrainingJob(
   return {
     ...props,
     gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
+    priority: job.priority ?? tier,
     shmSize,
     ...(job.checkpoint && {
       checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },

@@ -69,6 +69,7 @@ export interface TenantSpecFields {
   readonly modelServices: never;
   readonly policyWaivers: never;
   readonly monitoring: never;
+  readonly queueing: never;
 }
 
 /** Compiles only when `Left` is `never`; otherwise the error names the keys left over. */

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ContainerSize, GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
-import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
+import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL, Tier } from './labels';
 import { DNS1035_LABEL } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, formatBytes, isQuantity, parseQuantity } from './quantity';
@@ -139,6 +139,14 @@ export interface GpuTrainingJobProps {
    * @default - no metrics port
    */
   readonly metricsPort?: number;
+  /**
+   * Kueue priority of the job: its WorkloadPriorityClass (`mlp-<tier>`), which decides which
+   * pending job of the queue is admitted first and which admitted job a pending one may
+   * preempt. Only with `queue`; not above the tenant's tier.
+   * @default - the tenant's tier
+   * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
+   */
+  readonly priority?: Tier;
   /**
    * Image with `sh` and `nslookup` for the init step of distributed jobs
    * that waits until worker 0's name resolves. Required when workers > 1.

@@ -93,7 +93,7 @@ describe('loadConfig', () => {
     ).toEqual([
       'tenants/a.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"',
       'tenants/a.yaml:11: spec.quota.pods: expected a whole number >= 0, got "many"',
-      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, limits, network, trainingJobs, modelServices, policyWaivers, monitoring',
+      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, queueing, limits, network, trainingJobs, modelServices, policyWaivers, monitoring',
     ]);
   });
 
