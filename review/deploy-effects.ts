@@ -27,9 +27,7 @@ import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
 import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
-
-// TEMPORARY until h-queue's lib constants are merged.
-const KUEUE_API_GROUP = 'kueue.x-k8s.io';
+import { KUEUE_API_VERSION } from '../lib/queueing';
 
 /** The kinds of deploy effect. */
 export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'deletes-queue' | 'protected';
@@ -214,7 +212,7 @@ function removedEffects(object: KubeObject, tenant: boolean): DeployEffect[] {
       },
     ];
   }
-  if (isKind(object, KUEUE_API_GROUP, 'ClusterQueue')) {
+  if (isKind(object, KUEUE_API_VERSION.split('/')[0], 'ClusterQueue')) {
     const name = object.metadata.name;
     return [
       {

@@ -16,10 +16,7 @@ import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
 import { jsonArray as list, jsonObject as record } from '../policy/json';
-
-// TEMPORARY until h-queue's lib constants are merged.
-const KUEUE_API_GROUP = 'kueue.x-k8s.io';
-const KUEUE_PRIORITY_CLASS_LABEL = 'kueue.x-k8s.io/priority-class';
+import { KUEUE_API_VERSION, PRIORITY_CLASS_LABEL } from '../lib/queueing';
 
 /** The kinds of queueing change. */
 export type QueueCategory = 'guarantee' | 'borrowing-limit' | 'lending-limit' | 'fair-sharing' | 'priority' | 'kueue-object';
@@ -69,6 +66,9 @@ interface Setting {
 
 /** A flavor the ClusterQueue does not list: its workloads cannot use it at all. */
 const NOT_IN_QUEUE = 'none (flavor not in the queue)';
+
+/** Kueue's API group: objects of any of its versions count. */
+const KUEUE_API_GROUP = KUEUE_API_VERSION.split('/')[0];
 
 function isKueue(object: KubeObject, kind: string): boolean {
   return object.kind === kind && object.apiVersion.startsWith(`${KUEUE_API_GROUP}/`);
@@ -137,7 +137,7 @@ function addPriority(object: KubeObject, labels: unknown, settings: Map<string, 
     category: 'priority',
     owner,
     object: `${object.kind} ${object.metadata.name}`,
-    value: text(record(labels)[KUEUE_PRIORITY_CLASS_LABEL]),
+    value: text(record(labels)[PRIORITY_CLASS_LABEL]),
     what: `priority of ${object.kind} ${object.metadata.name}`,
     absent: 'none',
     missing: 'none',

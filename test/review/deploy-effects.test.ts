@@ -81,6 +81,22 @@ describe('deployEffects', () => {
     expect(deployEffects('acme', 'changed', [claim('fast', '1Gi')], []).map((effect) => effect.category)).toEqual(['protected']);
   });
 
+  test('flags a removed ClusterQueue: Kueue admits nothing more from it, and its finalizer holds the update while admitted Jobs run', () => {
+    const queue: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ClusterQueue', metadata: { name: 'acme' }, spec: { cohortName: 'shared' } };
+    const local: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'default', namespace: 'acme' }, spec: { clusterQueue: 'acme' } };
+    expect(deployEffects('acme', 'changed', [queue, local], [])).toEqual([
+      {
+        category: 'deletes-queue',
+        object: 'ClusterQueue acme',
+        message:
+          'deletes ClusterQueue acme: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue acme is terminating or missing"); ' +
+          "Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after 10 minutes if they still run",
+      },
+    ]);
+    // A ClusterQueue that only changes is updated in place.
+    expect(deployEffects('acme', 'changed', [], [change(queue, { ...queue, spec: { cohortName: 'other' } })])).toEqual([]);
+  });
+
   test('links to sections that docs/deploy.md has', () => {
     const text = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
     // GitHub's anchors: headings lowercased, punctuation dropped, spaces as '-'.
