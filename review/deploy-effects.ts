@@ -27,16 +27,17 @@ import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
 import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
-import { KUEUE_API_VERSION } from '../lib/queueing';
+import { KUEUE_API_VERSION, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL } from '../lib/queueing';
 
 /** The kinds of deploy effect. */
-export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'deletes-queue' | 'protected';
+export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'job-queue-labels' | 'deletes-queue' | 'protected';
 
 /** Short names of the categories, for summary tables. */
 export const DEPLOY_CATEGORY_LABELS: Readonly<Record<DeployCategory, string>> = {
   'replaces-job': 'replaces Job',
   'deletes-job': 'deletes Job',
   'cronjob-template': 'CronJob template',
+  'job-queue-labels': 'Job queue labels',
   'deletes-queue': 'deletes ClusterQueue',
   protected: 'protected removal',
 };
@@ -131,7 +132,7 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
   const { before, after } = change;
   if (isKind(after, 'batch', 'Job')) {
     const paths = immutableJobPaths(change);
-    if (paths.length === 0) return [];
+    if (paths.length === 0) return queueLabelEffects(change);
     const fields = topFields(paths, [...IMMUTABLE_JOB_FIELDS, 'spec.completions']);
     return [
       {
@@ -191,6 +192,32 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
     ];
   }
   return [];
+}
+
+/** The Kueue labels of a Job, as paths of its changes. */
+const QUEUE_LABEL_PATHS: readonly string[] = [QUEUE_NAME_LABEL, PRIORITY_CLASS_LABEL].map((label) => `metadata.labels.${label}`);
+
+/**
+ * A Job updated in place whose queue or priority label appears or goes away
+ * (Kueue turned on or off): Kueue's Job webhook refuses it on a Job that is
+ * not suspended, and mlp's Jobs never are unless Kueue suspended them
+ * (validateUpdateForQueueName and ValidateUpdateForWorkloadPriorityClassName
+ * in pkg/controller/jobframework/validation.go of Kueue v0.19.2).
+ */
+function queueLabelEffects(change: ChangedObject): DeployEffect[] {
+  const fields = change.changes.filter((field) => QUEUE_LABEL_PATHS.includes(field.path) && field.op !== 'changed');
+  if (fields.length === 0) return [];
+  const labels = fields.map((field) => `${field.path.replace('metadata.labels.', '')} ${field.op}`).join(', ');
+  return [
+    {
+      category: 'job-queue-labels',
+      object: `Job ${change.after.metadata.name}`,
+      message:
+        `changes the Kueue labels of Job ${qualifiedName(change.after)} in place (${labels}): where Kueue is installed, its webhook refuses to add or remove the queue or priority ` +
+        'of a Job that is running or finished, so pulumi up will fail on it; delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)',
+      fields: fields.map((field) => field.path),
+    },
+  ];
 }
 
 function removedEffects(object: KubeObject, tenant: boolean): DeployEffect[] {
