@@ -47,6 +47,13 @@ function libraryNote(diff: SemanticDiff): string {
 
 function costNote(diff: SemanticDiff): string {
   const price = formatMoney(diff.gpuQuotaPrice.hourlyPrice, diff.currency);
+  if (diff.kueue) {
+    return (
+      'Monthly cost: what each tenant commits, at the platform file\'s prices for 730 hours a month: with Kueue, its guarantee (spec.quota, GPUs at the price of each GPU type of its split) ' +
+      'and the serving reserve of its model services (maximum replicas plus the rollout surge replica, GPUs at their types\' prices); CPU cores, memory GiB and GPUs by the hour, storage GiB by the month. ' +
+      'What a tenant may borrow beyond its guarantee is idle quota of others: not committed, not priced.'
+    );
+  }
   return (
     'Monthly cost: what each quota commits, at the platform file\'s prices for 730 hours a month ' +
     `(CPU cores, memory GiB and GPUs by the hour, storage GiB by the month); GPU quota priced at the default GPU type ${diff.gpuQuotaPrice.type} (${price}/h).`

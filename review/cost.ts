@@ -28,7 +28,6 @@ import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantQuota } from '../lib/tenant-namespace';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
-import { QueueAmounts } from '../lib/queueing';
 
 /** Hours in a month for prices quoted per hour: 365 × 24 / 12. */
 export const HOURS_PER_MONTH = 730;
@@ -158,17 +157,6 @@ export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
   return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
 }
 
-/** A tenant's queue settings, resolved against the platform: what its ClusterQueue is built from. */
-export interface QueueSettings {
-  /** Guaranteed GPUs by GPU type; they sum to the quota's GPUs. */
-  readonly gpuGuarantee: Readonly<Record<string, number>>;
-  /** How much the tenant may borrow beyond its guarantee; GPUs per GPU type. */
-  readonly borrowingLimit: QueueAmounts;
-  /** How much of its guarantee it may lend; a resource left out: all of it. GPUs per GPU type. */
-  readonly lendingLimit: Partial<QueueAmounts>;
-  readonly fairSharingWeight: number;
-}
-
 /** What a tenant's queue guarantees, reserves, lets it borrow and lend, with Kueue on. */
 export interface QueueCommitment {
   /** The guarantee of batch work: the quota's cpu, memory, GPUs (by type: the ClusterQueue's nominal quota) and local disk. */
@@ -185,13 +173,13 @@ export interface QueueCommitment {
   readonly fairSharingWeight: number;
 }
 
-/** True when the platform queues batch work through Kueue. */
-export function kueueOn(platform: PlatformFile): boolean {
-  return platform.spec.queueing.kueue;
-}
-
-/** The queue numbers of a tenant, from its quota, its services and its queue settings. */
-export function queueCommitment(platform: PlatformFile, tenant: TenantConfig, settings: QueueSettings): QueueCommitment {
+/**
+ * The queue numbers of a tenant, from its quota, its services and its
+ * resolved queue; undefined when the platform does not queue through Kueue.
+ */
+export function queueCommitment(platform: PlatformFile, tenant: TenantConfig): QueueCommitment | undefined {
+  const settings = tenant.queueing;
+  if (settings === undefined) return undefined;
   const demand = workloadDemand(tenant);
   const servingReserve = addResources(demand.servicesAtMax, demand.rolloutSurge);
   const positive = (counts: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
@@ -199,7 +187,7 @@ export function queueCommitment(platform: PlatformFile, tenant: TenantConfig, se
     cpu: parseQuantity(tenant.quota.cpu),
     memoryGiB: parseQuantity(tenant.quota.memory) / GIB,
     gpus: tenant.quota.gpu,
-    gpusByType: positive(settings.gpuGuarantee),
+    gpusByType: positive(settings.guarantee.gpus ?? {}),
     ephemeralStorageGiB: parseQuantity(tenant.quota.ephemeralStorage) / GIB,
   };
   const gpuTypes = Object.keys(platform.spec.gpuTypes);
@@ -230,9 +218,9 @@ export function queueCommitment(platform: PlatformFile, tenant: TenantConfig, se
  * GPUs at their types' prices, and its storage quota.
  */
 export function committedMonthlyCost(platform: PlatformFile, tenant: TenantConfig): CostBreakdown {
-  if (!kueueOn(platform)) return quotaMonthlyCost(platform, tenant.quota);
-  const { committed } = queueCommitment(platform, tenant, queueSettings(tenant));
-  return amountsMonthlyCost(platform, committed, parseQuantity(tenant.quota.storage) / GIB);
+  const queue = queueCommitment(platform, tenant);
+  if (queue === undefined) return quotaMonthlyCost(platform, tenant.quota);
+  return amountsMonthlyCost(platform, queue.committed, parseQuantity(tenant.quota.storage) / GIB);
 }
 
 /** An amount of money, e.g. `$17,520.00`; `signed` adds `+` to positive amounts. */

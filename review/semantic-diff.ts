@@ -6,7 +6,7 @@
  * sides are synthesized with the same (current) library, so the diff shows
  * the effect of the input files only.
  */
-import { gpuQuotaPrice, quotaMonthlyCost, roundCents } from './cost';
+import { committedMonthlyCost, gpuQuotaPrice, roundCents } from './cost';
 import { PlatformConfig } from '../config/load';
 import { parseQuantity } from '../lib/quantity';
 import { TenantConfig } from '../config/tenant-config';
@@ -82,7 +82,7 @@ export interface GroupDiff {
   readonly changed: readonly ObjectChange[];
   /** Changed quota resources; always empty for the platform. */
   readonly quota: readonly QuotaChange[];
-  /** Monthly committed cost of the quota; null for the platform. */
+  /** Monthly committed cost: of the quota, or with Kueue of the guarantee and the serving reserve; null for the platform. */
   readonly monthlyCost: MoneyChange | null;
   readonly security: readonly SecurityChange[];
   /** Changes to how the tenant shares the cluster through Kueue: guarantee, borrowing and lending limits, fair-sharing weight, Job priorities, Kueue objects. */
@@ -104,7 +104,9 @@ export interface SemanticDiff {
   };
   /** Currency of every amount (the platform file's pricing.currency). */
   readonly currency: string;
-  /** The GPU type and price a GPU quota is charged at (after the change). */
+  /** Whether the platform queues batch work through Kueue (after the change): costs are then of guarantee and serving reserve. */
+  readonly kueue: boolean;
+  /** The GPU type and price a GPU quota is charged at without Kueue (after the change). */
   readonly gpuQuotaPrice: { readonly type: string; readonly hourlyPrice: number };
   readonly platform: GroupDiff;
   /** Every tenant of either version, by name. */
@@ -251,8 +253,8 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
   const tenants = names.map((name): GroupDiff => {
     const before = beforeTenants.get(name);
     const after = afterTenants.get(name);
-    const costBefore = before && base.config ? quotaMonthlyCost(base.config.platform, before.quota).total : null;
-    const costAfter = after ? quotaMonthlyCost(head.platform, after.quota).total : null;
+    const costBefore = before && base.config ? committedMonthlyCost(base.config.platform, before).total : null;
+    const costAfter = after ? committedMonthlyCost(head.platform, after).total : null;
     return {
       ...diffGroup(name, group(beforeGroups, name), group(afterGroups, name)),
       quota: quotaChanges(before, after),
@@ -268,6 +270,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
   return {
     base: { ref: base.ref, commit: base.commit, hasPlatformFile: base.config !== undefined },
     currency: head.platform.spec.pricing.currency,
+    kueue: head.platform.spec.queueing.kueue,
     gpuQuotaPrice: gpuQuotaPrice(head.platform),
     platform,
     tenants,

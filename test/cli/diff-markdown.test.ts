@@ -31,6 +31,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
   return {
     base: { ref: 'HEAD', commit: '0123456789abcdef0123456789abcdef01234567', hasPlatformFile: true },
     currency: 'USD',
+    kueue: false,
     gpuQuotaPrice: { type: 'a100-80gb', hourlyPrice: 2.9 },
     platform: { ...tenant('_platform', 0), changed: [], status: 'unchanged', monthlyCost: null },
     tenants,

@@ -20,8 +20,11 @@ export const TEST_PRICES = {
 /** The default quota of tenants that set none. */
 export const TEST_DEFAULT_QUOTA = { cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 } as const;
 
-/** {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file. */
-export function pricedProject(tenants: Record<string, string>): ReturnType<typeof scratchProject> {
+/**
+ * {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file,
+ * and `queueing` as its `spec.queueing` when given (e.g. `{kueue: false}`).
+ */
+export function pricedProject(tenants: Record<string, string>, queueing?: Record<string, unknown>): ReturnType<typeof scratchProject> {
   const project = scratchProject(tenants);
   const platform = parse(fs.readFileSync(project.platformFile, 'utf8'));
   const spec = platform.spec;
@@ -32,6 +35,7 @@ export function pricedProject(tenants: Record<string, string>): ReturnType<typeo
   }
   spec.defaultGpuType = TEST_PRICES.defaultGpuType;
   spec.defaults.quota = { ...TEST_DEFAULT_QUOTA };
+  if (queueing !== undefined) spec.queueing = queueing;
   fs.writeFileSync(project.platformFile, stringify(platform));
   return project;
 }
