@@ -62,6 +62,8 @@ interface Setting {
   readonly absent: string;
   /** How the setting reads on the side where its flavor is not in the ClusterQueue. */
   readonly missing: string;
+  /** What the setting amounts to, where that can stay the same while the value changes: a lending limit lends at most the guarantee. */
+  readonly effective?: number;
 }
 
 /** A flavor the ClusterQueue does not list: its workloads cannot use it at all. */
@@ -80,6 +82,12 @@ function ownerKey(object: KubeObject): string {
 
 function text(value: unknown): string | undefined {
   return value === undefined || value === null ? undefined : String(value);
+}
+
+/** A quantity as a number; undefined when absent or not a quantity. */
+function amount(value: unknown): number | undefined {
+  const written = text(value);
+  return written !== undefined && isQuantity(written) ? parseQuantity(written) : undefined;
 }
 
 /** True when two values are the same amount (`64` and `64000m`) or the same text. */
@@ -108,11 +116,14 @@ function addClusterQueue(object: KubeObject, settings: Map<string, Setting>): vo
           absent: 'no limit',
           missing: NOT_IN_QUEUE,
         });
+        const nominal = amount(nominalQuota) ?? 0;
+        const lent = amount(lendingLimit);
         settings.set(`lending-limit:${key}`, {
           category: 'lending-limit',
           owner,
           object: source,
           value: text(lendingLimit),
+          effective: lent === undefined ? nominal : Math.min(lent, nominal),
           what: `lending limit of ${where}`,
           absent: 'all of the guarantee',
           missing: NOT_IN_QUEUE,
@@ -200,6 +211,8 @@ export function queueChanges(before: readonly KubeObject[], after: readonly Kube
     if (!wasOwners.has(setting.owner) || !isOwners.has(setting.owner)) continue;
     const read = (side: Setting | undefined) => (side === undefined ? setting.missing : (side.value ?? setting.absent));
     if (same(read(old), read(current))) continue;
+    // A lending limit that lends as much as before (a limit of 0 on a flavor guaranteed 0) is no change.
+    if (old?.effective !== undefined && old.effective === current?.effective) continue;
     const change = old?.value === undefined ? 'added' : current?.value === undefined ? 'removed' : 'changed';
     changes.push({
       category: setting.category,

@@ -116,6 +116,16 @@ describe('queueChanges', () => {
     expect(queueChanges([], [job('mlp-batch')])).toEqual([]);
   });
 
+  test('leaves out a lending limit that lends as much as before: a limit set on a flavor guaranteed 0', () => {
+    const before = clusterQueue({ gpu: { 'a100-80gb': { nominal: 8, borrow: 0 }, l4: { nominal: 0, borrow: 0 } } });
+    const after = clusterQueue({ gpu: { 'a100-80gb': { nominal: 8, borrow: 0, lend: 8 }, l4: { nominal: 0, borrow: 0, lend: 0 } } });
+    expect(queueChanges([before], [after])).toEqual([]);
+    const lower = clusterQueue({ gpu: { 'a100-80gb': { nominal: 8, borrow: 0, lend: 2 }, l4: { nominal: 0, borrow: 0, lend: 0 } } });
+    expect(lines(queueChanges([before], [lower]))).toEqual([
+      'lending-limit added: lending limit of nvidia.com/gpu (flavor a100-80gb): all of the guarantee → 2 (ClusterQueue acme)',
+    ]);
+  });
+
   test('finds nothing between equal versions', () => {
     const objects = [clusterQueue({ weight: 2 }), localQueue, job('mlp-batch')];
     expect(queueChanges(objects, objects)).toEqual([]);
