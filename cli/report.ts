@@ -55,15 +55,9 @@ function gpusWithTypes(value: ResourceAmounts): string {
   return `${value.gpus} (${gpuTypes(value)})`;
 }
 
-/** The GPUs, CPU cores and local disk GiB a tenant's namespace may hold at once: its quota, or with Kueue its commitment plus what it may borrow. */
+/** The GPUs and local disk GiB a tenant's namespace may hold at once: its quota, or with Kueue its ResourceQuota (guarantee + borrowing limit + serving reserve). */
 function namespaceLimit(tenant: Pick<TenantReport, 'quota' | 'queueing'> | PlatformReport['totals']): { gpus: number; ephemeralStorageGiB: number } {
-  if (tenant.queueing === undefined) return { gpus: tenant.quota.gpus, ephemeralStorageGiB: tenant.quota.ephemeralStorageGiB };
-  const { committed, borrowable } = tenant.queueing;
-  return { gpus: committed.gpus + borrowable.gpus, ephemeralStorageGiB: formatNumberValue(committed.ephemeralStorageGiB + borrowable.ephemeralStorageGiB) };
-}
-
-function formatNumberValue(value: number): number {
-  return Number(value.toFixed(4));
+  return tenant.queueing?.resourceQuota ?? { gpus: tenant.quota.gpus, ephemeralStorageGiB: tenant.quota.ephemeralStorageGiB };
 }
 
 function tables(report: PlatformReport): Tables {

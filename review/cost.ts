@@ -169,6 +169,12 @@ export interface QueueCommitment {
   readonly borrowable: ResourceAmounts;
   /** The most of its guarantee others may borrow while it is idle (GPUs: per type, at most that type's guarantee). */
   readonly lendable: ResourceAmounts;
+  /**
+   * The namespace's ResourceQuota of these resources, which Kueue does not read: guarantee + borrowing
+   * limit (GPUs: x the GPU types) + serving reserve, so that no pod Kueue admits is refused (GPUs by
+   * type: committed and borrowable together).
+   */
+  readonly resourceQuota: ResourceAmounts;
   /** Its share of idle quota relative to the other tenants. */
   readonly fairSharingWeight: number;
 }
@@ -209,7 +215,16 @@ export function queueCommitment(platform: PlatformFile, tenant: TenantConfig): Q
     gpusByType: lentGpus,
     ephemeralStorageGiB: capped(lend.ephemeralStorage, guarantee.ephemeralStorageGiB, GIB),
   };
-  return { guarantee, servingReserve, committed: addResources(guarantee, servingReserve), borrowable, lendable, fairSharingWeight: settings.fairSharingWeight };
+  const committed = addResources(guarantee, servingReserve);
+  const namespace = settings.namespaceAmounts;
+  const resourceQuota: ResourceAmounts = {
+    cpu: parseQuantity(namespace.cpu),
+    memoryGiB: parseQuantity(namespace.memory) / GIB,
+    gpus: namespace.gpu,
+    gpusByType: addResources(committed, borrowable).gpusByType,
+    ephemeralStorageGiB: parseQuantity(namespace.ephemeralStorage) / GIB,
+  };
+  return { guarantee, servingReserve, committed, borrowable, lendable, resourceQuota, fairSharingWeight: settings.fairSharingWeight };
 }
 
 /**

@@ -109,6 +109,7 @@ function roundQueue<Queue extends QueueTotals>(queue: Queue): Queue {
     committed: roundAmounts(queue.committed),
     borrowable: roundAmounts(queue.borrowable),
     lendable: roundAmounts(queue.lendable),
+    resourceQuota: roundAmounts(queue.resourceQuota),
   };
 }
 
@@ -168,6 +169,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         committed: sumQueues((queue) => queue.committed),
         borrowable: sumQueues((queue) => queue.borrowable),
         lendable: sumQueues((queue) => queue.lendable),
+        resourceQuota: sumQueues((queue) => queue.resourceQuota),
       }
     : undefined;
 

@@ -93,10 +93,11 @@ spec:
  *   jobs: ddp 2 × 4 a100 + big 2 × 8 h100 = 24 GPUs, more than the guarantee of 16 (they wait or borrow)
  *   namespace quota GPUs: 16 + 24 + 0 = 40
  * serve: guarantee cpu 32, memory 128 GiB, 0 GPUs; serving reserve (max replicas + 1 surge replica):
- *   api 5 × (2 cpu, 8 GiB, 1 l4) + web 5 × (0.5, 1 GiB) = 12.5 cpu, 45 GiB, 5 l4
+ *   api 5 × (2 cpu, 8 GiB, 1 l4, 10 GiB local disk) + web 5 × (0.5, 1 GiB, 10 GiB local disk) = 12.5 cpu, 45 GiB, 5 l4, 100 GiB local disk
  *   committed: cpu 44.5 × 0.035 × 730 = 1,136.975 → 1,136.98; memory 173 × 0.0045 × 730 = 568.305 → 568.31;
  *   gpu 5 × 0.80 × 730 = 2,920.00; storage 100 × 0.10 = 10.00; total 4,635.28
- *   may borrow: 4 GPUs of each type = 12; may lend: 0 GPUs; namespace quota GPUs: 0 + 12 + 5 = 17
+ *   may borrow: 4 GPUs of each type = 12; may lend: 0 GPUs
+ *   namespace quota: GPUs 0 + 12 + 5 = 17; cpu 32 + 16 + 12.5 = 60.5; memory 128 + 64 + 45 = 237 GiB; local disk 200 + 100 + 100 = 400 GiB
  * totals: committed 46,635.52 + 4,635.28 = 51,270.80; GPUs guaranteed 16, reserve 5, committed 21, may borrow 36, may lend 4
  */
 describe('mlp report with Kueue', () => {
@@ -121,13 +122,16 @@ describe('mlp report with Kueue', () => {
       fairSharingWeight: 3,
       guarantee: { cpu: 64, ephemeralStorageGiB: 200, gpus: 16, gpusByType: { 'a100-80gb': 8, 'h100-80gb': 8 }, memoryGiB: 512 },
       lendable: { cpu: 64, ephemeralStorageGiB: 200, gpus: 4, gpusByType: { 'a100-80gb': 2, 'h100-80gb': 2 }, memoryGiB: 512 },
+      // The ResourceQuota: guarantee + borrowing limit (8 GPUs x 3 types) + serving reserve (none).
+      resourceQuota: { cpu: 80, ephemeralStorageGiB: 300, gpus: 40, gpusByType: { 'a100-80gb': 16, 'h100-80gb': 16, l4: 8 }, memoryGiB: 576 },
       servingReserve: { cpu: 0, ephemeralStorageGiB: 0, gpus: 0, gpusByType: {}, memoryGiB: 0 },
     });
 
     expect(serve.monthlyCost).toEqual({ cpu: 1136.98, gpu: 2920, memory: 568.31, storage: 10, total: 4635.28 });
-    expect(serve.queueing.servingReserve).toEqual({ cpu: 12.5, ephemeralStorageGiB: 50, gpus: 5, gpusByType: { l4: 5 }, memoryGiB: 45 });
-    expect(serve.queueing.committed).toEqual({ cpu: 44.5, ephemeralStorageGiB: 250, gpus: 5, gpusByType: { l4: 5 }, memoryGiB: 173 });
+    expect(serve.queueing.servingReserve).toEqual({ cpu: 12.5, ephemeralStorageGiB: 100, gpus: 5, gpusByType: { l4: 5 }, memoryGiB: 45 });
+    expect(serve.queueing.committed).toEqual({ cpu: 44.5, ephemeralStorageGiB: 300, gpus: 5, gpusByType: { l4: 5 }, memoryGiB: 173 });
     expect(serve.queueing.borrowable.gpus).toBe(12);
+    expect(serve.queueing.resourceQuota).toEqual({ cpu: 60.5, ephemeralStorageGiB: 400, gpus: 17, gpusByType: { 'a100-80gb': 4, 'h100-80gb': 4, l4: 9 }, memoryGiB: 237 });
     expect(serve.queueing.lendable.gpus).toBe(0);
     expect(serve.queueing.fairSharingWeight).toBe(1);
 
