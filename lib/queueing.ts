@@ -7,8 +7,8 @@
  *
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
-import { Tier, priorityClassName } from './labels';
-import { exceeds, formatBytes, parseQuantity } from './quantity';
+import { TIERS, Tier, priorityClassName } from './labels';
+import { formatBytes, parseQuantity } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -90,12 +90,47 @@ export function addBytes(...amounts: readonly string[]): string {
   return formatBytes(Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0)));
 }
 
-/** Sum of amounts of one queued resource. */
-export function addAmounts(resource: QueuedContainerResource, amounts: readonly string[]): string {
-  return resource === 'cpu' ? addCpu(...amounts) : addBytes(...amounts);
+/** What one model service can run at once: its replicas during a rollout at replicas.max, and their size. */
+export interface ServingPeak {
+  /** Pods during a rollout at the most replicas: replicas.max + the surge replica. */
+  readonly pods: number;
+  readonly gpus: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly ephemeralStorage: string;
 }
 
-/** The smaller of two quantities, as written. */
-export function minQuantity(a: string, b: string): string {
-  return exceeds(parseQuantity(a), parseQuantity(b)) ? b : a;
+/**
+ * The serving reserve of a tenant: what all its model services run at their peak at once
+ * (each `pods` x its size). The namespace's ResourceQuota holds it beside the queue's
+ * numbers, and Kueue never hands it to jobs, since model services are not queued.
+ */
+export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
+  const times = (peak: ServingPeak, amount: string) => String(parseQuantity(amount) * peak.pods);
+  return {
+    gpu: peaks.reduce((sum, peak) => sum + peak.gpus * peak.pods, 0),
+    cpu: addCpu('0', ...peaks.map((peak) => times(peak, peak.cpu))),
+    memory: addBytes('0', ...peaks.map((peak) => times(peak, peak.memory))),
+    ephemeralStorage: addBytes('0', ...peaks.map((peak) => times(peak, peak.ephemeralStorage))),
+  };
+}
+
+/**
+ * The namespace's amounts with Kueue on: the guarantee (the ClusterQueue's nominal quota)
+ * plus the borrowing limit (GPUs: per GPU flavor, x `gpuFlavors`) plus the serving reserve.
+ * Kueue does not look at the ResourceQuota, so this is the most the admitted jobs and the
+ * model services can create at once: a pod Kueue admits is never refused at creation.
+ */
+export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpuFlavors: number, reserve: QueueAmounts): QueueAmounts {
+  return {
+    gpu: guarantee.gpu + borrowingLimit.gpu * gpuFlavors + reserve.gpu,
+    cpu: addCpu(guarantee.cpu, borrowingLimit.cpu, reserve.cpu),
+    memory: addBytes(guarantee.memory, borrowingLimit.memory, reserve.memory),
+    ephemeralStorage: addBytes(guarantee.ephemeralStorage, borrowingLimit.ephemeralStorage, reserve.ephemeralStorage),
+  };
+}
+
+/** True when tier `a` is above tier `b` (critical above standard above batch). */
+export function tierAbove(a: Tier, b: Tier): boolean {
+  return TIERS.indexOf(a) < TIERS.indexOf(b);
 }

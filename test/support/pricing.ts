@@ -21,8 +21,9 @@ export const TEST_PRICES = {
 export const TEST_DEFAULT_QUOTA = { cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 } as const;
 
 /**
- * {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file,
- * and `queueing` as its `spec.queueing` when given (e.g. `{kueue: false}`).
+ * {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file, and queueing
+ * through Kueue off (`queueing.kueue: false`), so that quota and cost figures are those of plain ResourceQuotas;
+ * a test of guaranteed and borrowable figures passes its own `queueing` (the platform file's `spec.queueing`).
  */
 export function pricedProject(tenants: Record<string, string>, queueing?: Record<string, unknown>): ReturnType<typeof scratchProject> {
   const project = scratchProject(tenants);
@@ -35,7 +36,7 @@ export function pricedProject(tenants: Record<string, string>, queueing?: Record
   }
   spec.defaultGpuType = TEST_PRICES.defaultGpuType;
   spec.defaults.quota = { ...TEST_DEFAULT_QUOTA };
-  if (queueing !== undefined) spec.queueing = queueing;
+  spec.queueing = queueing ?? { ...spec.queueing, kueue: false };
   fs.writeFileSync(project.platformFile, stringify(platform));
   return project;
 }
