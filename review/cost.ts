@@ -41,9 +41,14 @@ export interface CostBreakdown {
   readonly total: number;
 }
 
-/** Rounds an amount of money to cents. */
+/**
+ * Rounds an amount of money to cents, half a cent up. The amount in cents is
+ * first cut to 15 significant digits, the precision a double holds exactly, so
+ * that an exact half cent that binary floating point holds a hair below it
+ * (173 × 0.0045 × 730 = 568.305, computed as 568.30499999999995) rounds up.
+ */
 export function roundCents(amount: number): number {
-  return Math.round((amount + Number.EPSILON) * 100) / 100;
+  return Math.round(Number((amount * 100).toPrecision(15))) / 100;
 }
 
 /** The GPU type whose price a GPU quota is charged at: the platform's default. */

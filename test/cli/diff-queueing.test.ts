@@ -139,7 +139,7 @@ describe('mlp diff: queueing', () => {
     const { status, stdout } = runMlp(project.dir, 'diff');
 
     expect(status).toBe(0);
-    expect(summaryRow(stdout, 'acme').slice(-1)).toEqual(['Job queue labels, deletes ClusterQueue, Kueue objects, priority']);
+    expect(summaryRow(stdout, 'acme').slice(-1)).toEqual(['Job queue labels, deletes ClusterQueue, priority, Kueue objects']);
     expect(section(stdout, EFFECTS)).toEqual([
       '  acme  changes the Kueue labels of Job acme/train in place (kueue.x-k8s.io/priority-class removed, kueue.x-k8s.io/queue-name removed): ' +
         'where Kueue is installed, its webhook refuses to add or remove the queue or priority of a Job that is running or finished, so pulumi up will fail on it; ' +
@@ -149,10 +149,19 @@ describe('mlp diff: queueing', () => {
       '  zeta  deletes ClusterQueue zeta: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue zeta is terminating or missing"); ' +
         "Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after 10 minutes if they still run",
     ]);
-    const queueing = section(stdout, QUEUEING_HEADING);
-    expect(queueing).toContain('  (platform)  removes ResourceFlavor default-flavor (ResourceFlavor default-flavor)');
-    expect(queueing).toContain('  (platform)  removes WorkloadPriorityClass mlp-batch (value 100) (WorkloadPriorityClass mlp-batch)');
-    expect(queueing).toContain('  acme        removes ClusterQueue acme in cohort shared (ClusterQueue acme)');
-    expect(queueing).toContain('  acme        priority of Job train: mlp-standard → none (Job train)');
+    expect(section(stdout, QUEUEING_HEADING)).toEqual([
+      '  (platform)  removes ResourceFlavor a100-80gb (ResourceFlavor a100-80gb)',
+      '  (platform)  removes ResourceFlavor default-flavor (ResourceFlavor default-flavor)',
+      '  (platform)  removes ResourceFlavor h100-80gb (ResourceFlavor h100-80gb)',
+      '  (platform)  removes ResourceFlavor l4 (ResourceFlavor l4)',
+      '  (platform)  removes WorkloadPriorityClass mlp-batch (value 1000) (WorkloadPriorityClass mlp-batch)',
+      '  (platform)  removes WorkloadPriorityClass mlp-critical (value 100000) (WorkloadPriorityClass mlp-critical)',
+      '  (platform)  removes WorkloadPriorityClass mlp-standard (value 10000) (WorkloadPriorityClass mlp-standard)',
+      '  acme        priority of Job train: mlp-standard → none (Job train)',
+      '  acme        removes ClusterQueue acme in cohort shared (ClusterQueue acme)',
+      '  acme        removes LocalQueue acme/default of ClusterQueue acme (LocalQueue default)',
+      '  zeta        removes ClusterQueue zeta in cohort shared (ClusterQueue zeta)',
+      '  zeta        removes LocalQueue zeta/default of ClusterQueue zeta (LocalQueue default)',
+    ]);
   });
 });
