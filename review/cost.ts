@@ -191,8 +191,16 @@ export interface QueueCommitment {
 export function queueCommitment(platform: PlatformFile, tenant: TenantConfig): QueueCommitment | undefined {
   const settings = tenant.queueing;
   if (settings === undefined) return undefined;
+  // The reserve's amounts as the ResourceQuota holds them (lib/queueing.ts), its GPUs by type from the services.
   const demand = workloadDemand(tenant);
-  const servingReserve = addResources(demand.servicesAtMax, demand.rolloutSurge);
+  const reserve = settings.servingReserve;
+  const servingReserve: ResourceAmounts = {
+    cpu: parseQuantity(reserve.cpu),
+    memoryGiB: parseQuantity(reserve.memory) / GIB,
+    gpus: reserve.gpu,
+    gpusByType: addResources(demand.servicesAtMax, demand.rolloutSurge).gpusByType,
+    ephemeralStorageGiB: parseQuantity(reserve.ephemeralStorage) / GIB,
+  };
   const positive = (counts: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
   const guarantee: ResourceAmounts = {
     cpu: parseQuantity(tenant.quota.cpu),
