@@ -9,6 +9,7 @@ import { DEPLOY_CATEGORY_LABELS, DeployEffect } from '../review/deploy-effects';
 import { FieldChange, formatChange } from '../review/object-diff';
 import { loadConfigAtRef } from '../review/git-base';
 import { SECURITY_CATEGORY_LABELS } from '../review/security-posture';
+import { QUEUE_CATEGORY_LABELS } from '../review/queue-changes';
 import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../review/semantic-diff';
 import { alignedRows, counted, markdownCell, markdownTable, stableJson, textTable } from './format';
 
@@ -21,6 +22,9 @@ export const DIFF_JSON_VERSION = 1;
 
 /** First line of the Markdown output; CI finds its earlier comment by it and updates that. */
 export const DIFF_COMMENT_MARKER = '<!-- mlp-diff -->';
+
+/** The heading of the queueing changes. */
+const QUEUEING_HEADING = 'Queueing changes (Kueue: guarantees, borrowing and lending, fair sharing, priorities)';
 
 /** GitHub refuses comments over 65,536 characters; details beyond this budget are left out. */
 const MARKDOWN_BUDGET = 60_000;
@@ -43,6 +47,13 @@ function libraryNote(diff: SemanticDiff): string {
 
 function costNote(diff: SemanticDiff): string {
   const price = formatMoney(diff.gpuQuotaPrice.hourlyPrice, diff.currency);
+  if (diff.kueue) {
+    return (
+      'Monthly cost: what each tenant commits, at the platform file\'s prices for 730 hours a month: with Kueue, its guarantee (spec.quota, GPUs at the price of each GPU type of its split) ' +
+      'and the serving reserve of its model services (maximum replicas plus the rollout surge replica, GPUs at their types\' prices); CPU cores, memory GiB and GPUs by the hour, storage GiB by the month. ' +
+      'What a tenant may borrow beyond its guarantee is idle quota of others: not committed, not priced.'
+    );
+  }
   return (
     'Monthly cost: what each quota commits, at the platform file\'s prices for 730 hours a month ' +
     `(CPU cores, memory GiB and GPUs by the hour, storage GiB by the month); GPU quota priced at the default GPU type ${diff.gpuQuotaPrice.type} (${price}/h).`
@@ -76,22 +87,24 @@ function moneyText(cost: MoneyChange, currency: string, bold = (text: string) =>
   return `${side(cost.before)} → ${side(cost.after)} (${bold(formatMoney(cost.delta, currency, true))})`;
 }
 
-/** The flags of a group: its security categories, then its deploy effects. */
+/** The flags of a group: its security categories, then its deploy effects, then its queueing changes. */
 function flagsText(group: GroupDiff): string {
   return [
     ...new Set([
       ...group.security.map((change) => SECURITY_CATEGORY_LABELS[change.category]),
       ...group.deploy.map((effect) => DEPLOY_CATEGORY_LABELS[effect.category]),
+      ...group.queueing.map((change) => QUEUE_CATEGORY_LABELS[change.category]),
     ]),
   ].join(', ');
 }
 
-/** `2 security-relevant, 1 deploy effect`, or '' when there are neither. */
+/** `2 security-relevant, 1 deploy effect, 3 queueing`, or '' when there are none. */
 function totalFlagsText(diff: SemanticDiff): string {
-  const { securityChanges, deployEffects } = diff.totals;
+  const { securityChanges, deployEffects, queueingChanges } = diff.totals;
   return [
     ...(securityChanges > 0 ? [`${securityChanges} security-relevant`] : []),
     ...(deployEffects > 0 ? [`${deployEffects} deploy effect${deployEffects === 1 ? '' : 's'}`] : []),
+    ...(queueingChanges > 0 ? [`${queueingChanges} queueing`] : []),
   ].join(', ');
 }
 
@@ -174,6 +187,11 @@ export function renderDiffText(diff: SemanticDiff): string {
     parts.push('\nDeploy effects (what pulumi up does beyond updating objects in place):\n');
     parts.push(alignedRows(effects.map(({ group, effect }) => [`  ${groupLabel(group)}`, effectText(effect)])));
   }
+  const queueing = changedGroups.flatMap((group) => group.queueing.map((change) => ({ group, change })));
+  if (queueing.length > 0) {
+    parts.push(`\n${QUEUEING_HEADING}:\n`);
+    parts.push(alignedRows(queueing.map(({ group, change }) => [`  ${groupLabel(group)}`, `${change.message} (${change.object})`])));
+  }
   for (const group of changedGroups) {
     if (group.status === 'unchanged') continue;
     parts.push(`\n${groupLabel(group)} (${group.file}): ${objectCounts(group)}\n`);
@@ -196,6 +214,7 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
   }
   const securityCount = diff.totals.securityChanges;
   const effectCount = diff.totals.deployEffects;
+  const queueCount = diff.totals.queueingChanges;
   parts.push(
     [
       `Tenants: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`,
@@ -203,6 +222,7 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
       `committed cost ${moneyText(diff.totals.monthlyCost, currency, (text) => `**${text}**`)} a month`,
       ...(securityCount > 0 ? [`⚠️ **${securityCount} security-relevant change${securityCount === 1 ? '' : 's'}**`] : []),
       ...(effectCount > 0 ? [`⚠️ **${effectCount} deploy effect${effectCount === 1 ? '' : 's'}**`] : []),
+      ...(queueCount > 0 ? [`${queueCount} queueing change${queueCount === 1 ? '' : 's'}`] : []),
     ].join(' · '),
     '',
   );
@@ -233,6 +253,15 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
       const who = group.name === '_platform' ? 'platform' : group.name;
       const see = effect.see === undefined ? '' : `; see \`${effect.see}\``;
       parts.push(`- **${markdownCell(who)}** · ${markdownCell(effect.message)}${see}`);
+    }
+    parts.push('');
+  }
+  const queueing = changedGroups.flatMap((group) => group.queueing.map((change) => ({ group, change })));
+  if (queueing.length > 0) {
+    parts.push(`#### ${QUEUEING_HEADING}`, '');
+    for (const { group, change } of queueing) {
+      const who = group.name === '_platform' ? 'platform' : group.name;
+      parts.push(`- **${markdownCell(who)}** · ${QUEUE_CATEGORY_LABELS[change.category]}: ${markdownCell(change.message)} (\`${change.object}\`)`);
     }
     parts.push('');
   }

@@ -2,7 +2,8 @@
  * Prices from the platform file: the monthly cost a tenant's quota commits
  * the platform to, and the resources its jobs and services request.
  *
- * Committed cost of a quota, per month of {@link HOURS_PER_MONTH} hours:
+ * Without Kueue (the platform file's `queueing.kueue: false`), the committed
+ * cost of a quota, per month of {@link HOURS_PER_MONTH} hours:
  *
  *     cpu cores  × pricing.cpuCoreHour   × 730
  *   + memory GiB × pricing.memoryGiBHour × 730
@@ -13,6 +14,14 @@
  * type, so it is priced at the default GPU type: a tenant's commitment then
  * changes only when its quota does, not when a workload switches types.
  * What workloads request is priced at each workload's own GPU type.
+ *
+ * With Kueue, the quota's cpu, memory and GPUs are the guarantee of batch
+ * work (the ClusterQueue's nominal quota, GPUs split by type), and the model
+ * services hold a serving reserve beside it that the queue never hands to
+ * jobs. Both are committed: CPU and memory of both by the hour, GPUs at each
+ * type's own price (the guarantee's split, the services' types), storage by
+ * the month. What the tenant may borrow beyond its guarantee is idle quota of
+ * others, shown beside the commitment and not priced as committed.
  */
 import { GIB, parseQuantity } from '../lib/quantity';
 import { PlatformFile } from '../config/schema/platform';
@@ -32,9 +41,14 @@ export interface CostBreakdown {
   readonly total: number;
 }
 
-/** Rounds an amount of money to cents. */
+/**
+ * Rounds an amount of money to cents, half a cent up. The amount in cents is
+ * first cut to 15 significant digits, the precision a double holds exactly, so
+ * that an exact half cent that binary floating point holds a hair below it
+ * (173 × 0.0045 × 730 = 568.305, computed as 568.30499999999995) rounds up.
+ */
 export function roundCents(amount: number): number {
-  return Math.round((amount + Number.EPSILON) * 100) / 100;
+  return Math.round(Number((amount * 100).toPrecision(15))) / 100;
 }
 
 /** The GPU type whose price a GPU quota is charged at: the platform's default. */
@@ -50,6 +64,16 @@ export function quotaMonthlyCost(platform: PlatformFile, quota: TenantQuota): Co
   const memory = (parseQuantity(quota.memory) / GIB) * pricing.memoryGiBHour * HOURS_PER_MONTH;
   const gpu = quota.gpu * gpuQuotaPrice(platform).hourlyPrice * HOURS_PER_MONTH;
   const storage = (parseQuantity(quota.storage) / GIB) * pricing.storageGiBMonth;
+  return { cpu: roundCents(cpu), memory: roundCents(memory), gpu: roundCents(gpu), storage: roundCents(storage), total: roundCents(cpu + memory + gpu + storage) };
+}
+
+/** The quota's cost with the GPUs priced by type (`gpusByType`), the other resources as {@link quotaMonthlyCost}. */
+function amountsMonthlyCost(platform: PlatformFile, amounts: { readonly cpu: number; readonly memoryGiB: number; readonly gpusByType: Readonly<Record<string, number>> }, storageGiB: number): CostBreakdown {
+  const pricing = platform.spec.pricing;
+  const cpu = amounts.cpu * pricing.cpuCoreHour * HOURS_PER_MONTH;
+  const memory = amounts.memoryGiB * pricing.memoryGiBHour * HOURS_PER_MONTH;
+  const gpu = Object.entries(amounts.gpusByType).reduce((sum, [type, count]) => sum + count * (platform.spec.gpuTypes[type]?.hourlyPrice ?? 0) * HOURS_PER_MONTH, 0);
+  const storage = storageGiB * pricing.storageGiBMonth;
   return { cpu: roundCents(cpu), memory: roundCents(memory), gpu: roundCents(gpu), storage: roundCents(storage), total: roundCents(cpu + memory + gpu + storage) };
 }
 
@@ -136,6 +160,95 @@ export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
     rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service));
   }
   return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
+}
+
+/** What a tenant's queue guarantees, reserves, lets it borrow and lend, with Kueue on. */
+export interface QueueCommitment {
+  /** The guarantee of batch work: the quota's cpu, memory, GPUs (by type: the ClusterQueue's nominal quota) and local disk. */
+  readonly guarantee: ResourceAmounts;
+  /** The serving reserve: every model service at its maximum replicas plus its rollout surge replica, beside the queue. */
+  readonly servingReserve: ResourceAmounts;
+  /** Guarantee and serving reserve: what the tenant's cost commits. */
+  readonly committed: ResourceAmounts;
+  /** The most it may borrow beyond its guarantee from idle quota of the cohort (GPUs: the per-type limit on every GPU type); not committed. */
+  readonly borrowable: ResourceAmounts;
+  /** The most of its guarantee others may borrow while it is idle (GPUs: per type, at most that type's guarantee). */
+  readonly lendable: ResourceAmounts;
+  /**
+   * The namespace's ResourceQuota of these resources, which Kueue does not read: guarantee + borrowing
+   * limit (GPUs: x the GPU types) + serving reserve, so that no pod Kueue admits is refused (GPUs by
+   * type: committed and borrowable together).
+   */
+  readonly resourceQuota: ResourceAmounts;
+  /** Its share of idle quota relative to the other tenants. */
+  readonly fairSharingWeight: number;
+}
+
+/**
+ * The queue numbers of a tenant, from its quota, its services and its
+ * resolved queue; undefined when the platform does not queue through Kueue.
+ */
+export function queueCommitment(platform: PlatformFile, tenant: TenantConfig): QueueCommitment | undefined {
+  const settings = tenant.queueing;
+  if (settings === undefined) return undefined;
+  // The reserve's amounts as the ResourceQuota holds them (lib/queueing.ts), its GPUs by type from the services.
+  const demand = workloadDemand(tenant);
+  const reserve = settings.servingReserve;
+  const servingReserve: ResourceAmounts = {
+    cpu: parseQuantity(reserve.cpu),
+    memoryGiB: parseQuantity(reserve.memory) / GIB,
+    gpus: reserve.gpu,
+    gpusByType: addResources(demand.servicesAtMax, demand.rolloutSurge).gpusByType,
+    ephemeralStorageGiB: parseQuantity(reserve.ephemeralStorage) / GIB,
+  };
+  const positive = (counts: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
+  const guarantee: ResourceAmounts = {
+    cpu: parseQuantity(tenant.quota.cpu),
+    memoryGiB: parseQuantity(tenant.quota.memory) / GIB,
+    gpus: tenant.quota.gpu,
+    gpusByType: positive(settings.guarantee.gpus ?? {}),
+    ephemeralStorageGiB: parseQuantity(tenant.quota.ephemeralStorage) / GIB,
+  };
+  const gpuTypes = Object.keys(platform.spec.gpuTypes);
+  const limit = settings.borrowingLimit;
+  const borrowable: ResourceAmounts = {
+    cpu: parseQuantity(limit.cpu),
+    memoryGiB: parseQuantity(limit.memory) / GIB,
+    gpus: limit.gpu * gpuTypes.length,
+    gpusByType: positive(Object.fromEntries(gpuTypes.map((type) => [type, limit.gpu]))),
+    ephemeralStorageGiB: parseQuantity(limit.ephemeralStorage) / GIB,
+  };
+  const lend = settings.lendingLimit;
+  const capped = (amount: string | undefined, of: number, unit = 1) => (amount === undefined ? of : Math.min(parseQuantity(amount) / unit, of));
+  const lentGpus = positive(Object.fromEntries(Object.entries(guarantee.gpusByType).map(([type, count]) => [type, Math.min(lend.gpu ?? count, count)])));
+  const lendable: ResourceAmounts = {
+    cpu: capped(lend.cpu, guarantee.cpu),
+    memoryGiB: capped(lend.memory, guarantee.memoryGiB, GIB),
+    gpus: Object.values(lentGpus).reduce((sum, count) => sum + count, 0),
+    gpusByType: lentGpus,
+    ephemeralStorageGiB: capped(lend.ephemeralStorage, guarantee.ephemeralStorageGiB, GIB),
+  };
+  const committed = addResources(guarantee, servingReserve);
+  const namespace = settings.namespaceAmounts;
+  const resourceQuota: ResourceAmounts = {
+    cpu: parseQuantity(namespace.cpu),
+    memoryGiB: parseQuantity(namespace.memory) / GIB,
+    gpus: namespace.gpu,
+    gpusByType: addResources(committed, borrowable).gpusByType,
+    ephemeralStorageGiB: parseQuantity(namespace.ephemeralStorage) / GIB,
+  };
+  return { guarantee, servingReserve, committed, borrowable, lendable, resourceQuota, fairSharingWeight: settings.fairSharingWeight };
+}
+
+/**
+ * The monthly cost a tenant commits the platform to: its quota without Kueue
+ * ({@link quotaMonthlyCost}); with Kueue its guarantee and serving reserve,
+ * GPUs at their types' prices, and its storage quota.
+ */
+export function committedMonthlyCost(platform: PlatformFile, tenant: TenantConfig): CostBreakdown {
+  const queue = queueCommitment(platform, tenant);
+  if (queue === undefined) return quotaMonthlyCost(platform, tenant.quota);
+  return amountsMonthlyCost(platform, queue.committed, parseQuantity(tenant.quota.storage) / GIB);
 }
 
 /** An amount of money, e.g. `$17,520.00`; `signed` adds `+` to positive amounts. */

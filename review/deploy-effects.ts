@@ -12,6 +12,13 @@
  * together (ValidateJobSpecUpdate in k8s.io/kubernetes pkg/apis/batch/validation);
  * Pulumi then deletes the Job and creates it again. A CronJob changes in
  * place: only Jobs it starts later use the new template.
+ *
+ * Kueue (v0.19.2, pkg/controller/core/clusterqueue_controller.go) does not
+ * evict the workloads of a deleted ClusterQueue: it marks the queue
+ * terminating, admits nothing more from it, and removes its finalizer
+ * `kueue.x-k8s.io/resource-in-use` once no admitted workload holds its quota.
+ * Pulumi's Kubernetes provider waits for a deleted custom resource to be gone
+ * (await.Deletion, 10 minutes unless the resource sets another timeout).
  */
 import { FieldChange } from './object-diff';
 import { isCheckpointVolume, isProtectedTenantObject } from '../stacks/protected-objects';
@@ -20,15 +27,18 @@ import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
 import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
+import { KUEUE_API_VERSION, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL } from '../lib/queueing';
 
 /** The kinds of deploy effect. */
-export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'protected';
+export type DeployCategory = 'replaces-job' | 'deletes-job' | 'cronjob-template' | 'job-queue-labels' | 'deletes-queue' | 'protected';
 
 /** Short names of the categories, for summary tables. */
 export const DEPLOY_CATEGORY_LABELS: Readonly<Record<DeployCategory, string>> = {
   'replaces-job': 'replaces Job',
   'deletes-job': 'deletes Job',
   'cronjob-template': 'CronJob template',
+  'job-queue-labels': 'Job queue labels',
+  'deletes-queue': 'deletes ClusterQueue',
   protected: 'protected removal',
 };
 
@@ -67,6 +77,9 @@ const IMMUTABLE_JOB_FIELDS: readonly string[] = [
   'spec.backoffLimitPerIndex',
   'spec.managedBy',
 ];
+
+/** How long Pulumi's Kubernetes provider waits for a deleted object to be gone (await.Deletion's default; mlp sets no other). */
+const DELETE_TIMEOUT_MINUTES = 10;
 
 /** Fields of a PersistentVolumeClaim that may change in place; every other spec field may not. */
 const MUTABLE_CLAIM_FIELDS: readonly string[] = ['spec.resources.requests.storage', 'spec.volumeAttributesClassName'];
@@ -119,7 +132,7 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
   const { before, after } = change;
   if (isKind(after, 'batch', 'Job')) {
     const paths = immutableJobPaths(change);
-    if (paths.length === 0) return [];
+    if (paths.length === 0) return queueLabelEffects(change);
     const fields = topFields(paths, [...IMMUTABLE_JOB_FIELDS, 'spec.completions']);
     return [
       {
@@ -181,6 +194,32 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
   return [];
 }
 
+/** The Kueue labels of a Job, as paths of its changes. */
+const QUEUE_LABEL_PATHS: readonly string[] = [QUEUE_NAME_LABEL, PRIORITY_CLASS_LABEL].map((label) => `metadata.labels.${label}`);
+
+/**
+ * A Job updated in place whose queue or priority label appears or goes away
+ * (Kueue turned on or off): Kueue's Job webhook refuses it on a Job that is
+ * not suspended, and mlp's Jobs never are unless Kueue suspended them
+ * (validateUpdateForQueueName and ValidateUpdateForWorkloadPriorityClassName
+ * in pkg/controller/jobframework/validation.go of Kueue v0.19.2).
+ */
+function queueLabelEffects(change: ChangedObject): DeployEffect[] {
+  const fields = change.changes.filter((field) => QUEUE_LABEL_PATHS.includes(field.path) && field.op !== 'changed');
+  if (fields.length === 0) return [];
+  const labels = fields.map((field) => `${field.path.replace('metadata.labels.', '')} ${field.op}`).join(', ');
+  return [
+    {
+      category: 'job-queue-labels',
+      object: `Job ${change.after.metadata.name}`,
+      message:
+        `changes the Kueue labels of Job ${qualifiedName(change.after)} in place (${labels}): where Kueue is installed, its webhook refuses to add or remove the queue or priority ` +
+        'of a Job that is running or finished, so pulumi up will fail on it; delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)',
+      fields: fields.map((field) => field.path),
+    },
+  ];
+}
+
 function removedEffects(object: KubeObject, tenant: boolean): DeployEffect[] {
   if (isKind(object, 'batch', 'Job')) {
     return [
@@ -197,6 +236,18 @@ function removedEffects(object: KubeObject, tenant: boolean): DeployEffect[] {
         category: 'deletes-job',
         object: `CronJob ${object.metadata.name}`,
         message: `deletes CronJob ${qualifiedName(object)}: no further runs; the Jobs it started, a run in progress included, are deleted with it`,
+      },
+    ];
+  }
+  if (isKind(object, KUEUE_API_VERSION.split('/')[0], 'ClusterQueue')) {
+    const name = object.metadata.name;
+    return [
+      {
+        category: 'deletes-queue',
+        object: `ClusterQueue ${name}`,
+        message:
+          `deletes ClusterQueue ${name}: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue ${name} is terminating or missing"); ` +
+          `Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after ${DELETE_TIMEOUT_MINUTES} minutes if they still run`,
       },
     ];
   }

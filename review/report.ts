@@ -1,17 +1,20 @@
 /**
  * The capacity and cost report of the platform: per tenant its quota, what
- * its jobs and services request, and the monthly cost its quota commits;
- * totals; and the GPUs the workloads hold by GPU type.
+ * its jobs and services request, and the monthly cost it commits (its quota,
+ * or with Kueue its guarantee and serving reserve, with what it may borrow
+ * and lend beside them); totals; and the GPUs the workloads hold by GPU type.
  */
 import {
   CostBreakdown,
   HOURS_PER_MONTH,
   NO_RESOURCES,
+  QueueCommitment,
   ResourceAmounts,
   WorkloadDemand,
   addResources,
+  committedMonthlyCost,
   gpuQuotaPrice,
-  quotaMonthlyCost,
+  queueCommitment,
   roundCents,
   workloadDemand,
 } from './cost';
@@ -36,9 +39,14 @@ export interface TenantReport {
   readonly costCenter: string;
   readonly quota: QuotaAmounts;
   readonly requested: WorkloadDemand;
-  /** What the quota commits per month, by resource. */
+  /** With Kueue: the guarantee, serving reserve, what it commits, may borrow and may lend; absent without Kueue. */
+  readonly queueing?: QueueCommitment;
+  /** What the tenant commits per month, by resource: its quota, or with Kueue its guarantee and serving reserve. */
   readonly monthlyCost: CostBreakdown;
 }
+
+/** The queue numbers of every tenant added up (the fair-sharing weight left out). */
+export type QueueTotals = Omit<QueueCommitment, 'fairSharingWeight'>;
 
 /** GPUs of one type that workloads request. */
 export interface GpuTypeCommitment {
@@ -51,6 +59,8 @@ export interface GpuTypeCommitment {
   readonly rolloutSurge: number;
   /** Jobs, services at their maximum and their rollout surge replicas. */
   readonly peak: number;
+  /** With Kueue: the GPUs of the type that tenants' queues guarantee (their ClusterQueues' nominal quota); absent without Kueue. */
+  readonly guaranteed?: number;
   /** The peak for a whole month at the type's price. */
   readonly monthlyCostAtPeak: number;
 }
@@ -60,13 +70,17 @@ export interface PlatformReport {
   readonly platformFile: string;
   readonly currency: string;
   readonly hoursPerMonth: number;
-  /** The GPU type and price a GPU quota is charged at. */
+  /** The GPU type and price a GPU quota is charged at without Kueue. */
   readonly gpuQuotaPrice: { readonly type: string; readonly hourlyPrice: number };
+  /** Whether batch work queues through Kueue (the platform file's queueing.kueue), and in which cohort. */
+  readonly queueing: { readonly kueue: boolean; readonly cohort?: string };
   /** Tenants by name. */
   readonly tenants: readonly TenantReport[];
   readonly totals: {
     readonly quota: QuotaAmounts;
     readonly requested: WorkloadDemand;
+    /** With Kueue: every tenant's queue numbers added up. */
+    readonly queueing?: QueueTotals;
     readonly monthlyCost: CostBreakdown;
   };
   /** Every GPU type of the platform file, by name, with what workloads request of it. */
@@ -87,6 +101,18 @@ function roundAmounts(amounts: ResourceAmounts): ResourceAmounts {
   };
 }
 
+function roundQueue<Queue extends QueueTotals>(queue: Queue): Queue {
+  return {
+    ...queue,
+    guarantee: roundAmounts(queue.guarantee),
+    servingReserve: roundAmounts(queue.servingReserve),
+    committed: roundAmounts(queue.committed),
+    borrowable: roundAmounts(queue.borrowable),
+    lendable: roundAmounts(queue.lendable),
+    resourceQuota: roundAmounts(queue.resourceQuota),
+  };
+}
+
 function roundDemand(demand: WorkloadDemand): WorkloadDemand {
   return {
     jobs: roundAmounts(demand.jobs),
@@ -101,8 +127,9 @@ function roundDemand(demand: WorkloadDemand): WorkloadDemand {
 /** Builds the report of a loaded configuration. */
 export function platformReport(config: PlatformConfig): PlatformReport {
   const platform = config.platform;
-  const tenants = config.tenants.map(
-    (tenant): TenantReport => ({
+  const tenants = config.tenants.map((tenant): TenantReport => {
+    const queue = queueCommitment(platform, tenant);
+    return {
       name: tenant.name,
       file: tenant.file,
       tier: tenant.tier,
@@ -116,9 +143,11 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         ephemeralStorageGiB: round(parseQuantity(tenant.quota.ephemeralStorage) / GIB),
       },
       requested: roundDemand(workloadDemand(tenant)),
-      monthlyCost: quotaMonthlyCost(platform, tenant.quota),
-    }),
-  );
+      ...(queue && { queueing: roundQueue(queue) }),
+      monthlyCost: committedMonthlyCost(platform, tenant),
+    };
+  });
+  const kueue = platform.spec.queueing.kueue;
 
   const sum = (pick: (tenant: TenantReport) => number) => round(tenants.reduce((total, tenant) => total + pick(tenant), 0));
   const sumAmounts = (pick: (demand: WorkloadDemand) => ResourceAmounts) => roundAmounts(tenants.reduce((total, tenant) => addResources(total, pick(tenant.requested)), NO_RESOURCES));
@@ -131,6 +160,18 @@ export function platformReport(config: PlatformConfig): PlatformReport {
     peak: sumAmounts((demand) => demand.peak),
     checkpointStorageGiB: sum((tenant) => tenant.requested.checkpointStorageGiB),
   };
+  const sumQueues = (pick: (queue: QueueCommitment) => ResourceAmounts) =>
+    roundAmounts(tenants.reduce((total, tenant) => (tenant.queueing ? addResources(total, pick(tenant.queueing)) : total), NO_RESOURCES));
+  const queueing: QueueTotals | undefined = kueue
+    ? {
+        guarantee: sumQueues((queue) => queue.guarantee),
+        servingReserve: sumQueues((queue) => queue.servingReserve),
+        committed: sumQueues((queue) => queue.committed),
+        borrowable: sumQueues((queue) => queue.borrowable),
+        lendable: sumQueues((queue) => queue.lendable),
+        resourceQuota: sumQueues((queue) => queue.resourceQuota),
+      }
+    : undefined;
 
   const gpuTypes = Object.keys(platform.spec.gpuTypes)
     .sort()
@@ -146,6 +187,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         rolloutSurge: requested.rolloutSurge.gpusByType[type] ?? 0,
         peak,
         monthlyCostAtPeak: roundCents(peak * hourlyPrice * HOURS_PER_MONTH),
+        ...(queueing && { guaranteed: queueing.guarantee.gpusByType[type] ?? 0 }),
       };
     });
 
@@ -154,6 +196,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
     currency: platform.spec.pricing.currency,
     hoursPerMonth: HOURS_PER_MONTH,
     gpuQuotaPrice: gpuQuotaPrice(platform),
+    queueing: { kueue, ...(kueue && { cohort: platform.spec.queueing.cohort }) },
     tenants,
     totals: {
       quota: {
@@ -165,6 +208,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
         ephemeralStorageGiB: sum((tenant) => tenant.quota.ephemeralStorageGiB),
       },
       requested,
+      ...(queueing && { queueing }),
       monthlyCost: {
         cpu: sumCost((cost) => cost.cpu),
         memory: sumCost((cost) => cost.memory),

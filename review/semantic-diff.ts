@@ -1,11 +1,12 @@
 /**
  * What a change to the tenant files means, per tenant: the objects added,
  * removed and changed (with field-level changes), the quota and monthly
- * committed cost before and after, and the security-relevant changes. Both
+ * committed cost before and after, the security-relevant changes, the
+ * deploy effects and the changes to queueing through Kueue. Both
  * sides are synthesized with the same (current) library, so the diff shows
  * the effect of the input files only.
  */
-import { gpuQuotaPrice, quotaMonthlyCost, roundCents } from './cost';
+import { committedMonthlyCost, gpuQuotaPrice, roundCents } from './cost';
 import { PlatformConfig } from '../config/load';
 import { parseQuantity } from '../lib/quantity';
 import { TenantConfig } from '../config/tenant-config';
@@ -13,6 +14,7 @@ import { TenantQuota } from '../lib/tenant-namespace';
 import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
+import { QueueChange, queueChanges } from './queue-changes';
 import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
 import { synthesizeConfig } from '../stacks/pipeline';
 import { ValidationError } from '../config/problems';
@@ -80,9 +82,11 @@ export interface GroupDiff {
   readonly changed: readonly ObjectChange[];
   /** Changed quota resources; always empty for the platform. */
   readonly quota: readonly QuotaChange[];
-  /** Monthly committed cost of the quota; null for the platform. */
+  /** Monthly committed cost: of the quota, or with Kueue of the guarantee and the serving reserve; null for the platform. */
   readonly monthlyCost: MoneyChange | null;
   readonly security: readonly SecurityChange[];
+  /** Changes to how the tenant shares the cluster through Kueue: guarantee, borrowing and lending limits, fair-sharing weight, Job priorities, Kueue objects. */
+  readonly queueing: readonly QueueChange[];
   /** What deploying the change does beyond in-place updates: Jobs replaced, protected objects removed, ... */
   readonly deploy: readonly DeployEffect[];
   /** Label changes shared by two or more objects. */
@@ -100,7 +104,9 @@ export interface SemanticDiff {
   };
   /** Currency of every amount (the platform file's pricing.currency). */
   readonly currency: string;
-  /** The GPU type and price a GPU quota is charged at (after the change). */
+  /** Whether the platform queues batch work through Kueue (after the change): costs are then of guarantee and serving reserve. */
+  readonly kueue: boolean;
+  /** The GPU type and price a GPU quota is charged at without Kueue (after the change). */
   readonly gpuQuotaPrice: { readonly type: string; readonly hourlyPrice: number };
   readonly platform: GroupDiff;
   /** Every tenant of either version, by name. */
@@ -111,6 +117,7 @@ export interface SemanticDiff {
     readonly monthlyCost: MoneyChange;
     readonly securityChanges: number;
     readonly deployEffects: number;
+    readonly queueingChanges: number;
   };
 }
 
@@ -174,6 +181,7 @@ function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectG
     removed,
     changed,
     security: securityChanges(before?.objects ?? [], after?.objects ?? []),
+    queueing: queueChanges(before?.objects ?? [], after?.objects ?? []),
     deploy: deployEffects(name, status, removedObjects, changedObjects),
     labels: sharedLabelChanges(changed, after ? is.size : was.size),
   };
@@ -245,8 +253,8 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
   const tenants = names.map((name): GroupDiff => {
     const before = beforeTenants.get(name);
     const after = afterTenants.get(name);
-    const costBefore = before && base.config ? quotaMonthlyCost(base.config.platform, before.quota).total : null;
-    const costAfter = after ? quotaMonthlyCost(head.platform, after.quota).total : null;
+    const costBefore = before && base.config ? committedMonthlyCost(base.config.platform, before).total : null;
+    const costAfter = after ? committedMonthlyCost(head.platform, after).total : null;
     return {
       ...diffGroup(name, group(beforeGroups, name), group(afterGroups, name)),
       quota: quotaChanges(before, after),
@@ -262,6 +270,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
   return {
     base: { ref: base.ref, commit: base.commit, hasPlatformFile: base.config !== undefined },
     currency: head.platform.spec.pricing.currency,
+    kueue: head.platform.spec.queueing.kueue,
     gpuQuotaPrice: gpuQuotaPrice(head.platform),
     platform,
     tenants,
@@ -275,6 +284,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
       monthlyCost: { before: costBefore, after: costAfter, delta: roundCents(costAfter - costBefore) },
       securityChanges: all.reduce((total, entry) => total + entry.security.length, 0),
       deployEffects: all.reduce((total, entry) => total + entry.deploy.length, 0),
+      queueingChanges: all.reduce((total, entry) => total + entry.queueing.length, 0),
     },
   };
 }

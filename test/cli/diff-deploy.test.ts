@@ -125,7 +125,7 @@ describe('mlp diff: deploy effects', () => {
     fs.rmSync(path.join(project.tenantsDir, 'speech.yaml'));
     const { stdout } = runMlp(project.dir, 'diff');
 
-    expect(summaryRow(stdout, 'speech')).toEqual(['speech', 'removed tenant', '+0 -14 ~0', 'removed', '$639.04 → — (-$639.04)', 'RBAC, protected removal']);
+    expect(summaryRow(stdout, 'speech')).toEqual(['speech', 'removed tenant', '+0 -14 ~0', 'removed', '$639.04 → — (-$639.04)', 'RBAC, protected removal, Kueue objects']);
     expect(section(stdout, EFFECTS)).toEqual([`  speech  ${REMOVES_TENANT}`]);
   });
 
@@ -134,7 +134,7 @@ describe('mlp diff: deploy effects', () => {
     fs.rmSync(path.join(project.tenantsDir, 'speech.yaml'));
 
     const markdown = runMlp(project.dir, 'diff', '--format', 'markdown').stdout.split('\n');
-    expect(markdown.find((line) => line.startsWith('Tenants: '))).toMatch(/ · ⚠️ \*\*1 security-relevant change\*\* · ⚠️ \*\*4 deploy effects\*\*$/);
+    expect(markdown.find((line) => line.startsWith('Tenants: '))).toMatch(/ · ⚠️ \*\*1 security-relevant change\*\* · ⚠️ \*\*4 deploy effects\*\* · 2 queueing changes$/);
     const start = markdown.indexOf('#### ⚠️ Deploy effects');
     expect(start).toBeGreaterThan(0);
     expect(markdown.slice(start + 2, start + 6)).toEqual([

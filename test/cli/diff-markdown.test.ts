@@ -22,6 +22,7 @@ function tenant(name: string, fields: number): GroupDiff {
     monthlyCost: { before: 1, after: 1, delta: 0 },
     security: [],
     deploy: [],
+    queueing: [],
     labels: [],
   };
 }
@@ -30,6 +31,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
   return {
     base: { ref: 'HEAD', commit: '0123456789abcdef0123456789abcdef01234567', hasPlatformFile: true },
     currency: 'USD',
+    kueue: false,
     gpuQuotaPrice: { type: 'a100-80gb', hourlyPrice: 2.9 },
     platform: { ...tenant('_platform', 0), changed: [], status: 'unchanged', monthlyCost: null },
     tenants,
@@ -39,6 +41,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
       monthlyCost: { before: tenants.length, after: tenants.length, delta: 0 },
       securityChanges: 0,
       deployEffects: 0,
+      queueingChanges: 0,
     },
   };
 }

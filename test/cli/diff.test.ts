@@ -123,7 +123,8 @@ describe('mlp diff', () => {
     expect(second.stdout).toBe(first.stdout);
 
     const diff = JSON.parse(first.stdout);
-    expect(Object.keys(diff)).toEqual(['base', 'costNote', 'currency', 'gpuQuotaPrice', 'note', 'platform', 'tenants', 'totals', 'version']);
+    expect(Object.keys(diff)).toEqual(['base', 'costNote', 'currency', 'gpuQuotaPrice', 'kueue', 'note', 'platform', 'tenants', 'totals', 'version']);
+    expect(diff.kueue).toBe(false);
     expect(diff.version).toBe(1);
     expect(diff.base).toEqual({ commit: git(project.dir, 'rev-parse', 'HEAD').trim(), hasPlatformFile: true, ref: 'HEAD' });
     const alpha = diff.tenants.find((tenant: { name: string }) => tenant.name === 'alpha');
@@ -146,6 +147,7 @@ describe('mlp diff', () => {
       removed: [],
       security: [],
       deploy: [],
+      queueing: [],
       labels: [],
       status: 'changed',
     });
@@ -165,6 +167,7 @@ describe('mlp diff', () => {
       objects: { added: 2, changed: 1, removed: gammaObjects },
       securityChanges: 2,
       deployEffects: 1,
+      queueingChanges: 0,
       tenants: { added: 0, changed: 3, removed: 1, unchanged: 1 },
     });
   });

@@ -86,10 +86,10 @@ spec:
  *   serve: at min api 1 + web 2 = 30 GiB, at max 4 + 4 = 80 GiB, surge 2 × 10 = 20 GiB, peak 100 of 200
  *   train: jobs ddp 2 + eval 1 = 3 × 50 = 150 GiB, peak 150 of 200; totals: quota 400, peak 250
  */
-describe('mlp report', () => {
+describe('mlp report without Kueue', () => {
   let project: ReturnType<typeof pricedProject>;
   beforeEach(() => {
-    project = pricedProject({ 'train.yaml': TRAIN, 'serve.yaml': SERVE });
+    project = pricedProject({ 'train.yaml': TRAIN, 'serve.yaml': SERVE }, { kueue: false });
   });
   afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
 
@@ -120,6 +120,9 @@ describe('mlp report', () => {
       { hourlyPrice: 0.8, jobs: 1, monthlyCostAtPeak: 3504, peak: 6, rolloutSurge: 1, servicesAtMax: 4, servicesAtMin: 1, type: 'l4' },
     ]);
     expect(report.gpuQuotaPrice).toEqual({ hourlyPrice: 2.9, type: 'a100-80gb' });
+    expect(report.queueing).toEqual({ kueue: false });
+    expect(serve.queueing).toBeUndefined();
+    expect(report.totals.queueing).toBeUndefined();
   });
 
   test('writes one CSV row per tenant and a total row', () => {
@@ -128,9 +131,9 @@ describe('mlp report', () => {
     const [header, ...rows] = stdout.trimEnd().split('\n');
     expect(header.split(',')).toEqual([...REPORT_CSV_COLUMNS]);
     expect(rows).toEqual([
-      'serve,critical,cc-2,32,128,5,100,30,200,0,0,0,3,10,1,10,36,4,5,100,0,817.60,420.48,10585.00,10.00,11833.08,USD',
-      'train,standard,cc-1,64,512,16,1024,40,200,36,272,9,0,0,0,0,0,0,9,150,100,1635.20,1681.92,33872.00,102.40,37291.52,USD',
-      'TOTAL,,,96,640,21,1124,70,400,36,272,9,3,10,1,10,36,4,14,250,100,2452.80,2102.40,44457.00,112.40,49124.60,USD',
+      'serve,critical,cc-2,32,128,5,100,30,200,0,0,0,3,10,1,10,36,4,5,100,0,817.60,420.48,10585.00,10.00,11833.08,USD,,,,,,',
+      'train,standard,cc-1,64,512,16,1024,40,200,36,272,9,0,0,0,0,0,0,9,150,100,1635.20,1681.92,33872.00,102.40,37291.52,USD,,,,,,',
+      'TOTAL,,,96,640,21,1124,70,400,36,272,9,3,10,1,10,36,4,14,250,100,2452.80,2102.40,44457.00,112.40,49124.60,USD,,,,,,',
     ]);
   });
 

@@ -25,6 +25,15 @@ describe('cost', () => {
     expect(quotaMonthlyCost(platform, { cpu: '500m', memory: '512Mi', gpu: 0, storage: '512Mi', pods: 1 }).total).toBe(14.47);
   });
 
+  test('rounds an exact half cent up, also where binary floating point holds it a hair below', () => {
+    // 173 GiB × 0.0045 × 730 = 568.305 exactly, computed as 568.30499999999995; 1.005 is held as 1.00499999999999989.
+    expect(roundCents(173 * 0.0045 * 730)).toBe(568.31);
+    expect(roundCents(1.005)).toBe(1.01);
+    expect(roundCents(-1.005)).toBe(-1);
+    expect(roundCents(2.9 * 730)).toBe(2117);
+    expect(roundCents(1136.975)).toBe(1136.98);
+  });
+
   test('formats money with the currency, and signs deltas', () => {
     expect(formatMoney(17520, 'USD')).toBe('$17,520.00');
     expect(formatMoney(17520, 'USD', true)).toBe('+$17,520.00');

@@ -81,6 +81,46 @@ describe('deployEffects', () => {
     expect(deployEffects('acme', 'changed', [claim('fast', '1Gi')], []).map((effect) => effect.category)).toEqual(['protected']);
   });
 
+  test('flags a removed ClusterQueue: Kueue admits nothing more from it, and its finalizer holds the update while admitted Jobs run', () => {
+    const queue: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ClusterQueue', metadata: { name: 'acme' }, spec: { cohortName: 'shared' } };
+    const local: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'default', namespace: 'acme' }, spec: { clusterQueue: 'acme' } };
+    expect(deployEffects('acme', 'changed', [queue, local], [])).toEqual([
+      {
+        category: 'deletes-queue',
+        object: 'ClusterQueue acme',
+        message:
+          'deletes ClusterQueue acme: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue acme is terminating or missing"); ' +
+          "Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after 10 minutes if they still run",
+      },
+    ]);
+    // A ClusterQueue that only changes is updated in place.
+    expect(deployEffects('acme', 'changed', [], [change(queue, { ...queue, spec: { cohortName: 'other' } })])).toEqual([]);
+  });
+
+  test('flags Kueue labels that appear on or go from a Job updated in place, which Kueue refuses, but not a priority that changes', () => {
+    const labelled = (labels: Record<string, string>): KubeObject => {
+      const plain = job({});
+      return { ...plain, metadata: { ...plain.metadata, labels } };
+    };
+    const queued = { 'kueue.x-k8s.io/queue-name': 'default', 'kueue.x-k8s.io/priority-class': 'mlp-standard' };
+    const message = (labels: string) =>
+      `changes the Kueue labels of Job acme/train in place (${labels}): where Kueue is installed, its webhook refuses to add or remove the queue or priority ` +
+      'of a Job that is running or finished, so pulumi up will fail on it; delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)';
+    expect(deployEffects('acme', 'changed', [], [change(labelled({}), labelled(queued))])).toEqual([
+      {
+        category: 'job-queue-labels',
+        object: 'Job train',
+        message: message('kueue.x-k8s.io/priority-class added, kueue.x-k8s.io/queue-name added'),
+        fields: ['metadata.labels.kueue.x-k8s.io/priority-class', 'metadata.labels.kueue.x-k8s.io/queue-name'],
+      },
+    ]);
+    expect(deployEffects('acme', 'changed', [], [change(labelled(queued), labelled({}))]).map((effect) => effect.message)).toEqual([
+      message('kueue.x-k8s.io/priority-class removed, kueue.x-k8s.io/queue-name removed'),
+    ]);
+    // Kueue moves a Job to another priority in place.
+    expect(deployEffects('acme', 'changed', [], [change(labelled(queued), labelled({ ...queued, 'kueue.x-k8s.io/priority-class': 'mlp-batch' }))])).toEqual([]);
+  });
+
   test('links to sections that docs/deploy.md has', () => {
     const text = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
     // GitHub's anchors: headings lowercased, punctuation dropped, spaces as '-'.
