@@ -15,11 +15,20 @@
 import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
 import { isQuantity, parseQuantity } from '../lib/quantity';
-import { jsonArray as list, jsonObject as record } from '../policy/json';
+import { Json, jsonArray as list, jsonObject as record } from '../policy/json';
 import { KUEUE_API_VERSION, PRIORITY_CLASS_LABEL } from '../lib/queueing';
 
 /** The kinds of queueing change. */
-export type QueueCategory = 'guarantee' | 'borrowing-limit' | 'lending-limit' | 'fair-sharing' | 'priority' | 'kueue-object';
+export type QueueCategory =
+  | 'guarantee'
+  | 'borrowing-limit'
+  | 'lending-limit'
+  | 'fair-sharing'
+  | 'cohort'
+  | 'queueing-strategy'
+  | 'preemption'
+  | 'priority'
+  | 'kueue-object';
 
 /** Short names of the categories, for summary tables. */
 export const QUEUE_CATEGORY_LABELS: Readonly<Record<QueueCategory, string>> = {
@@ -27,6 +36,9 @@ export const QUEUE_CATEGORY_LABELS: Readonly<Record<QueueCategory, string>> = {
   'borrowing-limit': 'borrowing limit',
   'lending-limit': 'lending limit',
   'fair-sharing': 'fair-sharing weight',
+  cohort: 'cohort',
+  'queueing-strategy': 'queueing strategy',
+  preemption: 'preemption',
   priority: 'priority',
   'kueue-object': 'Kueue objects',
 };
@@ -140,6 +152,15 @@ function addClusterQueue(object: KubeObject, settings: Map<string, Setting>): vo
     absent: '1',
     missing: '1',
   });
+  // The platform file's queueing.cohort, queueingStrategy and preemption.<tier>: absent fields read as Kueue's defaults.
+  const scalar = (category: QueueCategory, key: string, what: string, value: unknown, absent: string) =>
+    settings.set(`${category}:${owner}:${key}`, { category, owner, object: source, value: text(value), what, absent, missing: absent });
+  scalar('cohort', 'cohortName', 'cohort', spec.cohortName, 'none');
+  scalar('queueing-strategy', 'queueingStrategy', 'queueing strategy', spec.queueingStrategy, 'BestEffortFIFO');
+  const preemption = record(spec.preemption);
+  scalar('preemption', 'withinClusterQueue', 'preemption withinClusterQueue', preemption.withinClusterQueue, 'Never');
+  scalar('preemption', 'reclaimWithinCohort', 'preemption reclaimWithinCohort', preemption.reclaimWithinCohort, 'Never');
+  scalar('preemption', 'borrowWithinCohort', 'preemption borrowWithinCohort', record(preemption.borrowWithinCohort).policy, 'Never');
 }
 
 function addPriority(object: KubeObject, labels: unknown, settings: Map<string, Setting>): void {
@@ -168,14 +189,71 @@ function settingsOf(objects: readonly KubeObject[]): Map<string, Setting> {
   return settings;
 }
 
-/** `ClusterQueue vision in cohort ml-platform`, `WorkloadPriorityClass mlp-batch (value 100)`: a Kueue object as words. */
-function describeKueueObject(object: KubeObject): string {
+/** `nvidia.com/gpu 8 (a100-80gb 8, l4 0)`: one resource of a ClusterQueue summed over its flavors, by flavor when it has more than one. */
+function perResource(spec: Json, field: 'nominalQuota' | 'borrowingLimit'): string[] {
+  const amounts = new Map<string, Array<{ flavor: string; value?: string }>>();
+  for (const group of list(spec.resourceGroups)) {
+    for (const flavor of list(record(group).flavors)) {
+      for (const resource of list(record(flavor).resources)) {
+        const entry = amounts.get(String(record(resource).name)) ?? [];
+        entry.push({ flavor: String(record(flavor).name), value: text(record(resource)[field]) });
+        amounts.set(String(record(resource).name), entry);
+      }
+    }
+  }
+  return [...amounts].map(([resource, flavors]) => {
+    if (flavors.length === 1) return `${resource} ${flavors[0].value ?? (field === 'borrowingLimit' ? 'no limit' : '0')}`;
+    const byFlavor = flavors.map(({ flavor, value }) => `${flavor} ${value ?? (field === 'borrowingLimit' ? 'no limit' : '0')}`).join(', ');
+    if (field === 'borrowingLimit') {
+      const values = new Set(flavors.map(({ value }) => value ?? 'no limit'));
+      if (values.size === 1) return `${resource} ${[...values][0]} per flavor`;
+      return `${resource} (${byFlavor})`;
+    }
+    const held = flavors.filter(({ value }) => (amount(value) ?? 0) > 0);
+    const total = held.reduce((sum, { value }) => sum + amount(value)!, 0);
+    return held.length === 0 ? `${resource} 0` : `${resource} ${total} (${held.map(({ flavor, value }) => `${flavor} ${value}`).join(', ')})`;
+  });
+}
+
+/** The GPUs (`requests.<resource>` of the GPU resources a ClusterQueue covers) of the namespace's ResourceQuota. */
+function quotaGpus(spec: Json, quota: KubeObject | undefined): string | undefined {
+  const hard = record(record(quota?.spec).hard);
+  const gpuResources = list(spec.resourceGroups)
+    .flatMap((group) => list(record(group).coveredResources).map(String))
+    .filter((resource) => !ORDINARY_RESOURCES.includes(resource));
+  const found = gpuResources.map((resource) => text(hard[`requests.${resource}`])).filter((value): value is string => value !== undefined);
+  return found.length === 0 ? undefined : found.join(' + ');
+}
+
+/** Resources a ClusterQueue covers that are not GPUs. */
+const ORDINARY_RESOURCES: readonly string[] = ['cpu', 'memory', 'ephemeral-storage', 'pods'];
+
+/**
+ * `ClusterQueue vision in cohort ml-platform`, `WorkloadPriorityClass mlp-batch (value 100)`: a Kueue object as words.
+ * An added ClusterQueue also says its guarantee, its borrowing limit and the
+ * GPUs of the ResourceQuota of its namespace (`added.quota`): what a new tenant is given.
+ */
+function describeKueueObject(object: KubeObject, added?: { quota?: KubeObject }): string {
   const spec = record(object.spec);
   const name = object.metadata.namespace === undefined ? object.metadata.name : `${object.metadata.namespace}/${object.metadata.name}`;
-  if (object.kind === 'ClusterQueue' && spec.cohortName !== undefined) return `ClusterQueue ${name} in cohort ${String(spec.cohortName)}`;
+  if (object.kind === 'ClusterQueue' && added === undefined && spec.cohortName !== undefined) return `ClusterQueue ${name} in cohort ${String(spec.cohortName)}`;
+  if (object.kind === 'ClusterQueue' && added !== undefined) {
+    const quota = added.quota;
+    const cohort = spec.cohortName === undefined ? `ClusterQueue ${name}` : `ClusterQueue ${name} in cohort ${String(spec.cohortName)}`;
+    const gpus = quotaGpus(spec, quota);
+    return (
+      `${cohort}: guarantee ${perResource(spec, 'nominalQuota').join(', ')}; borrowing limit ${perResource(spec, 'borrowingLimit').join(', ')}` +
+      (gpus === undefined ? '' : `; ResourceQuota ${gpus} GPUs`)
+    );
+  }
   if (object.kind === 'LocalQueue' && spec.clusterQueue !== undefined) return `LocalQueue ${name} of ClusterQueue ${String(spec.clusterQueue)}`;
   if (object.kind === 'WorkloadPriorityClass' && object.value !== undefined) return `WorkloadPriorityClass ${name} (value ${String(object.value)})`;
   return `${object.kind} ${name}`;
+}
+
+/** The namespace ResourceQuota of a tenant's objects (mlp writes one, `tenant-quota`). */
+function resourceQuota(objects: readonly KubeObject[]): KubeObject | undefined {
+  return objects.find((object) => object.kind === 'ResourceQuota' && object.apiVersion === 'v1');
 }
 
 function kueueObjects(objects: readonly KubeObject[]): Map<string, KubeObject> {
@@ -193,7 +271,7 @@ export function queueChanges(before: readonly KubeObject[], after: readonly Kube
   const wasObjects = kueueObjects(before);
   const isObjects = kueueObjects(after);
   for (const [key, object] of isObjects) {
-    if (!wasObjects.has(key)) changes.push({ category: 'kueue-object', change: 'added', message: `adds ${describeKueueObject(object)}`, object: `${object.kind} ${object.metadata.name}` });
+    if (!wasObjects.has(key)) changes.push({ category: 'kueue-object', change: 'added', message: `adds ${describeKueueObject(object, { quota: resourceQuota(after) })}`, object: `${object.kind} ${object.metadata.name}` });
   }
   for (const [key, object] of wasObjects) {
     if (!isObjects.has(key)) changes.push({ category: 'kueue-object', change: 'removed', message: `removes ${describeKueueObject(object)}`, object: `${object.kind} ${object.metadata.name}` });

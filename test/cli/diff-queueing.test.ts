@@ -127,7 +127,7 @@ describe('mlp diff: queueing', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'omega.yaml'), minimalTenant('omega'));
     const { stdout } = runMlp(project.dir, 'diff');
     expect(section(stdout, QUEUEING_HEADING)).toEqual([
-      '  omega  adds ClusterQueue omega in cohort shared (ClusterQueue omega)',
+      '  omega  adds ClusterQueue omega in cohort shared: guarantee cpu 16, memory 64Gi, ephemeral-storage 200Gi, nvidia.com/gpu 0; borrowing limit cpu 0, memory 0, ephemeral-storage 0, nvidia.com/gpu 0 per flavor; ResourceQuota 0 GPUs (ClusterQueue omega)',
       '  omega  adds LocalQueue omega/default of ClusterQueue omega (LocalQueue default)',
     ]);
   });

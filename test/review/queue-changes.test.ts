@@ -5,6 +5,9 @@ interface QueueOptions {
   readonly gpu?: Record<string, { nominal: number; borrow?: number; lend?: number }>;
   readonly cpu?: string;
   readonly weight?: number;
+  readonly cohort?: string;
+  readonly strategy?: string;
+  readonly preemption?: { within?: string; reclaim?: string; borrow?: string };
 }
 
 /** A ClusterQueue `acme` with a cpu group on default-flavor and a GPU group with one flavor per entry of `gpu`. */
@@ -15,7 +18,15 @@ function clusterQueue(options: QueueOptions = {}): KubeObject {
     kind: 'ClusterQueue',
     metadata: { name: 'acme' },
     spec: {
-      cohortName: 'shared',
+      cohortName: options.cohort ?? 'shared',
+      ...(options.strategy !== undefined && { queueingStrategy: options.strategy }),
+      ...(options.preemption !== undefined && {
+        preemption: {
+          ...(options.preemption.within !== undefined && { withinClusterQueue: options.preemption.within }),
+          ...(options.preemption.reclaim !== undefined && { reclaimWithinCohort: options.preemption.reclaim }),
+          ...(options.preemption.borrow !== undefined && { borrowWithinCohort: { policy: options.preemption.borrow } }),
+        },
+      }),
       resourceGroups: [
         { coveredResources: ['cpu'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: options.cpu ?? '64', borrowingLimit: '0' }] }] },
         {
@@ -99,11 +110,36 @@ describe('queueChanges', () => {
     const wpc: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'WorkloadPriorityClass', metadata: { name: 'mlp-batch' }, value: 100 };
     const flavor: KubeObject = { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ResourceFlavor', metadata: { name: 'l4' }, spec: {} };
     expect(lines(queueChanges([flavor], [clusterQueue(), localQueue, wpc]))).toEqual([
-      'kueue-object added: adds ClusterQueue acme in cohort shared (ClusterQueue acme)',
+      'kueue-object added: adds ClusterQueue acme in cohort shared: guarantee cpu 64, nvidia.com/gpu 8; borrowing limit cpu 0, nvidia.com/gpu 0 (ClusterQueue acme)',
       'kueue-object added: adds LocalQueue acme/default of ClusterQueue acme (LocalQueue default)',
       'kueue-object added: adds WorkloadPriorityClass mlp-batch (value 100) (WorkloadPriorityClass mlp-batch)',
       'kueue-object removed: removes ResourceFlavor l4 (ResourceFlavor l4)',
     ]);
+  });
+
+  test('says what a new ClusterQueue guarantees, may borrow and what its namespace ResourceQuota holds of GPUs', () => {
+    const queue = clusterQueue({ gpu: { 'a100-80gb': { nominal: 8, borrow: 4 }, h100: { nominal: 0, borrow: 4 }, l4: { nominal: 2, borrow: 4 } } });
+    const quota: KubeObject = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tenant-quota', namespace: 'acme' }, spec: { hard: { 'requests.nvidia.com/gpu': '22' } } };
+    expect(lines(queueChanges([], [queue, quota]))).toEqual([
+      'kueue-object added: adds ClusterQueue acme in cohort shared: guarantee cpu 64, nvidia.com/gpu 10 (a100-80gb 8, l4 2); borrowing limit cpu 0, nvidia.com/gpu 4 per flavor; ' +
+        'ResourceQuota 22 GPUs (ClusterQueue acme)',
+    ]);
+    const uneven = clusterQueue({ gpu: { 'a100-80gb': { nominal: 8, borrow: 4 }, l4: { nominal: 0 } } });
+    expect(queueChanges([], [uneven])[0].message).toBe(
+      'adds ClusterQueue acme in cohort shared: guarantee cpu 64, nvidia.com/gpu 8 (a100-80gb 8); borrowing limit cpu 0, nvidia.com/gpu (a100-80gb 4, l4 no limit)',
+    );
+  });
+
+  test("names a changed cohort, queueing strategy and preemption policy of a ClusterQueue (the platform file's queueing), absent ones as Kueue's defaults", () => {
+    const before = clusterQueue({ strategy: 'BestEffortFIFO', preemption: { within: 'LowerPriority', reclaim: 'Any', borrow: 'LowerPriority' } });
+    const after = clusterQueue({ cohort: 'research', strategy: 'StrictFIFO', preemption: { within: 'LowerPriority', reclaim: 'Never' } });
+    expect(lines(queueChanges([before], [after]))).toEqual([
+      'cohort changed: cohort: shared → research (ClusterQueue acme)',
+      'queueing-strategy changed: queueing strategy: BestEffortFIFO → StrictFIFO (ClusterQueue acme)',
+      'preemption removed: preemption borrowWithinCohort: LowerPriority → Never (ClusterQueue acme)',
+      'preemption changed: preemption reclaimWithinCohort: Any → Never (ClusterQueue acme)',
+    ]);
+    expect(queueChanges([clusterQueue()], [clusterQueue({ strategy: 'BestEffortFIFO', preemption: { reclaim: 'Never' } })])).toEqual([]);
   });
 
   test("flags a Job's or CronJob's priority changing, being set or being removed, but not a new Job's", () => {
