@@ -261,7 +261,10 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
     parts.push(`#### ${QUEUEING_HEADING}`, '');
     for (const { group, change } of queueing) {
       const who = group.name === '_platform' ? 'platform' : group.name;
-      parts.push(`- **${markdownCell(who)}** · ${QUEUE_CATEGORY_LABELS[change.category]}: ${markdownCell(change.message)} (\`${change.object}\`)`);
+      // The message names its setting (`guarantee of ...`, `cohort: ...`); the category is added only where it does not (`adds ClusterQueue ...`).
+      const label = QUEUE_CATEGORY_LABELS[change.category];
+      const what = change.message.startsWith(label) ? change.message : `${label}: ${change.message}`;
+      parts.push(`- **${markdownCell(who)}** · ${markdownCell(what)} (\`${change.object}\`)`);
     }
     parts.push('');
   }

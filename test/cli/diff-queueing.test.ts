@@ -96,7 +96,8 @@ describe('mlp diff: queueing', () => {
     const markdown = runMlp(project.dir, 'diff', '--format', 'markdown').stdout.split('\n');
     expect(markdown.find((line) => line.startsWith('Tenants: '))).toMatch(/ · 7 queueing changes$/);
     expect(markdown).toContain(`#### ${QUEUEING_HEADING.slice(0, -1)}`);
-    expect(markdown).toContain('- **acme** · guarantee: guarantee of nvidia.com/gpu (flavor a100-80gb): 8 → 16 (`ClusterQueue acme`)');
+    expect(markdown).toContain('- **acme** · guarantee of nvidia.com/gpu (flavor a100-80gb): 8 → 16 (`ClusterQueue acme`)');
+    expect(markdown).not.toContain('guarantee: guarantee');
 
     const diff = JSON.parse(runMlp(project.dir, 'diff', '--format', 'json').stdout);
     expect(diff.version).toBe(1);
@@ -121,6 +122,37 @@ describe('mlp diff: queueing', () => {
       'priority',
     ]);
     expect(diff.tenants.find((entry: { name: string }) => entry.name === 'zeta').queueing).toEqual([]);
+  });
+
+  test("flags the platform's cohort, queueing strategy and preemption changing every tenant's ClusterQueue, as queueing changes and no deploy effect", () => {
+    const platform = fs.readFileSync(project.platformFile, 'utf8');
+    expect(platform).toContain('  queueing:\n    kueue: true\n    cohort: shared\n');
+    fs.writeFileSync(
+      project.platformFile,
+      platform.replace(
+        '    cohort: shared\n',
+        '    cohort: research\n    queueingStrategy: StrictFIFO\n    preemption:\n      standard: {withinClusterQueue: LowerPriority, reclaimWithinCohort: Never, borrowWithinCohort: Never}\n',
+      ),
+    );
+    const { status, stdout, stderr } = runMlp(project.dir, 'diff');
+
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(summaryRow(stdout, 'acme').slice(-1)).toEqual(['cohort, queueing strategy, preemption']);
+    expect(summaryRow(stdout, 'zeta').slice(-1)).toEqual(['cohort, queueing strategy, preemption']);
+    expect(section(stdout, QUEUEING_HEADING)).toEqual([
+      '  acme  cohort: shared → research (ClusterQueue acme)',
+      '  acme  queueing strategy: BestEffortFIFO → StrictFIFO (ClusterQueue acme)',
+      '  acme  preemption reclaimWithinCohort: Any → Never (ClusterQueue acme)',
+      '  zeta  cohort: shared → research (ClusterQueue zeta)',
+      '  zeta  queueing strategy: BestEffortFIFO → StrictFIFO (ClusterQueue zeta)',
+      '  zeta  preemption reclaimWithinCohort: Any → Never (ClusterQueue zeta)',
+    ]);
+    // Kueue v0.19.2 moves the queue with its admitted workloads' usage to the new cohort and evicts nothing.
+    expect(stdout).not.toContain(EFFECTS);
+    const markdown = runMlp(project.dir, 'diff', '--format', 'markdown').stdout.split('\n');
+    expect(markdown).toContain('- **acme** · cohort: shared → research (`ClusterQueue acme`)');
+    expect(markdown).toContain('- **acme** · preemption reclaimWithinCohort: Any → Never (`ClusterQueue acme`)');
   });
 
   test('flags a new tenant\'s queue as Kueue objects, not limit by limit', () => {
