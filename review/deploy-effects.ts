@@ -197,24 +197,34 @@ function changedEffects(change: ChangedObject, tenant: boolean): DeployEffect[] 
 /** The Kueue labels of a Job, as paths of its changes. */
 const QUEUE_LABEL_PATHS: readonly string[] = [QUEUE_NAME_LABEL, PRIORITY_CLASS_LABEL].map((label) => `metadata.labels.${label}`);
 
+/** What Kueue's Job webhook refuses of a label change, by label and op. */
+function refusal(label: string, op: FieldChange['op']): string {
+  if (label === PRIORITY_CLASS_LABEL && op === 'removed') return `to remove ${label} from any Job, suspended or not`;
+  return op === 'added' ? `to add ${label} to a Job that is not suspended` : `to remove ${label} from a Job that is not suspended`;
+}
+
 /**
  * A Job updated in place whose queue or priority label appears or goes away
- * (Kueue turned on or off): Kueue's Job webhook refuses it on a Job that is
- * not suspended, and mlp's Jobs never are unless Kueue suspended them
- * (validateUpdateForQueueName and ValidateUpdateForWorkloadPriorityClassName
- * in pkg/controller/jobframework/validation.go of Kueue v0.19.2).
+ * (Kueue turned on or off). Kueue's Job webhook (v0.19.2,
+ * pkg/controller/jobframework/validation.go) refuses: adding or removing the
+ * queue name on a Job that is not suspended (validateUpdateForQueueName),
+ * adding a priority class to a Job that is not suspended, and removing one
+ * from any Job, suspended or not (ValidateUpdateForWorkloadPriorityClassName).
+ * mlp's Jobs are created unsuspended; only Kueue suspends them while they wait.
  */
 function queueLabelEffects(change: ChangedObject): DeployEffect[] {
   const fields = change.changes.filter((field) => QUEUE_LABEL_PATHS.includes(field.path) && field.op !== 'changed');
   if (fields.length === 0) return [];
-  const labels = fields.map((field) => `${field.path.replace('metadata.labels.', '')} ${field.op}`).join(', ');
+  const label = (field: FieldChange) => field.path.replace('metadata.labels.', '');
+  const labels = fields.map((field) => `${label(field)} ${field.op}`).join(', ');
   return [
     {
       category: 'job-queue-labels',
       object: `Job ${change.after.metadata.name}`,
       message:
-        `changes the Kueue labels of Job ${qualifiedName(change.after)} in place (${labels}): where Kueue is installed, its webhook refuses to add or remove the queue or priority ` +
-        'of a Job that is running or finished, so pulumi up will fail on it; delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)',
+        `changes the Kueue labels of Job ${qualifiedName(change.after)} in place (${labels}): where Kueue is installed, its Job webhook refuses ` +
+        `${fields.map((field) => refusal(label(field), field.op)).join(', and ')}, so pulumi up will fail on it; ` +
+        'delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)',
       fields: fields.map((field) => field.path),
     },
   ];

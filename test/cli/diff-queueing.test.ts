@@ -174,7 +174,8 @@ describe('mlp diff: queueing', () => {
     expect(summaryRow(stdout, 'acme').slice(-1)).toEqual(['Job queue labels, deletes ClusterQueue, priority, Kueue objects']);
     expect(section(stdout, EFFECTS)).toEqual([
       '  acme  changes the Kueue labels of Job acme/train in place (kueue.x-k8s.io/priority-class removed, kueue.x-k8s.io/queue-name removed): ' +
-        'where Kueue is installed, its webhook refuses to add or remove the queue or priority of a Job that is running or finished, so pulumi up will fail on it; ' +
+        'where Kueue is installed, its Job webhook refuses to remove kueue.x-k8s.io/priority-class from any Job, suspended or not, ' +
+        'and to remove kueue.x-k8s.io/queue-name from a Job that is not suspended, so pulumi up will fail on it; ' +
         'delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)',
       '  acme  deletes ClusterQueue acme: Kueue starts none of its queued Jobs any more (they stay suspended: "ClusterQueue acme is terminating or missing"); ' +
         "Jobs it admitted keep running, and Kueue's finalizer keeps the ClusterQueue until they finish, so pulumi up waits for them and fails after 10 minutes if they still run",

@@ -103,19 +103,25 @@ describe('deployEffects', () => {
       return { ...plain, metadata: { ...plain.metadata, labels } };
     };
     const queued = { 'kueue.x-k8s.io/queue-name': 'default', 'kueue.x-k8s.io/priority-class': 'mlp-standard' };
-    const message = (labels: string) =>
-      `changes the Kueue labels of Job acme/train in place (${labels}): where Kueue is installed, its webhook refuses to add or remove the queue or priority ` +
-      'of a Job that is running or finished, so pulumi up will fail on it; delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)';
+    const message = (labels: string, refused: string) =>
+      `changes the Kueue labels of Job acme/train in place (${labels}): where Kueue is installed, its Job webhook refuses ${refused}, so pulumi up will fail on it; ` +
+      'delete the Job before deploying, and pulumi up --refresh creates it again (its run starts over)';
     expect(deployEffects('acme', 'changed', [], [change(labelled({}), labelled(queued))])).toEqual([
       {
         category: 'job-queue-labels',
         object: 'Job train',
-        message: message('kueue.x-k8s.io/priority-class added, kueue.x-k8s.io/queue-name added'),
+        message: message(
+          'kueue.x-k8s.io/priority-class added, kueue.x-k8s.io/queue-name added',
+          'to add kueue.x-k8s.io/priority-class to a Job that is not suspended, and to add kueue.x-k8s.io/queue-name to a Job that is not suspended',
+        ),
         fields: ['metadata.labels.kueue.x-k8s.io/priority-class', 'metadata.labels.kueue.x-k8s.io/queue-name'],
       },
     ]);
     expect(deployEffects('acme', 'changed', [], [change(labelled(queued), labelled({}))]).map((effect) => effect.message)).toEqual([
-      message('kueue.x-k8s.io/priority-class removed, kueue.x-k8s.io/queue-name removed'),
+      message(
+        'kueue.x-k8s.io/priority-class removed, kueue.x-k8s.io/queue-name removed',
+        'to remove kueue.x-k8s.io/priority-class from any Job, suspended or not, and to remove kueue.x-k8s.io/queue-name from a Job that is not suspended',
+      ),
     ]);
     // Kueue moves a Job to another priority in place.
     expect(deployEffects('acme', 'changed', [], [change(labelled(queued), labelled({ ...queued, 'kueue.x-k8s.io/priority-class': 'mlp-batch' }))])).toEqual([]);
