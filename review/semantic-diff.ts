@@ -21,6 +21,7 @@ import { ValidationError } from '../config/problems';
 import { QUOTA_FIELDS } from '../config/amount-bounds';
 import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
+import { PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL } from '../lib/queueing';
 
 /** An object, by what identifies it and the file it is written to. */
 export interface ObjectRef {
@@ -195,13 +196,20 @@ export function labelKey(path: string): string | undefined {
   return LABEL_PATH.exec(path)?.[1];
 }
 
-/** Label changes (key, op, before, after) that two or more changed objects share, by key. */
+/**
+ * Labels that stay with each Job however many share the change: Kueue's queue
+ * and priority labels, each Job's own deploy effect and queueing change, so
+ * every tenant lists them per Job, one Job or ten.
+ */
+const PER_JOB_LABELS: readonly string[] = [QUEUE_NAME_LABEL, PRIORITY_CLASS_LABEL];
+
+/** Label changes (key, op, before, after) that two or more changed objects share, by key; Kueue's labels are left per Job. */
 function sharedLabelChanges(changed: readonly ObjectChange[], of: number): LabelChange[] {
   const shared = new Map<string, { change: FieldChange; key: string; files: Set<string> }>();
   for (const object of changed) {
     for (const change of object.changes) {
       const key = labelKey(change.path);
-      if (key === undefined) continue;
+      if (key === undefined || PER_JOB_LABELS.includes(key)) continue;
       const id = JSON.stringify([key, change.op, change.before, change.after]);
       const entry = shared.get(id) ?? { change, key, files: new Set<string>() };
       entry.files.add(object.file);

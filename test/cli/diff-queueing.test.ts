@@ -155,6 +155,33 @@ describe('mlp diff: queueing', () => {
     expect(markdown).toContain('- **acme** · preemption reclaimWithinCohort: Any → Never (`ClusterQueue acme`)');
   });
 
+  test('lists the Kueue labels that turning Kueue off removes per Job, with two Jobs as with one, not as one shared label line', () => {
+    const second = `    - name: tune
+      image: registry.ml.example.com/acme/trainer:1.0.0
+      workers: 1
+      gpus: 1
+      cpu: "4"
+      memory: 16Gi
+`;
+    write(acme() + second);
+    git(project.dir, 'commit', '--quiet', '-am', 'two jobs');
+    const platform = fs.readFileSync(project.platformFile, 'utf8');
+    fs.writeFileSync(project.platformFile, platform.replace('  queueing:\n    kueue: true\n', '  queueing:\n    kueue: false\n'));
+    const { status, stdout } = runMlp(project.dir, 'diff');
+
+    expect(status).toBe(0);
+    const heading = stdout.split('\n').find((line) => line.startsWith('acme (tenants/acme.yaml): '));
+    expect(heading).toBe('acme (tenants/acme.yaml): +0 -2 ~2');
+    const details = section(stdout, heading!);
+    const jobs = details.filter((line) => line.startsWith('  ~ Job '));
+    expect(jobs).toEqual(['  ~ Job train  (acme/job-train.yaml)', '  ~ Job tune  (acme/job-tune.yaml)']);
+    for (const job of jobs) {
+      const at = details.indexOf(job);
+      expect(details.slice(at + 1, at + 3)).toEqual(['      - metadata.labels.kueue.x-k8s.io/priority-class: mlp-standard', '      - metadata.labels.kueue.x-k8s.io/queue-name: default']);
+    }
+    expect(details.filter((line) => line.includes(' on ') && line.includes('kueue.x-k8s.io'))).toEqual([]);
+  });
+
   test('flags a new tenant\'s queue as Kueue objects, not limit by limit', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'omega.yaml'), minimalTenant('omega'));
     const { stdout } = runMlp(project.dir, 'diff');
