@@ -78,7 +78,11 @@ function quotaText(tenant: GroupDiff): string {
   if (tenant.status === 'removed') return 'removed';
   const describe = (change: QuotaChange) =>
     change.before === undefined ? `${change.resource} ${change.after}` : `${change.resource} ${change.before} → ${change.after}`;
-  return tenant.quota.map(describe).join(', ');
+  const spec = tenant.quota.map(describe).join(', ');
+  if (tenant.namespaceQuota.length === 0) return spec;
+  // The ResourceQuota where it changes otherwise than spec.quota (with Kueue: guarantee + borrowing limit + serving reserve).
+  const namespace = `namespace quota ${tenant.namespaceQuota.map(describe).join(', ')}`;
+  return spec === '' ? namespace : `${spec}; ${namespace}`;
 }
 
 function moneyText(cost: MoneyChange, currency: string, bold = (text: string) => text): string {

@@ -21,6 +21,7 @@ import { ValidationError } from '../config/problems';
 import { QUOTA_FIELDS } from '../config/amount-bounds';
 import { KubeObject, ObjectGroup } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
+import { jsonObject as record } from '../policy/json';
 import { PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL } from '../lib/queueing';
 
 /** An object, by what identifies it and the file it is written to. */
@@ -81,8 +82,15 @@ export interface GroupDiff {
   readonly added: readonly ObjectRef[];
   readonly removed: readonly ObjectRef[];
   readonly changed: readonly ObjectChange[];
-  /** Changed quota resources; always empty for the platform. */
+  /** Changed quota resources (the tenant file's spec.quota); always empty for the platform. */
   readonly quota: readonly QuotaChange[];
+  /**
+   * Changes of the namespace's ResourceQuota (`spec.hard`, as `requests.<resource>` and `pods`) that
+   * differ from the spec.quota change of the same resource: with Kueue the ResourceQuota is guarantee +
+   * borrowing limit + serving reserve, and turning Kueue on or off changes it while spec.quota stays.
+   * Only for a tenant in both versions; empty for the platform.
+   */
+  readonly namespaceQuota: readonly QuotaChange[];
   /** Monthly committed cost: of the quota, or with Kueue of the guarantee and the serving reserve; null for the platform. */
   readonly monthlyCost: MoneyChange | null;
   readonly security: readonly SecurityChange[];
@@ -149,7 +157,48 @@ function quotaChanges(before: TenantConfig | undefined, after: TenantConfig | un
   });
 }
 
-function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectGroup | undefined): Omit<GroupDiff, 'quota' | 'monthlyCost'> {
+/** The ResourceQuota key (`spec.hard`) of a quota field; the GPU key is the first `requests.<resource>` that is not another field's. */
+function hardAmount(hard: Record<string, unknown>, resource: keyof TenantQuota): string | undefined {
+  const keys: Record<Exclude<keyof TenantQuota, 'gpu'>, string> = {
+    cpu: 'requests.cpu',
+    memory: 'requests.memory',
+    storage: 'requests.storage',
+    pods: 'pods',
+    ephemeralStorage: 'requests.ephemeral-storage',
+  };
+  if (resource !== 'gpu') return hard[keys[resource]] === undefined ? undefined : String(hard[keys[resource]]);
+  const gpuKey = Object.keys(hard)
+    .sort()
+    .find((key) => key.startsWith('requests.') && !Object.values(keys).includes(key));
+  return gpuKey === undefined ? undefined : String(hard[gpuKey]);
+}
+
+function quotaHard(group: ObjectGroup | undefined): Record<string, unknown> | undefined {
+  const quota = group?.objects.find((object) => object.kind === 'ResourceQuota' && object.apiVersion === 'v1');
+  return quota === undefined ? undefined : record(record(quota.spec).hard);
+}
+
+/**
+ * The ResourceQuota changes of a tenant in both versions that its spec.quota
+ * change does not show: a resource whose ResourceQuota amount changed, unless
+ * it went from exactly the old spec.quota amount to exactly the new one.
+ */
+function namespaceQuotaChanges(before: ObjectGroup | undefined, after: ObjectGroup | undefined, was: TenantConfig | undefined, is: TenantConfig | undefined): QuotaChange[] {
+  const hardBefore = quotaHard(before);
+  const hardAfter = quotaHard(after);
+  if (!hardBefore || !hardAfter || !was || !is) return [];
+  const equal = (a: string | number | undefined, b: string | number | undefined) =>
+    a !== undefined && b !== undefined && (typeof a === 'number' ? a : parseQuantity(a)) === (typeof b === 'number' ? b : parseQuantity(b));
+  return QUOTA_FIELDS.flatMap((resource): QuotaChange[] => {
+    const old = hardAmount(hardBefore, resource);
+    const current = hardAmount(hardAfter, resource);
+    if (old === current || equal(old, current)) return [];
+    if (equal(old, was.quota[resource]) && equal(current, is.quota[resource])) return [];
+    return [{ resource, ...(old !== undefined && { before: old }), ...(current !== undefined && { after: current }) }];
+  });
+}
+
+function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectGroup | undefined): Omit<GroupDiff, 'quota' | 'namespaceQuota' | 'monthlyCost'> {
   const was = byFile(name, before);
   const is = byFile(name, after);
   const files = [...new Set([...was.keys(), ...is.keys()])].sort();
@@ -256,7 +305,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
   const beforeTenants = new Map((base.config?.tenants ?? []).map((tenant) => [tenant.name, tenant]));
   const afterTenants = new Map(head.tenants.map((tenant) => [tenant.name, tenant]));
 
-  const platform: GroupDiff = { ...diffGroup(PLATFORM_DIR, group(beforeGroups, PLATFORM_DIR), group(afterGroups, PLATFORM_DIR)), quota: [], monthlyCost: null };
+  const platform: GroupDiff = { ...diffGroup(PLATFORM_DIR, group(beforeGroups, PLATFORM_DIR), group(afterGroups, PLATFORM_DIR)), quota: [], namespaceQuota: [], monthlyCost: null };
   const names = [...new Set([...beforeTenants.keys(), ...afterTenants.keys()])].sort();
   const tenants = names.map((name): GroupDiff => {
     const before = beforeTenants.get(name);
@@ -266,6 +315,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
     return {
       ...diffGroup(name, group(beforeGroups, name), group(afterGroups, name)),
       quota: quotaChanges(before, after),
+      namespaceQuota: namespaceQuotaChanges(group(beforeGroups, name), group(afterGroups, name), before, after),
       monthlyCost: { before: costBefore, after: costAfter, delta: roundCents((costAfter ?? 0) - (costBefore ?? 0)) },
     };
   });

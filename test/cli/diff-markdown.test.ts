@@ -19,6 +19,7 @@ function tenant(name: string, fields: number): GroupDiff {
       },
     ],
     quota: [],
+    namespaceQuota: [],
     monthlyCost: { before: 1, after: 1, delta: 0 },
     security: [],
     deploy: [],

@@ -74,8 +74,9 @@ describe('mlp diff: queueing', () => {
     expect(stderr).toBe('');
     expect(status).toBe(0);
     // 8 more guaranteed a100-80gb GPUs: 8 × 2.90 × 730 = 16,936.00 a month; the borrowing limit costs nothing.
+    // The ResourceQuota: guarantee + borrowing limit x 3 GPU types = 8 + 0 → 16 + 4 x 3.
     expect(summaryRow(stdout, 'acme').slice(3)).toEqual([
-      'gpu 8 → 16',
+      'gpu 8 → 16; namespace quota gpu 8 → 28',
       expect.stringMatching(/ \(\+\$16,936\.00\)$/),
       'guarantee, borrowing limit, lending limit, fair-sharing weight, priority',
     ]);
@@ -180,6 +181,35 @@ describe('mlp diff: queueing', () => {
       expect(details.slice(at + 1, at + 3)).toEqual(['      - metadata.labels.kueue.x-k8s.io/priority-class: mlp-standard', '      - metadata.labels.kueue.x-k8s.io/queue-name: default']);
     }
     expect(details.filter((line) => line.includes(' on ') && line.includes('kueue.x-k8s.io'))).toEqual([]);
+  });
+
+  test("shows the namespace ResourceQuota in the quota column where it changes otherwise than spec.quota: turning Kueue off cuts it to spec.quota", () => {
+    const platform = fs.readFileSync(project.platformFile, 'utf8');
+    const borrowing = platform.replace(
+      '      borrowingLimit:\n        gpu: 0\n        cpu: "0"\n',
+      '      borrowingLimit:\n        gpu: 2\n        cpu: "18"\n',
+    );
+    expect(borrowing).not.toBe(platform);
+    fs.writeFileSync(project.platformFile, borrowing);
+    git(project.dir, 'commit', '--quiet', '-am', 'borrowing');
+    fs.writeFileSync(project.platformFile, borrowing.replace('  queueing:\n    kueue: true\n', '  queueing:\n    kueue: false\n'));
+    const { status, stdout } = runMlp(project.dir, 'diff');
+
+    expect(status).toBe(0);
+    // spec.quota stays (acme: 64 CPU, 8 GPUs; zeta: the defaults, 16 CPU, no GPUs); the ResourceQuota loses the borrowing limits
+    // (CPU 18, GPUs 2 x 3 GPU types).
+    expect(summaryRow(stdout, 'acme')[3]).toBe('namespace quota cpu 82 → 64, gpu 14 → 8');
+    expect(summaryRow(stdout, 'zeta')[3]).toBe('namespace quota cpu 34 → 16, gpu 6 → 0');
+    const markdown = runMlp(project.dir, 'diff', '--format', 'markdown').stdout;
+    expect(markdown).toContain('| `acme` | +0 −2 ~2 | namespace quota cpu 82 → 64, gpu 14 → 8 |');
+    const diff = JSON.parse(runMlp(project.dir, 'diff', '--format', 'json').stdout);
+    expect(diff.version).toBe(1);
+    const acmeDiff = diff.tenants.find((entry: { name: string }) => entry.name === 'acme');
+    expect(acmeDiff.quota).toEqual([]);
+    expect(acmeDiff.namespaceQuota).toEqual([
+      { after: '64', before: '82', resource: 'cpu' },
+      { after: '8', before: '14', resource: 'gpu' },
+    ]);
   });
 
   test('flags a new tenant\'s queue as Kueue objects, not limit by limit', () => {

@@ -144,6 +144,8 @@ describe('mlp diff', () => {
       monthlyCost: { after: 34511.04, before: 17575.04, delta: 16936 },
       name: 'alpha',
       quota: [{ after: 16, before: 8, resource: 'gpu' }],
+      // Without Kueue the ResourceQuota follows spec.quota: nothing more to say.
+      namespaceQuota: [],
       removed: [],
       security: [],
       deploy: [],
