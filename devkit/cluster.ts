@@ -20,6 +20,14 @@ export interface ControlPlaneOptions {
    * @default - no scheduler and no nodes: pods stay Pending
    */
   readonly simulatedNodes?: SimulatedNodes;
+  /**
+   * Install Kueue's CRDs and run the real Kueue manager with its Job and
+   * Kueue-kind webhooks (MLP_CP_KUEUE=1, scripts/control-plane.sh and
+   * devkit/kueue.ts); stopped with the control plane, its log is
+   * `logs/kueue.log`.
+   * @default false
+   */
+  readonly kueue?: boolean;
 }
 
 /** The simulated nodes of a scheduling cluster (scripts/control-plane.sh, devkit/simulated-cluster.ts). */
@@ -44,7 +52,10 @@ export interface SimulatedNodes {
 export class ControlPlane {
   /** Starts one in `dir` (its certificates, etcd data and logs). */
   public static start(dir: string, options: ControlPlaneOptions = {}): ControlPlane {
-    runOk('bash', [CONTROL_PLANE, 'start'], { env: { MLP_CP_DIR: dir, ...simulationEnv(options.simulatedNodes) }, timeoutMs: 240_000 });
+    runOk('bash', [CONTROL_PLANE, 'start'], {
+      env: { MLP_CP_DIR: dir, MLP_CP_KUEUE: options.kueue ? '1' : '0', ...simulationEnv(options.simulatedNodes) },
+      timeoutMs: 300_000,
+    });
     return new ControlPlane(dir);
   }
 
@@ -140,7 +151,7 @@ export class ControlPlane {
   }
 
   /** Kills one component with SIGKILL, as a crash would; its state (etcd data) stays. */
-  public kill(component: 'etcd' | 'kube-apiserver' | 'kube-controller-manager'): void {
+  public kill(component: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kueue'): void {
     runOk('bash', [CONTROL_PLANE, 'kill', component], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });
   }
 
