@@ -39,6 +39,10 @@ spec:
     gpu: 32
     storage: 4Ti
     pods: 100
+  queueing:
+    gpuGuarantee:
+      a100-80gb: 24
+      l4: 8
   limits:
     max:
       cpu: "64"

@@ -9,7 +9,7 @@ import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
 import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, defaultReplicas, probeFailureSeconds } from '../lib/model-service';
-import { isReservedLabel } from '../lib/labels';
+import { Tier, isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
 import { exceeds, parseQuantity } from '../lib/quantity';
 import { durationSeconds } from './schema/common';
@@ -20,6 +20,8 @@ import { ContainerAmounts, TENANT_OBJECT_NAMES, TenantLimits, TenantQuota } from
 import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
 import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
+import { TenantQueueConfig, resolveQueueing } from './tenant-queue-config';
+import { tierAbove } from '../lib/queueing';
 import { Duration } from 'cdk8s';
 
 export type { ModelServiceConfig, TrainingJobConfig };
@@ -41,6 +43,12 @@ export interface TenantConfig extends TenantNamespaceConfig {
   readonly policyWaivers: readonly PolicyWaiverEntry[];
   /** Alert thresholds, defaults applied. */
   readonly monitoring: AlertThresholds;
+  /**
+   * The tenant's Kueue queue when the platform has queueing on (queueing.kueue); `quota` is
+   * then the guarantee of batch work, and the ResourceQuota holds `queueing.namespaceAmounts`.
+   * Undefined with queueing off: the ResourceQuota is `quota`.
+   */
+  readonly queueing?: TenantQueueConfig;
 }
 
 /** Where a problem is: a field path of the tenant file. */
@@ -78,15 +86,20 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
   checkUniqueWorkloadNames(tenant, report);
   checkNetworkPolicyNames(tenant, report);
 
+  // With queueing on, jobs are checked against what their queue can admit (resolveQueueing), and
+  // model services need no check against the quota: their peak is added to it as the serving reserve.
+  const queued = platform.spec.queueing.kueue;
+  const workloadQuota = queued ? undefined : quota;
   const trainingJobs = spec.trainingJobs.map((job, index) =>
-    resolveTrainingJob(platform, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
+    resolveTrainingJob(platform, spec.tier, workloadQuota, quota, limits, job, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)),
   );
   const modelServices = spec.modelServices.map((service, index) =>
-    resolveModelService(platform, tenant.metadata.name, quota, limits, service, (path, message) =>
+    resolveModelService(platform, tenant.metadata.name, workloadQuota, limits, service, (path, message) =>
       report(['spec', 'modelServices', index, ...path], message),
     ),
   );
 
+  const queueing = queued ? resolveQueueing(platform, tenant, quota, trainingJobs, modelServices, report) : undefined;
   return {
     name: tenant.metadata.name,
     file,
@@ -105,6 +118,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
     modelServices,
     policyWaivers: spec.policyWaivers,
     monitoring: { ...DEFAULT_ALERT_THRESHOLDS, ...definedFields(spec.monitoring) },
+    ...(queueing && { queueing }),
   };
 }
 
@@ -318,11 +332,11 @@ function rolloutCount(maxReplicas: number, gpus: number): QuotaCount {
   };
 }
 
-/** Reports a workload amount that exceeds the tenant's limits or quota. */
+/** Reports a workload amount that exceeds the tenant's limits or, when given, its quota. */
 function checkAmounts(
   pods: QuotaCount,
   amounts: { cpu: string; memory: string; ephemeralStorage: string; gpus: number },
-  quota: ResolvedQuota,
+  quota: ResolvedQuota | undefined,
   limits: ResolvedLimits,
   bounds: AmountLimits,
   report: Report,
@@ -334,11 +348,11 @@ function checkAmounts(
       report([resource], outOfBounds);
     } else if (exceeds(value, parseQuantity(limits.max[resource]))) {
       report([resource], `${amounts[resource]} exceeds the tenant's largest container (limits.max.${resource}: ${limits.max[resource]}); lower it or raise spec.limits.max.${resource}`);
-    } else if (exceeds(value * pods.count, parseQuantity(quota[resource]))) {
+    } else if (quota && exceeds(value * pods.count, parseQuantity(quota[resource]))) {
       report([resource], `${pods.need(resource, amounts[resource])}, more than the tenant's ${resource} quota of ${quota[resource]}; ${pods.fix(resource, resource)}`);
     }
   }
-  if (amounts.gpus * pods.count > quota.gpu) {
+  if (quota && amounts.gpus * pods.count > quota.gpu) {
     report(['gpus'], `${pods.need('gpu', String(amounts.gpus))}, more than the tenant's GPU quota of ${quota.gpu}; ${pods.fix('gpus', 'gpu')}`);
   }
 }
@@ -353,6 +367,8 @@ function checkEnv(env: Readonly<Record<string, string>>, reserved: readonly stri
 
 function resolveTrainingJob(
   platform: PlatformFile,
+  tier: Tier,
+  workloadQuota: ResolvedQuota | undefined,
   quota: ResolvedQuota,
   limits: ResolvedLimits,
   job: TrainingJobEntry,
@@ -360,7 +376,10 @@ function resolveTrainingJob(
 ): TrainingJobConfig {
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
-  checkAmounts(jobCount(job.workers, job.gpus), job, quota, limits, platform.spec.limits, report);
+  checkAmounts(jobCount(job.workers, job.gpus), job, workloadQuota, limits, platform.spec.limits, report);
+  if (job.priority !== undefined && tierAbove(job.priority, tier)) {
+    report(['priority'], `${job.priority} is above the tenant's tier ${tier}; a job's priority is at most its tenant's tier: write ${tier} or lower, or leave priority out (the tenant's tier)`);
+  }
   checkEnv(job.env, [...PLATFORM_ENV, ...(distributed ? DISTRIBUTED_ENV : [])], report);
   if (distributed && job.metricsPort === TRAINING_JOB_DEFAULTS.masterPort) {
     report(['metricsPort'], `${TRAINING_JOB_DEFAULTS.masterPort} is the rendezvous port of distributed jobs; choose another metrics port`);
@@ -391,6 +410,7 @@ function resolveTrainingJob(
   return {
     ...props,
     gpuType: resolveGpuType(platform, job.gpus, job.gpuType, report),
+    priority: job.priority ?? tier,
     shmSize,
     ...(job.checkpoint && {
       checkpoint: { size: job.checkpoint.size, mountPath: job.checkpoint.mountPath, ...(storageClass !== undefined && { storageClass }) },
@@ -426,7 +446,7 @@ function checkLiveness(liveness: LivenessProbeOptions, report: Report): void {
 function resolveModelService(
   platform: PlatformFile,
   tenant: string,
-  quota: ResolvedQuota,
+  quota: ResolvedQuota | undefined,
   limits: ResolvedLimits,
   service: ModelServiceEntry,
   report: Report,

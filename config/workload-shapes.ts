@@ -14,8 +14,8 @@ import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant
 /** `T` with every prop required except `Optional`, whose absence means something. */
 type Resolved<T, Optional extends keyof T = never> = Required<Omit<T, Optional>> & Pick<T, Optional>;
 
-/** GpuTrainingJob props the tenant chart sets (the tenant, the platform's utility image), not the tenant file. */
-export type TrainingJobChartProps = 'tenant' | 'waitImage';
+/** GpuTrainingJob props the tenant chart sets (the tenant, the platform's utility image, the tenant's queue), not the tenant file. */
+export type TrainingJobChartProps = 'tenant' | 'waitImage' | 'queue';
 /** GpuTrainingJob props a tenant file cannot set: the construct's defaults apply. */
 export type TrainingJobFixedProps = 'keepFinishedFor' | 'masterPort';
 /**
@@ -69,6 +69,7 @@ export interface TenantSpecFields {
   readonly modelServices: never;
   readonly policyWaivers: never;
   readonly monitoring: never;
+  readonly queueing: never;
 }
 
 /** Compiles only when `Left` is `never`; otherwise the error names the keys left over. */

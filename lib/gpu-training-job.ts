@@ -2,11 +2,13 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ContainerSize, GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
-import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL } from './labels';
+import { COMPONENT_LABEL, DATA_LABEL, NAME_LABEL, TIERS, Tier } from './labels';
 import { DNS1035_LABEL } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, formatBytes, isQuantity, parseQuantity } from './quantity';
+import { PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL, tierAbove, workloadPriorityClassName } from './queueing';
 import { MIN_EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
+import { TenantQueue } from './tenant-queue';
 
 /** A persistent volume for checkpoints, kept across runs and job replacements. */
 export interface CheckpointVolume {
@@ -140,6 +142,23 @@ export interface GpuTrainingJobProps {
    */
   readonly metricsPort?: number;
   /**
+   * The tenant's Kueue queue. The Job (each Job of a CronJob) carries the labels
+   * `kueue.x-k8s.io/queue-name` and `kueue.x-k8s.io/priority-class`, so that Kueue admits it
+   * when the queue has room for all its workers at once. The manifests never set `suspend`:
+   * Kueue's webhook suspends the Job at creation, and without a Kueue manager it simply runs.
+   * @default - not queued: the Job starts when it is created
+   * @see https://kueue.sigs.k8s.io/docs/tasks/run/jobs/
+   */
+  readonly queue?: TenantQueue;
+  /**
+   * Kueue priority of the job: its WorkloadPriorityClass (`mlp-<tier>`), which decides which
+   * pending job of the queue is admitted first and which admitted job a pending one may
+   * preempt. Only with `queue`; not above the tenant's tier.
+   * @default - the tenant's tier
+   * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
+   */
+  readonly priority?: Tier;
+  /**
    * Image with `sh` and `nslookup` for the init step of distributed jobs
    * that waits until worker 0's name resolves. Required when workers > 1.
    * @default - none
@@ -258,6 +277,10 @@ export class GpuTrainingJob extends Construct {
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** The checkpoint claim, when the job has one. */
   public readonly checkpointClaim?: k8s.KubePersistentVolumeClaim;
+  /** The Kueue priority of the job. */
+  public readonly priority: Tier;
+  /** The labels that submit the Job to its queue; empty when it is not queued. */
+  public readonly queueLabels: Readonly<Record<string, string>>;
 
   private readonly tenant: TenantNamespace;
 
@@ -278,7 +301,11 @@ export class GpuTrainingJob extends Construct {
     const startingDeadline = props.startingDeadline ?? Duration.minutes(TRAINING_JOB_DEFAULTS.startingDeadlineMinutes);
     const nonRetryableExitCodes = [...(props.nonRetryableExitCodes ?? [])].sort((a, b) => a - b);
     const distributed = this.workers > 1;
+    this.priority = props.priority ?? this.tenant.tier;
     validateProps(this, props, shmSize, retries, masterPort);
+    this.queueLabels = props.queue
+      ? { [QUEUE_NAME_LABEL]: props.queue.localQueueName, [PRIORITY_CLASS_LABEL]: workloadPriorityClassName(this.priority) }
+      : {};
 
     this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'training' };
     const podLabels = { ...this.tenant.labels, ...this.selectorLabels };
@@ -410,7 +437,7 @@ export class GpuTrainingJob extends Construct {
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
           jobTemplate: {
-            metadata: { labels: podLabels },
+            metadata: { labels: { ...podLabels, ...this.queueLabels } },
             spec: jobSpec,
           },
         },
@@ -418,7 +445,7 @@ export class GpuTrainingJob extends Construct {
       this.tenant.claimName(cronjob, 'GpuTrainingJob');
     } else {
       const job = new k8s.KubeJob(this, 'job', {
-        metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+        metadata: this.tenant.objectMetadata(this.name, { ...this.selectorLabels, ...this.queueLabels }),
         spec: jobSpec,
       });
       this.tenant.claimName(job, 'GpuTrainingJob');
@@ -459,6 +486,21 @@ function validateProps(job: GpuTrainingJob, props: GpuTrainingJobProps, shmSize:
   const where = `GpuTrainingJob ${job.name}`;
   if (!DNS1035_LABEL.test(job.name) || job.name.length > 52) {
     throw new Error(`${where}: the id is the job name and must be lowercase letters, digits and '-', starting with a letter, at most 52 characters`);
+  }
+  if (!TIERS.includes(job.priority)) {
+    throw new Error(`${where}: priority "${job.priority}" is not one of ${TIERS.join(', ')}`);
+  }
+  if (tierAbove(job.priority, props.tenant.tier)) {
+    throw new Error(`${where}: priority ${job.priority} is above the tier of tenant ${props.tenant.name} (${props.tenant.tier}); use ${props.tenant.tier} or lower`);
+  }
+  if (props.queue) {
+    if (props.queue.tenant !== props.tenant) {
+      throw new Error(`${where}: queue is the TenantQueue of tenant ${props.queue.tenant.name}, not of ${props.tenant.name}; pass the job's own tenant's queue`);
+    }
+    const gpuType = props.gpuType?.name;
+    if (job.gpus > 0 && gpuType !== undefined && !props.queue.gpuTypes.some((type) => type.name === gpuType)) {
+      throw new Error(`${where}: GPU type "${gpuType}" has no flavor in the queue of tenant ${props.tenant.name} (${props.queue.gpuTypes.map((type) => type.name).join(', ') || 'none'}); Kueue could never admit the job: add the type to the queue's gpuTypes`);
+    }
   }
   for (const [prop, value] of [
     ['gpus', job.gpus],

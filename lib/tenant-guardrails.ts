@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
 import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
-import { MANAGED_BY, MANAGED_BY_LABEL, TENANT_LABEL, TIER_LABEL } from './labels';
+import { MANAGED_BY, MANAGED_BY_LABEL, TENANT_LABEL, TIERS, TIER_LABEL } from './labels';
+import { PRIORITY_CLASS_LABEL, workloadPriorityClassName } from './queueing';
 
 export interface TenantGuardrailsProps {
   /**
@@ -19,6 +20,7 @@ export const GUARDRAIL_POLICY_NAMES = {
   managedObjects: 'mlp-platform-managed-objects',
   roleBindings: 'mlp-tenant-role-bindings',
   priority: 'mlp-tenant-priority',
+  jobPriority: 'mlp-tenant-job-priority',
 } as const;
 
 /**
@@ -35,9 +37,30 @@ export const PLATFORM_MANAGED_RESOURCES: Readonly<Record<string, readonly string
   autoscaling: ['horizontalpodautoscalers'],
   batch: ['cronjobs', 'jobs'],
   'monitoring.coreos.com': ['podmonitors', 'prometheusrules', 'servicemonitors'],
+  'kueue.x-k8s.io': ['localqueues'],
   'networking.k8s.io': ['ingresses'],
   policy: ['poddisruptionbudgets'],
 };
+
+/**
+ * CEL: the Kueue priority-class label of a Job, or of the Jobs a CronJob makes (its
+ * jobTemplate's), in `object` (`object` or `oldObject`); "" when it has none.
+ */
+function jobPriorityExpression(object: string): string {
+  const labelOf = (metadata: string) =>
+    `has(${metadata}.labels) && "${PRIORITY_CLASS_LABEL}" in ${metadata}.labels ? ${metadata}.labels["${PRIORITY_CLASS_LABEL}"] : ""`;
+  return (
+    `request.kind.kind == "CronJob" ? ` +
+    `(has(${object}.spec.jobTemplate.metadata) ? (${labelOf(`${object}.spec.jobTemplate.metadata`)}) : "") : ` +
+    `(${labelOf(`${object}.metadata`)})`
+  );
+}
+
+/** CEL: the WorkloadPriorityClasses each tier may use, its own and those below it. */
+function allowedPrioritiesExpression(): string {
+  const entries = TIERS.map((tier, index) => `"${tier}": [${TIERS.slice(index).map((lower) => `"${workloadPriorityClassName(lower)}"`).join(', ')}]`);
+  return `{${entries.join(', ')}}`;
+}
 
 /** CEL: the request comes from someone other than the platform's deployers and Kubernetes' own controllers. */
 function notPlatformExpression(deployerGroups: readonly string[]): string {
@@ -71,6 +94,10 @@ function notPlatformExpression(deployerGroups: readonly string[]): string {
  *   Roles of their namespace, never to `system:` subjects or to service
  *   accounts of other namespaces, and cannot touch the platform's bindings.
  * - Pods run at their tenant's tier: no tenant can claim a higher priority.
+ * - Jobs and CronJobs carry a Kueue priority (`kueue.x-k8s.io/priority-class`) no higher than
+ *   their tenant's tier, so that no tenant's job preempts another's by claiming a higher
+ *   priority. The queue-name label needs no check: a LocalQueue name resolves only in the
+ *   Job's own namespace, and each tenant's ClusterQueue admits only its own namespace.
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
@@ -191,6 +218,38 @@ export class TenantGuardrails extends Construct {
             `!has(object.spec.priorityClassName) || object.spec.priorityClassName == "" || ` +
             `object.spec.priorityClassName == "mlp-" + namespaceObject.metadata.labels["${TIER_LABEL}"]`,
           messageExpression: `"pods of this tenant run at priority class mlp-" + namespaceObject.metadata.labels["${TIER_LABEL}"] + ", the tier of the tenant file"`,
+          reason: 'Forbidden',
+        },
+      ],
+    });
+
+    this.addJobPriorityPolicy(notPlatform);
+  }
+
+  private addJobPriorityPolicy(notPlatform: ReadonlyArray<{ name: string; expression: string }>): void {
+    const tier = `namespaceObject.metadata.labels["${TIER_LABEL}"]`;
+    const allowed = allowedPrioritiesExpression();
+    this.addPolicy(GUARDRAIL_POLICY_NAMES.jobPriority, {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] },
+        resourceRules: [{ apiGroups: ['batch'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['jobs', 'cronjobs'] }],
+      },
+      matchConditions: [...notPlatform],
+      variables: [
+        { name: 'priority', expression: jobPriorityExpression('object') },
+        // An update that leaves the label alone passes: Kueue itself updates admitted Jobs.
+        { name: 'oldPriority', expression: `request.operation == "UPDATE" ? (${jobPriorityExpression('oldObject')}) : ""` },
+      ],
+      validations: [
+        {
+          expression:
+            `variables.priority == "" || (request.operation == "UPDATE" && variables.priority == variables.oldPriority) || ` +
+            `(has(namespaceObject.metadata.labels) && "${TIER_LABEL}" in namespaceObject.metadata.labels && ${tier} in ${allowed} && variables.priority in ${allowed}[${tier}])`,
+          messageExpression:
+            `"${PRIORITY_CLASS_LABEL} " + variables.priority + " is above the tier of this tenant (" + ` +
+            `(has(namespaceObject.metadata.labels) && "${TIER_LABEL}" in namespaceObject.metadata.labels ? ${tier} : "none") + ` +
+            `"): use mlp-<tier> of the tenant's tier or a lower one"`,
           reason: 'Forbidden',
         },
       ],

@@ -5,6 +5,8 @@ import { MANAGED_BY, MANAGED_BY_LABEL, TIERS, TIER_LABEL, priorityClassName } fr
 import { PlatformMonitoring } from '../lib/platform-monitoring';
 import { PlatformFile } from '../config/schema/platform';
 import { TenantGuardrails } from '../lib/tenant-guardrails';
+import { PlatformQueueing } from '../lib/platform-queueing';
+import { platformGpuTypes } from '../config/tenant-queue-config';
 
 export interface PlatformChartProps {
   /** The platform file. */
@@ -13,7 +15,7 @@ export interface PlatformChartProps {
 
 /**
  * Objects every tenant relies on: one PriorityClass per tier and, unless
- * disabled, the admission policies that hold the tenant boundary and the
+ * disabled, Kueue's ResourceFlavors and WorkloadPriorityClasses, the admission policies that hold the tenant boundary and the
  * monitoring namespace with a Prometheus that selects the tenants' monitors
  * and rules.
  */
@@ -31,6 +33,12 @@ export class PlatformChart extends Chart {
         globalDefault: false,
         preemptionPolicy: tiers[tier].preemption ? 'PreemptLowerPriority' : 'Never',
         description: `Pods of ${tier}-tier tenants of the ML platform.`,
+      });
+    }
+    if (props.platform.spec.queueing.kueue) {
+      new PlatformQueueing(this, 'queueing', {
+        gpuTypes: platformGpuTypes(props.platform),
+        priorities: { critical: tiers.critical.value, standard: tiers.standard.value, batch: tiers.batch.value },
       });
     }
     const guardrails = props.platform.spec.guardrails;

@@ -6,6 +6,8 @@ import { MonitoringStack } from '../lib/monitoring-stack';
 import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantNamespace, TenantNamespaceProps } from '../lib/tenant-namespace';
+import { TenantQueue } from '../lib/tenant-queue';
+import { platformGpuTypes } from '../config/tenant-queue-config';
 
 export interface TenantChartProps {
   /** The platform file. */
@@ -15,23 +17,28 @@ export interface TenantChartProps {
 }
 
 /**
- * All objects of one tenant: its namespace, training jobs and model
- * services. The chart id is the tenant name.
+ * All objects of one tenant: its namespace, its Kueue queue (when the
+ * platform has queueing on), training jobs and model services. The chart id
+ * is the tenant name.
  */
 export class TenantChart extends Chart {
   public readonly tenantNamespace: TenantNamespace;
   public readonly trainingJobs: readonly GpuTrainingJob[];
   public readonly modelServices: readonly ModelService[];
   public readonly monitoring: MonitoringStack;
+  /** The tenant's Kueue queue, when the platform has queueing on. */
+  public readonly queue?: TenantQueue;
 
   public constructor(scope: Construct, id: string, props: TenantChartProps) {
     super(scope, id);
     const { platform, tenant } = props;
     const spec = platform.spec;
 
-    const { file: _file, trainingJobs, modelServices, policyWaivers: _policyWaivers, monitoring, ...namespace } = tenant;
+    const { file: _file, trainingJobs, modelServices, policyWaivers: _policyWaivers, monitoring, queueing, ...namespace } = tenant;
     this.tenantNamespace = new TenantNamespace(this, 'tenant', {
       ...namespace,
+      // With queueing on, the quota is the queue's guarantee; the namespace holds guarantee + borrowing + serving reserve.
+      quota: queueing ? { ...namespace.quota, ...queueing.namespaceAmounts } : namespace.quota,
       clusterCidrs: [...spec.network.podCidrs, ...spec.network.serviceCidrs],
       monitoringNamespace: spec.monitoring.namespace,
       dns: spec.dns,
@@ -41,10 +48,15 @@ export class TenantChart extends Chart {
     // Workloads live in scopes of their own, so that a job or service named like another child
     // of the chart (`tenant`, `monitoring`) cannot collide with it. Their ids are their names.
     // The resolved configs are the construct props (config/workload-shapes.ts): they pass through whole.
+    if (queueing) {
+      const { servingReserve: _reserve, namespaceAmounts: _amounts, ...queue } = queueing;
+      this.queue = new TenantQueue(this, 'queue', { ...queue, tenant: this.tenantNamespace, gpuTypes: platformGpuTypes(platform) });
+    }
     const jobScope = new Construct(this, 'training-jobs');
     const serviceScope = new Construct(this, 'model-services');
     this.trainingJobs = trainingJobs.map(
-      ({ name, ...job }) => new GpuTrainingJob(jobScope, name, { ...job, tenant: this.tenantNamespace, waitImage: spec.utilityImage }),
+      ({ name, ...job }) =>
+        new GpuTrainingJob(jobScope, name, { ...job, tenant: this.tenantNamespace, waitImage: spec.utilityImage, ...(this.queue && { queue: this.queue }) }),
     );
 
     this.modelServices = modelServices.map(({ name, ingress, ...service }) => {

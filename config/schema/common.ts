@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseCidr } from '../../lib/cidr';
 import { DNS1035_LABEL, DNS1123_LABEL } from '../../lib/names';
+import { QueueAmounts } from '../../lib/queueing';
 import { MAX_KUBERNETES_QUANTITY, QUANTITY_PATTERN, isNegativeQuantity, isQuantity, parseQuantity } from '../../lib/quantity';
 
 /** The API group and version of both files. */
@@ -175,4 +176,45 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return String(value);
+}
+
+/** One of a fixed list of values, with a message that lists them. */
+export function enumOf<const Values extends readonly [string, ...string[]]>(values: Values, description: string) {
+  return z
+    .enum(values, { error: (issue) => `expected one of ${values.join(', ')}, got ${describeValue(issue.input)}` })
+    .meta({ description });
+}
+
+const queueAmountFields = (what: string, note: (field: keyof QueueAmounts) => string) => ({
+  gpu: wholeNumber(0, `GPUs a tenant may ${what}, per GPU type (Kueue's limits are per flavor).${note('gpu')}`),
+  cpu: quantity(`CPU cores a tenant may ${what}.${note('cpu')}`),
+  memory: quantity(`Memory a tenant may ${what}.${note('memory')}`),
+  ephemeralStorage: quantity(`Local disk (ephemeral-storage) a tenant may ${what}.${note('ephemeralStorage')}`),
+});
+
+/** Amounts of the queued resources (GPUs, CPU, memory, local disk) that a tenant may `what`, e.g. "lend of its guarantee"; every field optional, described with `defaultNote`. */
+export function queueAmounts(what: string, defaultNote: string) {
+  const fields = queueAmountFields(what, () => ` ${defaultNote}`);
+  return z.strictObject({
+    gpu: fields.gpu.optional(),
+    cpu: fields.cpu.optional(),
+    memory: fields.memory.optional(),
+    ephemeralStorage: fields.ephemeralStorage.optional(),
+  });
+}
+
+/** Like {@link queueAmounts}, with every field defaulting to `defaults`. */
+export function queueAmountsWithDefaults(what: string, defaults: QueueAmounts) {
+  const fields = queueAmountFields(what, (field) => ` @default ${defaults[field]}`);
+  return z.strictObject({
+    gpu: fields.gpu.default(defaults.gpu),
+    cpu: fields.cpu.default(defaults.cpu),
+    memory: fields.memory.default(defaults.memory),
+    ephemeralStorage: fields.ephemeralStorage.default(defaults.ephemeralStorage),
+  });
+}
+
+/** A Kueue fair-sharing weight: a whole number; 0 leaves the tenant last for idle quota. */
+export function fairSharingWeight(description: string) {
+  return wholeNumber(0, description, 1000);
 }

@@ -8,7 +8,16 @@ import { PROMETHEUS_DURATION } from '../../lib/duration';
 import { DNS_NAME } from '../../lib/names';
 import { EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
 import { PROMETHEUS_DEFAULTS } from '../../lib/platform-monitoring';
-import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, quantity, wholeNumber } from './common';
+import {
+  BORROW_WITHIN_COHORT_POLICIES,
+  QUEUEING_DEFAULTS,
+  QUEUEING_STRATEGIES,
+  QueuePreemption,
+  RECLAIM_WITHIN_COHORT_POLICIES,
+  WITHIN_CLUSTER_QUEUE_POLICIES,
+} from '../../lib/queueing';
+import { Tier } from '../../lib/labels';
+import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, enumOf, fairSharingWeight, quantity, queueAmounts, queueAmountsWithDefaults, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
   key: z.string().optional(),
@@ -112,6 +121,77 @@ export const PlatformLimitsSchema = z
   })
   .default({ quota: { ...DEFAULT_AMOUNT_LIMITS.quota }, container: { ...DEFAULT_AMOUNT_LIMITS.container } })
   .meta({ description: 'Bounds on the amounts tenant files may ask for.' });
+
+const preemptionSchema = (tier: Tier) => {
+  const defaults: QueuePreemption = QUEUEING_DEFAULTS.preemption[tier];
+  return z
+    .strictObject({
+      withinClusterQueue: enumOf(
+        WITHIN_CLUSTER_QUEUE_POLICIES,
+        `Whether a pending ${tier}-tier job may preempt jobs of its own tenant's queue (Kueue preemption.withinClusterQueue). @default ${defaults.withinClusterQueue}`,
+      ).default(defaults.withinClusterQueue),
+      reclaimWithinCohort: enumOf(
+        RECLAIM_WITHIN_COHORT_POLICIES,
+        `Whether a pending ${tier}-tier job that fits its tenant's guarantee may preempt other tenants' jobs running on GPUs they borrowed from it (Kueue preemption.reclaimWithinCohort). @default ${defaults.reclaimWithinCohort}`,
+      ).default(defaults.reclaimWithinCohort),
+      borrowWithinCohort: enumOf(
+        BORROW_WITHIN_COHORT_POLICIES,
+        `Whether a pending ${tier}-tier job that needs to borrow may preempt lower-priority jobs of other tenants (Kueue preemption.borrowWithinCohort.policy). @default ${defaults.borrowWithinCohort}`,
+      ).default(defaults.borrowWithinCohort),
+    })
+    .default({ ...defaults })
+    .meta({ description: `Preemption of the queues of ${tier}-tier tenants.` });
+};
+
+export const PlatformQueueingSchema = z
+  .strictObject({
+    kueue: z
+      .boolean()
+      .default(QUEUEING_DEFAULTS.kueue)
+      .meta({ description: `Queue training jobs through Kueue: a ClusterQueue and a LocalQueue per tenant, quota as guarantee plus borrowing; false for clusters without Kueue (every tenant quota is a plain ResourceQuota). @default ${QUEUEING_DEFAULTS.kueue}` }),
+    cohort: dnsLabel(63, 'a cohort name')
+      .default(QUEUEING_DEFAULTS.cohort)
+      .meta({ description: `Cohort (cohortName) of every tenant ClusterQueue: the tenants that lend and borrow among each other. @default ${QUEUEING_DEFAULTS.cohort}` }),
+    queueingStrategy: enumOf(QUEUEING_STRATEGIES, `Order of the pending jobs of a tenant: BestEffortFIFO lets a smaller job that fits start before an older one that does not; StrictFIFO does not. @default ${QUEUEING_DEFAULTS.queueingStrategy}`).default(
+      QUEUEING_DEFAULTS.queueingStrategy,
+    ),
+    defaults: z
+      .strictObject({
+        borrowingLimit: queueAmountsWithDefaults('borrow beyond its guarantee', QUEUEING_DEFAULTS.borrowingLimit)
+          .default({ ...QUEUEING_DEFAULTS.borrowingLimit })
+          .meta({ description: 'How much a tenant may borrow beyond its guarantee (spec.quota), per resource; GPUs per GPU type. @default 0 of everything' }),
+        lendingLimit: queueAmounts('lend of its guarantee', '@default - all of it')
+          .default({})
+          .meta({ description: 'How much of its guarantee a tenant may lend, per resource; a resource left out may be lent whole. @default - all of it' }),
+        fairSharingWeight: fairSharingWeight(`Fair-sharing weight of a tenant queue. @default ${QUEUEING_DEFAULTS.fairSharingWeight}`).default(QUEUEING_DEFAULTS.fairSharingWeight),
+      })
+      .default({ borrowingLimit: { ...QUEUEING_DEFAULTS.borrowingLimit }, lendingLimit: {}, fairSharingWeight: QUEUEING_DEFAULTS.fairSharingWeight })
+      .meta({ description: 'Queueing settings of tenants that set none.' }),
+    preemption: z
+      .strictObject({
+        critical: preemptionSchema('critical'),
+        standard: preemptionSchema('standard'),
+        batch: preemptionSchema('batch'),
+      })
+      .default({
+        critical: { ...QUEUEING_DEFAULTS.preemption.critical },
+        standard: { ...QUEUEING_DEFAULTS.preemption.standard },
+        batch: { ...QUEUEING_DEFAULTS.preemption.batch },
+      })
+      .meta({ description: 'Preemption rules of a tenant queue, by the tenant tier.' }),
+  })
+  .default({
+    kueue: QUEUEING_DEFAULTS.kueue,
+    cohort: QUEUEING_DEFAULTS.cohort,
+    queueingStrategy: QUEUEING_DEFAULTS.queueingStrategy,
+    defaults: { borrowingLimit: { ...QUEUEING_DEFAULTS.borrowingLimit }, lendingLimit: {}, fairSharingWeight: QUEUEING_DEFAULTS.fairSharingWeight },
+    preemption: {
+      critical: { ...QUEUEING_DEFAULTS.preemption.critical },
+      standard: { ...QUEUEING_DEFAULTS.preemption.standard },
+      batch: { ...QUEUEING_DEFAULTS.preemption.batch },
+    },
+  })
+  .meta({ description: 'Queueing of training jobs through Kueue (v0.19, kueue.x-k8s.io/v1beta2): guaranteed, borrowable and lent quota per tenant, priorities and preemption by tier.' });
 
 export const PlatformSpecSchema = z.strictObject({
   gpuTypes: z
@@ -232,6 +312,7 @@ export const PlatformSpecSchema = z.strictObject({
       sharedCheckpointClass: z.string().optional().meta({ description: 'ReadWriteMany StorageClass of distributed checkpoint volumes. @default the cluster default' }),
     })
     .default({}),
+  queueing: PlatformQueueingSchema,
 });
 
 export const PlatformFileSchema = z

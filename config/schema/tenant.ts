@@ -18,7 +18,10 @@ import {
   cidrBlock,
   describeValue,
   dnsLabel,
+  enumOf,
+  fairSharingWeight,
   quantity,
+  queueAmounts,
   wholeNumber,
   workloadName,
 } from './common';
@@ -83,7 +86,10 @@ export const QuotaSchema = z
       'Total local disk of all containers (requests.ephemeral-storage and limits.ephemeral-storage): writable layers, logs and disk-backed emptyDir volumes such as /tmp. @default the platform default',
     ).optional(),
   })
-  .meta({ description: 'ResourceQuota of the tenant namespace; every field defaults to the platform file.' });
+  .meta({
+    description:
+      'ResourceQuota of the tenant namespace; every field defaults to the platform file. When the platform queues jobs through Kueue (queueing.kueue), cpu, memory, gpu and ephemeralStorage are the guarantee of batch work (ClusterQueue nominalQuota) and the ResourceQuota is that plus the borrowing limit plus the serving reserve of the model services.',
+  });
 
 export const LimitsSchema = z
   .strictObject({
@@ -163,6 +169,7 @@ export const TrainingJobSchema = z
       })
       .optional()
       .meta({ description: 'Cron schedule; makes a CronJob. @default run once' }),
+    priority: enumOf(['critical', 'standard', 'batch'], 'Kueue priority of the job (its WorkloadPriorityClass mlp-<tier>): which pending job is admitted first and which running job a pending one may preempt; not above the tenant tier. @default the tenant tier').optional(),
     startingDeadline: DurationSchema.optional().meta({
       description: `Only with schedule: how late a missed run (the CronJob controller was down, or the previous run still going) may still start; later it is skipped (startingDeadlineSeconds). At least ${MIN_STARTING_DEADLINE_SECONDS}s. @default ${TRAINING_JOB_DEFAULTS.startingDeadlineMinutes}m`,
     }),
@@ -250,6 +257,26 @@ export const MonitoringSchema = z
   .default({})
   .meta({ description: 'Alert thresholds. Every tenant gets every alert, a ServiceMonitor per model service, a PodMonitor for training pods and a dashboard.' });
 
+export const TenantQueueingSchema = z
+  .strictObject({
+    borrowingLimit: queueAmounts('borrow beyond its guarantee', "@default the platform's queueing.defaults.borrowingLimit").optional().meta({
+      description: 'How much the tenant may borrow beyond its guarantee (spec.quota) from idle quota of other tenants, per resource; GPUs per GPU type. @default the platform\'s queueing.defaults.borrowingLimit',
+    }),
+    lendingLimit: queueAmounts('lend of its guarantee', "@default the platform's queueing.defaults.lendingLimit, else all of it").optional().meta({
+      description: 'How much of its idle guarantee the tenant may lend to other tenants, per resource; at most the guarantee. @default the platform\'s queueing.defaults.lendingLimit',
+    }),
+    fairSharingWeight: fairSharingWeight("Share of idle quota the tenant gets, relative to other tenants, when Kueue's fair sharing is on. @default the platform's queueing.defaults.fairSharingWeight").optional(),
+    gpuGuarantee: z
+      .record(dnsLabel(63, 'a GPU type name'), wholeNumber(0, 'Guaranteed GPUs of this type.'))
+      .optional()
+      .meta({
+        description:
+          'Split of spec.quota.gpu over the platform GPU types (keys: gpuTypes of the platform file); must sum to spec.quota.gpu. @default - all of spec.quota.gpu on the one GPU type the training jobs use, or on the platform defaultGpuType when they use none',
+      }),
+  })
+  .default({})
+  .meta({ description: 'Queueing of the training jobs through Kueue, when the platform has it on: spec.quota is then the guaranteed quota of batch work; model services get a serving reserve on top.' });
+
 export const TenantSpecSchema = z
   .strictObject({
     costCenter: z.string().min(1).max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, {
@@ -262,6 +289,7 @@ export const TenantSpecSchema = z
       error: (issue) => `expected one of critical, standard, batch, got ${describeValue(issue.input)}`,
     }).default('standard').meta({ description: 'Scheduling priority of the tenant’s pods. @default standard' }),
     quota: QuotaSchema.default({}),
+    queueing: TenantQueueingSchema,
     limits: LimitsSchema.default({}),
     network: NetworkSchema,
     trainingJobs: z.array(TrainingJobSchema).default([]),

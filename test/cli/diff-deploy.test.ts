@@ -125,7 +125,7 @@ describe('mlp diff: deploy effects', () => {
     fs.rmSync(path.join(project.tenantsDir, 'speech.yaml'));
     const { stdout } = runMlp(project.dir, 'diff');
 
-    expect(summaryRow(stdout, 'speech')).toEqual(['speech', 'removed tenant', '+0 -12 ~0', 'removed', '$639.04 → — (-$639.04)', 'RBAC, protected removal']);
+    expect(summaryRow(stdout, 'speech')).toEqual(['speech', 'removed tenant', '+0 -14 ~0', 'removed', '$639.04 → — (-$639.04)', 'RBAC, protected removal']);
     expect(section(stdout, EFFECTS)).toEqual([`  speech  ${REMOVES_TENANT}`]);
   });
 
@@ -143,7 +143,7 @@ describe('mlp diff: deploy effects', () => {
       `- **vision** · ${CRONJOB_TEMPLATE}`,
       '- **vision** · ' + REMOVES_CHECKPOINT.replace('; see docs/deploy.md#removing-a-jobs-checkpoint-volume', '; see `docs/deploy.md#removing-a-jobs-checkpoint-volume`'),
     ]);
-    expect(markdown).toContain('~ mlp.io/cost-center: cc-1 → cc-2 on all 13 objects');
+    expect(markdown).toContain('~ mlp.io/cost-center: cc-1 → cc-2 on all 15 objects');
 
     const diff = JSON.parse(runMlp(project.dir, 'diff', '--format', 'json').stdout);
     expect(diff.version).toBe(1);
@@ -161,7 +161,7 @@ describe('mlp diff: deploy effects', () => {
       see: 'docs/deploy.md#removing-a-jobs-checkpoint-volume',
     });
     expect(vision.labels).toHaveLength(1);
-    expect({ ...vision.labels[0], files: vision.labels[0].files.length }).toEqual({ after: 'cc-2', before: 'cc-1', files: 13, key: 'mlp.io/cost-center', of: 13, op: 'changed' });
+    expect({ ...vision.labels[0], files: vision.labels[0].files.length }).toEqual({ after: 'cc-2', before: 'cc-1', files: 15, key: 'mlp.io/cost-center', of: 15, op: 'changed' });
     const speech = diff.tenants.find((tenant: { name: string }) => tenant.name === 'speech');
     expect(speech.deploy).toEqual([
       { category: 'protected', message: REMOVES_TENANT.replace('; see docs/deploy.md#decommissioning-a-tenant', ''), object: 'Namespace speech', see: 'docs/deploy.md#decommissioning-a-tenant' },

@@ -18,7 +18,7 @@ describe('mlp', () => {
 
   test('synth writes the manifests of every tenant and the platform', () => {
     const result = run(project, 'synth');
-    expect(result).toEqual({ status: 0, stdout: 'mlp: wrote 40 manifests of 2 tenants to dist/\n', stderr: '' });
+    expect(result).toEqual({ status: 0, stdout: 'mlp: wrote 53 manifests of 2 tenants to dist/\n', stderr: '' });
     const files = [...readTree(path.join(project.dir, 'dist')).keys()];
     expect(files).toContain('alpha/namespace-alpha.yaml');
     expect(files).toContain('beta/resourcequota-tenant-quota.yaml');
@@ -56,7 +56,7 @@ describe('mlp', () => {
 
   test('synth --check passes on a current dist/ and lists stale files without writing', () => {
     run(project, 'synth');
-    expect(run(project, 'synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (40 files)\n', stderr: '' });
+    expect(run(project, 'synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (53 files)\n', stderr: '' });
 
     fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  quota:\n    pods: 7\n`);
     fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), minimalTenant('gamma'));
@@ -83,7 +83,7 @@ describe('mlp', () => {
   test('validate checks the files and writes nothing', () => {
     expect(run(project, 'validate')).toEqual({
       status: 0,
-      stdout: 'mlp: platform.yaml and 2 tenant files are valid (40 manifests)\n',
+      stdout: 'mlp: platform.yaml and 2 tenant files are valid (53 manifests)\n',
       stderr: '',
     });
     expect(fs.existsSync(path.join(project.dir, 'dist'))).toBe(false);
@@ -184,8 +184,8 @@ describe('mlp', () => {
 
   test('counts in the singular for one tenant, and says nothing was written only for commands that write', () => {
     fs.rmSync(path.join(project.tenantsDir, 'beta.yaml'));
-    expect(run(project, 'validate')).toEqual({ status: 0, stdout: 'mlp: platform.yaml and 1 tenant file is valid (28 manifests)\n', stderr: '' });
-    expect(run(project, 'synth')).toEqual({ status: 0, stdout: 'mlp: wrote 28 manifests of 1 tenant to dist/\n', stderr: '' });
+    expect(run(project, 'validate')).toEqual({ status: 0, stdout: 'mlp: platform.yaml and 1 tenant file is valid (39 manifests)\n', stderr: '' });
+    expect(run(project, 'synth')).toEqual({ status: 0, stdout: 'mlp: wrote 39 manifests of 1 tenant to dist/\n', stderr: '' });
     expect(run(project, 'report').stdout.split('\n')[0]).toBe('mlp report: 1 tenant, prices from platform.yaml');
 
     fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  tier: gold\n`);
@@ -201,7 +201,7 @@ describe('mlp', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'gamma.yaml'), minimalTenant('gamma'));
     fs.rmSync(path.join(project.tenantsDir, 'beta.yaml'));
     expect(run(project, 'synth').stdout).toBe(
-      'mlp: updated dist/: 40 manifests of 2 tenants; added gamma/; rewrote alpha/; removed beta/ (1 of 3 folders unchanged, 1 skipped as unchanged since the last run)\n',
+      'mlp: updated dist/: 53 manifests of 2 tenants; added gamma/; rewrote alpha/; removed beta/ (1 of 3 folders unchanged, 1 skipped as unchanged since the last run)\n',
     );
   });
 
@@ -236,8 +236,8 @@ describe('mlp', () => {
   test('synth writes to $CDK8S_OUTDIR when --out is not given', () => {
     process.env.CDK8S_OUTDIR = 'cdk8s.out';
     try {
-      expect(run(project, 'synth').stdout).toBe('mlp: wrote 40 manifests of 2 tenants to cdk8s.out/\n');
-      expect(run(project, 'synth', '--out', 'manifests').stdout).toBe('mlp: wrote 40 manifests of 2 tenants to manifests/\n');
+      expect(run(project, 'synth').stdout).toBe('mlp: wrote 53 manifests of 2 tenants to cdk8s.out/\n');
+      expect(run(project, 'synth', '--out', 'manifests').stdout).toBe('mlp: wrote 53 manifests of 2 tenants to manifests/\n');
     } finally {
       delete process.env.CDK8S_OUTDIR;
     }

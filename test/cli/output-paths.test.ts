@@ -122,13 +122,13 @@ describe('mlp synth --out and schema --out', () => {
 
   test('synth --out writes into an empty folder and marks it, and writes again into the folder it marked', () => {
     fs.mkdirSync(path.join(project.dir, 'manifests'));
-    expect(run('synth', '--out', 'manifests')).toEqual({ status: 0, stdout: 'mlp: wrote 28 manifests of 1 tenant to manifests/\n', stderr: '' });
+    expect(run('synth', '--out', 'manifests')).toEqual({ status: 0, stdout: 'mlp: wrote 39 manifests of 1 tenant to manifests/\n', stderr: '' });
     expect(fs.readFileSync(path.join(project.dir, 'manifests', OUTPUT_MARKER), 'utf8').split('\n')[0]).toBe('# mlp synth output folder');
 
     fs.writeFileSync(path.join(project.tenantsDir, 'beta.yaml'), minimalTenant('beta'));
     expect(run('synth', '--out', 'manifests')).toEqual({
       status: 0,
-      stdout: 'mlp: updated manifests/: 40 manifests of 2 tenants; added beta/ (2 of 3 folders unchanged, 2 skipped as unchanged since the last run)\n',
+      stdout: 'mlp: updated manifests/: 53 manifests of 2 tenants; added beta/ (2 of 3 folders unchanged, 2 skipped as unchanged since the last run)\n',
       stderr: '',
     });
   });
@@ -139,9 +139,9 @@ describe('mlp synth --out and schema --out', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'beta.yaml'), minimalTenant('beta'));
     expect(run('synth').status).toBe(0);
     fs.rmSync(path.join(project.tenantsDir, 'beta.yaml'));
-    expect(run('synth').stdout).toBe('mlp: updated dist/: 28 manifests of 1 tenant; removed beta/ (2 of 2 folders unchanged, 2 skipped as unchanged since the last run)\n');
+    expect(run('synth').stdout).toBe('mlp: updated dist/: 39 manifests of 1 tenant; removed beta/ (2 of 2 folders unchanged, 2 skipped as unchanged since the last run)\n');
     expect(fs.readFileSync(path.join(project.dir, 'dist', 'README.md'), 'utf8')).toBe('generated: do not edit\n');
-    expect(run('synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (28 files)\n', stderr: '' });
+    expect(run('synth', '--check')).toEqual({ status: 0, stdout: 'mlp: dist/ is up to date (39 files)\n', stderr: '' });
 
     fs.writeFileSync(path.join(project.dir, 'dist', 'alpha', 'NOTES.md'), 'why alpha has no GPUs\n');
     fs.writeFileSync(path.join(project.tenantsDir, 'alpha.yaml'), `${minimalTenant('alpha')}  quota:\n    pods: 7\n`);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../config/load';
 import { ValidationError, formatProblem } from '../../config/problems';
-import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject } from '../support/fixtures';
+import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR, minimalTenant, scratchProject, withoutKueue } from '../support/fixtures';
 
 /** Every problem reported for these tenant files, formatted, with the scratch directory left out. */
 function problemsOf(tenants: Record<string, string>, editPlatform?: (text: string) => string): string[] {
@@ -93,7 +93,7 @@ describe('loadConfig', () => {
     ).toEqual([
       'tenants/a.yaml:9: spec.tier: expected one of critical, standard, batch, got "gold"',
       'tenants/a.yaml:11: spec.quota.pods: expected a whole number >= 0, got "many"',
-      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, limits, network, trainingJobs, modelServices, policyWaivers, monitoring',
+      'tenants/b.yaml:9: spec.owners2: unknown field "owners2" (did you mean "owners"?); allowed fields: costCenter, owners, members, viewers, tier, quota, queueing, limits, network, trainingJobs, modelServices, policyWaivers, monitoring',
     ]);
   });
 
@@ -131,28 +131,28 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('fails when a job needs more GPUs than the quota', () => {
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 8\n${JOB('      gpus: 4\n      workers: 3\n')}`) })).toEqual([
+  test('fails when a job needs more GPUs than the quota, with Kueue off', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 8\n${JOB('      gpus: 4\n      workers: 3\n')}`) }, withoutKueue)).toEqual([
       "tenants/vision.yaml:14: spec.trainingJobs[0].gpus: its 3 workers need 12 GPUs (3 x 4), more than the tenant's GPU quota of 8; lower it or raise spec.quota.gpu",
     ]);
   });
 
-  test('fails when a service at its maximum needs more GPUs than the quota', () => {
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 2\n${SERVICE('      gpus: 1\n      replicas:\n        max: 3\n')}`) })).toEqual([
+  test('fails when a service at its maximum needs more GPUs than the quota, with Kueue off', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', `  quota:\n    gpu: 2\n${SERVICE('      gpus: 1\n      replicas:\n        max: 3\n')}`) }, withoutKueue)).toEqual([
       "tenants/vision.yaml:14: spec.modelServices[0].gpus: a rollout at its 3 replicas needs 4 GPUs (3 + 1 surge replica, x 1), more than the tenant's GPU quota of 2; lower replicas.max or gpus, or raise spec.quota.gpu",
     ]);
   });
 
-  test('fails when the quota fits a service at its maximum but not the surge replica of a rollout', () => {
+  test('fails when the quota fits a service at its maximum but not the surge replica of a rollout, with Kueue off', () => {
     const spec = `  quota:\n    gpu: 4\n${SERVICE('      gpus: 1\n      replicas:\n        min: 4\n        max: 4\n')}`;
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) }, withoutKueue)).toEqual([
       "tenants/vision.yaml:14: spec.modelServices[0].gpus: a rollout at its 4 replicas needs 5 GPUs (4 + 1 surge replica, x 1), more than the tenant's GPU quota of 4; lower replicas.max or gpus, or raise spec.quota.gpu",
     ]);
   });
 
-  test('fails when the surge replica of a rollout needs more CPU or memory than the quota', () => {
+  test('fails when the surge replica of a rollout needs more CPU or memory than the quota, with Kueue off', () => {
     const spec = `  quota:\n    cpu: "8"\n    memory: 16Gi\n${SERVICE('      cpu: "2"\n      memory: 4Gi\n      replicas:\n        max: 4\n')}`;
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) }, withoutKueue)).toEqual([
       "tenants/vision.yaml:15: spec.modelServices[0].cpu: a rollout at its 4 replicas needs 5 x 2 (4 + 1 surge replica), more than the tenant's cpu quota of 8; lower replicas.max or cpu, or raise spec.quota.cpu",
       "tenants/vision.yaml:16: spec.modelServices[0].memory: a rollout at its 4 replicas needs 5 x 4Gi (4 + 1 surge replica), more than the tenant's memory quota of 16Gi; lower replicas.max or memory, or raise spec.quota.memory",
     ]);
@@ -544,7 +544,7 @@ describe('loadConfig: local disk, failure policy and starting deadline', () => {
   test('gives a platform file without local disk settings the documented defaults', () => {
     const project = scratchProject({ 'tiny.yaml': minimalTenant('tiny') });
     const text = fs.readFileSync(project.platformFile, 'utf8');
-    expect(text.split('\n').filter((line) => /^\s*ephemeralStorage:/.test(line))).toHaveLength(6);
+    expect(text.split('\n').filter((line) => /^\s*ephemeralStorage:/.test(line))).toHaveLength(7);
     fs.writeFileSync(project.platformFile, withoutEphemeralStorage(text));
     const config = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
     const spec = config.platform.spec;
@@ -573,16 +573,16 @@ describe('loadConfig: local disk, failure policy and starting deadline', () => {
     expect(job.nonRetryableExitCodes).toEqual([3, 2]);
   });
 
-  test('fails when a job’s workers need more local disk than the quota', () => {
+  test('fails when a job’s workers need more local disk than the quota, with Kueue off', () => {
     const spec = `  quota:\n    ephemeralStorage: 100Gi\n${JOB('      workers: 3\n      ephemeralStorage: 40Gi\n')}`;
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) }, withoutKueue)).toEqual([
       'tenants/vision.yaml:16: spec.trainingJobs[0].ephemeralStorage: its 3 workers need 3 x 40Gi, more than the tenant\'s ephemeralStorage quota of 100Gi; lower it or raise spec.quota.ephemeralStorage',
     ]);
   });
 
-  test('fails when a rollout of a service needs more local disk than the quota, at the default amount', () => {
+  test('fails when a rollout of a service needs more local disk than the quota, at the default amount, with Kueue off', () => {
     const spec = `  quota:\n    ephemeralStorage: 40Gi\n${SERVICE('      replicas:\n        max: 4\n')}`;
-    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) }, withoutKueue)).toEqual([
       "tenants/vision.yaml:11: spec.modelServices[0].ephemeralStorage: a rollout at its 4 replicas needs 5 x 10Gi (4 + 1 surge replica), more than the tenant's ephemeralStorage quota of 40Gi; lower replicas.max or ephemeralStorage, or raise spec.quota.ephemeralStorage",
     ]);
   });

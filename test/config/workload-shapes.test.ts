@@ -50,11 +50,11 @@ describe('workload shapes', () => {
 
   test('fails when a GpuTrainingJob prop is added but not resolved', () => {
     const errors = typeErrors('lib/gpu-training-job.ts', (text) =>
-      replaceOnce(text, '  readonly waitImage?: string;\n}', '  readonly waitImage?: string;\n  readonly priority?: number;\n}'),
+      replaceOnce(text, '  readonly waitImage?: string;\n}', '  readonly waitImage?: string;\n  readonly warmupSeconds?: number;\n}'),
     );
     expect(errors.length).toBeGreaterThan(0);
-    expect(errors.some((error) => error.startsWith('config/tenant-config.ts:') && error.includes("Property 'priority' is missing"))).toBe(true);
-    expect(errors.some((error) => error.startsWith('config/workload-shapes.ts:') && error.includes('"priority"'))).toBe(true);
+    expect(errors.some((error) => error.startsWith('config/tenant-config.ts:') && error.includes("Property 'warmupSeconds' is missing"))).toBe(true);
+    expect(errors.some((error) => error.startsWith('config/workload-shapes.ts:') && error.includes('"warmupSeconds"'))).toBe(true);
   });
 
   test('fails when a ModelService prop is added but not resolved', () => {

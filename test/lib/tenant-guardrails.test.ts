@@ -22,13 +22,13 @@ describe('TenantGuardrails', () => {
     const objects = synth();
     const policies = objects.filter((object) => object.kind === 'ValidatingAdmissionPolicy').map((object) => object.metadata.name);
     const bindings = objects.filter((object) => object.kind === 'ValidatingAdmissionPolicyBinding');
-    expect(policies).toEqual(['mlp-platform-owned-objects', 'mlp-platform-managed-objects', 'mlp-tenant-role-bindings', 'mlp-tenant-priority']);
+    expect(policies).toEqual(['mlp-platform-owned-objects', 'mlp-platform-managed-objects', 'mlp-tenant-role-bindings', 'mlp-tenant-priority', 'mlp-tenant-job-priority']);
     expect(bindings.map((binding) => binding.spec)).toEqual(policies.map((name) => ({ policyName: name, validationActions: ['Deny'] })));
   });
 
   test('applies only in tenant namespaces and fails closed', () => {
     const policies = synth().filter((o) => o.kind === 'ValidatingAdmissionPolicy');
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(5);
     for (const object of policies) {
       expect(object.spec.failurePolicy).toBe('Fail');
       expect(object.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'mlp.io/tenant', operator: 'Exists' }] });
@@ -62,6 +62,7 @@ describe('TenantGuardrails', () => {
       { apiGroups: ['autoscaling'], apiVersions: ['*'], operations, resources: ['horizontalpodautoscalers'] },
       { apiGroups: ['batch'], apiVersions: ['*'], operations, resources: ['cronjobs', 'jobs'] },
       { apiGroups: ['monitoring.coreos.com'], apiVersions: ['*'], operations, resources: ['podmonitors', 'prometheusrules', 'servicemonitors'] },
+      { apiGroups: ['kueue.x-k8s.io'], apiVersions: ['*'], operations, resources: ['localqueues'] },
       { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations, resources: ['ingresses'] },
       { apiGroups: ['policy'], apiVersions: ['*'], operations, resources: ['poddisruptionbudgets'] },
     ]);
@@ -107,6 +108,36 @@ describe('TenantGuardrails', () => {
       ),
     ];
     expect(unguarded).toEqual([]);
+  });
+
+  test('limits the Kueue priority of tenant Jobs and CronJobs to their tier and below', () => {
+    const spec = policy(synth(), 'mlp-tenant-job-priority').spec;
+    expect(spec.failurePolicy).toBe('Fail');
+    expect(spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: ['batch'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['jobs', 'cronjobs'] },
+    ]);
+    expect(spec.matchConditions.map((condition: { name: string }) => condition.name)).toEqual(['not-the-platform']);
+    const label = (metadata: string) =>
+      `has(${metadata}.labels) && "kueue.x-k8s.io/priority-class" in ${metadata}.labels ? ${metadata}.labels["kueue.x-k8s.io/priority-class"] : ""`;
+    const priorityOf = (object: string) =>
+      `request.kind.kind == "CronJob" ? (has(${object}.spec.jobTemplate.metadata) ? (${label(`${object}.spec.jobTemplate.metadata`)}) : "") : (${label(`${object}.metadata`)})`;
+    expect(spec.variables).toEqual([
+      { name: 'priority', expression: priorityOf('object') },
+      { name: 'oldPriority', expression: `request.operation == "UPDATE" ? (${priorityOf('oldObject')}) : ""` },
+    ]);
+    const tier = 'namespaceObject.metadata.labels["mlp.io/tier"]';
+    const allowed = '{"critical": ["mlp-critical", "mlp-standard", "mlp-batch"], "standard": ["mlp-standard", "mlp-batch"], "batch": ["mlp-batch"]}';
+    expect(spec.validations).toEqual([
+      {
+        expression:
+          'variables.priority == "" || (request.operation == "UPDATE" && variables.priority == variables.oldPriority) || ' +
+          `(has(namespaceObject.metadata.labels) && "mlp.io/tier" in namespaceObject.metadata.labels && ${tier} in ${allowed} && variables.priority in ${allowed}[${tier}])`,
+        messageExpression:
+          `"kueue.x-k8s.io/priority-class " + variables.priority + " is above the tier of this tenant (" + ` +
+          `(has(namespaceObject.metadata.labels) && "mlp.io/tier" in namespaceObject.metadata.labels ? ${tier} : "none") + "): use mlp-<tier> of the tenant's tier or a lower one"`,
+        reason: 'Forbidden',
+      },
+    ]);
   });
 
   test('limits tenant role bindings to admin, edit, view and their own Roles', () => {

@@ -21,7 +21,7 @@ import { PlatformConfig, displayPath, loadConfig } from '../../config/load';
 import { ValidationError, formatProblem } from '../../config/problems';
 import { synthesizeAll } from '../../stacks/synth';
 import { renderGroups } from '../../synthesis/render';
-import { scratchProject } from '../support/fixtures';
+import { scratchProject, withoutKueue } from '../support/fixtures';
 
 /** Run parameters of a property: `numRuns` scaled by FC_RUNS, FC_SEED, FC_PATH and FC_TIME_LIMIT when set. */
 export function runs(numRuns: number): { numRuns: number; seed?: number; path?: string; interruptAfterTimeLimit?: number } {
@@ -48,9 +48,14 @@ export interface Project {
   readonly tenantsDir: string;
 }
 
-/** Runs `body` on a scratch project holding `tenants` (file name → content), then removes it. */
+/**
+ * Runs `body` on a scratch project holding `tenants` (file name → content), then removes it.
+ * The platform file has queueing through Kueue off: the generated tenants respect the plain
+ * quota, not the GPU split per type and the borrowing limits a Kueue queue needs.
+ */
 export function withProject<T>(tenants: Readonly<Record<string, string | Uint8Array>>, body: (project: Project) => T): T {
   const project = scratchProject({});
+  fs.writeFileSync(project.platformFile, withoutKueue(fs.readFileSync(project.platformFile, 'utf8')));
   try {
     for (const [file, content] of Object.entries(tenants)) {
       fs.writeFileSync(path.join(project.tenantsDir, file), content);

@@ -26,7 +26,8 @@ import { fixturePlatform } from '../support/fixtures';
 import { LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, coversIpv4Mapped, mustParseCidr, overlaps } from '../../lib/cidr';
 import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, mebis, memoryText, millicores, style } from './amount-arbitraries';
 
-export const PLATFORM = fixturePlatform();
+/** The fixture platform with queueing through Kueue off, as in the scratch projects of the harness. */
+export const PLATFORM = ((platform) => ({ ...platform, spec: { ...platform.spec, queueing: { ...platform.spec.queueing, kueue: false } } }))(fixturePlatform());
 const SPEC = PLATFORM.spec;
 
 /** Names a tenant may not take on the fixture platform. */

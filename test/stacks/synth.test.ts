@@ -49,6 +49,11 @@ describe('synthesis', () => {
       expect(group.objects.length).toBeGreaterThan(10);
       for (const object of group.objects) {
         expect(object.metadata.labels).toMatchObject({ 'mlp.io/tenant': tenant.name, 'mlp.io/cost-center': tenant.costCenter });
+        // The tenant's Kueue ClusterQueue is cluster-scoped, named like the tenant.
+        if (object.kind === 'ClusterQueue') {
+          expect([object.metadata.name, object.metadata.namespace]).toEqual([tenant.name, undefined]);
+          continue;
+        }
         const namespace = object.kind === 'Namespace' ? object.metadata.name : object.metadata.namespace;
         // The one exception: the tenant's Grafana dashboard lives in the monitoring namespace, where the Grafana sidecar reads it.
         const isDashboard = object.kind === 'ConfigMap' && object.metadata.name === `dashboard-${tenant.name}`;
@@ -69,17 +74,26 @@ describe('synthesis', () => {
         'ClusterRole',
         'ClusterRoleBinding',
         'Prometheus',
+        'ResourceFlavor',
+        'WorkloadPriorityClass',
       ]),
     );
-    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'PersistentVolume'];
+    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'PersistentVolume', 'ResourceFlavor', 'WorkloadPriorityClass'];
     expect(tenants.map((group) => group.dir)).toEqual(['analytics', 'nlp', 'vision']);
     for (const group of tenants) {
       expect(group.objects.filter((object) => clusterScoped.includes(object.kind))).toEqual([]);
+      // The one cluster-scoped object of a tenant: its ClusterQueue.
+      expect(group.objects.filter((object) => object.metadata.namespace === undefined && object.kind !== 'Namespace').map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
+        `ClusterQueue/${group.dir}`,
+      ]);
     }
   });
 
   test('produces objects that the Kubernetes OpenAPI schema accepts', () => {
-    const objects = synthesizeAll(loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR })).flatMap((group) => group.objects);
+    // Kueue's kinds have no kubernetes-models class: the typed classes of lib/imports type-check them, and the API server's CRD schema checks them in the e2e tests.
+    const objects = synthesizeAll(loadConfig({ platformFile: FIXTURE_PLATFORM_FILE, tenantsDir: FIXTURE_TENANTS_DIR }))
+      .flatMap((group) => group.objects)
+      .filter((object) => !object.apiVersion.startsWith('kueue.x-k8s.io/'));
     expect(objects.length).toBeGreaterThan(50);
     expect(objects.flatMap((object) => kubeSchemaProblems(object))).toEqual([]);
   });
@@ -97,7 +111,8 @@ describe('synthesis', () => {
     fs.writeFileSync(path.join(project.tenantsDir, 'b.yaml'), `${minimalTenant('b')}  quota:\n    cpu: "8"\n`);
     const after = render();
     const changed = [...after.keys()].filter((file) => before.get(file) !== after.get(file));
-    expect(changed).toEqual(['b/resourcequota-tenant-quota.yaml']);
+    // With Kueue on, the CPU quota is b's guarantee: its ClusterQueue's nominal quota and its ResourceQuota change.
+    expect(changed).toEqual(['b/clusterqueue-b.yaml', 'b/resourcequota-tenant-quota.yaml']);
     fs.rmSync(project.dir, { recursive: true, force: true });
   });
 });

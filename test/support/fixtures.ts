@@ -66,6 +66,15 @@ export function scratchProject(tenants: Record<string, string>): { dir: string; 
   return { dir, platformFile, tenantsDir };
 }
 
+/** The fixture platform file's text with queueing through Kueue off (`queueing.kueue: false`): plain ResourceQuotas. */
+export function withoutKueue(platformText: string): string {
+  const lines = platformText.split('\n');
+  const index = lines.findIndex((line) => line === '    kueue: true');
+  if (index < 0) throw new Error('the fixture platform file has no "    kueue: true" line');
+  lines[index] = '    kueue: false';
+  return lines.join('\n');
+}
+
 /**
  * A tenant `ddp` with a distributed training job, whose init container runs the
  * platform's utility image: with a utility image tagged `latest`, the one input the

@@ -20,7 +20,11 @@ export const TEST_PRICES = {
 /** The default quota of tenants that set none. */
 export const TEST_DEFAULT_QUOTA = { cpu: '16', memory: '64Gi', gpu: 0, storage: '200Gi', pods: 50 } as const;
 
-/** {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file. */
+/**
+ * {@link scratchProject} with {@link TEST_PRICES} and {@link TEST_DEFAULT_QUOTA} in its platform file, and queueing
+ * through Kueue off (`queueing.kueue: false`), so that quota and cost figures are those of plain ResourceQuotas;
+ * a test of guaranteed and borrowable figures turns it on.
+ */
 export function pricedProject(tenants: Record<string, string>): ReturnType<typeof scratchProject> {
   const project = scratchProject(tenants);
   const platform = parse(fs.readFileSync(project.platformFile, 'utf8'));
@@ -32,6 +36,7 @@ export function pricedProject(tenants: Record<string, string>): ReturnType<typeo
   }
   spec.defaultGpuType = TEST_PRICES.defaultGpuType;
   spec.defaults.quota = { ...TEST_DEFAULT_QUOTA };
+  spec.queueing = { ...spec.queueing, kueue: false };
   fs.writeFileSync(project.platformFile, stringify(platform));
   return project;
 }

@@ -1,0 +1,197 @@
+/**
+ * A tenant's Kueue queue, resolved against the platform file, and the cross-checks that
+ * only exist with queueing on: the split of the GPU guarantee over GPU types, lending within
+ * the guarantee, and every training job fitting what its queue can ever admit.
+ */
+import { CONTAINER_RESOURCES } from './amount-bounds';
+import { GpuPlacement } from '../lib/gpu-placement';
+import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
+import { exceeds, parseQuantity } from '../lib/quantity';
+import { QueueAmounts, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
+import { TenantQueueProps } from '../lib/tenant-queue';
+import { PlatformFile } from './schema/platform';
+import { TenantFile } from './schema/tenant';
+import { ModelServiceConfig, TrainingJobConfig } from './workload-shapes';
+
+/** TenantQueue props the tenant chart sets: the tenant, and the GPU types from the platform file. */
+export type TenantQueueChartProps = 'tenant' | 'gpuTypes';
+
+/** A tenant's queue with every default resolved: TenantQueue's props, and the namespace amounts that go with them. */
+export type TenantQueueConfig = Required<Omit<TenantQueueProps, TenantQueueChartProps>> & {
+  /** What the model services run at their peak at once; the ResourceQuota holds it beside the queue. */
+  readonly servingReserve: QueueAmounts;
+  /** The ResourceQuota's CPU, memory, GPUs and local disk: guarantee + borrowing limit (x GPU types) + serving reserve. */
+  readonly namespaceAmounts: QueueAmounts;
+};
+
+/** Where a problem is: a field path of the tenant file. */
+type Report = (path: ReadonlyArray<string | number>, message: string) => void;
+
+/** The guarantee of batch work: the tenant's resolved quota. */
+export interface QueueQuota {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly gpu: number;
+  readonly ephemeralStorage: string;
+}
+
+/**
+ * The tenant's queue, when the platform queues through Kueue; undefined otherwise.
+ * Reports every queueing problem of the tenant file through `report`.
+ */
+export function resolveQueueing(
+  platform: PlatformFile,
+  tenant: TenantFile,
+  quota: QueueQuota,
+  trainingJobs: readonly TrainingJobConfig[],
+  modelServices: readonly ModelServiceConfig[],
+  report: Report,
+): TenantQueueConfig | undefined {
+  const settings = platform.spec.queueing;
+  if (!settings.kueue) return undefined;
+  const own = tenant.spec.queueing;
+  const borrowingLimit: QueueAmounts = { ...settings.defaults.borrowingLimit, ...definedFields(own.borrowingLimit ?? {}) };
+  const lendingLimit = { ...definedFields(settings.defaults.lendingLimit), ...definedFields(own.lendingLimit ?? {}) };
+  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, report);
+
+  for (const resource of CONTAINER_RESOURCES) {
+    const lending = lendingLimit[resource];
+    if (lending !== undefined && exceeds(parseQuantity(lending), parseQuantity(quota[resource]))) {
+      report(
+        ['spec', 'queueing', 'lendingLimit', resource],
+        `${lending}${fromPlatform(own.lendingLimit?.[resource])} exceeds the tenant's ${resource} guarantee of ${quota[resource]} (spec.quota.${resource}); a tenant lends only what it is guaranteed: lower lendingLimit.${resource} or raise spec.quota.${resource}`,
+      );
+    }
+  }
+  if (lendingLimit.gpu !== undefined && lendingLimit.gpu > quota.gpu) {
+    report(
+      ['spec', 'queueing', 'lendingLimit', 'gpu'],
+      `${lendingLimit.gpu}${fromPlatform(own.lendingLimit?.gpu)} exceeds the tenant's GPU guarantee of ${quota.gpu} (spec.quota.gpu); a tenant lends only what it is guaranteed: lower lendingLimit.gpu or raise spec.quota.gpu`,
+    );
+  }
+
+  const guarantee = { cpu: quota.cpu, memory: quota.memory, ephemeralStorage: quota.ephemeralStorage, gpus: gpus ?? {} };
+  // Without a GPU split (reported), the GPU fit of each job is unknown: check CPU, memory and disk only.
+  trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
+
+  const reserve = servingReserve(
+    modelServices.map((service) => ({
+      pods: service.maxReplicas + ROLLOUT_MAX_SURGE,
+      gpus: service.gpus,
+      cpu: service.cpu,
+      memory: service.memory,
+      ephemeralStorage: service.ephemeralStorage,
+    })),
+  );
+  const gpuTypeCount = Object.keys(platform.spec.gpuTypes).length;
+  return {
+    guarantee,
+    cohort: settings.cohort,
+    queueingStrategy: settings.queueingStrategy,
+    borrowingLimit,
+    lendingLimit,
+    fairSharingWeight: own.fairSharingWeight ?? settings.defaults.fairSharingWeight,
+    preemption: settings.preemption[tenant.spec.tier],
+    servingReserve: reserve,
+    namespaceAmounts: queuedNamespaceAmounts({ ...quota }, borrowingLimit, gpuTypeCount, reserve),
+  };
+}
+
+/** The platform's GPU types, in the order of the platform file: the flavors of every tenant queue. */
+export function platformGpuTypes(platform: PlatformFile): GpuPlacement[] {
+  return Object.entries(platform.spec.gpuTypes).map(([name, type]) => ({
+    name,
+    nodeSelector: type.nodeSelector,
+    tolerations: type.tolerations,
+    resourceName: type.resourceName,
+  }));
+}
+
+/** " (the platform default)" when the tenant file did not set the value. */
+function fromPlatform(own: unknown): string {
+  return own === undefined ? ' (the platform default, queueing.defaults in the platform file)' : '';
+}
+
+/** The fields of `value` that are set. */
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+/** The GPU type a job runs on, by name; undefined when it uses no GPU (or names an unknown type, reported elsewhere). */
+function jobGpuType(job: TrainingJobConfig): GpuPlacement | undefined {
+  return job.gpus > 0 ? job.gpuType : undefined;
+}
+
+/**
+ * The guaranteed GPUs by GPU type: the tenant's split, checked against the platform's GPU
+ * types and spec.quota.gpu, or all of spec.quota.gpu on the one type its training jobs use
+ * (the platform's defaultGpuType when they use none).
+ */
+function resolveGpuGuarantee(
+  platform: PlatformFile,
+  tenant: TenantFile,
+  total: number,
+  trainingJobs: readonly TrainingJobConfig[],
+  report: Report,
+): Readonly<Record<string, number>> | undefined {
+  const split = tenant.spec.queueing.gpuGuarantee;
+  const types = Object.keys(platform.spec.gpuTypes);
+  if (split !== undefined) {
+    for (const type of Object.keys(split)) {
+      if (!types.includes(type)) {
+        report(['spec', 'queueing', 'gpuGuarantee', type], `unknown GPU type "${type}"; the platform offers ${types.join(', ')}`);
+      }
+    }
+    const sum = Object.values(split).reduce((left, count) => left + count, 0);
+    if (sum !== total) {
+      const terms = Object.entries(split).map(([type, count]) => `${type}: ${count}`).join(' + ') || 'nothing';
+      report(
+        ['spec', 'queueing', 'gpuGuarantee'],
+        `sums to ${sum} (${terms}), but spec.quota.gpu is ${total}; the split must add up to the GPU guarantee: change the split or spec.quota.gpu`,
+      );
+    }
+    return Object.fromEntries(Object.entries(split).filter(([type, count]) => types.includes(type) && count > 0));
+  }
+  const used = [...new Set(trainingJobs.map(jobGpuType).filter((type) => type !== undefined).map((type) => type.name))];
+  if (used.length > 1 && total > 0) {
+    const share = Math.floor(total / used.length);
+    const example = used.map((type, index) => `${type}: ${index === 0 ? total - share * (used.length - 1) : share}`).join(', ');
+    report(
+      ['spec', 'queueing'],
+      `the training jobs use the GPU types ${used.join(', ')}, so spec.quota.gpu (${total}) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {${example}}`,
+    );
+    return undefined;
+  }
+  const type = used[0] ?? platform.spec.defaultGpuType;
+  return total > 0 ? { [type]: total } : {};
+}
+
+/**
+ * Reports a job that needs more than its queue can ever admit: its guarantee plus its borrowing
+ * limit, for the GPU type it runs on. Kueue admits a job only whole, so it would stay queued forever.
+ */
+function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guarantee'], borrowingLimit: QueueAmounts, checkGpus: boolean, report: Report): void {
+  const what = job.workers > 1 ? `its ${job.workers} workers need` : 'its worker needs';
+  const forever = 'Kueue admits a job only whole, so it would stay queued forever';
+  for (const resource of CONTAINER_RESOURCES) {
+    const need = parseQuantity(job[resource]) * job.workers;
+    const most = parseQuantity(guarantee[resource]) + parseQuantity(borrowingLimit[resource]);
+    if (exceeds(need, most)) {
+      const sum = resource === 'cpu' ? addCpu(guarantee.cpu, borrowingLimit.cpu) : addBytes(guarantee[resource], borrowingLimit[resource]);
+      report(
+        [resource],
+        `${what} ${job.workers} x ${job[resource]}, more than the tenant's queue can ever admit: guarantee ${guarantee[resource]} (spec.quota.${resource}) + borrowing limit ${borrowingLimit[resource]} (queueing.borrowingLimit.${resource}) = ${sum}; ${forever}: lower ${resource} or workers, or raise spec.quota.${resource} or spec.queueing.borrowingLimit.${resource}`,
+      );
+    }
+  }
+  const type = jobGpuType(job);
+  if (type === undefined || !checkGpus) return;
+  const own = guarantee.gpus?.[type.name] ?? 0;
+  const need = job.gpus * job.workers;
+  if (need > own + borrowingLimit.gpu) {
+    report(
+      ['gpus'],
+      `${what} ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, more than the tenant's queue can ever admit on ${type.name}: guarantee ${own} (spec.queueing.gpuGuarantee.${type.name}, else spec.quota.gpu) + borrowing limit ${borrowingLimit.gpu} (queueing.borrowingLimit.gpu) = ${own + borrowingLimit.gpu}; ${forever}: lower gpus or workers, or raise the ${type.name} guarantee or spec.queueing.borrowingLimit.gpu`,
+    );
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Queueing of batch work through Kueue: the one source of its label keys,
+ * object names, policy values and defaults, and of the ResourceQuota that
+ * agrees with a tenant's queue. The constructs {@link TenantQueue} and
+ * {@link PlatformQueueing}, the tenant file schema and the cross-checks import
+ * them from here.
+ *
+ * @see https://kueue.sigs.k8s.io/docs/concepts/
+ */
+import { TIERS, Tier, priorityClassName } from './labels';
+import { exceeds, formatBytes, parseQuantity } from './quantity';
+
+/** Label of a Job that names the LocalQueue it is submitted to. */
+export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
+/** Label of a Job that names its WorkloadPriorityClass. */
+export const PRIORITY_CLASS_LABEL = 'kueue.x-k8s.io/priority-class';
+/** Name of the LocalQueue in every tenant namespace. */
+export const LOCAL_QUEUE_NAME = 'default';
+/** Name of the ResourceFlavor of CPU, memory and local disk (no node labels). */
+export const DEFAULT_FLAVOR = 'default-flavor';
+/** Kueue's API group and version used by the platform. */
+export const KUEUE_API_VERSION = 'kueue.x-k8s.io/v1beta2';
+
+/** Name of the WorkloadPriorityClass of a tier: the same as its PriorityClass. */
+export function workloadPriorityClassName(tier: Tier): string {
+  return priorityClassName(tier);
+}
+
+/** How a ClusterQueue orders its pending workloads. */
+export const QUEUEING_STRATEGIES = ['BestEffortFIFO', 'StrictFIFO'] as const;
+export type QueueingStrategy = (typeof QUEUEING_STRATEGIES)[number];
+
+/** Kueue's `preemption.withinClusterQueue` values. */
+export const WITHIN_CLUSTER_QUEUE_POLICIES = ['Never', 'LowerPriority', 'LowerOrNewerEqualPriority'] as const;
+/** Kueue's `preemption.reclaimWithinCohort` values. */
+export const RECLAIM_WITHIN_COHORT_POLICIES = ['Never', 'LowerPriority', 'Any'] as const;
+/** Kueue's `preemption.borrowWithinCohort.policy` values. */
+export const BORROW_WITHIN_COHORT_POLICIES = ['Never', 'LowerPriority'] as const;
+
+/**
+ * When a tenant's pending workload may preempt admitted ones.
+ * @see https://kueue.sigs.k8s.io/docs/concepts/preemption/
+ */
+export interface QueuePreemption {
+  /** Preempt workloads of the same ClusterQueue. */
+  readonly withinClusterQueue: (typeof WITHIN_CLUSTER_QUEUE_POLICIES)[number];
+  /** Take back lent quota from workloads of other ClusterQueues of the cohort. */
+  readonly reclaimWithinCohort: (typeof RECLAIM_WITHIN_COHORT_POLICIES)[number];
+  /** Preempt workloads of other ClusterQueues while borrowing (`borrowWithinCohort.policy`). */
+  readonly borrowWithinCohort: (typeof BORROW_WITHIN_COHORT_POLICIES)[number];
+}
+
+/** Amounts per queued resource: GPUs (per GPU type), CPU cores, memory, local disk. */
+export interface QueueAmounts {
+  readonly gpu: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly ephemeralStorage: string;
+}
+
+/** The queued resources other than GPUs, in the order of the ClusterQueue's first resource group. */
+export const QUEUED_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeralStorage'] as const;
+export type QueuedContainerResource = (typeof QUEUED_CONTAINER_RESOURCES)[number];
+/** Every queued resource of the tenant and platform files. */
+export const QUEUED_RESOURCES = ['gpu', ...QUEUED_CONTAINER_RESOURCES] as const;
+export type QueuedResource = (typeof QUEUED_RESOURCES)[number];
+
+/** The defaults of the platform file's `queueing` section. */
+export const QUEUEING_DEFAULTS = {
+  kueue: true,
+  cohort: 'ml-platform',
+  queueingStrategy: 'BestEffortFIFO' as QueueingStrategy,
+  borrowingLimit: { gpu: 0, cpu: '0', memory: '0', ephemeralStorage: '0' } as QueueAmounts,
+  fairSharingWeight: 1,
+  preemption: {
+    critical: { withinClusterQueue: 'LowerPriority', reclaimWithinCohort: 'Any', borrowWithinCohort: 'LowerPriority' },
+    standard: { withinClusterQueue: 'LowerPriority', reclaimWithinCohort: 'Any', borrowWithinCohort: 'Never' },
+    batch: { withinClusterQueue: 'LowerPriority', reclaimWithinCohort: 'Any', borrowWithinCohort: 'Never' },
+  } as Readonly<Record<Tier, QueuePreemption>>,
+} as const;
+
+/** Sum of CPU amounts, written as cores or millicores (`72`, `12500m`), rounded up to 1m. */
+export function addCpu(...amounts: readonly string[]): string {
+  const millicores = Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0) * 1000 - 1e-6);
+  return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
+}
+
+/** Sum of byte amounts (memory, local disk), written in the largest binary unit that divides it (`576Gi`). */
+export function addBytes(...amounts: readonly string[]): string {
+  return formatBytes(Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0)));
+}
+
+/** Sum of amounts of one queued resource. */
+export function addAmounts(resource: QueuedContainerResource, amounts: readonly string[]): string {
+  return resource === 'cpu' ? addCpu(...amounts) : addBytes(...amounts);
+}
+
+/** The smaller of two quantities, as written. */
+export function minQuantity(a: string, b: string): string {
+  return exceeds(parseQuantity(a), parseQuantity(b)) ? b : a;
+}
+
+/** What one model service can run at once: its replicas during a rollout at replicas.max, and their size. */
+export interface ServingPeak {
+  /** Pods during a rollout at the most replicas: replicas.max + the surge replica. */
+  readonly pods: number;
+  readonly gpus: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly ephemeralStorage: string;
+}
+
+/**
+ * The serving reserve of a tenant: what all its model services run at their peak at once
+ * (each `pods` x its size). The namespace's ResourceQuota holds it beside the queue's
+ * numbers, and Kueue never hands it to jobs, since model services are not queued.
+ */
+export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
+  const times = (peak: ServingPeak, amount: string) => String(parseQuantity(amount) * peak.pods);
+  return {
+    gpu: peaks.reduce((sum, peak) => sum + peak.gpus * peak.pods, 0),
+    cpu: addCpu('0', ...peaks.map((peak) => times(peak, peak.cpu))),
+    memory: addBytes('0', ...peaks.map((peak) => times(peak, peak.memory))),
+    ephemeralStorage: addBytes('0', ...peaks.map((peak) => times(peak, peak.ephemeralStorage))),
+  };
+}
+
+/**
+ * The namespace's amounts with Kueue on: the guarantee (the ClusterQueue's nominal quota)
+ * plus the borrowing limit (GPUs: per GPU flavor, x `gpuFlavors`) plus the serving reserve.
+ * Kueue does not look at the ResourceQuota, so this is the most the admitted jobs and the
+ * model services can create at once: a pod Kueue admits is never refused at creation.
+ */
+export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpuFlavors: number, reserve: QueueAmounts): QueueAmounts {
+  return {
+    gpu: guarantee.gpu + borrowingLimit.gpu * gpuFlavors + reserve.gpu,
+    cpu: addCpu(guarantee.cpu, borrowingLimit.cpu, reserve.cpu),
+    memory: addBytes(guarantee.memory, borrowingLimit.memory, reserve.memory),
+    ephemeralStorage: addBytes(guarantee.ephemeralStorage, borrowingLimit.ephemeralStorage, reserve.ephemeralStorage),
+  };
+}
+
+/** True when tier `a` is above tier `b` (critical above standard above batch). */
+export function tierAbove(a: Tier, b: Tier): boolean {
+  return TIERS.indexOf(a) < TIERS.indexOf(b);
+}

@@ -1,0 +1,88 @@
+/**
+ * The cross-checks of queueing through Kueue (platform queueing.kueue, on in the fixture
+ * platform): the GPU split per type, lending within the guarantee, job priorities within the
+ * tenant tier, and jobs that their queue could never admit.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadConfig } from '../../config/load';
+import { ValidationError, formatProblem } from '../../config/problems';
+import { minimalTenant, scratchProject, withoutKueue } from '../support/fixtures';
+
+function load(tenant: string, editPlatform: (text: string) => string = (text) => text) {
+  const project = scratchProject({ 'team.yaml': `${minimalTenant('team')}${tenant}` });
+  fs.writeFileSync(project.platformFile, editPlatform(fs.readFileSync(project.platformFile, 'utf8')));
+  return loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
+}
+
+function problemsOf(tenant: string, editPlatform?: (text: string) => string): string[] {
+  try {
+    load(tenant, editPlatform);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return error.problems.map((problem) => formatProblem(problem).replace(/^.*?tenants\//, 'tenants/'));
+  }
+  throw new Error('expected a ValidationError, but the file loaded');
+}
+
+const job = (name: string, lines: string) => `    - name: ${name}\n      image: registry.ml.example.com/team/trainer:1.0.0\n${lines}`;
+
+describe('queueing cross-checks', () => {
+  test('puts the whole GPU guarantee on the one GPU type the jobs use, and computes the namespace amounts', () => {
+    const config = load(`  quota:\n    gpu: 16\n    cpu: "64"\n  trainingJobs:\n${job('ddp', '      gpus: 8\n      workers: 2\n      gpuType: h100-80gb\n      cpu: "16"\n')}`);
+    const queueing = config.tenants[0].queueing!;
+    expect(queueing.guarantee.gpus).toEqual({ 'h100-80gb': 16 });
+    expect(queueing.namespaceAmounts).toEqual({ gpu: 16 + 8 * 3, cpu: '128', memory: '576Gi', ephemeralStorage: '700Gi' });
+    expect(queueing.servingReserve).toEqual({ gpu: 0, cpu: '0', memory: '0', ephemeralStorage: '0' });
+    expect(queueing.preemption).toEqual({ withinClusterQueue: 'LowerPriority', reclaimWithinCohort: 'Any', borrowWithinCohort: 'Never' });
+  });
+
+  test('fails when a job needs more GPUs of its type than guarantee + borrowing limit, naming the numbers', () => {
+    expect(problemsOf(`  quota:\n    gpu: 8\n  trainingJobs:\n${job('ddp', '      gpus: 8\n      workers: 3\n')}`)).toEqual([
+      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: its 3 workers need 24 GPUs (3 x 8) of type a100-80gb, more than the tenant's queue can ever admit on a100-80gb: guarantee 8 (spec.queueing.gpuGuarantee.a100-80gb, else spec.quota.gpu) + borrowing limit 8 (queueing.borrowingLimit.gpu) = 16; Kueue admits a job only whole, so it would stay queued forever: lower gpus or workers, or raise the a100-80gb guarantee or spec.queueing.borrowingLimit.gpu",
+    ]);
+  });
+
+  test('fails when a job needs more CPU than guarantee + borrowing limit', () => {
+    expect(problemsOf(`  quota:\n    cpu: "8"\n  queueing:\n    borrowingLimit:\n      cpu: "8"\n  trainingJobs:\n${job('big', '      gpus: 0\n      cpu: "6"\n      workers: 3\n')}`)).toEqual([
+      "tenants/team.yaml:18: spec.trainingJobs[0].cpu: its 3 workers need 3 x 6, more than the tenant's queue can ever admit: guarantee 8 (spec.quota.cpu) + borrowing limit 8 (queueing.borrowingLimit.cpu) = 16; Kueue admits a job only whole, so it would stay queued forever: lower cpu or workers, or raise spec.quota.cpu or spec.queueing.borrowingLimit.cpu",
+    ]);
+  });
+
+  test('fails when the jobs use two GPU types and no split is given, with an example split', () => {
+    expect(problemsOf(`  quota:\n    gpu: 9\n  trainingJobs:\n${job('a', '      gpus: 4\n')}${job('b', '      gpus: 1\n      gpuType: l4\n')}`)).toEqual([
+      'tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (9) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {a100-80gb: 5, l4: 4}',
+    ]);
+  });
+
+  test('fails when the split names an unknown GPU type or does not add up to quota.gpu', () => {
+    expect(problemsOf(`  quota:\n    gpu: 8\n  queueing:\n    gpuGuarantee:\n      l4: 4\n      v100: 2\n`)).toEqual([
+      'tenants/team.yaml:13: spec.queueing.gpuGuarantee: sums to 6 (l4: 4 + v100: 2), but spec.quota.gpu is 8; the split must add up to the GPU guarantee: change the split or spec.quota.gpu',
+      'tenants/team.yaml:14: spec.queueing.gpuGuarantee.v100: unknown GPU type "v100"; the platform offers a100-80gb, h100-80gb, l4',
+    ]);
+  });
+
+  test('fails when the tenant would lend more than its guarantee', () => {
+    expect(problemsOf(`  quota:\n    gpu: 2\n    cpu: "4"\n  queueing:\n    lendingLimit:\n      gpu: 3\n      cpu: "5"\n`)).toEqual([
+      "tenants/team.yaml:14: spec.queueing.lendingLimit.gpu: 3 exceeds the tenant's GPU guarantee of 2 (spec.quota.gpu); a tenant lends only what it is guaranteed: lower lendingLimit.gpu or raise spec.quota.gpu",
+      "tenants/team.yaml:15: spec.queueing.lendingLimit.cpu: 5 exceeds the tenant's cpu guarantee of 4 (spec.quota.cpu); a tenant lends only what it is guaranteed: lower lendingLimit.cpu or raise spec.quota.cpu",
+    ]);
+  });
+
+  test('fails when a job asks for a priority above the tenant tier', () => {
+    expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
+      "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
+    ]);
+  });
+
+  test('with Kueue off, checks jobs and services against the plain quota and resolves no queue', () => {
+    const tenant = `  quota:\n    gpu: 8\n  trainingJobs:\n${job('ddp', '      gpus: 8\n      workers: 2\n')}`;
+    expect(problemsOf(tenant, withoutKueue)).toEqual([
+      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: its 2 workers need 16 GPUs (2 x 8), more than the tenant's GPU quota of 8; lower it or raise spec.quota.gpu",
+    ]);
+    // With Kueue on the same job borrows 8 GPUs beyond its guarantee.
+    expect(load(tenant).tenants[0].queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 8 });
+    expect(path.basename(load(`  quota:\n    gpu: 1\n`, withoutKueue).tenants[0].file)).toBe('team.yaml');
+    expect(load(`  quota:\n    gpu: 1\n`, withoutKueue).tenants[0].queueing).toBeUndefined();
+  });
+});
