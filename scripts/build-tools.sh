@@ -405,15 +405,20 @@ build_kueue() {
 }
 
 # Not a build: every CRD of Kueue's config/components/crd/bases/ (the
-# platform installs them all: the ClusterQueue controller needs the
-# AdmissionCheck, Cohort, Topology, ... kinds to exist), plus an executable
-# index (bin/kueue-crds) that prints their paths.
+# platform installs them all: the manager needs the AdmissionCheck, Cohort,
+# Topology, ... kinds to exist), plus an executable index (bin/kueue-crds)
+# that prints their paths. Beside them, in rbac/, the ClusterRoles of Kueue's
+# installation that let users read Workloads and LocalQueues (aggregated to
+# the built-in view, edit and admin roles), which control-plane.sh installs
+# with the manager as Kueue's own installation does.
+KUEUE_USER_ROLES=(workload_viewer_role localqueue_viewer_role)
 build_kueue-crds() {
-  local dir
+  local dir role
   dir=$(mod_field "sigs.k8s.io/kueue@$KUEUE_VERSION" Dir)
-  mkdir -p "$OUT/../crds"
+  mkdir -p "$OUT/../crds" "$OUT/../rbac"
   cp "$dir"/config/components/crd/bases/*.yaml "$OUT/../crds/"
-  chmod u+w "$OUT/../crds"/*
+  for role in "${KUEUE_USER_ROLES[@]}"; do cp "$dir/config/components/rbac/$role.yaml" "$OUT/../rbac/"; done
+  chmod u+w "$OUT/../crds"/* "$OUT/../rbac"/*
   printf '#!/bin/sh\n# Prints the Kueue %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' \
     "$KUEUE_VERSION" >"$OUT/kueue-crds"
   chmod +x "$OUT/kueue-crds"
@@ -456,7 +461,8 @@ check_version() {
       [[ "$("$(dirname "$2")/npm" --version)" == "$NPM_VERSION" ]] || die "npm: expected version $NPM_VERSION" ;;
     prometheus-operator-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="prometheusrules.monitoring.coreos.com" ;;
     kueue-crds)
-      out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="clusterqueues.kueue.x-k8s.io" ;;
+      out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml "$(dirname "$2")"/../rbac/*.yaml) want="clusterqueues.kueue.x-k8s.io"
+      grep -qx '  name: workload-viewer-role' "$(dirname "$2")/../rbac/workload_viewer_role.yaml" || die "kueue-crds: the workload viewer role was not copied" ;;
     # The manager has no version flag (it logs its version when it starts):
     # check that the -X target is a string variable and that the binary holds
     # the commit (which only -X puts there; the version is in module paths).
@@ -597,6 +603,7 @@ cmd_print_env() {
   printf 'export MLP_PROMETHEUS_CRDS_DIR=%q\n' "$(tool_dir prometheus-operator-crds)/crds"
   printf 'export MLP_KWOK_STAGES_DIR=%q\n' "$(tool_dir kwok)/stages"
   printf 'export MLP_KUEUE_CRDS_DIR=%q\n' "$(tool_dir kueue-crds)/crds"
+  printf 'export MLP_KUEUE_RBAC_DIR=%q\n' "$(tool_dir kueue-crds)/rbac"
   printf 'export MLP_KUEUE_WEBHOOKS=%q\n' "$(tool_dir kueue)/webhook/manifests.yaml"
   printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=1'

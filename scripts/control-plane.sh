@@ -221,6 +221,7 @@ load_kueue_tools() {
   [[ "$(command -v kueue)" == "$MLP_TOOLS_CACHE"/* ]] || die "kueue does not resolve to the built one"
   [[ -f "$MLP_KUEUE_WEBHOOKS" ]] || die "no Kueue webhook manifests at $MLP_KUEUE_WEBHOOKS; run scripts/build-tools.sh kueue"
   compgen -G "$MLP_KUEUE_CRDS_DIR/*.yaml" >/dev/null || die "no Kueue CRDs in $MLP_KUEUE_CRDS_DIR; run scripts/build-tools.sh kueue-crds"
+  compgen -G "$MLP_KUEUE_RBAC_DIR/*.yaml" >/dev/null || die "no Kueue user roles in $MLP_KUEUE_RBAC_DIR; rebuild kueue-crds (remove its folder in $MLP_TOOLS_CACHE, run scripts/build-tools.sh kueue-crds)"
   command -v node >/dev/null || die "node not found on PATH: Kueue's webhook configurations are made by $KUEUE_PROGRAM"
   [[ -f "$KUEUE_PROGRAM" ]] || die "$KUEUE_PROGRAM is missing: run \`npm run build\` first (or start without MLP_CP_KUEUE=1)"
   # The overlay's lowerdir option separates layers with ':' and options with ','.
@@ -310,6 +311,14 @@ start_kueue() {
     fail_start
   }
   log "the Kueue CRDs Established: ok ($((SECONDS - STARTED))s)"
+  # Kueue's user roles (read Workloads and LocalQueues), named as its installation names them.
+  local role
+  for role in "$MLP_KUEUE_RBAC_DIR"/*.yaml; do echo ---; sed 's/^  name: /  name: kueue-/' "$role"; done |
+    kubectl --kubeconfig="$ADMIN_KUBECONFIG" apply --server-side -f - >>"$LOGS/kueue-setup.log" 2>&1 || {
+    tail -n 20 "$LOGS/kueue-setup.log" >&2
+    log "cannot install Kueue's user roles from $MLP_KUEUE_RBAC_DIR"
+    fail_start
+  }
   write_kueue_files
   unshare_args
   # setsid and unshare (without --fork) exec, and sh execs kueue: the pid is

@@ -16,7 +16,6 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
-import { toolEnv } from '../../devkit/tools';
 import { synthesizedDist } from '../support/cli';
 import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant } from '../support/fixtures';
 
@@ -111,12 +110,7 @@ describe('disruptions on a scheduling cluster', () => {
     );
     expect(annotated).toEqual(['batchy/sweep', 'batchy/evictable', 'batchy/bad-args', 'batchy/flaky', 'urgent/hotfix']);
 
-    cluster.kubectlOk(['apply', '--server-side', '-R', '-f', toolEnv().MLP_PROMETHEUS_CRDS_DIR!]);
-    await cluster.waitFor('the prometheus-operator CRDs Established', () =>
-      JSON.parse(cluster.kubectlOk(['get', 'crd', '-o', 'json'])).items.every((crd: any) =>
-        crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
-      ),
-    );
+    await cluster.applyPlatformCrds();
     cluster.kubectlOk(['apply', '--server-side', '-f', path.join(dist, '_platform')]);
     cluster.applyTenantFolder(path.join(dist, 'batchy'));
   });
