@@ -8,7 +8,7 @@
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
 import { TIERS, Tier, priorityClassName } from './labels';
-import { exceeds, formatBytes, parseQuantity } from './quantity';
+import { formatBytes, parseQuantity } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -88,16 +88,6 @@ export function addCpu(...amounts: readonly string[]): string {
 /** Sum of byte amounts (memory, local disk), written in the largest binary unit that divides it (`576Gi`). */
 export function addBytes(...amounts: readonly string[]): string {
   return formatBytes(Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0)));
-}
-
-/** Sum of amounts of one queued resource. */
-export function addAmounts(resource: QueuedContainerResource, amounts: readonly string[]): string {
-  return resource === 'cpu' ? addCpu(...amounts) : addBytes(...amounts);
-}
-
-/** The smaller of two quantities, as written. */
-export function minQuantity(a: string, b: string): string {
-  return exceeds(parseQuantity(a), parseQuantity(b)) ? b : a;
 }
 
 /** What one model service can run at once: its replicas during a rollout at replicas.max, and their size. */
