@@ -17,7 +17,7 @@ import * as YAML from 'yaml';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
 import { synthesizedDist } from '../support/cli';
-import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant } from '../support/fixtures';
+import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant, withoutKueue } from '../support/fixtures';
 
 const POD_EXIT_STAGE = path.join(FIXTURES_DIR, 'kwok', 'pod-exit.yaml');
 /** A pod that keeps running for the length of the test, as a long training run does. */
@@ -97,7 +97,9 @@ describe('disruptions on a scheduling cluster', () => {
       simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE, gpuNodesPerType: 1, gpusPerNode: 8, cpuNodes: 2, kwokStages: [POD_EXIT_STAGE] },
     });
 
-    dist = synthesizedDist(TENANTS);
+    // Kueue off (queueing.kueue: false): pods preempt by PriorityClass and the plain ResourceQuota
+    // refuses, as on clusters without Kueue; test/e2e/queueing.test.ts shows the queued side.
+    dist = synthesizedDist(TENANTS, withoutKueue);
 
     const annotated = Object.entries(POD_ANNOTATIONS).flatMap(([tenant, jobs]) =>
       Object.entries(jobs).map(([name, annotations]) => {
