@@ -20,6 +20,14 @@ export interface ControlPlaneOptions {
    * @default - no scheduler and no nodes: pods stay Pending
    */
   readonly simulatedNodes?: SimulatedNodes;
+  /**
+   * Install Kueue's CRDs and run the real Kueue manager with its Job and
+   * Kueue-kind webhooks (MLP_CP_KUEUE=1, scripts/control-plane.sh and
+   * devkit/kueue.ts); stopped with the control plane, its log is
+   * `logs/kueue.log`.
+   * @default false
+   */
+  readonly kueue?: boolean;
 }
 
 /** The simulated nodes of a scheduling cluster (scripts/control-plane.sh, devkit/simulated-cluster.ts). */
@@ -44,7 +52,10 @@ export interface SimulatedNodes {
 export class ControlPlane {
   /** Starts one in `dir` (its certificates, etcd data and logs). */
   public static start(dir: string, options: ControlPlaneOptions = {}): ControlPlane {
-    runOk('bash', [CONTROL_PLANE, 'start'], { env: { MLP_CP_DIR: dir, ...simulationEnv(options.simulatedNodes) }, timeoutMs: 240_000 });
+    runOk('bash', [CONTROL_PLANE, 'start'], {
+      env: { MLP_CP_DIR: dir, MLP_CP_KUEUE: options.kueue ? '1' : '0', ...simulationEnv(options.simulatedNodes) },
+      timeoutMs: 300_000,
+    });
     return new ControlPlane(dir);
   }
 
@@ -82,10 +93,13 @@ export class ControlPlane {
     for (const tenant of tenants) this.applyTenantFolder(path.join(dist, tenant));
   }
 
-  /** Applies the prometheus-operator CRDs that the platform installs (mlp:crdFiles) and waits until they are Established. */
-  public async applyPrometheusCrds(): Promise<void> {
-    this.kubectlOk(['apply', '--server-side', '-R', '-f', toolEnv().MLP_PROMETHEUS_CRDS_DIR!]);
-    await this.waitFor('the prometheus-operator CRDs Established', () =>
+  /**
+   * Applies the CRDs that the platform installs (mlp:crdFiles, {@link platformCrdFiles}):
+   * prometheus-operator's and Kueue's, and waits until they are Established.
+   */
+  public async applyPlatformCrds(): Promise<void> {
+    for (const file of platformCrdFiles()) this.kubectlOk(['apply', '--server-side', '-f', file]);
+    await this.waitFor('the platform CRDs Established', () =>
       JSON.parse(this.kubectlOk(['get', 'crd', '-o', 'json'])).items.every((crd: any) =>
         crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
       ),
@@ -140,7 +154,7 @@ export class ControlPlane {
   }
 
   /** Kills one component with SIGKILL, as a crash would; its state (etcd data) stays. */
-  public kill(component: 'etcd' | 'kube-apiserver' | 'kube-controller-manager'): void {
+  public kill(component: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kueue'): void {
     runOk('bash', [CONTROL_PLANE, 'kill', component], { env: { MLP_CP_DIR: this.dir }, timeoutMs: 60_000 });
   }
 
@@ -229,6 +243,28 @@ export interface BackgroundCommand {
   readonly pid: number;
 }
 
+/**
+ * The CRD files the platform's custom resources need, as `mlp:crdFiles` lists
+ * them for a cluster without the operators' own installations: the
+ * prometheus-operator CRDs (its Prometheus, monitors and rules) and, unless
+ * `kueue` is false, every Kueue CRD (its ResourceFlavors,
+ * WorkloadPriorityClasses, ClusterQueues and LocalQueues, and the kinds the
+ * Kueue manager watches), from the tool cache. A cluster started with
+ * `kueue: true` has Kueue's CRDs from its Kueue installation already: a stack
+ * that installed them again would share them with it (and saw changes to them
+ * on every later preview).
+ */
+export function platformCrdFiles(options: { readonly kueue?: boolean } = {}): string[] {
+  const dirs = [toolEnv().MLP_PROMETHEUS_CRDS_DIR!, ...(options.kueue === false ? [] : [toolEnv().MLP_KUEUE_CRDS_DIR!])];
+  return dirs.flatMap((dir) =>
+    fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith('.yaml'))
+      .sort()
+      .map((file) => path.join(dir, file)),
+  );
+}
+
 /** The environment of scripts/control-plane.sh for these simulated nodes (MLP_CP_NODES=0 for none). */
 function simulationEnv(nodes: SimulatedNodes | undefined): NodeJS.ProcessEnv {
   if (nodes === undefined) return { MLP_CP_NODES: '0' };
@@ -264,7 +300,14 @@ export class PulumiStack {
   public constructor(
     dir: string,
     public readonly name: string,
-    settings: { kubeconfig: string; skipAwait: boolean; platformFile: string; tenants: Record<string, string> },
+    settings: {
+      kubeconfig: string;
+      skipAwait: boolean;
+      platformFile: string;
+      tenants: Record<string, string>;
+      /** mlp:crdFiles. @default platformCrdFiles() */
+      crdFiles?: readonly string[];
+    },
   ) {
     this.tenantsDir = path.join(dir, 'tenants');
     this.platformFile = path.join(dir, 'platform.yaml');
@@ -280,14 +323,14 @@ export class PulumiStack {
     const initFile = path.join(REPO_ROOT, `Pulumi.${name}.yaml`);
     this.pulumiOk(['stack', 'init', name, '--non-interactive']);
     fs.rmSync(initFile, { force: true });
-    const crds = fs.readdirSync(toolEnv().MLP_PROMETHEUS_CRDS_DIR!).sort();
+    const crds = settings.crdFiles ?? platformCrdFiles();
     this.setConfig({
       'mlp:tenantsDir': this.tenantsDir,
       'mlp:platformFile': this.platformFile,
       'mlp:kubeconfig': settings.kubeconfig,
       'mlp:skipAwait': String(settings.skipAwait),
     });
-    crds.forEach((file, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `mlp:crdFiles[${index}]`, path.join(toolEnv().MLP_PROMETHEUS_CRDS_DIR!, file)]));
+    crds.forEach((file, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `mlp:crdFiles[${index}]`, file]));
   }
 
   /** Sets stack configuration values. */

@@ -178,7 +178,8 @@ export class TenantQueue extends Construct {
           reclaimWithinCohort: preemption.reclaimWithinCohort as ClusterQueueSpecPreemptionReclaimWithinCohort,
           borrowWithinCohort: { policy: preemption.borrowWithinCohort as ClusterQueueSpecPreemptionBorrowWithinCohortPolicy },
         },
-        fairSharing: { weight: ClusterQueueSpecFairSharingWeight.fromNumber(weight) },
+        // A whole number, written as the API server returns the quantity (see quotaOf).
+        fairSharing: { weight: ClusterQueueSpecFairSharingWeight.fromString(String(weight)) },
       },
     });
 
@@ -194,10 +195,14 @@ function resourceNameOf(type: GpuPlacement): string {
   return type.resourceName ?? 'nvidia.com/gpu';
 }
 
-/** One resource of a flavor: its nominal quota, borrowing limit and, when set, lending limit. */
+/**
+ * One resource of a flavor: its nominal quota, borrowing limit and, when set, lending limit.
+ * Numbers (GPUs, validated whole) are written as strings, the form in which the API server
+ * stores and returns quantities: a manifest's `8` reads back as `"8"`, which `pulumi preview
+ * --refresh` would show as a change of every ClusterQueue.
+ */
 function quotaOf(name: string, nominal: string | number, borrowing: string | number, lending: string | number | undefined): ClusterQueueSpecResourceGroupsFlavorsResources {
-  const amount = <T>(from: { fromString(value: string): T; fromNumber(value: number): T }, value: string | number) =>
-    typeof value === 'number' ? from.fromNumber(value) : from.fromString(value);
+  const amount = <T>(from: { fromString(value: string): T }, value: string | number) => from.fromString(String(value));
   return {
     name,
     nominalQuota: amount(ClusterQueueSpecResourceGroupsFlavorsResourcesNominalQuota, nominal),

@@ -112,6 +112,17 @@ PROMETHEUS_OPERATOR_NOSUMDB=github.com/prometheus-operator/prometheus-operator/p
 KWOK_VERSION=v0.8.0
 KWOK_STAGES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete)
 
+# Kueue, the job queueing controller (docs/queueing.md): the manager binary
+# (cmd/kueue, which the end-to-end tests run on loopback against the local
+# control plane, devkit/kueue.ts) and, as data like the prometheus-operator
+# CRDs, the CRDs of its config/components/crd/bases/ (API kueue.x-k8s.io
+# v1beta2 as storage version, no conversion webhook), which the platform
+# installs first (mlp:crdFiles). The module has no replace directives, so a
+# plain wrapper builds it; the proxy's Origin gives the tag's commit, embedded
+# like upstream's Makefile does (LD_FLAGS: GitVersion, GitCommit, BuildDate).
+KUEUE_VERSION=v0.19.2
+KUEUE_GIT_COMMIT=8eab68778fc1b52affe165fdf5af29d1e9b4f3cb
+
 # Node.js, for machines whose own is older than the project supports (.ci/run
 # installs it there). The version is the one in .nvmrc, which the GitHub
 # workflows read too (actions/setup-node node-version-file): that file is the
@@ -124,12 +135,12 @@ NPM_VERSION=11.21.2
 
 # --------------------------------------------------------------------------
 
-TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds prometheus-operator)
+TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds prometheus-operator kueue-crds kueue)
 # What goes on PATH. The two Pulumi plugins stay off it: the CLI warns on every
 # run about plugins it finds on $PATH, so the language host is linked next to
 # the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
 # is installed into PULUMI_HOME's plugin cache.
-PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi promtool prometheus-operator)
+PATH_TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi promtool prometheus-operator kueue)
 # Installed only when named (`scripts/build-tools.sh node`), never by default:
 # a machine with a supported Node.js does not need another one.
 ON_REQUEST_TOOLS=(node)
@@ -152,6 +163,7 @@ tool_version() {
     pulumi-resource-kubernetes) echo "v$PULUMI_K8S_VERSION" ;;
     promtool) echo "$PROMETHEUS_VERSION" ;;
     prometheus-operator-crds | prometheus-operator) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
+    kueue-crds | kueue) echo "$KUEUE_VERSION" ;;
     node) echo "v$NODE_VERSION" ;;
     *) die "unknown tool '$1' (known: ${TOOLS[*]} ${ON_REQUEST_TOOLS[*]})" ;;
   esac
@@ -378,6 +390,40 @@ build_prometheus-operator-crds() {
   chmod +x "$OUT/prometheus-operator-crds"
 }
 
+build_kueue() {
+  local pkg=sigs.k8s.io/kueue/pkg/version date dir
+  new_wrapper "$SRC" mlp.local/tools/kueue "require sigs.k8s.io/kueue $KUEUE_VERSION"
+  date=$(cd "$SRC" && go list -mod=mod -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "sigs.k8s.io/kueue@$KUEUE_VERSION")
+  gobuild "$SRC" "$OUT/kueue" sigs.k8s.io/kueue/cmd/kueue \
+    "-X $pkg.GitVersion=$KUEUE_VERSION -X $pkg.GitCommit=$KUEUE_GIT_COMMIT -X $pkg.BuildDate=$date"
+  # Its admission webhooks, as data beside the binary: control-plane.sh
+  # (MLP_CP_KUEUE=1) derives the configurations it installs from them.
+  dir=$(mod_field "sigs.k8s.io/kueue@$KUEUE_VERSION" Dir)
+  mkdir -p "$OUT/../webhook"
+  cp "$dir/config/components/webhook/manifests.yaml" "$OUT/../webhook/"
+  chmod u+w "$OUT/../webhook"/*
+}
+
+# Not a build: every CRD of Kueue's config/components/crd/bases/ (the
+# platform installs them all: the manager needs the AdmissionCheck, Cohort,
+# Topology, ... kinds to exist), plus an executable index (bin/kueue-crds)
+# that prints their paths. Beside them, in rbac/, the ClusterRoles of Kueue's
+# installation that let users read Workloads and LocalQueues (aggregated to
+# the built-in view, edit and admin roles), which control-plane.sh installs
+# with the manager as Kueue's own installation does.
+KUEUE_USER_ROLES=(workload_viewer_role localqueue_viewer_role)
+build_kueue-crds() {
+  local dir role
+  dir=$(mod_field "sigs.k8s.io/kueue@$KUEUE_VERSION" Dir)
+  mkdir -p "$OUT/../crds" "$OUT/../rbac"
+  cp "$dir"/config/components/crd/bases/*.yaml "$OUT/../crds/"
+  for role in "${KUEUE_USER_ROLES[@]}"; do cp "$dir/config/components/rbac/$role.yaml" "$OUT/../rbac/"; done
+  chmod u+w "$OUT/../crds"/* "$OUT/../rbac"/*
+  printf '#!/bin/sh\n# Prints the Kueue %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' \
+    "$KUEUE_VERSION" >"$OUT/kueue-crds"
+  chmod +x "$OUT/kueue-crds"
+}
+
 # Not a build either: Node.js and npm unpacked from the npm registry (`npm pack`
 # checks each tarball against the registry's integrity hash), with `npm` and
 # `npx` scripts that run npm's CLI on this node. Needs an npm on PATH (any).
@@ -414,6 +460,16 @@ check_version() {
       out=$("$2" --version) want="v$NODE_VERSION"
       [[ "$("$(dirname "$2")/npm" --version)" == "$NPM_VERSION" ]] || die "npm: expected version $NPM_VERSION" ;;
     prometheus-operator-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="prometheusrules.monitoring.coreos.com" ;;
+    kueue-crds)
+      out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml "$(dirname "$2")"/../rbac/*.yaml) want="clusterqueues.kueue.x-k8s.io"
+      grep -qx '  name: workload-viewer-role' "$(dirname "$2")/../rbac/workload_viewer_role.yaml" || die "kueue-crds: the workload viewer role was not copied" ;;
+    # The manager has no version flag (it logs its version when it starts):
+    # check that the -X target is a string variable and that the binary holds
+    # the commit (which only -X puts there; the version is in module paths).
+    kueue)
+      out=$(cd "$SRC" && go doc sigs.k8s.io/kueue/pkg/version.GitVersion) want='GitVersion = "'
+      grep -qF "$KUEUE_GIT_COMMIT" "$2" || die "kueue: the binary does not hold the commit $KUEUE_GIT_COMMIT (-X target moved?)"
+      [[ -s "$(dirname "$2")/../webhook/manifests.yaml" ]] || die "kueue: the webhook manifests were not copied" ;;
     pulumi) out=$(PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_HOME="$PULUMI_HOME_DIR" "$2" version) want="$PULUMI_VERSION" ;;
     # These two have no version flag (they report it over gRPC), and with
     # -trimpath `go version -m` does not record -ldflags. Check instead that
@@ -546,6 +602,9 @@ cmd_print_env() {
   printf 'export PATH="%s"\n' "$(path_value)"
   printf 'export MLP_PROMETHEUS_CRDS_DIR=%q\n' "$(tool_dir prometheus-operator-crds)/crds"
   printf 'export MLP_KWOK_STAGES_DIR=%q\n' "$(tool_dir kwok)/stages"
+  printf 'export MLP_KUEUE_CRDS_DIR=%q\n' "$(tool_dir kueue-crds)/crds"
+  printf 'export MLP_KUEUE_RBAC_DIR=%q\n' "$(tool_dir kueue-crds)/rbac"
+  printf 'export MLP_KUEUE_WEBHOOKS=%q\n' "$(tool_dir kueue)/webhook/manifests.yaml"
   printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=1'
   # Nothing can be downloaded here: fail fast instead of trying to.

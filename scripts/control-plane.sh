@@ -46,12 +46,15 @@
 #   MLP_SIM_VOLUME_SIZE   capacity of each one       (1Ti)
 #   MLP_CP_KWOK_STAGES    more kwok Stage files, ':'-separated, e.g. a test's
 #                         own pod failures                               (none)
+#   MLP_CP_KUEUE          1: also install Kueue's CRDs and run the Kueue
+#                         manager with its webhooks (see below)          (0)
 # The binaries come from scripts/build-tools.sh (via its --print-env).
 #
 # State in $MLP_CP_DIR: pki/ (CA, serving and client certs, service-account
 # key), admin.kubeconfig, users/, etcd-data/, logs/<component>.log,
 # run/<component>.pid, run/components, run/ports.env, simulated-cluster.json
-# (the nodes and volumes created). `start` wipes the previous state.
+# (the nodes and volumes created), kueue/ (its configuration, serving
+# certificate and webhook configurations). `start` wipes the previous state.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,6 +66,7 @@ TIMEOUT="${MLP_CP_TIMEOUT:-180}"
 SERVICE_CIDR="${MLP_CP_SERVICE_CIDR:-10.96.0.0/16}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager) # start order
 SIM_COMPONENTS=(kube-scheduler kwok)                     # started after them, unless MLP_CP_NODES=0
+KUEUE_COMPONENTS=(kueue)                                 # started last, with MLP_CP_KUEUE=1
 ADMIN_KUBECONFIG="$DIR/admin.kubeconfig"
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
@@ -99,6 +103,7 @@ sim_enabled() { [[ "${MLP_CP_NODES:-1}" != 0 ]]; }
 select_components() {
   if [[ $1 == start ]]; then
     if sim_enabled; then COMPONENTS+=("${SIM_COMPONENTS[@]}"); fi
+    if kueue_enabled; then COMPONENTS+=("${KUEUE_COMPONENTS[@]}"); fi
   elif [[ -f "$RUN/components" ]]; then
     read -r -a COMPONENTS <"$RUN/components"
   fi
@@ -181,6 +186,157 @@ start_simulation() {
     fail_start
   }
   wait_for "$(grep -c '"kind": "Node"' "$SIM_OBJECTS") simulated nodes Ready" kwok sim_nodes_ready
+}
+
+# ---- Kueue (MLP_CP_KUEUE=1) ---------------------------------------------------
+#
+# The manager runs on loopback as the cluster's administrator, with its own
+# configuration (no leader election, no internal certificate management,
+# waitForPodsReady on, the batch/job integration only) and a serving
+# certificate for 127.0.0.1 signed by the cluster's CA; the API server calls
+# its webhooks at https://127.0.0.1:<port>. Kueue v0.19.2 reads the metrics
+# server's certificate from a fixed path, /etc/kueue/metrics/certs, when it
+# does not manage certificates itself (cmd/kueue/main.go), and managing them
+# itself needs an in-cluster Service and conversion webhooks on the CRDs; so
+# it runs in a private mount namespace (unshare) in which a read-only overlay
+# adds $DIR/kueue/etc/kueue/metrics/certs to /etc. Nothing outside $DIR is
+# written.
+
+KUEUE_DIR="$DIR/kueue"
+KUEUE_PROGRAM="$REPO/build/devkit/kueue.js"
+
+kueue_enabled() { [[ "${MLP_CP_KUEUE:-0}" == 1 ]]; }
+
+# unshare_args: a private mount namespace, in a user namespace unless root.
+unshare_args() {
+  UNSHARE=(unshare --mount --propagation private)
+  ((EUID == 0)) || UNSHARE+=(--map-root-user)
+}
+
+load_kueue_tools() {
+  local envlines
+  envlines=$("$HERE/build-tools.sh" --print-env kueue kueue-crds) ||
+    die "kueue is not built; run scripts/build-tools.sh kueue kueue-crds (or start without MLP_CP_KUEUE=1)"
+  eval "$envlines"
+  [[ "$(command -v kueue)" == "$MLP_TOOLS_CACHE"/* ]] || die "kueue does not resolve to the built one"
+  [[ -f "$MLP_KUEUE_WEBHOOKS" ]] || die "no Kueue webhook manifests at $MLP_KUEUE_WEBHOOKS; run scripts/build-tools.sh kueue"
+  compgen -G "$MLP_KUEUE_CRDS_DIR/*.yaml" >/dev/null || die "no Kueue CRDs in $MLP_KUEUE_CRDS_DIR; run scripts/build-tools.sh kueue-crds"
+  compgen -G "$MLP_KUEUE_RBAC_DIR/*.yaml" >/dev/null || die "no Kueue user roles in $MLP_KUEUE_RBAC_DIR; rebuild kueue-crds (remove its folder in $MLP_TOOLS_CACHE, run scripts/build-tools.sh kueue-crds)"
+  command -v node >/dev/null || die "node not found on PATH: Kueue's webhook configurations are made by $KUEUE_PROGRAM"
+  [[ -f "$KUEUE_PROGRAM" ]] || die "$KUEUE_PROGRAM is missing: run \`npm run build\` first (or start without MLP_CP_KUEUE=1)"
+  # The overlay's lowerdir option separates layers with ':' and options with ','.
+  [[ "$KUEUE_DIR" != *[:,]* ]] || die "MLP_CP_DIR=$DIR: Kueue needs a state directory without ':' or ','"
+  unshare_args
+  "${UNSHARE[@]}" -- true 2>/dev/null ||
+    die "'${UNSHARE[*]}' failed: Kueue runs in a private mount namespace (see the Kueue section of $0)"
+}
+
+pick_kueue_ports() {
+  KUEUE_WEBHOOK_PORT=$(free_port)
+  KUEUE_METRICS_PORT=$(free_port)
+  KUEUE_HEALTH_PORT=$(free_port)
+  cat >>"$RUN/ports.env" <<EOF
+KUEUE_WEBHOOK_PORT=$KUEUE_WEBHOOK_PORT
+KUEUE_METRICS_PORT=$KUEUE_METRICS_PORT
+KUEUE_HEALTH_PORT=$KUEUE_HEALTH_PORT
+EOF
+}
+
+# write_kueue_files: the serving certificate (webhooks and metrics) and the configuration.
+write_kueue_files() {
+  mkdir -p "$KUEUE_DIR/serving-certs" "$KUEUE_DIR/etc/kueue/metrics/certs"
+  sign kueue-serving "/CN=kueue" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost"
+  local d
+  for d in "$KUEUE_DIR/serving-certs" "$KUEUE_DIR/etc/kueue/metrics/certs"; do
+    cp "$PKI/kueue-serving.crt" "$d/tls.crt"
+    cp "$PKI/kueue-serving.key" "$d/tls.key"
+  done
+  # The Configuration of apis/config/v1beta2 in the module. waitForPodsReady
+  # with blockAdmission: a workload's pods all become Ready before the next
+  # workload is admitted, and one whose pods do not within the timeout is
+  # evicted and requeued. VisibilityOnDemand off: without internal
+  # certificate management its API server reads its certificate from
+  # /visibility, and nothing here uses it.
+  cat >"$KUEUE_DIR/config.yaml" <<EOF
+apiVersion: config.kueue.x-k8s.io/v1beta2
+kind: Configuration
+namespace: kueue-system
+health:
+  healthProbeBindAddress: 127.0.0.1:$KUEUE_HEALTH_PORT
+metrics:
+  bindAddress: 127.0.0.1:$KUEUE_METRICS_PORT
+webhook:
+  host: 127.0.0.1
+  port: $KUEUE_WEBHOOK_PORT
+  certDir: $KUEUE_DIR/serving-certs
+leaderElection:
+  leaderElect: false
+internalCertManagement:
+  enable: false
+manageJobsWithoutQueueName: false
+waitForPodsReady:
+  timeout: 5m
+  blockAdmission: true
+integrations:
+  frameworks:
+  - batch/job
+featureGates:
+  VisibilityOnDemand: false
+EOF
+}
+
+# kueue_webhook_answers: a server-side dry run of a Job with a queue name
+# comes back suspended, i.e. the API server called Kueue's Job webhook.
+kueue_webhook_answers() {
+  kubectl --kubeconfig="$ADMIN_KUBECONFIG" create --dry-run=server -o jsonpath='{.spec.suspend}' -f - <<'EOF' | grep -qx true
+{"apiVersion": "batch/v1", "kind": "Job",
+ "metadata": {"name": "kueue-webhook-probe", "namespace": "default", "labels": {"kueue.x-k8s.io/queue-name": "probe"}},
+ "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "probe", "image": "probe"}]}}}}
+EOF
+}
+
+start_kueue() {
+  kubectl --kubeconfig="$ADMIN_KUBECONFIG" apply --server-side -f "$MLP_KUEUE_CRDS_DIR" >>"$LOGS/kueue-setup.log" 2>&1 || {
+    tail -n 20 "$LOGS/kueue-setup.log" >&2
+    log "cannot install the Kueue CRDs from $MLP_KUEUE_CRDS_DIR"
+    fail_start
+  }
+  kubectl --kubeconfig="$ADMIN_KUBECONFIG" wait --for=condition=Established --timeout="$((DEADLINE > SECONDS ? DEADLINE - SECONDS : 1))s" \
+    -f "$MLP_KUEUE_CRDS_DIR" >>"$LOGS/kueue-setup.log" 2>&1 || {
+    tail -n 20 "$LOGS/kueue-setup.log" >&2
+    log "the Kueue CRDs did not become Established"
+    fail_start
+  }
+  log "the Kueue CRDs Established: ok ($((SECONDS - STARTED))s)"
+  # Kueue's user roles (read Workloads and LocalQueues), named as its installation names them.
+  local role
+  for role in "$MLP_KUEUE_RBAC_DIR"/*.yaml; do echo ---; sed 's/^  name: /  name: kueue-/' "$role"; done |
+    kubectl --kubeconfig="$ADMIN_KUBECONFIG" apply --server-side -f - >>"$LOGS/kueue-setup.log" 2>&1 || {
+    tail -n 20 "$LOGS/kueue-setup.log" >&2
+    log "cannot install Kueue's user roles from $MLP_KUEUE_RBAC_DIR"
+    fail_start
+  }
+  write_kueue_files
+  unshare_args
+  # setsid and unshare (without --fork) exec, and sh execs kueue: the pid is
+  # kueue's, as for the other components (launch).
+  # shellcheck disable=SC2016 # expanded by that sh
+  setsid "${UNSHARE[@]}" -- \
+    /bin/sh -c 'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc && shift && exec "$@"' sh "$KUEUE_DIR/etc" \
+    "$(command -v kueue)" --config="$KUEUE_DIR/config.yaml" --kubeconfig="$ADMIN_KUBECONFIG" \
+    </dev/null >"$LOGS/kueue.log" 2>&1 &
+  echo "$!" >"$RUN/kueue.pid"
+  wait_for "kueue /readyz" kueue curl -fsS --max-time 2 "http://127.0.0.1:$KUEUE_HEALTH_PORT/readyz"
+  { node "$KUEUE_PROGRAM" webhooks "$MLP_KUEUE_WEBHOOKS" "$KUEUE_WEBHOOK_PORT" "$PKI/ca.crt" >"$KUEUE_DIR/webhooks.json" &&
+    kubectl --kubeconfig="$ADMIN_KUBECONFIG" create -f "$KUEUE_DIR/webhooks.json"; } >>"$LOGS/kueue-setup.log" 2>&1 || {
+    tail -n 20 "$LOGS/kueue-setup.log" >&2
+    log "cannot install Kueue's webhook configurations"
+    fail_start
+  }
+  wait_for "Kueue's Job webhook answering the API server" kueue kueue_webhook_answers
 }
 
 # ---- processes -------------------------------------------------------------
@@ -417,16 +573,18 @@ cmd_start() {
   fi
   load_tools
   if sim_enabled; then load_sim_tools; fi
+  if kueue_enabled; then load_kueue_tools; fi
 
   # Fresh state every start (the cluster is for tests). Remove only what this
   # script creates, in case MLP_CP_DIR points somewhere unexpected.
   rm -rf "$PKI" "$RUN" "$LOGS" "$DIR/etcd-data" "$DIR/users" "$DIR/kcm-serving" "$ADMIN_KUBECONFIG" "$DIR/kube-controller-manager.kubeconfig" \
-    "$DIR/scheduler-serving" "$DIR/kube-scheduler.kubeconfig" "$DIR/kwok.kubeconfig" "$SIM_OBJECTS"
+    "$DIR/scheduler-serving" "$DIR/kube-scheduler.kubeconfig" "$DIR/kwok.kubeconfig" "$SIM_OBJECTS" "$KUEUE_DIR"
   mkdir -p "$DIR" "$RUN" "$LOGS"
   chmod 700 "$DIR"
   echo "${COMPONENTS[*]}" >"$RUN/components"
   pick_ports
   if sim_enabled; then pick_sim_ports; fi
+  if kueue_enabled; then pick_kueue_ports; fi
   gen_pki
   if sim_enabled; then gen_sim_pki; fi
   write_kubeconfig "$ADMIN_KUBECONFIG" admin admin
@@ -465,6 +623,7 @@ cmd_start() {
   wait_for "serviceaccount default/default" kube-controller-manager \
     kubectl --kubeconfig="$ADMIN_KUBECONFIG" -n default get serviceaccount default
   if sim_enabled; then start_simulation; fi
+  if kueue_enabled; then start_kueue; fi
 
   log "ready in $((SECONDS - STARTED))s"
   cmd_env
@@ -509,7 +668,8 @@ stop_all() {
     fi
   done
   if load_ports; then
-    for c in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" ${SCHEDULER_PORT:+"$SCHEDULER_PORT"}; do
+    for c in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" ${SCHEDULER_PORT:+"$SCHEDULER_PORT"} \
+      ${KUEUE_WEBHOOK_PORT:+"$KUEUE_WEBHOOK_PORT" "$KUEUE_METRICS_PORT" "$KUEUE_HEALTH_PORT"}; do
       for ((i = 0; i < 50; i++)); do port_in_use "$c" || break; sleep 0.1; done
       if port_in_use "$c"; then
         log "port $c is still bound: $(ss -Hltnp "sport = :$c")"
@@ -541,7 +701,7 @@ cmd_status() {
     fi
   done
   if ((rc == 0)) && load_ports; then
-    printf '%-24s %s\n' "ports" "apiserver=$APISERVER_PORT etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT kcm=$KCM_PORT${SCHEDULER_PORT:+ scheduler=$SCHEDULER_PORT}"
+    printf '%-24s %s\n' "ports" "apiserver=$APISERVER_PORT etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT kcm=$KCM_PORT${SCHEDULER_PORT:+ scheduler=$SCHEDULER_PORT}${KUEUE_WEBHOOK_PORT:+ kueue-webhook=$KUEUE_WEBHOOK_PORT kueue-health=$KUEUE_HEALTH_PORT}"
     printf '%-24s %s\n' "apiserver /readyz" "$(apiserver_curl /readyz 2>&1 || true)"
     printf '%-24s %s\n' "kubeconfig" "$ADMIN_KUBECONFIG"
     if [[ " ${COMPONENTS[*]} " == *" kwok "* ]]; then sim_status; fi

@@ -42,6 +42,10 @@ const LIVE_RESOURCES = [
   'podmonitors.monitoring.coreos.com',
   'prometheusrules.monitoring.coreos.com',
   'prometheuses.monitoring.coreos.com',
+  'resourceflavors.kueue.x-k8s.io',
+  'workloadpriorityclasses.kueue.x-k8s.io',
+  'clusterqueues.kueue.x-k8s.io',
+  'localqueues.kueue.x-k8s.io',
 ].join(',');
 
 /** A restricted pod of a tenant, with `resources` and `extra` spec fields. */
@@ -178,11 +182,17 @@ describe('deploying the fixture tenants to a real API server', () => {
     expect(preview.status).toBe(0);
   });
 
-  test('a quota change previews as an update of that one ResourceQuota, and pulumi up applies it', () => {
-    stack.writeTenant('nlp.yaml', stack.readTenant('nlp.yaml').replace('    gpu: 16\n', '    gpu: 20\n'));
-    expect(stack.previewChanges()).toEqual(['update nlp/resourcequota-tenant-quota']);
+  test("a quota change previews as an update of the tenant's ResourceQuota and ClusterQueue, and pulumi up applies it", () => {
+    const before = stack.readTenant('nlp.yaml');
+    expect(before).toContain('    gpu: 8\n');
+    stack.writeTenant('nlp.yaml', before.replace('    gpu: 8\n', '    gpu: 12\n'));
+    expect(stack.previewChanges()).toEqual(['update nlp/clusterqueue-nlp', 'update nlp/resourcequota-tenant-quota']);
     stack.pulumiOk(['up', '--yes', '--skip-preview']);
-    expect(cluster.get('resourcequota', 'tenant-quota', 'nlp').spec.hard['requests.nvidia.com/gpu']).toBe('20');
+    // With Kueue on, quota.gpu is the guarantee (nominalQuota of the H100 flavor its jobs use); the
+    // ResourceQuota adds the borrowing limit (8 per GPU type, 3 types) and the serving reserve (8).
+    const h100 = cluster.get('clusterqueue', 'nlp').spec.resourceGroups[1].flavors.find((flavor: any) => flavor.name === 'h100-80gb');
+    expect(h100.resources[0].nominalQuota).toBe('12');
+    expect(cluster.get('resourcequota', 'tenant-quota', 'nlp').spec.hard['requests.nvidia.com/gpu']).toBe(String(12 + 8 * 3 + 8));
   });
 
   test('a tenant owner can run jobs in its namespace only, and read nothing of another tenant', () => {

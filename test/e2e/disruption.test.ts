@@ -16,9 +16,8 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { ControlPlane, keepLogs, scratchDir } from '../../devkit/cluster';
 import { GPU_TYPE_LABEL } from '../../devkit/simulated-cluster';
-import { toolEnv } from '../../devkit/tools';
 import { synthesizedDist } from '../support/cli';
-import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant } from '../support/fixtures';
+import { FIXTURES_DIR, FIXTURE_PLATFORM_FILE, minimalTenant, withoutKueue } from '../support/fixtures';
 
 const POD_EXIT_STAGE = path.join(FIXTURES_DIR, 'kwok', 'pod-exit.yaml');
 /** A pod that keeps running for the length of the test, as a long training run does. */
@@ -98,7 +97,9 @@ describe('disruptions on a scheduling cluster', () => {
       simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE, gpuNodesPerType: 1, gpusPerNode: 8, cpuNodes: 2, kwokStages: [POD_EXIT_STAGE] },
     });
 
-    dist = synthesizedDist(TENANTS);
+    // Kueue off (queueing.kueue: false): pods preempt by PriorityClass and the plain ResourceQuota
+    // refuses, as on clusters without Kueue; test/e2e/queueing.test.ts shows the queued side.
+    dist = synthesizedDist(TENANTS, withoutKueue);
 
     const annotated = Object.entries(POD_ANNOTATIONS).flatMap(([tenant, jobs]) =>
       Object.entries(jobs).map(([name, annotations]) => {
@@ -111,12 +112,7 @@ describe('disruptions on a scheduling cluster', () => {
     );
     expect(annotated).toEqual(['batchy/sweep', 'batchy/evictable', 'batchy/bad-args', 'batchy/flaky', 'urgent/hotfix']);
 
-    cluster.kubectlOk(['apply', '--server-side', '-R', '-f', toolEnv().MLP_PROMETHEUS_CRDS_DIR!]);
-    await cluster.waitFor('the prometheus-operator CRDs Established', () =>
-      JSON.parse(cluster.kubectlOk(['get', 'crd', '-o', 'json'])).items.every((crd: any) =>
-        crd.status?.conditions?.some((condition: any) => condition.type === 'Established' && condition.status === 'True'),
-      ),
-    );
+    await cluster.applyPlatformCrds();
     cluster.kubectlOk(['apply', '--server-side', '-f', path.join(dist, '_platform')]);
     cluster.applyTenantFolder(path.join(dist, 'batchy'));
   });

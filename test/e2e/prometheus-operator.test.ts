@@ -87,7 +87,7 @@ describe("the real prometheus-operator's configuration for the platform's Promet
       fs.readdirSync(path.join(dist, tenant)).map((file) => parse(fs.readFileSync(path.join(dist, tenant, file), 'utf8'))),
     );
 
-    await cluster.applyPrometheusCrds();
+    await cluster.applyPlatformCrds();
     cluster.kubectlOk(['apply', '--server-side', '-f', '-'], PrometheusOperator.probeCrd());
     cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/probes.monitoring.coreos.com']);
     cluster.applyDist(dist, TENANTS);

@@ -35,7 +35,7 @@ describe('the fixture tenants on a scheduling cluster', () => {
     cluster = ControlPlane.start(path.join(dir, 'control-plane'), { simulatedNodes: { platformFile: FIXTURE_PLATFORM_FILE } });
 
     const dist = synthesizedDist(TENANTS);
-    await cluster.applyPrometheusCrds();
+    await cluster.applyPlatformCrds();
     cluster.applyDist(dist, NAMESPACES);
   });
 

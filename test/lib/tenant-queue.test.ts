@@ -35,14 +35,28 @@ describe('TenantQueue', () => {
     expect(objects).toMatchSnapshot();
     const [clusterQueue, localQueue] = objects;
     expect(clusterQueue.spec.resourceGroups[1].flavors).toEqual([
-      { name: 'a100-80gb', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 6, borrowingLimit: 4, lendingLimit: 3 }] },
+      { name: 'a100-80gb', resources: [{ name: 'nvidia.com/gpu', nominalQuota: '6', borrowingLimit: '4', lendingLimit: '3' }] },
       // The lending limit of a flavor is capped at its guarantee.
-      { name: 'l4', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 2, borrowingLimit: 4, lendingLimit: 2 }] },
+      { name: 'l4', resources: [{ name: 'nvidia.com/gpu', nominalQuota: '2', borrowingLimit: '4', lendingLimit: '2' }] },
     ]);
-    expect(clusterQueue.spec.fairSharing).toEqual({ weight: 2 });
+    expect(clusterQueue.spec.fairSharing).toEqual({ weight: '2' });
     expect(clusterQueue.spec.preemption).toEqual({ withinClusterQueue: 'LowerPriority', reclaimWithinCohort: 'Any', borrowWithinCohort: { policy: 'Never' } });
     expect(localQueue.metadata).toMatchObject({ name: 'default', namespace: 'team' });
     expect(localQueue.spec).toEqual({ clusterQueue: 'team' });
+  });
+
+  test('writes every quota and the fair-sharing weight as a string, as the API server stores quantities', () => {
+    // A number (8) reads back as "8": `pulumi preview --refresh` then proposed to change every
+    // ClusterQueue, although nothing had changed (test/e2e/queueing.test.ts).
+    const chart = Testing.chart();
+    new TenantQueue(chart, 'queue', { tenant: tenant(chart), guarantee: GUARANTEE, gpuTypes: [A100, L4], borrowingLimit: { gpu: 8, cpu: '64', memory: '512Gi', ephemeralStorage: '0' } });
+    const clusterQueue = Testing.synth(chart).find((object) => object.kind === 'ClusterQueue')!;
+    const amounts = clusterQueue.spec.resourceGroups.flatMap((group: any) =>
+      group.flavors.flatMap((flavor: any) => flavor.resources.flatMap((resource: any) => [resource.nominalQuota, resource.borrowingLimit, resource.lendingLimit])),
+    );
+    expect(amounts.length).toBe(15);
+    expect(amounts.filter((amount: unknown) => amount !== undefined && typeof amount !== 'string')).toEqual([]);
+    expect(clusterQueue.spec.fairSharing).toEqual({ weight: '1' });
   });
 
   test('fails when it would lend more CPU than its guarantee', () => {

@@ -38,7 +38,7 @@ describe('queueing with Kueue on', () => {
       const gpuGroup = queue.spec.resourceGroups[1];
       expect(gpuGroup.coveredResources).toEqual(['nvidia.com/gpu']);
       expect(gpuGroup.flavors.map((flavor: any) => flavor.name)).toEqual(['a100-80gb', 'h100-80gb', 'l4']);
-      const nominal = gpuGroup.flavors.reduce((sum: number, flavor: any) => sum + flavor.resources[0].nominalQuota, 0);
+      const nominal = gpuGroup.flavors.reduce((sum: number, flavor: any) => sum + Number(flavor.resources[0].nominalQuota), 0);
       expect(nominal).toBe(tenant.quota.gpu);
       const localQueues = group.objects.filter((object) => object.kind === 'LocalQueue') as any[];
       expect(localQueues.map((local) => [local.metadata.name, local.metadata.namespace, local.spec.clusterQueue])).toEqual([['default', tenant.name, tenant.name]]);
@@ -50,9 +50,10 @@ describe('queueing with Kueue on', () => {
       const queue = groups.find((group) => group.dir === dir)!.objects.find((object) => object.kind === 'ClusterQueue') as any;
       return queue.spec.resourceGroups[1].flavors.map((flavor: any) => [flavor.name, flavor.resources[0].nominalQuota, flavor.resources[0].borrowingLimit]);
     };
-    expect(flavors('vision')).toEqual([['a100-80gb', 32, 8], ['h100-80gb', 0, 8], ['l4', 1, 8]]);
-    expect(flavors('nlp')).toEqual([['a100-80gb', 0, 8], ['h100-80gb', 8, 8], ['l4', 0, 8]]);
-    expect(flavors('analytics')).toEqual([['a100-80gb', 0, 0], ['h100-80gb', 0, 0], ['l4', 0, 0]]);
+    // Quantities as the API server stores them: strings (lib/tenant-queue.ts quotaOf).
+    expect(flavors('vision')).toEqual([['a100-80gb', '32', '8'], ['h100-80gb', '0', '8'], ['l4', '1', '8']]);
+    expect(flavors('nlp')).toEqual([['a100-80gb', '0', '8'], ['h100-80gb', '8', '8'], ['l4', '0', '8']]);
+    expect(flavors('analytics')).toEqual([['a100-80gb', '0', '0'], ['h100-80gb', '0', '0'], ['l4', '0', '0']]);
   });
 
   test('the ResourceQuota is guarantee + borrowing limit (GPUs: x 3 GPU types) + serving reserve', () => {

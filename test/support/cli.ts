@@ -3,6 +3,7 @@
  * exit status and output.
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Writable } from 'stream';
 import { main } from '../../cli/mlp';
@@ -44,13 +45,15 @@ export function git(dir: string, ...args: string[]): string {
 }
 
 /**
- * The `dist/` folder that `mlp synth` writes for the fixture platform file and
- * these tenant files, in a scratch project ({@link scratchProject}).
+ * The `dist/` folder that `mlp synth` writes for the fixture platform file
+ * (edited by `editPlatform`, e.g. `withoutKueue`) and these tenant files, in
+ * a scratch project ({@link scratchProject}).
  *
  * @throws Error with mlp's output when synth fails or prints an error.
  */
-export function synthesizedDist(tenants: Record<string, string>): string {
+export function synthesizedDist(tenants: Record<string, string>, editPlatform: (text: string) => string = (text) => text): string {
   const project = scratchProject(tenants);
+  fs.writeFileSync(project.platformFile, editPlatform(fs.readFileSync(project.platformFile, 'utf8')));
   const synth = runMlp(project.dir, 'synth', '--out', 'dist');
   if (synth.status !== 0 || synth.stderr !== '') throw new Error(`mlp synth exited ${synth.status}: ${synth.stderr}`);
   return path.join(project.dir, 'dist');
