@@ -7,7 +7,7 @@ import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
 import { exceeds, parseQuantity } from '../lib/quantity';
-import { QueueAmounts, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
+import { QUEUED_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
 import { TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
 import { TenantFile } from './schema/tenant';
@@ -84,6 +84,8 @@ export function resolveQueueing(
     })),
   );
   const gpuTypeCount = Object.keys(platform.spec.gpuTypes).length;
+  const namespaceAmounts = queuedNamespaceAmounts({ ...quota }, borrowingLimit, gpuTypeCount, reserve);
+  checkNamespaceBounds(platform, { quota, borrowingLimit, ownBorrowing: own.borrowingLimit ?? {}, gpuTypeCount, modelServices, reserve, namespaceAmounts }, report);
   return {
     guarantee,
     cohort: settings.cohort,
@@ -93,7 +95,7 @@ export function resolveQueueing(
     fairSharingWeight: own.fairSharingWeight ?? settings.defaults.fairSharingWeight,
     preemption: settings.preemption[tenant.spec.tier],
     servingReserve: reserve,
-    namespaceAmounts: queuedNamespaceAmounts({ ...quota }, borrowingLimit, gpuTypeCount, reserve),
+    namespaceAmounts,
   };
 }
 
@@ -105,6 +107,73 @@ export function platformGpuTypes(platform: PlatformFile): GpuPlacement[] {
     tolerations: type.tolerations,
     resourceName: type.resourceName,
   }));
+}
+
+/** What the namespace's ResourceQuota adds up, part by part. */
+interface NamespaceParts {
+  readonly quota: QueueQuota;
+  readonly borrowingLimit: QueueAmounts;
+  readonly ownBorrowing: Partial<QueueAmounts>;
+  readonly gpuTypeCount: number;
+  readonly modelServices: readonly ModelServiceConfig[];
+  readonly reserve: QueueAmounts;
+  readonly namespaceAmounts: QueueAmounts;
+}
+
+/**
+ * Reports a ResourceQuota amount of the Kueue mode (guarantee + borrowing + serving reserve)
+ * above the platform's `limits.quota` bound, at the field of the largest part, with the parts.
+ */
+function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, report: Report): void {
+  const bounds = platform.spec.limits.quota;
+  for (const resource of QUEUED_RESOURCES) {
+    const total = parts.namespaceAmounts[resource];
+    const bound = bounds[resource];
+    if (!exceeds(parseQuantity(String(total)), parseQuantity(String(bound)))) continue;
+    const what = resource === 'gpu' ? `${total} GPUs` : `${total} of ${resource}`;
+    const borrowing =
+      resource === 'gpu' ? parts.borrowingLimit.gpu * parts.gpuTypeCount : parseQuantity(parts.borrowingLimit[resource]);
+    const borrowingText =
+      resource === 'gpu'
+        ? `borrowing limit ${parts.borrowingLimit.gpu} x ${parts.gpuTypeCount} GPU types (${borrowingSource(resource, parts.ownBorrowing)})`
+        : `borrowing limit ${parts.borrowingLimit[resource]} (${borrowingSource(resource, parts.ownBorrowing)})`;
+    const services = parts.modelServices
+      .map((service, index) => ({ service, index, amount: servicePeak(service, resource) }))
+      .filter(({ amount }) => amount > 0);
+    const serviceTexts = services.map(({ service }) => `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${resource === 'gpu' ? service.gpus : service[resource]}`);
+    const reserveText = `serving reserve ${parts.reserve[resource]}${services.length > 0 ? ` (${serviceTexts.join(', ')})` : ''}`;
+    const guarantee = parseQuantity(String(parts.quota[resource]));
+    const largestService = services.reduce<(typeof services)[number] | undefined>((best, entry) => (best === undefined || entry.amount > best.amount ? entry : best), undefined);
+    const candidates: Array<{ amount: number; path: ReadonlyArray<string | number>; fix: string }> = [
+      { amount: guarantee, path: ['spec', 'quota', resource], fix: `lower spec.quota.${resource}` },
+      {
+        amount: borrowing,
+        path: parts.ownBorrowing[resource] === undefined ? ['spec', 'quota', resource] : ['spec', 'queueing', 'borrowingLimit', resource],
+        fix: `lower the borrowing limit (spec.queueing.borrowingLimit.${resource})`,
+      },
+      ...(largestService === undefined
+        ? []
+        : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, 'replicas', 'max'], fix: `lower replicas.max of ${largestService.service.name}` }]),
+    ];
+    const pusher = candidates.reduce((best, entry) => (entry.amount > best.amount ? entry : best));
+    report(
+      pusher.path,
+      `the namespace's ResourceQuota would hold ${what}: guarantee ${parts.quota[resource]} (spec.quota.${resource}) + ${borrowingText} + ${reserveText}, above ${bound}, the largest ${resource} quota the platform allows (limits.quota.${resource} in the platform file); ${pusher.fix}, or ask the platform team to raise that limit`,
+    );
+  }
+}
+
+/** What one model service holds of `resource` at its peak (replicas.max + the surge replica), in base units. */
+function servicePeak(service: ModelServiceConfig, resource: QueuedResource): number {
+  const pods = service.maxReplicas + ROLLOUT_MAX_SURGE;
+  return resource === 'gpu' ? service.gpus * pods : parseQuantity(service[resource]) * pods;
+}
+
+/** Where a borrowing limit comes from: the tenant file, or the platform default. */
+function borrowingSource(resource: QueuedResource, own: Partial<QueueAmounts>): string {
+  return own[resource] === undefined
+    ? `platform default queueing.defaults.borrowingLimit.${resource} in the platform file`
+    : `spec.queueing.borrowingLimit.${resource}`;
 }
 
 /** " (the platform default)" when the tenant file did not set the value. */

@@ -69,6 +69,13 @@ describe('queueing cross-checks', () => {
     ]);
   });
 
+  test('fails when the ResourceQuota of the Kueue mode exceeds limits.quota, at the field that pushes it over, with the parts', () => {
+    const chat = '  modelServices:\n    - name: chat\n      image: registry.ml.example.com/team/chat:1.0.0\n      gpus: 8\n      cpu: "1"\n      memory: 1Gi\n      replicas:\n        max: 500\n';
+    expect(problemsOf(`  quota:\n    gpu: 8\n${chat}`)).toEqual([
+      "tenants/team.yaml:18: spec.modelServices[0].replicas.max: the namespace's ResourceQuota would hold 4040 GPUs: guarantee 8 (spec.quota.gpu) + borrowing limit 8 x 3 GPU types (platform default queueing.defaults.borrowingLimit.gpu in the platform file) + serving reserve 4008 (chat: (500 + 1) x 8), above 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower replicas.max of chat, or ask the platform team to raise that limit",
+    ]);
+  });
+
   test('fails when a job asks for a priority above the tenant tier', () => {
     expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
       "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
