@@ -11,6 +11,7 @@ import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
 import { isFromRegistry, parseImage } from '../lib/image';
+import { QUEUED_RESOURCES } from '../lib/queueing';
 import { CONTAINER_RESOURCES, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem } from './amount-bounds';
 import { PROMETHEUS_DEFAULTS } from '../lib/platform-monitoring';
 import { exceeds, parseQuantity } from '../lib/quantity';
@@ -137,6 +138,13 @@ function checkPlatformAmounts(platform: PlatformFile, report: (fieldPath: Readon
   for (const field of QUOTA_FIELDS) {
     const problem = quotaAmountProblem(field, defaults.quota[field], limits);
     if (problem) report(['spec', 'defaults', 'quota', field], problem);
+  }
+  for (const kind of ['borrowingLimit', 'lendingLimit'] as const) {
+    for (const resource of QUEUED_RESOURCES) {
+      const value = platform.spec.queueing.defaults[kind][resource];
+      const problem = value === undefined ? undefined : quotaAmountProblem(resource, value, limits);
+      if (problem) report(['spec', 'queueing', 'defaults', kind, resource], problem);
+    }
   }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
     for (const resource of CONTAINER_RESOURCES) {

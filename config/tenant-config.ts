@@ -21,7 +21,7 @@ import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
 import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
 import { TenantQueueConfig, resolveQueueing } from './tenant-queue-config';
-import { tierAbove } from '../lib/queueing';
+import { QUEUED_RESOURCES, tierAbove } from '../lib/queueing';
 import { Duration } from 'cdk8s';
 
 export type { ModelServiceConfig, TrainingJobConfig };
@@ -223,6 +223,14 @@ function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Rep
     const value = quota[field];
     const problem = value === undefined ? undefined : quotaAmountProblem(field, value, bounds);
     if (problem) report(['spec', 'quota', field], problem);
+  }
+  // Borrowing and lending limits are quota too (the ResourceQuota adds the borrowing limit): the same bounds.
+  for (const kind of ['borrowingLimit', 'lendingLimit'] as const) {
+    for (const resource of QUEUED_RESOURCES) {
+      const value = tenant.spec.queueing[kind]?.[resource];
+      const problem = value === undefined ? undefined : quotaAmountProblem(resource, value, bounds);
+      if (problem) report(['spec', 'queueing', kind, resource], problem);
+    }
   }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
     for (const resource of CONTAINER_RESOURCES) {

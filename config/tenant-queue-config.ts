@@ -6,7 +6,7 @@
 import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
-import { exceeds, parseQuantity } from '../lib/quantity';
+import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
 import { QUEUED_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
 import { TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
@@ -129,7 +129,10 @@ function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, rep
   for (const resource of QUEUED_RESOURCES) {
     const total = parts.namespaceAmounts[resource];
     const bound = bounds[resource];
-    if (!exceeds(parseQuantity(String(total)), parseQuantity(String(bound)))) continue;
+    if (parseMillis(String(total)) <= parseMillis(String(bound))) continue;
+    // A guarantee or borrowing limit above the bound by itself is reported at its field already.
+    const overAlone = (amount: string | number) => parseMillis(String(amount)) > parseMillis(String(bound));
+    if (overAlone(parts.quota[resource]) || overAlone(parts.borrowingLimit[resource])) continue;
     const what = resource === 'gpu' ? `${total} GPUs` : `${total} of ${resource}`;
     const borrowing =
       resource === 'gpu' ? parts.borrowingLimit.gpu * parts.gpuTypeCount : parseQuantity(parts.borrowingLimit[resource]);

@@ -8,7 +8,7 @@
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
 import { TIERS, Tier, priorityClassName } from './labels';
-import { formatBytes, parseQuantity } from './quantity';
+import { formatBytesExact, parseMillis } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -79,15 +79,21 @@ export const QUEUEING_DEFAULTS = {
   } as Readonly<Record<Tier, QueuePreemption>>,
 } as const;
 
-/** Sum of CPU amounts, written as cores or millicores (`72`, `12500m`), rounded up to 1m. */
+/** Sum of CPU amounts, exact, written as cores or millicores (`72`, `12500m`), each rounded up to 1m. */
 export function addCpu(...amounts: readonly string[]): string {
-  const millicores = Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0) * 1000 - 1e-6);
-  return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
+  const millicores = amounts.reduce((sum, amount) => sum + parseMillis(amount), 0n);
+  return millicores % 1000n === 0n ? String(millicores / 1000n) : `${millicores}m`;
 }
 
-/** Sum of byte amounts (memory, local disk), written in the largest binary unit that divides it (`576Gi`). */
+/** Sum of byte amounts (memory, local disk), exact, written in the largest binary unit that divides it (`576Gi`). */
 export function addBytes(...amounts: readonly string[]): string {
-  return formatBytes(Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0)));
+  const millibytes = amounts.reduce((sum, amount) => sum + parseMillis(amount), 0n);
+  return formatBytesExact((millibytes + 999n) / 1000n);
+}
+
+/** `amount` x `count`, exact, as a quantity in thousandths (`500m` x 3 = `1500m`). */
+export function timesAmount(amount: string, count: number): string {
+  return `${parseMillis(amount) * BigInt(count)}m`;
 }
 
 /** What one model service can run at once: its replicas during a rollout at replicas.max, and their size. */
@@ -106,7 +112,7 @@ export interface ServingPeak {
  * numbers, and Kueue never hands it to jobs, since model services are not queued.
  */
 export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
-  const times = (peak: ServingPeak, amount: string) => String(parseQuantity(amount) * peak.pods);
+  const times = (peak: ServingPeak, amount: string) => timesAmount(amount, peak.pods);
   return {
     gpu: peaks.reduce((sum, peak) => sum + peak.gpus * peak.pods, 0),
     cpu: addCpu('0', ...peaks.map((peak) => times(peak, peak.cpu))),

@@ -76,6 +76,27 @@ describe('queueing cross-checks', () => {
     ]);
   });
 
+  test('fails when borrowing or lending limits exceed limits.quota, in the tenant file and the platform defaults', () => {
+    const tenant = `  queueing:\n    borrowingLimit:\n      gpu: 100000\n      memory: 7Ei\n      cpu: "9223372036854775"\n    lendingLimit:\n      memory: "9223372036854775807"\n`;
+    expect(problemsOf(tenant)).toEqual([
+      'tenants/team.yaml:11: spec.queueing.borrowingLimit.gpu: 100000 exceeds 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower it, or ask the platform team to raise that limit',
+      'tenants/team.yaml:12: spec.queueing.borrowingLimit.memory: 7Ei exceeds 100Ti, the largest memory quota the platform allows (limits.quota.memory in the platform file); lower it, or ask the platform team to raise that limit',
+      'tenants/team.yaml:13: spec.queueing.borrowingLimit.cpu: 9223372036854775 exceeds 10000, the largest cpu quota the platform allows (limits.quota.cpu in the platform file); lower it, or ask the platform team to raise that limit',
+      'tenants/team.yaml:15: spec.queueing.lendingLimit.memory: 9223372036854775807 exceeds 100Ti, the largest memory quota the platform allows (limits.quota.memory in the platform file); lower it, or ask the platform team to raise that limit',
+      "tenants/team.yaml:15: spec.queueing.lendingLimit.memory: 9223372036854775807 exceeds the tenant's memory guarantee of 64Gi (spec.quota.memory); a tenant lends only what it is guaranteed: lower lendingLimit.memory or raise spec.quota.memory",
+    ]);
+    let problems: string[] = [];
+    try {
+      load('', (text) => text.replace(/^( {6}borrowingLimit:\n {8}gpu:) 8$/m, '$1 2000'));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems = error.problems.map((problem) => formatProblem(problem).replace(/^.*?platform\.yaml:\d+/, 'platform.yaml'));
+    }
+    expect(problems).toEqual([
+      'platform.yaml: spec.queueing.defaults.borrowingLimit.gpu: 2000 exceeds 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower it, or ask the platform team to raise that limit',
+    ]);
+  });
+
   test('fails when a job asks for a priority above the tenant tier', () => {
     expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
       "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
