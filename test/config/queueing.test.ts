@@ -115,6 +115,42 @@ describe('queueing cross-checks', () => {
   });
 });
 
+/** The problems of the fixture platform file after `edit`, with `platform.yaml:<line>` for its path. */
+function platformProblems(edit: (text: string) => string): string[] {
+  try {
+    load('', edit);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return error.problems.map((problem) => formatProblem(problem).replace(/^.*?platform\.yaml/, 'platform.yaml'));
+  }
+  throw new Error('expected a ValidationError, but the platform file loaded');
+}
+
+describe('platform queueing settings Kueue refuses', () => {
+  test('fails when a tier has reclaimWithinCohort: Never with borrowWithinCohort other than Never', () => {
+    expect(
+      platformProblems((text) =>
+        text.replace('batch: {withinClusterQueue: LowerPriority, reclaimWithinCohort: Any, borrowWithinCohort: Never}', 'batch: {withinClusterQueue: LowerPriority, reclaimWithinCohort: Never, borrowWithinCohort: LowerPriority}'),
+      ),
+    ).toEqual([
+      "platform.yaml:114: spec.queueing.preemption.batch.borrowWithinCohort: Kueue's ClusterQueue refuses reclaimWithinCohort: Never with borrowWithinCohort: LowerPriority (batch tier): a queue that may not preempt to take back its own quota may not preempt to borrow either; set borrowWithinCohort: Never, or reclaimWithinCohort: LowerPriority or Any",
+    ]);
+  });
+
+  test('fails when a GPU type has more node labels or tolerations than a ResourceFlavor holds (8)', () => {
+    const labels = Array.from({ length: 9 }, (_, index) => `        example.com/label-${index}: x`).join('\n');
+    const tolerations = Array.from({ length: 9 }, (_, index) => `        - key: example.com/taint-${index}\n          operator: Exists`).join('\n');
+    expect(
+      platformProblems((text) =>
+        text.replace('        nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB\n      tolerations:\n        - key: nvidia.com/gpu\n          operator: Exists\n          effect: NoSchedule\n', `${labels}\n      tolerations:\n${tolerations}\n`),
+      ),
+    ).toEqual([
+      "platform.yaml:11: spec.gpuTypes.a100-80gb.nodeSelector: 9 node labels, but Kueue's ResourceFlavor (named like the GPU type, its nodeLabels = this nodeSelector) holds at most 8; select the nodes with at most 8 labels",
+      "platform.yaml:21: spec.gpuTypes.a100-80gb.tolerations: 9 tolerations, but Kueue's ResourceFlavor (named like the GPU type, its tolerations = these) holds at most 8; merge tolerations (operator: Exists without value tolerates every value of a key) to at most 8",
+    ]);
+  });
+});
+
 describe('platform GPU type names', () => {
   test('refuse "default-flavor", the name of the ResourceFlavor for CPU and memory', () => {
     let problems: string[] = [];
