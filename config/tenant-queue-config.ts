@@ -7,7 +7,7 @@ import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
 import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
-import { QUEUED_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
+import { DEFAULT_GPU_RESOURCE, QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve } from '../lib/queueing';
 import { TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
 import { TenantFile } from './schema/tenant';
@@ -20,8 +20,10 @@ export type TenantQueueChartProps = 'tenant' | 'gpuTypes';
 export type TenantQueueConfig = Required<Omit<TenantQueueProps, TenantQueueChartProps>> & {
   /** What the model services run at their peak at once; the ResourceQuota holds it beside the queue. */
   readonly servingReserve: QueueAmounts;
-  /** The ResourceQuota's CPU, memory, GPUs and local disk: guarantee + borrowing limit (x GPU types) + serving reserve. */
+  /** The ResourceQuota's CPU, memory, GPUs (all resource names together) and local disk: guarantee + borrowing limit (x GPU types) + serving reserve. */
   readonly namespaceAmounts: QueueAmounts;
+  /** The ResourceQuota's GPUs per extended resource name (`requests.<name>`): see {@link queuedNamespaceGpus}. */
+  readonly namespaceGpus: Readonly<Record<string, number>>;
 };
 
 /** Where a problem is: a field path of the tenant file. */
@@ -83,9 +85,22 @@ export function resolveQueueing(
       ephemeralStorage: service.ephemeralStorage,
     })),
   );
-  const gpuTypeCount = Object.keys(platform.spec.gpuTypes).length;
-  const namespaceAmounts = queuedNamespaceAmounts({ ...quota }, borrowingLimit, gpuTypeCount, reserve);
-  checkNamespaceBounds(platform, { quota, borrowingLimit, ownBorrowing: own.borrowingLimit ?? {}, gpuTypeCount, modelServices, reserve, namespaceAmounts }, report);
+  const gpuTypes = platformGpuTypes(platform);
+  const reserveGpus: Record<string, number> = {};
+  for (const service of modelServices) {
+    if (service.gpus > 0) reserveGpus[resourceNameOf(service.gpuType)] = (reserveGpus[resourceNameOf(service.gpuType)] ?? 0) + service.gpus * (service.maxReplicas + ROLLOUT_MAX_SURGE);
+  }
+  const namespaceGpus = queuedNamespaceGpus(
+    gpuTypes.map((type) => ({ resourceName: resourceNameOf(type), guarantee: guarantee.gpus[type.name] ?? 0 })),
+    borrowingLimit.gpu,
+    reserveGpus,
+  );
+  const namespaceAmounts = queuedNamespaceAmounts({ ...quota }, borrowingLimit, namespaceGpus, reserve);
+  checkNamespaceBounds(
+    platform,
+    { quota, gpuGuarantee: guarantee.gpus, borrowingLimit, ownBorrowing: own.borrowingLimit ?? {}, gpuTypes, modelServices, reserve, namespaceAmounts, namespaceGpus },
+    report,
+  );
   return {
     guarantee,
     cohort: settings.cohort,
@@ -96,6 +111,7 @@ export function resolveQueueing(
     preemption: settings.preemption[tenant.spec.tier],
     servingReserve: reserve,
     namespaceAmounts,
+    namespaceGpus,
   };
 }
 
@@ -112,64 +128,102 @@ export function platformGpuTypes(platform: PlatformFile): GpuPlacement[] {
 /** What the namespace's ResourceQuota adds up, part by part. */
 interface NamespaceParts {
   readonly quota: QueueQuota;
+  readonly gpuGuarantee: Readonly<Record<string, number>>;
   readonly borrowingLimit: QueueAmounts;
   readonly ownBorrowing: Partial<QueueAmounts>;
-  readonly gpuTypeCount: number;
+  readonly gpuTypes: readonly GpuPlacement[];
   readonly modelServices: readonly ModelServiceConfig[];
   readonly reserve: QueueAmounts;
   readonly namespaceAmounts: QueueAmounts;
+  readonly namespaceGpus: Readonly<Record<string, number>>;
+}
+
+/** One amount of the ResourceQuota, its parts and where each is set. */
+interface QuotaLine {
+  readonly resource: QueuedResource;
+  /** How the total is named: `4040 GPUs (nvidia.com/gpu)`, `190 of cpu`. */
+  readonly what: string;
+  readonly total: string;
+  readonly guarantee: { readonly amount: bigint; readonly text: string };
+  readonly borrowing: { readonly amount: bigint; readonly single: string; readonly text: string };
+  readonly services: ReadonlyArray<{ readonly index: number; readonly name: string; readonly amount: bigint; readonly text: string }>;
+  readonly reserve: string;
 }
 
 /**
- * Reports a ResourceQuota amount of the Kueue mode (guarantee + borrowing + serving reserve)
- * above the platform's `limits.quota` bound, at the field of the largest part, with the parts.
+ * Reports a ResourceQuota amount of the Kueue mode (guarantee + borrowing + serving reserve;
+ * GPUs per extended resource name) above the platform's `limits.quota` bound, at the field of
+ * the largest part, with the parts.
  */
 function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, report: Report): void {
   const bounds = platform.spec.limits.quota;
-  for (const resource of QUEUED_RESOURCES) {
-    const total = parts.namespaceAmounts[resource];
-    const bound = bounds[resource];
-    if (parseMillis(String(total)) <= parseMillis(String(bound))) continue;
+  for (const line of quotaLines(parts)) {
+    const bound = String(bounds[line.resource]);
+    const limit = parseMillis(bound);
+    if (parseMillis(line.total) <= limit) continue;
     // A guarantee or borrowing limit above the bound by itself is reported at its field already.
-    const overAlone = (amount: string | number) => parseMillis(String(amount)) > parseMillis(String(bound));
-    if (overAlone(parts.quota[resource]) || overAlone(parts.borrowingLimit[resource])) continue;
-    const what = resource === 'gpu' ? `${total} GPUs` : `${total} of ${resource}`;
-    const borrowing =
-      resource === 'gpu' ? parts.borrowingLimit.gpu * parts.gpuTypeCount : parseQuantity(parts.borrowingLimit[resource]);
-    const borrowingText =
-      resource === 'gpu'
-        ? `borrowing limit ${parts.borrowingLimit.gpu} x ${parts.gpuTypeCount} GPU types (${borrowingSource(resource, parts.ownBorrowing)})`
-        : `borrowing limit ${parts.borrowingLimit[resource]} (${borrowingSource(resource, parts.ownBorrowing)})`;
-    const services = parts.modelServices
-      .map((service, index) => ({ service, index, amount: servicePeak(service, resource) }))
-      .filter(({ amount }) => amount > 0);
-    const serviceTexts = services.map(({ service }) => `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${resource === 'gpu' ? service.gpus : service[resource]}`);
-    const reserveText = `serving reserve ${parts.reserve[resource]}${services.length > 0 ? ` (${serviceTexts.join(', ')})` : ''}`;
-    const guarantee = parseQuantity(String(parts.quota[resource]));
-    const largestService = services.reduce<(typeof services)[number] | undefined>((best, entry) => (best === undefined || entry.amount > best.amount ? entry : best), undefined);
-    const candidates: Array<{ amount: number; path: ReadonlyArray<string | number>; fix: string }> = [
-      { amount: guarantee, path: ['spec', 'quota', resource], fix: `lower spec.quota.${resource}` },
-      {
-        amount: borrowing,
-        path: parts.ownBorrowing[resource] === undefined ? ['spec', 'quota', resource] : ['spec', 'queueing', 'borrowingLimit', resource],
-        fix: `lower the borrowing limit (spec.queueing.borrowingLimit.${resource})`,
-      },
-      ...(largestService === undefined
-        ? []
-        : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, 'replicas', 'max'], fix: `lower replicas.max of ${largestService.service.name}` }]),
+    if (parseMillis(String(parts.quota[line.resource])) > limit || parseMillis(line.borrowing.single) > limit) continue;
+    const largestService = line.services.reduce<QuotaLine['services'][number] | undefined>((best, entry) => (best === undefined || entry.amount > best.amount ? entry : best), undefined);
+    const borrowingPath = parts.ownBorrowing[line.resource] === undefined ? ['spec', 'quota', line.resource] : ['spec', 'queueing', 'borrowingLimit', line.resource];
+    const candidates: Array<{ amount: bigint; path: ReadonlyArray<string | number>; fix: string }> = [
+      { amount: line.guarantee.amount, path: ['spec', 'quota', line.resource], fix: `lower spec.quota.${line.resource}` },
+      { amount: line.borrowing.amount, path: borrowingPath, fix: `lower the borrowing limit (spec.queueing.borrowingLimit.${line.resource})` },
+      ...(largestService === undefined ? [] : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, 'replicas', 'max'], fix: `lower replicas.max of ${largestService.name}` }]),
     ];
     const pusher = candidates.reduce((best, entry) => (entry.amount > best.amount ? entry : best));
+    const serviceTexts = line.services.map((service) => service.text);
     report(
       pusher.path,
-      `the namespace's ResourceQuota would hold ${what}: guarantee ${parts.quota[resource]} (spec.quota.${resource}) + ${borrowingText} + ${reserveText}, above ${bound}, the largest ${resource} quota the platform allows (limits.quota.${resource} in the platform file); ${pusher.fix}, or ask the platform team to raise that limit`,
+      `the namespace's ResourceQuota would hold ${line.what}: guarantee ${line.guarantee.text} + borrowing limit ${line.borrowing.text} + serving reserve ${line.reserve}${serviceTexts.length > 0 ? ` (${serviceTexts.join(', ')})` : ''}, above ${bound}, the largest ${line.resource} quota the platform allows (limits.quota.${line.resource} in the platform file); ${pusher.fix}, or ask the platform team to raise that limit`,
     );
   }
 }
 
-/** What one model service holds of `resource` at its peak (replicas.max + the surge replica), in base units. */
-function servicePeak(service: ModelServiceConfig, resource: QueuedResource): number {
-  const pods = service.maxReplicas + ROLLOUT_MAX_SURGE;
-  return resource === 'gpu' ? service.gpus * pods : parseQuantity(service[resource]) * pods;
+/** The ResourceQuota's queued amounts with their parts: CPU, memory, local disk, and GPUs per resource name. */
+function quotaLines(parts: NamespaceParts): QuotaLine[] {
+  const pods = (service: ModelServiceConfig) => service.maxReplicas + ROLLOUT_MAX_SURGE;
+  const lines: QuotaLine[] = [];
+  for (const [resourceName, total] of Object.entries(parts.namespaceGpus)) {
+    const types = parts.gpuTypes.filter((type) => resourceNameOf(type) === resourceName);
+    const guarantee = types.reduce((sum, type) => sum + (parts.gpuGuarantee[type.name] ?? 0), 0);
+    const services = parts.modelServices
+      .map((service, index) => ({ service, index }))
+      .filter(({ service }) => service.gpus > 0 && resourceNameOf(service.gpuType) === resourceName)
+      .map(({ service, index }) => ({ index, name: service.name, amount: BigInt(service.gpus * pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service.gpus}` }));
+    lines.push({
+      resource: 'gpu',
+      what: `${total} GPUs (requests.${resourceName})`,
+      total: String(total),
+      guarantee: { amount: BigInt(guarantee), text: `${guarantee} (${types.length === parts.gpuTypes.length ? 'spec.quota.gpu' : `spec.queueing.gpuGuarantee of ${types.map((type) => type.name).join(', ')}`})` },
+      borrowing: {
+        amount: BigInt(parts.borrowingLimit.gpu * types.length),
+        single: String(parts.borrowingLimit.gpu),
+        text: `${parts.borrowingLimit.gpu} x ${types.length} GPU type${types.length === 1 ? '' : 's'} (${borrowingSource('gpu', parts.ownBorrowing)})`,
+      },
+      services,
+      reserve: String(services.reduce((sum, service) => sum + Number(service.amount), 0)),
+    });
+  }
+  for (const resource of QUEUED_CONTAINER_RESOURCES) {
+    const services = parts.modelServices
+      .map((service, index) => ({ index, name: service.name, amount: parseMillis(service[resource]) * BigInt(pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service[resource]}` }))
+      .filter((service) => service.amount > 0n);
+    lines.push({
+      resource,
+      what: `${parts.namespaceAmounts[resource]} of ${resource}`,
+      total: parts.namespaceAmounts[resource],
+      guarantee: { amount: parseMillis(parts.quota[resource]), text: `${parts.quota[resource]} (spec.quota.${resource})` },
+      borrowing: { amount: parseMillis(parts.borrowingLimit[resource]), single: parts.borrowingLimit[resource], text: `${parts.borrowingLimit[resource]} (${borrowingSource(resource, parts.ownBorrowing)})` },
+      services,
+      reserve: parts.reserve[resource],
+    });
+  }
+  return lines;
+}
+
+/** The extended resource name of a GPU type's GPUs. */
+function resourceNameOf(type: GpuPlacement | undefined): string {
+  return type?.resourceName ?? DEFAULT_GPU_RESOURCE;
 }
 
 /** Where a borrowing limit comes from: the tenant file, or the platform default. */

@@ -121,15 +121,37 @@ export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
   };
 }
 
+/** The extended resource name of GPUs when a GPU type names none. */
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
+/**
+ * The namespace's GPUs with Kueue on, per extended resource name: the guarantee of the GPU
+ * flavors with that name + the borrowing limit x the number of those flavors (Kueue's limits
+ * are per flavor) + the serving reserve on that name. Every name of `flavors` is listed.
+ */
+export function queuedNamespaceGpus(
+  flavors: ReadonlyArray<{ readonly resourceName: string; readonly guarantee: number }>,
+  borrowingLimit: number,
+  reserve: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const gpus: Record<string, number> = {};
+  for (const name of [...new Set([...flavors.map((flavor) => flavor.resourceName), ...Object.keys(reserve)])].sort()) {
+    const own = flavors.filter((flavor) => flavor.resourceName === name);
+    gpus[name] = own.reduce((sum, flavor) => sum + flavor.guarantee, 0) + borrowingLimit * own.length + (reserve[name] ?? 0);
+  }
+  return gpus;
+}
+
 /**
  * The namespace's amounts with Kueue on: the guarantee (the ClusterQueue's nominal quota)
- * plus the borrowing limit (GPUs: per GPU flavor, x `gpuFlavors`) plus the serving reserve.
+ * plus the borrowing limit plus the serving reserve; GPUs the sum of `gpus`
+ * ({@link queuedNamespaceGpus}) over resource names.
  * Kueue does not look at the ResourceQuota, so this is the most the admitted jobs and the
  * model services can create at once: a pod Kueue admits is never refused at creation.
  */
-export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpuFlavors: number, reserve: QueueAmounts): QueueAmounts {
+export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpus: Readonly<Record<string, number>>, reserve: QueueAmounts): QueueAmounts {
   return {
-    gpu: guarantee.gpu + borrowingLimit.gpu * gpuFlavors + reserve.gpu,
+    gpu: Object.values(gpus).reduce((sum, count) => sum + count, 0),
     cpu: addCpu(guarantee.cpu, borrowingLimit.cpu, reserve.cpu),
     memory: addBytes(guarantee.memory, borrowingLimit.memory, reserve.memory),
     ephemeralStorage: addBytes(guarantee.ephemeralStorage, borrowingLimit.ephemeralStorage, reserve.ephemeralStorage),

@@ -8,6 +8,9 @@ import * as path from 'path';
 import { loadConfig } from '../../config/load';
 import { ValidationError, formatProblem } from '../../config/problems';
 import { minimalTenant, scratchProject, withoutKueue } from '../support/fixtures';
+import { synthesizeAll } from '../../stacks/synth';
+
+const pick = (values: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.filter((key) => key in values).map((key) => [key, values[key]]));
 
 function load(tenant: string, editPlatform: (text: string) => string = (text) => text) {
   const project = scratchProject({ 'team.yaml': `${minimalTenant('team')}${tenant}` });
@@ -72,7 +75,7 @@ describe('queueing cross-checks', () => {
   test('fails when the ResourceQuota of the Kueue mode exceeds limits.quota, at the field that pushes it over, with the parts', () => {
     const chat = '  modelServices:\n    - name: chat\n      image: registry.ml.example.com/team/chat:1.0.0\n      gpus: 8\n      cpu: "1"\n      memory: 1Gi\n      replicas:\n        max: 500\n';
     expect(problemsOf(`  quota:\n    gpu: 8\n${chat}`)).toEqual([
-      "tenants/team.yaml:18: spec.modelServices[0].replicas.max: the namespace's ResourceQuota would hold 4040 GPUs: guarantee 8 (spec.quota.gpu) + borrowing limit 8 x 3 GPU types (platform default queueing.defaults.borrowingLimit.gpu in the platform file) + serving reserve 4008 (chat: (500 + 1) x 8), above 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower replicas.max of chat, or ask the platform team to raise that limit",
+      "tenants/team.yaml:18: spec.modelServices[0].replicas.max: the namespace's ResourceQuota would hold 4040 GPUs (requests.nvidia.com/gpu): guarantee 8 (spec.quota.gpu) + borrowing limit 8 x 3 GPU types (platform default queueing.defaults.borrowingLimit.gpu in the platform file) + serving reserve 4008 (chat: (500 + 1) x 8), above 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower replicas.max of chat, or ask the platform team to raise that limit",
     ]);
   });
 
@@ -95,6 +98,17 @@ describe('queueing cross-checks', () => {
     expect(problems).toEqual([
       'platform.yaml: spec.queueing.defaults.borrowingLimit.gpu: 2000 exceeds 1024, the largest gpu quota the platform allows (limits.quota.gpu in the platform file); lower it, or ask the platform team to raise that limit',
     ]);
+  });
+
+  test('counts the ResourceQuota GPUs per resource name: each name its own flavors\' guarantee and borrowing, and its services\' reserve', () => {
+    const amd = (text: string) => text.replace('      hourlyPrice: 0.8\n', '      hourlyPrice: 0.8\n      resourceName: amd.com/gpu\n');
+    const chat = '  modelServices:\n    - name: chat\n      image: registry.ml.example.com/team/chat:1.0.0\n      gpus: 1\n      gpuType: l4\n      replicas:\n        max: 3\n';
+    const config = load(`  quota:\n    gpu: 16\n${chat}`, amd);
+    const tenant = config.tenants[0];
+    expect(tenant.queueing!.namespaceGpus).toEqual({ 'amd.com/gpu': 8 + 4, 'nvidia.com/gpu': 16 + 8 * 2 });
+    expect(tenant.queueing!.namespaceAmounts.gpu).toBe(12 + 32);
+    const quota = synthesizeAll(config)[1].objects.find((object) => object.kind === 'ResourceQuota') as any;
+    expect(pick(quota.spec.hard, ['requests.amd.com/gpu', 'requests.nvidia.com/gpu'])).toEqual({ 'requests.amd.com/gpu': '12', 'requests.nvidia.com/gpu': '32' });
   });
 
   test('fails when a job asks for a priority above the tenant tier', () => {
