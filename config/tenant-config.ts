@@ -99,7 +99,8 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
     ),
   );
 
-  const queueing = queued ? resolveQueueing(platform, tenant, quota, trainingJobs, modelServices, report) : undefined;
+  // Always called: the tenant's own queueing section is checked in both modes; undefined with Kueue off.
+  const queueing = resolveQueueing(platform, tenant, quota, trainingJobs, modelServices, report);
   return {
     name: tenant.metadata.name,
     file,

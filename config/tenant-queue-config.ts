@@ -8,7 +8,7 @@ import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
 import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
 import { DEFAULT_GPU_RESOURCE, QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve } from '../lib/queueing';
-import { TenantQueueProps } from '../lib/tenant-queue';
+import { OptionalQueueAmounts, TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
 import { TenantFile } from './schema/tenant';
 import { ModelServiceConfig, TrainingJobConfig } from './workload-shapes';
@@ -39,7 +39,8 @@ export interface QueueQuota {
 
 /**
  * The tenant's queue, when the platform queues through Kueue; undefined otherwise.
- * Reports every queueing problem of the tenant file through `report`.
+ * Reports every queueing problem of the tenant file through `report`; the tenant file's own
+ * `spec.queueing` section (GPU types of the split, its sum, lending) is checked in both modes.
  */
 export function resolveQueueing(
   platform: PlatformFile,
@@ -50,27 +51,11 @@ export function resolveQueueing(
   report: Report,
 ): TenantQueueConfig | undefined {
   const settings = platform.spec.queueing;
-  if (!settings.kueue) return undefined;
   const own = tenant.spec.queueing;
   const borrowingLimit: QueueAmounts = { ...settings.defaults.borrowingLimit, ...definedFields(own.borrowingLimit ?? {}) };
-  const lendingLimit = { ...definedFields(settings.defaults.lendingLimit), ...definedFields(own.lendingLimit ?? {}) };
-  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, report);
-
-  for (const resource of CONTAINER_RESOURCES) {
-    const lending = lendingLimit[resource];
-    if (lending !== undefined && exceeds(parseQuantity(lending), parseQuantity(quota[resource]))) {
-      report(
-        ['spec', 'queueing', 'lendingLimit', resource],
-        `${lending}${fromPlatform(own.lendingLimit?.[resource])} exceeds the tenant's ${resource} guarantee of ${quota[resource]} (spec.quota.${resource}); a tenant lends only what it is guaranteed: lower lendingLimit.${resource} or raise spec.quota.${resource}`,
-      );
-    }
-  }
-  if (lendingLimit.gpu !== undefined && lendingLimit.gpu > quota.gpu) {
-    report(
-      ['spec', 'queueing', 'lendingLimit', 'gpu'],
-      `${lendingLimit.gpu}${fromPlatform(own.lendingLimit?.gpu)} exceeds the tenant's GPU guarantee of ${quota.gpu} (spec.quota.gpu); a tenant lends only what it is guaranteed: lower lendingLimit.gpu or raise spec.quota.gpu`,
-    );
-  }
+  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, settings.kueue, report);
+  const lendingLimit = resolveLendingLimit(settings.defaults.lendingLimit, own.lendingLimit ?? {}, quota, gpus, report);
+  if (!settings.kueue) return undefined;
 
   const guarantee = { cpu: quota.cpu, memory: quota.memory, ephemeralStorage: quota.ephemeralStorage, gpus: gpus ?? {} };
   // Without a GPU split (reported), the GPU fit of each job is unknown: check CPU, memory and disk only.
@@ -113,6 +98,48 @@ export function resolveQueueing(
     namespaceAmounts,
     namespaceGpus,
   };
+}
+
+/**
+ * The lending limits: the tenant's own, checked against its guarantee, else the platform's
+ * defaults, never refused but capped at the guarantee. GPUs: the limit applies per GPU type,
+ * capped at that type's guarantee (TenantQueue), so a tenant's own limit is refused only when it
+ * exceeds its largest per-type guarantee, where it would have no effect.
+ */
+function resolveLendingLimit(
+  defaults: OptionalQueueAmounts,
+  own: OptionalQueueAmounts,
+  quota: QueueQuota,
+  gpus: Readonly<Record<string, number>> | undefined,
+  report: Report,
+): OptionalQueueAmounts {
+  const limits: { -readonly [Resource in keyof OptionalQueueAmounts]: OptionalQueueAmounts[Resource] } = {};
+  for (const resource of CONTAINER_RESOURCES) {
+    const ownValue = own[resource];
+    const value = ownValue ?? defaults[resource];
+    if (value === undefined) continue;
+    const tooMuch = parseMillis(value) > parseMillis(quota[resource]);
+    if (tooMuch && ownValue !== undefined) {
+      report(
+        ['spec', 'queueing', 'lendingLimit', resource],
+        `${value} exceeds the tenant's ${resource} guarantee of ${quota[resource]} (spec.quota.${resource}); a tenant lends only what it is guaranteed: lower spec.queueing.lendingLimit.${resource} or raise spec.quota.${resource}`,
+      );
+    }
+    limits[resource] = tooMuch ? quota[resource] : value;
+  }
+  const gpu = own.gpu ?? defaults.gpu;
+  if (gpu === undefined) return limits;
+  const largest = gpus === undefined ? undefined : Object.entries(gpus).reduce<[string, number] | undefined>((best, entry) => (best === undefined || entry[1] > best[1] ? entry : best), undefined);
+  const most = largest?.[1] ?? 0;
+  if (own.gpu !== undefined && gpus !== undefined && own.gpu > most) {
+    const where = largest === undefined ? 'no GPU type has a guarantee' : `the largest is ${most} on ${largest[0]}`;
+    report(
+      ['spec', 'queueing', 'lendingLimit', 'gpu'],
+      `${own.gpu} exceeds every GPU type's guarantee (${where}); the limit applies per GPU type, capped at that type's guarantee, so it would have no effect: lower spec.queueing.lendingLimit.gpu to at most ${most}, or leave it out to lend all of the idle guarantee`,
+    );
+  }
+  limits.gpu = gpu;
+  return limits;
 }
 
 /** The platform's GPU types, in the order of the platform file: the flavors of every tenant queue. */
@@ -233,11 +260,6 @@ function borrowingSource(resource: QueuedResource, own: Partial<QueueAmounts>): 
     : `spec.queueing.borrowingLimit.${resource}`;
 }
 
-/** " (the platform default)" when the tenant file did not set the value. */
-function fromPlatform(own: unknown): string {
-  return own === undefined ? ' (the platform default, queueing.defaults in the platform file)' : '';
-}
-
 /** The fields of `value` that are set. */
 function definedFields<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
@@ -258,6 +280,7 @@ function resolveGpuGuarantee(
   tenant: TenantFile,
   total: number,
   trainingJobs: readonly TrainingJobConfig[],
+  queued: boolean,
   report: Report,
 ): Readonly<Record<string, number>> | undefined {
   const split = tenant.spec.queueing.gpuGuarantee;
@@ -278,6 +301,7 @@ function resolveGpuGuarantee(
     }
     return Object.fromEntries(Object.entries(split).filter(([type, count]) => types.includes(type) && count > 0));
   }
+  if (!queued) return undefined;
   const used = [...new Set(trainingJobs.map(jobGpuType).filter((type) => type !== undefined).map((type) => type.name))];
   if (used.length > 1 && total > 0) {
     const share = Math.floor(total / used.length);

@@ -76,7 +76,8 @@ export interface TenantQueueProps {
   readonly borrowingLimit?: QueueAmounts;
   /**
    * How much of its guarantee the tenant may lend, per resource; GPUs per GPU type, capped at
-   * the type's guarantee. At most the guarantee.
+   * the type's guarantee (a larger GPU value is allowed: each flavor gets at most its nominal
+   * quota). CPU, memory and local disk at most the guarantee.
    * @default - no limit: all of the idle guarantee may be lent
    * @see https://kueue.sigs.k8s.io/docs/concepts/cluster_queue/#lendinglimit
    */
@@ -246,9 +247,5 @@ function validateProps(
     if (lending !== undefined && exceeds(parseQuantity(lending), parseQuantity(props.guarantee[resource]))) {
       throw new Error(`${where}: lendingLimit.${resource} ${lending} exceeds the guarantee of ${props.guarantee[resource]}; a tenant lends only what it is guaranteed: lower it`);
     }
-  }
-  const totalGpus = Object.values(props.guarantee.gpus ?? {}).reduce((sum, count) => sum + count, 0);
-  if (lendingLimit.gpu !== undefined && lendingLimit.gpu > totalGpus) {
-    throw new Error(`${where}: lendingLimit.gpu ${lendingLimit.gpu} exceeds the guarantee of ${totalGpus} GPUs; a tenant lends only what it is guaranteed: lower it`);
   }
 }

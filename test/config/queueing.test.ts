@@ -67,8 +67,8 @@ describe('queueing cross-checks', () => {
 
   test('fails when the tenant would lend more than its guarantee', () => {
     expect(problemsOf(`  quota:\n    gpu: 2\n    cpu: "4"\n  queueing:\n    lendingLimit:\n      gpu: 3\n      cpu: "5"\n`)).toEqual([
-      "tenants/team.yaml:14: spec.queueing.lendingLimit.gpu: 3 exceeds the tenant's GPU guarantee of 2 (spec.quota.gpu); a tenant lends only what it is guaranteed: lower lendingLimit.gpu or raise spec.quota.gpu",
-      "tenants/team.yaml:15: spec.queueing.lendingLimit.cpu: 5 exceeds the tenant's cpu guarantee of 4 (spec.quota.cpu); a tenant lends only what it is guaranteed: lower lendingLimit.cpu or raise spec.quota.cpu",
+      "tenants/team.yaml:14: spec.queueing.lendingLimit.gpu: 3 exceeds every GPU type's guarantee (the largest is 2 on a100-80gb); the limit applies per GPU type, capped at that type's guarantee, so it would have no effect: lower spec.queueing.lendingLimit.gpu to at most 2, or leave it out to lend all of the idle guarantee",
+      "tenants/team.yaml:15: spec.queueing.lendingLimit.cpu: 5 exceeds the tenant's cpu guarantee of 4 (spec.quota.cpu); a tenant lends only what it is guaranteed: lower spec.queueing.lendingLimit.cpu or raise spec.quota.cpu",
     ]);
   });
 
@@ -86,7 +86,7 @@ describe('queueing cross-checks', () => {
       'tenants/team.yaml:12: spec.queueing.borrowingLimit.memory: 7Ei exceeds 100Ti, the largest memory quota the platform allows (limits.quota.memory in the platform file); lower it, or ask the platform team to raise that limit',
       'tenants/team.yaml:13: spec.queueing.borrowingLimit.cpu: 9223372036854775 exceeds 10000, the largest cpu quota the platform allows (limits.quota.cpu in the platform file); lower it, or ask the platform team to raise that limit',
       'tenants/team.yaml:15: spec.queueing.lendingLimit.memory: 9223372036854775807 exceeds 100Ti, the largest memory quota the platform allows (limits.quota.memory in the platform file); lower it, or ask the platform team to raise that limit',
-      "tenants/team.yaml:15: spec.queueing.lendingLimit.memory: 9223372036854775807 exceeds the tenant's memory guarantee of 64Gi (spec.quota.memory); a tenant lends only what it is guaranteed: lower lendingLimit.memory or raise spec.quota.memory",
+      "tenants/team.yaml:15: spec.queueing.lendingLimit.memory: 9223372036854775807 exceeds the tenant's memory guarantee of 64Gi (spec.quota.memory); a tenant lends only what it is guaranteed: lower spec.queueing.lendingLimit.memory or raise spec.quota.memory",
     ]);
     let problems: string[] = [];
     try {
@@ -109,6 +109,28 @@ describe('queueing cross-checks', () => {
     expect(tenant.queueing!.namespaceAmounts.gpu).toBe(12 + 32);
     const quota = synthesizeAll(config)[1].objects.find((object) => object.kind === 'ResourceQuota') as any;
     expect(pick(quota.spec.hard, ['requests.amd.com/gpu', 'requests.nvidia.com/gpu'])).toEqual({ 'requests.amd.com/gpu': '12', 'requests.nvidia.com/gpu': '32' });
+  });
+
+  test('lendingLimit.gpu is per GPU type: the tenant\'s own above its largest per-type guarantee fails, a platform default is capped per type', () => {
+    const split = '  quota:\n    gpu: 10\n  queueing:\n    gpuGuarantee:\n      a100-80gb: 8\n      l4: 2\n';
+    expect(problemsOf(`${split}    lendingLimit:\n      gpu: 9\n`)).toEqual([
+      "tenants/team.yaml:16: spec.queueing.lendingLimit.gpu: 9 exceeds every GPU type's guarantee (the largest is 8 on a100-80gb); the limit applies per GPU type, capped at that type's guarantee, so it would have no effect: lower spec.queueing.lendingLimit.gpu to at most 8, or leave it out to lend all of the idle guarantee",
+    ]);
+    expect(load(`${split}    lendingLimit:\n      gpu: 8\n`).tenants[0].queueing?.lendingLimit).toEqual({ gpu: 8 });
+    // A platform default of 4 GPUs and 8 cores lent, and a tenant guaranteed no GPU and 4 cores: capped, not refused.
+    const lendByDefault = (text: string) => text.replace('      fairSharingWeight: 1\n', '      lendingLimit:\n        gpu: 4\n        cpu: "8"\n      fairSharingWeight: 1\n');
+    const config = load('  quota:\n    gpu: 0\n    cpu: "4"\n', lendByDefault);
+    expect(config.tenants[0].queueing?.lendingLimit).toEqual({ gpu: 4, cpu: '4' });
+    const queue = synthesizeAll(config)[1].objects.find((object) => object.kind === 'ClusterQueue') as any;
+    expect(queue.spec.resourceGroups[1].flavors.map((flavor: any) => flavor.resources[0].lendingLimit)).toEqual([0, 0, 0]);
+    expect(queue.spec.resourceGroups[0].flavors[0].resources[0].lendingLimit).toBe('4');
+  });
+
+  test('with Kueue off, the tenant queueing section is still checked: GPU types of the split, its sum, lending', () => {
+    expect(problemsOf(`  quota:\n    gpu: 8\n    cpu: "4"\n  queueing:\n    gpuGuarantee:\n      v100: 8\n    lendingLimit:\n      cpu: "5"\n`, withoutKueue)).toEqual([
+      'tenants/team.yaml:14: spec.queueing.gpuGuarantee.v100: unknown GPU type "v100"; the platform offers a100-80gb, h100-80gb, l4',
+      "tenants/team.yaml:16: spec.queueing.lendingLimit.cpu: 5 exceeds the tenant's cpu guarantee of 4 (spec.quota.cpu); a tenant lends only what it is guaranteed: lower spec.queueing.lendingLimit.cpu or raise spec.quota.cpu",
+    ]);
   });
 
   test('fails when a job asks for a priority above the tenant tier', () => {
