@@ -386,6 +386,12 @@ function resolveTrainingJob(
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
   checkAmounts(jobCount(job.workers, job.gpus), job, workloadQuota, limits, platform.spec.limits, report);
+  if (job.workers > quota.pods) {
+    report(
+      ['workers'],
+      `${job.workers} workers, more pods than the tenant's pod quota of ${quota.pods} (spec.quota.pods): the ResourceQuota refuses the pods beyond it, so the job never has all its workers (with Kueue, waitForPodsReady evicts and requeues it forever): lower workers to at most ${quota.pods} or raise spec.quota.pods`,
+    );
+  }
   if (job.priority !== undefined && tierAbove(job.priority, tier)) {
     report(['priority'], `${job.priority} is above the tenant's tier ${tier}; a job's priority is at most its tenant's tier: write ${tier} or lower, or leave priority out (the tenant's tier)`);
   }

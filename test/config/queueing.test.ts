@@ -133,6 +133,15 @@ describe('queueing cross-checks', () => {
     ]);
   });
 
+  test('fails when a job has more workers than the pod quota, in both modes', () => {
+    const tenant = `  quota:\n    pods: 50\n    cpu: "100"\n    memory: 100Gi\n    ephemeralStorage: 1Ti\n  trainingJobs:\n${job('wide', '      gpus: 0\n      cpu: "1"\n      memory: 1Gi\n      ephemeralStorage: 1Gi\n      workers: 60\n')}`;
+    const expected = [
+      "tenants/team.yaml:21: spec.trainingJobs[0].workers: 60 workers, more pods than the tenant's pod quota of 50 (spec.quota.pods): the ResourceQuota refuses the pods beyond it, so the job never has all its workers (with Kueue, waitForPodsReady evicts and requeues it forever): lower workers to at most 50 or raise spec.quota.pods",
+    ];
+    expect(problemsOf(tenant)).toEqual(expected);
+    expect(problemsOf(tenant, withoutKueue)).toEqual(expected);
+  });
+
   test('fails when a job asks for a priority above the tenant tier', () => {
     expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
       "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
