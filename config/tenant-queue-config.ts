@@ -7,7 +7,7 @@ import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
 import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
-import { DEFAULT_GPU_RESOURCE, QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve } from '../lib/queueing';
+import { DEFAULT_GPU_RESOURCE, QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve, timesAmount } from '../lib/queueing';
 import { OptionalQueueAmounts, TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
 import { TenantFile } from './schema/tenant';
@@ -59,7 +59,7 @@ export function resolveQueueing(
 
   const guarantee = { cpu: quota.cpu, memory: quota.memory, ephemeralStorage: quota.ephemeralStorage, gpus: gpus ?? {} };
   // Without a GPU split (reported), the GPU fit of each job is unknown: check CPU, memory and disk only.
-  trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
+  trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, own.borrowingLimit ?? {}, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
 
   const reserve = servingReserve(
     modelServices.map((service) => ({
@@ -320,7 +320,14 @@ function resolveGpuGuarantee(
  * Reports a job that needs more than its queue can ever admit: its guarantee plus its borrowing
  * limit, for the GPU type it runs on. Kueue admits a job only whole, so it would stay queued forever.
  */
-function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guarantee'], borrowingLimit: QueueAmounts, checkGpus: boolean, report: Report): void {
+function checkJobFits(
+  job: TrainingJobConfig,
+  guarantee: TenantQueueConfig['guarantee'],
+  borrowingLimit: QueueAmounts,
+  ownBorrowing: Partial<QueueAmounts>,
+  checkGpus: boolean,
+  report: Report,
+): void {
   const what = job.workers > 1 ? `its ${job.workers} workers need` : 'its worker needs';
   const forever = 'Kueue admits a job only whole, so it would stay queued forever';
   for (const resource of CONTAINER_RESOURCES) {
@@ -330,7 +337,7 @@ function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guar
       const sum = resource === 'cpu' ? addCpu(guarantee.cpu, borrowingLimit.cpu) : addBytes(guarantee[resource], borrowingLimit[resource]);
       report(
         [resource],
-        `${what} ${job.workers} x ${job[resource]}, more than the tenant's queue can ever admit: guarantee ${guarantee[resource]} (spec.quota.${resource}) + borrowing limit ${borrowingLimit[resource]} (queueing.borrowingLimit.${resource}) = ${sum}; ${forever}: lower ${resource} or workers, or raise spec.quota.${resource} or spec.queueing.borrowingLimit.${resource}`,
+        `${what} ${resource === 'cpu' ? `${addCpu(timesAmount(job.cpu, job.workers))} cores` : addBytes(timesAmount(job[resource], job.workers))} (${job.workers} x ${job[resource]}), more than the tenant's queue can ever admit: guarantee ${guarantee[resource]} (spec.quota.${resource}) + borrowing limit ${borrowingLimit[resource]} (${borrowingSource(resource, ownBorrowing)}) = ${sum}; ${forever}: lower ${resource} or workers, or raise spec.quota.${resource} or spec.queueing.borrowingLimit.${resource}`,
       );
     }
   }
@@ -341,7 +348,7 @@ function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guar
   if (need > own + borrowingLimit.gpu) {
     report(
       ['gpus'],
-      `${what} ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, more than the tenant's queue can ever admit on ${type.name}: guarantee ${own} (spec.queueing.gpuGuarantee.${type.name}, else spec.quota.gpu) + borrowing limit ${borrowingLimit.gpu} (queueing.borrowingLimit.gpu) = ${own + borrowingLimit.gpu}; ${forever}: lower gpus or workers, or raise the ${type.name} guarantee or spec.queueing.borrowingLimit.gpu`,
+      `${what} ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, more than the tenant's queue can ever admit on ${type.name}: guarantee ${own} (spec.queueing.gpuGuarantee.${type.name}, else spec.quota.gpu) + borrowing limit ${borrowingLimit.gpu} (${borrowingSource('gpu', ownBorrowing)}) = ${own + borrowingLimit.gpu}; ${forever}: lower gpus or workers, or raise the ${type.name} guarantee or spec.queueing.borrowingLimit.gpu`,
     );
   }
 }

@@ -42,13 +42,13 @@ describe('queueing cross-checks', () => {
 
   test('fails when a job needs more GPUs of its type than guarantee + borrowing limit, naming the numbers', () => {
     expect(problemsOf(`  quota:\n    gpu: 8\n  trainingJobs:\n${job('ddp', '      gpus: 8\n      workers: 3\n')}`)).toEqual([
-      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: its 3 workers need 24 GPUs (3 x 8) of type a100-80gb, more than the tenant's queue can ever admit on a100-80gb: guarantee 8 (spec.queueing.gpuGuarantee.a100-80gb, else spec.quota.gpu) + borrowing limit 8 (queueing.borrowingLimit.gpu) = 16; Kueue admits a job only whole, so it would stay queued forever: lower gpus or workers, or raise the a100-80gb guarantee or spec.queueing.borrowingLimit.gpu",
+      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: its 3 workers need 24 GPUs (3 x 8) of type a100-80gb, more than the tenant's queue can ever admit on a100-80gb: guarantee 8 (spec.queueing.gpuGuarantee.a100-80gb, else spec.quota.gpu) + borrowing limit 8 (platform default queueing.defaults.borrowingLimit.gpu in the platform file) = 16; Kueue admits a job only whole, so it would stay queued forever: lower gpus or workers, or raise the a100-80gb guarantee or spec.queueing.borrowingLimit.gpu",
     ]);
   });
 
   test('fails when a job needs more CPU than guarantee + borrowing limit', () => {
     expect(problemsOf(`  quota:\n    cpu: "8"\n  queueing:\n    borrowingLimit:\n      cpu: "8"\n  trainingJobs:\n${job('big', '      gpus: 0\n      cpu: "6"\n      workers: 3\n')}`)).toEqual([
-      "tenants/team.yaml:18: spec.trainingJobs[0].cpu: its 3 workers need 3 x 6, more than the tenant's queue can ever admit: guarantee 8 (spec.quota.cpu) + borrowing limit 8 (queueing.borrowingLimit.cpu) = 16; Kueue admits a job only whole, so it would stay queued forever: lower cpu or workers, or raise spec.quota.cpu or spec.queueing.borrowingLimit.cpu",
+      "tenants/team.yaml:18: spec.trainingJobs[0].cpu: its 3 workers need 18 cores (3 x 6), more than the tenant's queue can ever admit: guarantee 8 (spec.quota.cpu) + borrowing limit 8 (spec.queueing.borrowingLimit.cpu) = 16; Kueue admits a job only whole, so it would stay queued forever: lower cpu or workers, or raise spec.quota.cpu or spec.queueing.borrowingLimit.cpu",
     ]);
   });
 
