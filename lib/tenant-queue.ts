@@ -83,7 +83,8 @@ export interface TenantQueueProps {
    */
   readonly lendingLimit?: OptionalQueueAmounts;
   /**
-   * The tenant's weight when Kueue's fair sharing divides idle quota.
+   * The tenant's weight when Kueue's fair sharing divides idle quota: >= 0, at most 3 decimals
+   * (fractions are written as quantity strings); 0 leaves the tenant always last.
    * @default 1
    * @see https://kueue.sigs.k8s.io/docs/concepts/fair_sharing/
    */
@@ -179,7 +180,8 @@ export class TenantQueue extends Construct {
           reclaimWithinCohort: preemption.reclaimWithinCohort as ClusterQueueSpecPreemptionReclaimWithinCohort,
           borrowWithinCohort: { policy: preemption.borrowWithinCohort as ClusterQueueSpecPreemptionBorrowWithinCohortPolicy },
         },
-        fairSharing: { weight: ClusterQueueSpecFairSharingWeight.fromNumber(weight) },
+        // An int-or-string quantity in the CRD: a fraction is written as a string ("0.5").
+        fairSharing: { weight: Number.isInteger(weight) ? ClusterQueueSpecFairSharingWeight.fromNumber(weight) : ClusterQueueSpecFairSharingWeight.fromString(String(weight)) },
       },
     });
 
@@ -232,7 +234,10 @@ function validateProps(
     }
     if (!Number.isInteger(count) || count < 0) throw new Error(`${where}: guarantee.gpus.${type} must be a whole number >= 0, got ${count}`);
   }
-  for (const [field, value] of [['borrowingLimit.gpu', borrowingLimit.gpu], ['lendingLimit.gpu', lendingLimit.gpu], ['fairSharingWeight', weight]] as const) {
+  if (!(weight >= 0) || Math.abs(weight * 1000 - Math.round(weight * 1000)) > 1e-6) {
+    throw new Error(`${where}: fairSharingWeight must be a number >= 0 with at most 3 decimals, got ${weight}`);
+  }
+  for (const [field, value] of [['borrowingLimit.gpu', borrowingLimit.gpu], ['lendingLimit.gpu', lendingLimit.gpu]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new Error(`${where}: ${field} must be a whole number >= 0, got ${value}`);
   }
   for (const resource of QUEUED_CONTAINER_RESOURCES) {

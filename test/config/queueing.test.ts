@@ -142,6 +142,17 @@ describe('queueing cross-checks', () => {
     expect(problemsOf(tenant, withoutKueue)).toEqual(expected);
   });
 
+  test('fairSharingWeight takes fractions up to 3 decimals (written as a quantity string) and 0, and refuses more decimals', () => {
+    const config = load('  queueing:\n    fairSharingWeight: 0.5\n');
+    expect(config.tenants[0].queueing?.fairSharingWeight).toBe(0.5);
+    const queue = synthesizeAll(config)[1].objects.find((object) => object.kind === 'ClusterQueue') as any;
+    expect(queue.spec.fairSharing).toEqual({ weight: '0.5' });
+    expect(load('  queueing:\n    fairSharingWeight: 0\n').tenants[0].queueing?.fairSharingWeight).toBe(0);
+    expect(problemsOf('  queueing:\n    fairSharingWeight: 0.1234\n')).toEqual([
+      'tenants/team.yaml:10: spec.queueing.fairSharingWeight: expected a number from 0 to 1000 with at most 3 decimals (e.g. 0.5, 1, 2), got 0.1234',
+    ]);
+  });
+
   test('fails when a job asks for a priority above the tenant tier', () => {
     expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
       "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
