@@ -53,7 +53,7 @@ export function resolveQueueing(
   const settings = platform.spec.queueing;
   const own = tenant.spec.queueing;
   const borrowingLimit: QueueAmounts = { ...settings.defaults.borrowingLimit, ...definedFields(own.borrowingLimit ?? {}) };
-  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, settings.kueue, report);
+  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, borrowingLimit.gpu, settings.kueue, report);
   const lendingLimit = resolveLendingLimit(settings.defaults.lendingLimit, own.lendingLimit ?? {}, quota, gpus, report);
   if (!settings.kueue) return undefined;
 
@@ -280,6 +280,7 @@ function resolveGpuGuarantee(
   tenant: TenantFile,
   total: number,
   trainingJobs: readonly TrainingJobConfig[],
+  borrowingGpus: number,
   queued: boolean,
   report: Report,
 ): Readonly<Record<string, number>> | undefined {
@@ -304,16 +305,31 @@ function resolveGpuGuarantee(
   if (!queued) return undefined;
   const used = [...new Set(trainingJobs.map(jobGpuType).filter((type) => type !== undefined).map((type) => type.name))];
   if (used.length > 1 && total > 0) {
-    const share = Math.floor(total / used.length);
-    const example = used.map((type, index) => `${type}: ${index === 0 ? total - share * (used.length - 1) : share}`).join(', ');
-    report(
-      ['spec', 'queueing'],
-      `the training jobs use the GPU types ${used.join(', ')}, so spec.quota.gpu (${total}) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {${example}}`,
-    );
+    report(['spec', 'queueing'], splitAdvice(used, total, trainingJobs, borrowingGpus));
     return undefined;
   }
   const type = used[0] ?? platform.spec.defaultGpuType;
   return total > 0 ? { [type]: total } : {};
+}
+
+/**
+ * The message for jobs on several GPU types without a split: a split that follows the jobs'
+ * needs (each type at least its largest job's need minus the borrowing limit, the rest on the
+ * type with the largest need), or, when no split of spec.quota.gpu lets every job fit, how much
+ * more it needs.
+ */
+function splitAdvice(types: readonly string[], total: number, trainingJobs: readonly TrainingJobConfig[], borrowingGpus: number): string {
+  const largestNeed = (type: string) => Math.max(0, ...trainingJobs.filter((job) => jobGpuType(job)?.name === type).map((job) => job.gpus * job.workers));
+  const needs = types.map((type) => ({ type, need: largestNeed(type), least: Math.max(0, largestNeed(type) - borrowingGpus) }));
+  const least = needs.reduce((sum, entry) => sum + entry.least, 0);
+  const start = `the training jobs use the GPU types ${types.join(', ')}, so spec.quota.gpu (${total}) must be split over them`;
+  const leastTerms = needs.map((entry) => `${entry.type} ${entry.need}, so at least ${entry.least}`).join('; ');
+  if (least > total) {
+    return `${start}, but no split lets every job fit: each type needs at least its largest job's GPUs minus the borrowing limit of ${borrowingGpus} (${leastTerms}), ${least} in all, ${least - total} more than spec.quota.gpu: raise spec.quota.gpu to ${least} and add gpuGuarantee: {${needs.map((entry) => `${entry.type}: ${entry.least}`).join(', ')}}, or raise the borrowing limit (spec.queueing.borrowingLimit.gpu), or make the jobs smaller`;
+  }
+  const most = needs.reduce((best, entry) => (entry.need > best.need ? entry : best));
+  const split = needs.map((entry) => `${entry.type}: ${entry.least + (entry === most ? total - least : 0)}`).join(', ');
+  return `${start}: add gpuGuarantee, e.g. gpuGuarantee: {${split}} (each type at least its largest job's GPUs minus the borrowing limit of ${borrowingGpus}: ${leastTerms}; the rest on ${most.type})`;
 }
 
 /**

@@ -54,7 +54,17 @@ describe('queueing cross-checks', () => {
 
   test('fails when the jobs use two GPU types and no split is given, with an example split', () => {
     expect(problemsOf(`  quota:\n    gpu: 9\n  trainingJobs:\n${job('a', '      gpus: 4\n')}${job('b', '      gpus: 1\n      gpuType: l4\n')}`)).toEqual([
-      'tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (9) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {a100-80gb: 5, l4: 4}',
+      'tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (9) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {a100-80gb: 9, l4: 0} (each type at least its largest job\'s GPUs minus the borrowing limit of 8: a100-80gb 4, so at least 0; l4 1, so at least 0; the rest on a100-80gb)',
+    ]);
+    // The suggested split follows the jobs' needs, and passes its own check.
+    const jobs = `${job('ddp', '      gpus: 8\n      workers: 4\n')}${job('small', '      gpus: 1\n      gpuType: l4\n')}`;
+    const [advice] = problemsOf(`  quota:\n    gpu: 33\n  trainingJobs:\n${jobs}`);
+    expect(advice).toBe(
+      "tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (33) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {a100-80gb: 33, l4: 0} (each type at least its largest job's GPUs minus the borrowing limit of 8: a100-80gb 32, so at least 24; l4 1, so at least 0; the rest on a100-80gb)",
+    );
+    expect(load(`  quota:\n    gpu: 33\n  queueing:\n    gpuGuarantee:\n      a100-80gb: 33\n      l4: 0\n  trainingJobs:\n${jobs}`).tenants[0].queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 33 });
+    expect(problemsOf(`  quota:\n    gpu: 20\n  trainingJobs:\n${jobs}`)).toEqual([
+      "tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (20) must be split over them, but no split lets every job fit: each type needs at least its largest job's GPUs minus the borrowing limit of 8 (a100-80gb 32, so at least 24; l4 1, so at least 0), 24 in all, 4 more than spec.quota.gpu: raise spec.quota.gpu to 24 and add gpuGuarantee: {a100-80gb: 24, l4: 0}, or raise the borrowing limit (spec.queueing.borrowingLimit.gpu), or make the jobs smaller",
     ]);
   });
 
