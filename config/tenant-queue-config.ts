@@ -142,6 +142,41 @@ function resolveLendingLimit(
   return limits;
 }
 
+/**
+ * Reports a training job that needs to borrow more GPUs of its type than the other tenants of
+ * the cohort (every tenant with Kueue on) guarantee of that type and may lend: it could never
+ * be admitted. `report` reports at a field of the named tenant's file.
+ */
+export function checkCohortBorrowing(
+  platform: PlatformFile,
+  tenants: ReadonlyArray<{ readonly name: string; readonly trainingJobs: readonly TrainingJobConfig[]; readonly queueing?: TenantQueueConfig }>,
+  report: (tenant: string, path: ReadonlyArray<string | number>, message: string) => void,
+): void {
+  const cohort = platform.spec.queueing.cohort;
+  const lendable = (queue: TenantQueueConfig, type: string) => Math.min(queue.guarantee.gpus?.[type] ?? 0, queue.lendingLimit.gpu ?? Infinity);
+  for (const tenant of tenants) {
+    const queue = tenant.queueing;
+    if (queue === undefined) continue;
+    tenant.trainingJobs.forEach((job, index) => {
+      const type = jobGpuType(job);
+      if (type === undefined) return;
+      const need = job.gpus * job.workers;
+      const own = queue.guarantee.gpus?.[type.name] ?? 0;
+      const borrow = need - own;
+      if (borrow <= 0) return;
+      const lenders = tenants.filter((other) => other !== tenant && other.queueing !== undefined && lendable(other.queueing, type.name) > 0);
+      const available = lenders.reduce((sum, other) => sum + lendable(other.queueing!, type.name), 0);
+      if (available >= borrow) return;
+      const who = lenders.length === 0 ? `no other tenant guarantees ${type.name} GPUs it may lend` : `the other tenants may lend ${available} (${lenders.map((other) => `${other.name} ${lendable(other.queueing!, type.name)}`).join(', ')})`;
+      report(
+        tenant.name,
+        ['spec', 'trainingJobs', index, 'gpus'],
+        `the job needs ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, ${borrow} beyond the tenant's guarantee of ${own}, but the cohort ${cohort} has only ${available} ${type.name} GPUs to lend: ${who} (guarantee, capped by their lendingLimit.gpu); it could never be admitted: raise the tenant's ${type.name} guarantee (spec.quota.gpu, spec.queueing.gpuGuarantee.${type.name}) to at least ${need - available}, or lower gpus or workers`,
+      );
+    });
+  }
+}
+
 /** The platform's GPU types, in the order of the platform file: the flavors of every tenant queue. */
 export function platformGpuTypes(platform: PlatformFile): GpuPlacement[] {
   return Object.entries(platform.spec.gpuTypes).map(([name, type]) => ({

@@ -12,21 +12,24 @@ import { synthesizeAll } from '../../stacks/synth';
 
 const pick = (values: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.filter((key) => key in values).map((key) => [key, values[key]]));
 
-function load(tenant: string, editPlatform: (text: string) => string = (text) => text) {
-  const project = scratchProject({ 'team.yaml': `${minimalTenant('team')}${tenant}` });
+function load(tenant: string, editPlatform: (text: string) => string = (text) => text, others: Record<string, string> = {}) {
+  const project = scratchProject({ 'team.yaml': `${minimalTenant('team')}${tenant}`, ...others });
   fs.writeFileSync(project.platformFile, editPlatform(fs.readFileSync(project.platformFile, 'utf8')));
   return loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir });
 }
 
-function problemsOf(tenant: string, editPlatform?: (text: string) => string): string[] {
+function problemsOf(tenant: string, editPlatform?: (text: string) => string, others?: Record<string, string>): string[] {
   try {
-    load(tenant, editPlatform);
+    load(tenant, editPlatform, others);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return error.problems.map((problem) => formatProblem(problem).replace(/^.*?tenants\//, 'tenants/'));
   }
   throw new Error('expected a ValidationError, but the file loaded');
 }
+
+/** A second tenant of the cohort, guaranteeing 8 A100 and 8 L4 GPUs it may lend. */
+const LENDER = { 'lender.yaml': `${minimalTenant('lender')}  quota:\n    gpu: 16\n  queueing:\n    gpuGuarantee:\n      a100-80gb: 8\n      l4: 8\n` };
 
 const job = (name: string, lines: string) => `    - name: ${name}\n      image: registry.ml.example.com/team/trainer:1.0.0\n${lines}`;
 
@@ -62,7 +65,8 @@ describe('queueing cross-checks', () => {
     expect(advice).toBe(
       "tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (33) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {a100-80gb: 33, l4: 0} (each type at least its largest job's GPUs minus the borrowing limit of 8: a100-80gb 32, so at least 24; l4 1, so at least 0; the rest on a100-80gb)",
     );
-    expect(load(`  quota:\n    gpu: 33\n  queueing:\n    gpuGuarantee:\n      a100-80gb: 33\n      l4: 0\n  trainingJobs:\n${jobs}`).tenants[0].queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 33 });
+    const accepted = load(`  quota:\n    gpu: 33\n  queueing:\n    gpuGuarantee:\n      a100-80gb: 33\n      l4: 0\n  trainingJobs:\n${jobs}`, undefined, LENDER);
+    expect(accepted.tenants.find((tenant) => tenant.name === 'team')?.queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 33 });
     expect(problemsOf(`  quota:\n    gpu: 20\n  trainingJobs:\n${jobs}`)).toEqual([
       "tenants/team.yaml:5: spec.queueing: the training jobs use the GPU types a100-80gb, l4, so spec.quota.gpu (20) must be split over them, but no split lets every job fit: each type needs at least its largest job's GPUs minus the borrowing limit of 8 (a100-80gb 32, so at least 24; l4 1, so at least 0), 24 in all, 4 more than spec.quota.gpu: raise spec.quota.gpu to 24 and add gpuGuarantee: {a100-80gb: 24, l4: 0}, or raise the borrowing limit (spec.queueing.borrowingLimit.gpu), or make the jobs smaller",
     ]);
@@ -163,6 +167,18 @@ describe('queueing cross-checks', () => {
     ]);
   });
 
+  test('fails when a job must borrow more GPUs of its type than the rest of the cohort guarantees and may lend', () => {
+    const tenant = `  quota:\n    gpu: 8\n  trainingJobs:\n${job('ddp', '      gpus: 8\n      workers: 2\n')}`;
+    expect(problemsOf(tenant)).toEqual([
+      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: the job needs 16 GPUs (2 x 8) of type a100-80gb, 8 beyond the tenant's guarantee of 8, but the cohort ml-platform has only 0 a100-80gb GPUs to lend: no other tenant guarantees a100-80gb GPUs it may lend (guarantee, capped by their lendingLimit.gpu); it could never be admitted: raise the tenant's a100-80gb guarantee (spec.quota.gpu, spec.queueing.gpuGuarantee.a100-80gb) to at least 16, or lower gpus or workers",
+    ]);
+    const stingy = { 'lender.yaml': `${LENDER['lender.yaml']}    lendingLimit:\n      gpu: 5\n` };
+    expect(problemsOf(tenant, undefined, stingy)).toEqual([
+      "tenants/team.yaml:14: spec.trainingJobs[0].gpus: the job needs 16 GPUs (2 x 8) of type a100-80gb, 8 beyond the tenant's guarantee of 8, but the cohort ml-platform has only 5 a100-80gb GPUs to lend: the other tenants may lend 5 (lender 5) (guarantee, capped by their lendingLimit.gpu); it could never be admitted: raise the tenant's a100-80gb guarantee (spec.quota.gpu, spec.queueing.gpuGuarantee.a100-80gb) to at least 11, or lower gpus or workers",
+    ]);
+    expect(load(tenant, undefined, LENDER).tenants.map((entry) => entry.name)).toEqual(['lender', 'team']);
+  });
+
   test('fails when a job asks for a priority above the tenant tier', () => {
     expect(problemsOf(`  tier: standard\n  trainingJobs:\n${job('urgent', '      gpus: 0\n      priority: critical\n')}`)).toEqual([
       "tenants/team.yaml:14: spec.trainingJobs[0].priority: critical is above the tenant's tier standard; a job's priority is at most its tenant's tier: write standard or lower, or leave priority out (the tenant's tier)",
@@ -175,7 +191,7 @@ describe('queueing cross-checks', () => {
       "tenants/team.yaml:14: spec.trainingJobs[0].gpus: its 2 workers need 16 GPUs (2 x 8), more than the tenant's GPU quota of 8; lower it or raise spec.quota.gpu",
     ]);
     // With Kueue on the same job borrows 8 GPUs beyond its guarantee.
-    expect(load(tenant).tenants[0].queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 8 });
+    expect(load(tenant, undefined, LENDER).tenants.find((entry) => entry.name === 'team')?.queueing?.guarantee.gpus).toEqual({ 'a100-80gb': 8 });
     expect(path.basename(load(`  quota:\n    gpu: 1\n`, withoutKueue).tenants[0].file)).toBe('team.yaml');
     expect(load(`  quota:\n    gpu: 1\n`, withoutKueue).tenants[0].queueing).toBeUndefined();
   });
