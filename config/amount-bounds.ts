@@ -4,7 +4,7 @@
  * Each check returns one message that shows the value given, the bound and
  * where the bound is set.
  */
-import { exceeds, parseQuantity } from '../lib/quantity';
+import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
 import { MIN_EPHEMERAL_STORAGE } from '../lib/tenant-namespace';
 import { PlatformFile } from './schema/platform';
 
@@ -29,7 +29,7 @@ export type ContainerResource = (typeof CONTAINER_RESOURCES)[number];
 /** The message for a quota amount above the platform's bound, if it is. */
 export function quotaAmountProblem(field: QuotaField, value: string | number, limits: AmountLimits): string | undefined {
   const bound = limits.quota[field];
-  const tooLarge = typeof value === 'number' ? value > Number(bound) : exceeds(parseQuantity(value), parseQuantity(String(bound)));
+  const tooLarge = typeof value === 'number' ? value > Number(bound) : parseMillis(value) > parseMillis(String(bound));
   if (!tooLarge) return undefined;
   return `${value} exceeds ${bound}, the largest ${field} quota the platform allows (limits.quota.${field} in the platform file); lower it, or ask the platform team to raise that limit`;
 }

@@ -10,7 +10,9 @@ import { MAX_FILE_BYTES, SourceFile, fileTooLargeProblem, parseFile } from './sc
 import { PlatformFile, PlatformFileSchema } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
+import { checkCohortBorrowing } from './tenant-queue-config';
 import { isFromRegistry, parseImage } from '../lib/image';
+import { QUEUED_RESOURCES } from '../lib/queueing';
 import { CONTAINER_RESOURCES, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem } from './amount-bounds';
 import { PROMETHEUS_DEFAULTS } from '../lib/platform-monitoring';
 import { exceeds, parseQuantity } from '../lib/quantity';
@@ -46,10 +48,14 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
 
   const tenants: TenantConfig[] = [];
   const byName = new Map<string, string>();
+  const reporters = new Map<string, Report>();
   for (const entry of entries) {
     const file = displayPath(path.join(options.tenantsDir, entry));
-    const tenant = loadTenant(platform, path.join(options.tenantsDir, entry), file, problems);
-    if (!tenant) continue;
+    const text = readSource(path.join(options.tenantsDir, entry), file, problems);
+    const parsed = text === undefined ? undefined : parseTenantReporting(platform, path.join(options.tenantsDir, entry), { path: file, text }, problems);
+    const tenant = parsed?.config;
+    if (!tenant || !parsed) continue;
+    reporters.set(tenant.name, parsed.report);
     const other = byName.get(tenant.name);
     if (other !== undefined) {
       problems.push(duplicateTenantProblem(file, tenant.name, other));
@@ -60,6 +66,8 @@ export function loadConfig(options: LoadOptions): PlatformConfig {
   }
   if (problems.length > 0) throw new ValidationError(problems);
   tenants.sort((a, b) => compareNames(a.name, b.name));
+  checkCohortBorrowing(platform, tenants, (tenant, fieldPath, message) => reporters.get(tenant)?.(fieldPath, message));
+  if (problems.length > 0) throw new ValidationError(problems);
   return { file: platformFile, platform, tenants };
 }
 
@@ -138,6 +146,13 @@ function checkPlatformAmounts(platform: PlatformFile, report: (fieldPath: Readon
     const problem = quotaAmountProblem(field, defaults.quota[field], limits);
     if (problem) report(['spec', 'defaults', 'quota', field], problem);
   }
+  for (const kind of ['borrowingLimit', 'lendingLimit'] as const) {
+    for (const resource of QUEUED_RESOURCES) {
+      const value = platform.spec.queueing.defaults[kind][resource];
+      const problem = value === undefined ? undefined : quotaAmountProblem(resource, value, limits);
+      if (problem) report(['spec', 'queueing', 'defaults', kind, resource], problem);
+    }
+  }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
     for (const resource of CONTAINER_RESOURCES) {
       const problem = containerAmountProblem(resource, defaults.limits[kind][resource], limits);
@@ -154,16 +169,19 @@ function checkPlatformAmounts(platform: PlatformFile, report: (fieldPath: Readon
   }
 }
 
-function loadTenant(platform: PlatformFile, file: string, display: string, problems: Problem[]): TenantConfig | undefined {
-  const text = readSource(file, display, problems);
-  return text === undefined ? undefined : parseTenant(platform, file, { path: display, text }, problems);
-}
+/** Reports a problem at a field path of one tenant file. */
+type Report = (fieldPath: ReadonlyArray<string | number>, message: string) => void;
 
 /**
  * Validates the text of the tenant file `file` against the platform;
  * undefined, with its problems in `problems`, when it is invalid.
  */
 export function parseTenant(platform: PlatformFile, file: string, source: SourceFile, problems: Problem[]): TenantConfig | undefined {
+  return parseTenantReporting(platform, file, source, problems)?.config;
+}
+
+/** {@link parseTenant}, and a reporter of further problems at the file's fields (for cross-tenant checks). */
+function parseTenantReporting(platform: PlatformFile, file: string, source: SourceFile, problems: Problem[]): { config: TenantConfig | undefined; report: Report } | undefined {
   const { path: display, text } = source;
   const parsed = parseFile({ path: display, text }, TenantFileSchema);
   problems.push(...parsed.problems);
@@ -183,7 +201,7 @@ export function parseTenant(platform: PlatformFile, file: string, source: Source
     report(['metadata', 'name'], `"${name}" is reserved for the platform or Kubernetes (${[...new Set(reserved)].join(', ')}, kube-*); choose another tenant name`);
   }
   const config = resolveTenant(platform, tenant, display, report);
-  return problems.length === before ? config : undefined;
+  return { config: problems.length === before ? config : undefined, report };
 }
 
 /** A path relative to the working directory when it is inside it, for messages. */

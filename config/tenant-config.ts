@@ -21,7 +21,7 @@ import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
 import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
 import { TenantQueueConfig, resolveQueueing } from './tenant-queue-config';
-import { tierAbove } from '../lib/queueing';
+import { QUEUED_RESOURCES, tierAbove } from '../lib/queueing';
 import { Duration } from 'cdk8s';
 
 export type { ModelServiceConfig, TrainingJobConfig };
@@ -99,7 +99,8 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
     ),
   );
 
-  const queueing = queued ? resolveQueueing(platform, tenant, quota, trainingJobs, modelServices, report) : undefined;
+  // Always called: the tenant's own queueing section is checked in both modes; undefined with Kueue off.
+  const queueing = resolveQueueing(platform, tenant, quota, trainingJobs, modelServices, report);
   return {
     name: tenant.metadata.name,
     file,
@@ -223,6 +224,14 @@ function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Rep
     const value = quota[field];
     const problem = value === undefined ? undefined : quotaAmountProblem(field, value, bounds);
     if (problem) report(['spec', 'quota', field], problem);
+  }
+  // Borrowing and lending limits are quota too (the ResourceQuota adds the borrowing limit): the same bounds.
+  for (const kind of ['borrowingLimit', 'lendingLimit'] as const) {
+    for (const resource of QUEUED_RESOURCES) {
+      const value = tenant.spec.queueing[kind]?.[resource];
+      const problem = value === undefined ? undefined : quotaAmountProblem(resource, value, bounds);
+      if (problem) report(['spec', 'queueing', kind, resource], problem);
+    }
   }
   for (const kind of ['defaultRequest', 'default', 'max'] as const) {
     for (const resource of CONTAINER_RESOURCES) {
@@ -377,6 +386,12 @@ function resolveTrainingJob(
   const distributed = job.workers > 1;
   checkImage(platform, job.image, report);
   checkAmounts(jobCount(job.workers, job.gpus), job, workloadQuota, limits, platform.spec.limits, report);
+  if (job.workers > quota.pods) {
+    report(
+      ['workers'],
+      `${job.workers} workers, more pods than the tenant's pod quota of ${quota.pods} (spec.quota.pods): the ResourceQuota refuses the pods beyond it, so the job never has all its workers (with Kueue, waitForPodsReady evicts and requeues it forever): lower workers to at most ${quota.pods} or raise spec.quota.pods`,
+    );
+  }
   if (job.priority !== undefined && tierAbove(job.priority, tier)) {
     report(['priority'], `${job.priority} is above the tenant's tier ${tier}; a job's priority is at most its tenant's tier: write ${tier} or lower, or leave priority out (the tenant's tier)`);
   }

@@ -6,9 +6,9 @@
 import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
-import { exceeds, parseQuantity } from '../lib/quantity';
-import { QueueAmounts, addBytes, addCpu, queuedNamespaceAmounts, servingReserve } from '../lib/queueing';
-import { TenantQueueProps } from '../lib/tenant-queue';
+import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
+import { DEFAULT_GPU_RESOURCE, QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve, timesAmount } from '../lib/queueing';
+import { OptionalQueueAmounts, TenantQueueProps } from '../lib/tenant-queue';
 import { PlatformFile } from './schema/platform';
 import { TenantFile } from './schema/tenant';
 import { ModelServiceConfig, TrainingJobConfig } from './workload-shapes';
@@ -20,8 +20,10 @@ export type TenantQueueChartProps = 'tenant' | 'gpuTypes';
 export type TenantQueueConfig = Required<Omit<TenantQueueProps, TenantQueueChartProps>> & {
   /** What the model services run at their peak at once; the ResourceQuota holds it beside the queue. */
   readonly servingReserve: QueueAmounts;
-  /** The ResourceQuota's CPU, memory, GPUs and local disk: guarantee + borrowing limit (x GPU types) + serving reserve. */
+  /** The ResourceQuota's CPU, memory, GPUs (all resource names together) and local disk: guarantee + borrowing limit (x GPU types) + serving reserve. */
   readonly namespaceAmounts: QueueAmounts;
+  /** The ResourceQuota's GPUs per extended resource name (`requests.<name>`): see {@link queuedNamespaceGpus}. */
+  readonly namespaceGpus: Readonly<Record<string, number>>;
 };
 
 /** Where a problem is: a field path of the tenant file. */
@@ -37,7 +39,8 @@ export interface QueueQuota {
 
 /**
  * The tenant's queue, when the platform queues through Kueue; undefined otherwise.
- * Reports every queueing problem of the tenant file through `report`.
+ * Reports every queueing problem of the tenant file through `report`; the tenant file's own
+ * `spec.queueing` section (GPU types of the split, its sum, lending) is checked in both modes.
  */
 export function resolveQueueing(
   platform: PlatformFile,
@@ -48,31 +51,15 @@ export function resolveQueueing(
   report: Report,
 ): TenantQueueConfig | undefined {
   const settings = platform.spec.queueing;
-  if (!settings.kueue) return undefined;
   const own = tenant.spec.queueing;
   const borrowingLimit: QueueAmounts = { ...settings.defaults.borrowingLimit, ...definedFields(own.borrowingLimit ?? {}) };
-  const lendingLimit = { ...definedFields(settings.defaults.lendingLimit), ...definedFields(own.lendingLimit ?? {}) };
-  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, report);
-
-  for (const resource of CONTAINER_RESOURCES) {
-    const lending = lendingLimit[resource];
-    if (lending !== undefined && exceeds(parseQuantity(lending), parseQuantity(quota[resource]))) {
-      report(
-        ['spec', 'queueing', 'lendingLimit', resource],
-        `${lending}${fromPlatform(own.lendingLimit?.[resource])} exceeds the tenant's ${resource} guarantee of ${quota[resource]} (spec.quota.${resource}); a tenant lends only what it is guaranteed: lower lendingLimit.${resource} or raise spec.quota.${resource}`,
-      );
-    }
-  }
-  if (lendingLimit.gpu !== undefined && lendingLimit.gpu > quota.gpu) {
-    report(
-      ['spec', 'queueing', 'lendingLimit', 'gpu'],
-      `${lendingLimit.gpu}${fromPlatform(own.lendingLimit?.gpu)} exceeds the tenant's GPU guarantee of ${quota.gpu} (spec.quota.gpu); a tenant lends only what it is guaranteed: lower lendingLimit.gpu or raise spec.quota.gpu`,
-    );
-  }
+  const gpus = resolveGpuGuarantee(platform, tenant, quota.gpu, trainingJobs, borrowingLimit.gpu, settings.kueue, report);
+  const lendingLimit = resolveLendingLimit(settings.defaults.lendingLimit, own.lendingLimit ?? {}, quota, gpus, report);
+  if (!settings.kueue) return undefined;
 
   const guarantee = { cpu: quota.cpu, memory: quota.memory, ephemeralStorage: quota.ephemeralStorage, gpus: gpus ?? {} };
   // Without a GPU split (reported), the GPU fit of each job is unknown: check CPU, memory and disk only.
-  trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
+  trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, own.borrowingLimit ?? {}, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
 
   const reserve = servingReserve(
     modelServices.map((service) => ({
@@ -83,7 +70,22 @@ export function resolveQueueing(
       ephemeralStorage: service.ephemeralStorage,
     })),
   );
-  const gpuTypeCount = Object.keys(platform.spec.gpuTypes).length;
+  const gpuTypes = platformGpuTypes(platform);
+  const reserveGpus: Record<string, number> = {};
+  for (const service of modelServices) {
+    if (service.gpus > 0) reserveGpus[resourceNameOf(service.gpuType)] = (reserveGpus[resourceNameOf(service.gpuType)] ?? 0) + service.gpus * (service.maxReplicas + ROLLOUT_MAX_SURGE);
+  }
+  const namespaceGpus = queuedNamespaceGpus(
+    gpuTypes.map((type) => ({ resourceName: resourceNameOf(type), guarantee: guarantee.gpus[type.name] ?? 0 })),
+    borrowingLimit.gpu,
+    reserveGpus,
+  );
+  const namespaceAmounts = queuedNamespaceAmounts({ ...quota }, borrowingLimit, namespaceGpus, reserve);
+  checkNamespaceBounds(
+    platform,
+    { quota, gpuGuarantee: guarantee.gpus, borrowingLimit, ownBorrowing: own.borrowingLimit ?? {}, gpuTypes, modelServices, reserve, namespaceAmounts, namespaceGpus },
+    report,
+  );
   return {
     guarantee,
     cohort: settings.cohort,
@@ -93,8 +95,86 @@ export function resolveQueueing(
     fairSharingWeight: own.fairSharingWeight ?? settings.defaults.fairSharingWeight,
     preemption: settings.preemption[tenant.spec.tier],
     servingReserve: reserve,
-    namespaceAmounts: queuedNamespaceAmounts({ ...quota }, borrowingLimit, gpuTypeCount, reserve),
+    namespaceAmounts,
+    namespaceGpus,
   };
+}
+
+/**
+ * The lending limits: the tenant's own, checked against its guarantee, else the platform's
+ * defaults, never refused but capped at the guarantee. GPUs: the limit applies per GPU type,
+ * capped at that type's guarantee (TenantQueue), so a tenant's own limit is refused only when it
+ * exceeds its largest per-type guarantee, where it would have no effect.
+ */
+function resolveLendingLimit(
+  defaults: OptionalQueueAmounts,
+  own: OptionalQueueAmounts,
+  quota: QueueQuota,
+  gpus: Readonly<Record<string, number>> | undefined,
+  report: Report,
+): OptionalQueueAmounts {
+  const limits: { -readonly [Resource in keyof OptionalQueueAmounts]: OptionalQueueAmounts[Resource] } = {};
+  for (const resource of CONTAINER_RESOURCES) {
+    const ownValue = own[resource];
+    const value = ownValue ?? defaults[resource];
+    if (value === undefined) continue;
+    const tooMuch = parseMillis(value) > parseMillis(quota[resource]);
+    if (tooMuch && ownValue !== undefined) {
+      report(
+        ['spec', 'queueing', 'lendingLimit', resource],
+        `${value} exceeds the tenant's ${resource} guarantee of ${quota[resource]} (spec.quota.${resource}); a tenant lends only what it is guaranteed: lower spec.queueing.lendingLimit.${resource} or raise spec.quota.${resource}`,
+      );
+    }
+    limits[resource] = tooMuch ? quota[resource] : value;
+  }
+  const gpu = own.gpu ?? defaults.gpu;
+  if (gpu === undefined) return limits;
+  const largest = gpus === undefined ? undefined : Object.entries(gpus).reduce<[string, number] | undefined>((best, entry) => (best === undefined || entry[1] > best[1] ? entry : best), undefined);
+  const most = largest?.[1] ?? 0;
+  if (own.gpu !== undefined && gpus !== undefined && own.gpu > most) {
+    const where = largest === undefined ? 'no GPU type has a guarantee' : `the largest is ${most} on ${largest[0]}`;
+    report(
+      ['spec', 'queueing', 'lendingLimit', 'gpu'],
+      `${own.gpu} exceeds every GPU type's guarantee (${where}); the limit applies per GPU type, capped at that type's guarantee, so it would have no effect: lower spec.queueing.lendingLimit.gpu to at most ${most}, or leave it out to lend all of the idle guarantee`,
+    );
+  }
+  limits.gpu = gpu;
+  return limits;
+}
+
+/**
+ * Reports a training job that needs to borrow more GPUs of its type than the other tenants of
+ * the cohort (every tenant with Kueue on) guarantee of that type and may lend: it could never
+ * be admitted. `report` reports at a field of the named tenant's file.
+ */
+export function checkCohortBorrowing(
+  platform: PlatformFile,
+  tenants: ReadonlyArray<{ readonly name: string; readonly trainingJobs: readonly TrainingJobConfig[]; readonly queueing?: TenantQueueConfig }>,
+  report: (tenant: string, path: ReadonlyArray<string | number>, message: string) => void,
+): void {
+  const cohort = platform.spec.queueing.cohort;
+  const lendable = (queue: TenantQueueConfig, type: string) => Math.min(queue.guarantee.gpus?.[type] ?? 0, queue.lendingLimit.gpu ?? Infinity);
+  for (const tenant of tenants) {
+    const queue = tenant.queueing;
+    if (queue === undefined) continue;
+    tenant.trainingJobs.forEach((job, index) => {
+      const type = jobGpuType(job);
+      if (type === undefined) return;
+      const need = job.gpus * job.workers;
+      const own = queue.guarantee.gpus?.[type.name] ?? 0;
+      const borrow = need - own;
+      if (borrow <= 0) return;
+      const lenders = tenants.filter((other) => other !== tenant && other.queueing !== undefined && lendable(other.queueing, type.name) > 0);
+      const available = lenders.reduce((sum, other) => sum + lendable(other.queueing!, type.name), 0);
+      if (available >= borrow) return;
+      const who = lenders.length === 0 ? `no other tenant guarantees ${type.name} GPUs it may lend` : `the other tenants may lend ${available} (${lenders.map((other) => `${other.name} ${lendable(other.queueing!, type.name)}`).join(', ')})`;
+      report(
+        tenant.name,
+        ['spec', 'trainingJobs', index, 'gpus'],
+        `the job needs ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, ${borrow} beyond the tenant's guarantee of ${own}, but the cohort ${cohort} has only ${available} ${type.name} GPUs to lend: ${who} (guarantee, capped by their lendingLimit.gpu); it could never be admitted: raise the tenant's ${type.name} guarantee (spec.quota.gpu, spec.queueing.gpuGuarantee.${type.name}) to at least ${need - available}, or lower gpus or workers`,
+      );
+    });
+  }
 }
 
 /** The platform's GPU types, in the order of the platform file: the flavors of every tenant queue. */
@@ -107,9 +187,112 @@ export function platformGpuTypes(platform: PlatformFile): GpuPlacement[] {
   }));
 }
 
-/** " (the platform default)" when the tenant file did not set the value. */
-function fromPlatform(own: unknown): string {
-  return own === undefined ? ' (the platform default, queueing.defaults in the platform file)' : '';
+/** What the namespace's ResourceQuota adds up, part by part. */
+interface NamespaceParts {
+  readonly quota: QueueQuota;
+  readonly gpuGuarantee: Readonly<Record<string, number>>;
+  readonly borrowingLimit: QueueAmounts;
+  readonly ownBorrowing: Partial<QueueAmounts>;
+  readonly gpuTypes: readonly GpuPlacement[];
+  readonly modelServices: readonly ModelServiceConfig[];
+  readonly reserve: QueueAmounts;
+  readonly namespaceAmounts: QueueAmounts;
+  readonly namespaceGpus: Readonly<Record<string, number>>;
+}
+
+/** One amount of the ResourceQuota, its parts and where each is set. */
+interface QuotaLine {
+  readonly resource: QueuedResource;
+  /** How the total is named: `4040 GPUs (nvidia.com/gpu)`, `190 of cpu`. */
+  readonly what: string;
+  readonly total: string;
+  readonly guarantee: { readonly amount: bigint; readonly text: string };
+  readonly borrowing: { readonly amount: bigint; readonly single: string; readonly text: string };
+  readonly services: ReadonlyArray<{ readonly index: number; readonly name: string; readonly amount: bigint; readonly text: string }>;
+  readonly reserve: string;
+}
+
+/**
+ * Reports a ResourceQuota amount of the Kueue mode (guarantee + borrowing + serving reserve;
+ * GPUs per extended resource name) above the platform's `limits.quota` bound, at the field of
+ * the largest part, with the parts.
+ */
+function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, report: Report): void {
+  const bounds = platform.spec.limits.quota;
+  for (const line of quotaLines(parts)) {
+    const bound = String(bounds[line.resource]);
+    const limit = parseMillis(bound);
+    if (parseMillis(line.total) <= limit) continue;
+    // A guarantee or borrowing limit above the bound by itself is reported at its field already.
+    if (parseMillis(String(parts.quota[line.resource])) > limit || parseMillis(line.borrowing.single) > limit) continue;
+    const largestService = line.services.reduce<QuotaLine['services'][number] | undefined>((best, entry) => (best === undefined || entry.amount > best.amount ? entry : best), undefined);
+    const borrowingPath = parts.ownBorrowing[line.resource] === undefined ? ['spec', 'quota', line.resource] : ['spec', 'queueing', 'borrowingLimit', line.resource];
+    const candidates: Array<{ amount: bigint; path: ReadonlyArray<string | number>; fix: string }> = [
+      { amount: line.guarantee.amount, path: ['spec', 'quota', line.resource], fix: `lower spec.quota.${line.resource}` },
+      { amount: line.borrowing.amount, path: borrowingPath, fix: `lower the borrowing limit (spec.queueing.borrowingLimit.${line.resource})` },
+      ...(largestService === undefined ? [] : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, 'replicas', 'max'], fix: `lower replicas.max of ${largestService.name}` }]),
+    ];
+    const pusher = candidates.reduce((best, entry) => (entry.amount > best.amount ? entry : best));
+    const serviceTexts = line.services.map((service) => service.text);
+    report(
+      pusher.path,
+      `the namespace's ResourceQuota would hold ${line.what}: guarantee ${line.guarantee.text} + borrowing limit ${line.borrowing.text} + serving reserve ${line.reserve}${serviceTexts.length > 0 ? ` (${serviceTexts.join(', ')})` : ''}, above ${bound}, the largest ${line.resource} quota the platform allows (limits.quota.${line.resource} in the platform file); ${pusher.fix}, or ask the platform team to raise that limit`,
+    );
+  }
+}
+
+/** The ResourceQuota's queued amounts with their parts: CPU, memory, local disk, and GPUs per resource name. */
+function quotaLines(parts: NamespaceParts): QuotaLine[] {
+  const pods = (service: ModelServiceConfig) => service.maxReplicas + ROLLOUT_MAX_SURGE;
+  const lines: QuotaLine[] = [];
+  for (const [resourceName, total] of Object.entries(parts.namespaceGpus)) {
+    const types = parts.gpuTypes.filter((type) => resourceNameOf(type) === resourceName);
+    const guarantee = types.reduce((sum, type) => sum + (parts.gpuGuarantee[type.name] ?? 0), 0);
+    const services = parts.modelServices
+      .map((service, index) => ({ service, index }))
+      .filter(({ service }) => service.gpus > 0 && resourceNameOf(service.gpuType) === resourceName)
+      .map(({ service, index }) => ({ index, name: service.name, amount: BigInt(service.gpus * pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service.gpus}` }));
+    lines.push({
+      resource: 'gpu',
+      what: `${total} GPUs (requests.${resourceName})`,
+      total: String(total),
+      guarantee: { amount: BigInt(guarantee), text: `${guarantee} (${types.length === parts.gpuTypes.length ? 'spec.quota.gpu' : `spec.queueing.gpuGuarantee of ${types.map((type) => type.name).join(', ')}`})` },
+      borrowing: {
+        amount: BigInt(parts.borrowingLimit.gpu * types.length),
+        single: String(parts.borrowingLimit.gpu),
+        text: `${parts.borrowingLimit.gpu} x ${types.length} GPU type${types.length === 1 ? '' : 's'} (${borrowingSource('gpu', parts.ownBorrowing)})`,
+      },
+      services,
+      reserve: String(services.reduce((sum, service) => sum + Number(service.amount), 0)),
+    });
+  }
+  for (const resource of QUEUED_CONTAINER_RESOURCES) {
+    const services = parts.modelServices
+      .map((service, index) => ({ index, name: service.name, amount: parseMillis(service[resource]) * BigInt(pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service[resource]}` }))
+      .filter((service) => service.amount > 0n);
+    lines.push({
+      resource,
+      what: `${parts.namespaceAmounts[resource]} of ${resource}`,
+      total: parts.namespaceAmounts[resource],
+      guarantee: { amount: parseMillis(parts.quota[resource]), text: `${parts.quota[resource]} (spec.quota.${resource})` },
+      borrowing: { amount: parseMillis(parts.borrowingLimit[resource]), single: parts.borrowingLimit[resource], text: `${parts.borrowingLimit[resource]} (${borrowingSource(resource, parts.ownBorrowing)})` },
+      services,
+      reserve: parts.reserve[resource],
+    });
+  }
+  return lines;
+}
+
+/** The extended resource name of a GPU type's GPUs. */
+function resourceNameOf(type: GpuPlacement | undefined): string {
+  return type?.resourceName ?? DEFAULT_GPU_RESOURCE;
+}
+
+/** Where a borrowing limit comes from: the tenant file, or the platform default. */
+function borrowingSource(resource: QueuedResource, own: Partial<QueueAmounts>): string {
+  return own[resource] === undefined
+    ? `platform default queueing.defaults.borrowingLimit.${resource} in the platform file`
+    : `spec.queueing.borrowingLimit.${resource}`;
 }
 
 /** The fields of `value` that are set. */
@@ -132,6 +315,8 @@ function resolveGpuGuarantee(
   tenant: TenantFile,
   total: number,
   trainingJobs: readonly TrainingJobConfig[],
+  borrowingGpus: number,
+  queued: boolean,
   report: Report,
 ): Readonly<Record<string, number>> | undefined {
   const split = tenant.spec.queueing.gpuGuarantee;
@@ -152,14 +337,10 @@ function resolveGpuGuarantee(
     }
     return Object.fromEntries(Object.entries(split).filter(([type, count]) => types.includes(type) && count > 0));
   }
+  if (!queued) return undefined;
   const used = [...new Set(trainingJobs.map(jobGpuType).filter((type) => type !== undefined).map((type) => type.name))];
   if (used.length > 1 && total > 0) {
-    const share = Math.floor(total / used.length);
-    const example = used.map((type, index) => `${type}: ${index === 0 ? total - share * (used.length - 1) : share}`).join(', ');
-    report(
-      ['spec', 'queueing'],
-      `the training jobs use the GPU types ${used.join(', ')}, so spec.quota.gpu (${total}) must be split over them: add gpuGuarantee, e.g. gpuGuarantee: {${example}}`,
-    );
+    report(['spec', 'queueing'], splitAdvice(used, total, trainingJobs, borrowingGpus));
     return undefined;
   }
   const type = used[0] ?? platform.spec.defaultGpuType;
@@ -167,10 +348,37 @@ function resolveGpuGuarantee(
 }
 
 /**
+ * The message for jobs on several GPU types without a split: a split that follows the jobs'
+ * needs (each type at least its largest job's need minus the borrowing limit, the rest on the
+ * type with the largest need), or, when no split of spec.quota.gpu lets every job fit, how much
+ * more it needs.
+ */
+function splitAdvice(types: readonly string[], total: number, trainingJobs: readonly TrainingJobConfig[], borrowingGpus: number): string {
+  const largestNeed = (type: string) => Math.max(0, ...trainingJobs.filter((job) => jobGpuType(job)?.name === type).map((job) => job.gpus * job.workers));
+  const needs = types.map((type) => ({ type, need: largestNeed(type), least: Math.max(0, largestNeed(type) - borrowingGpus) }));
+  const least = needs.reduce((sum, entry) => sum + entry.least, 0);
+  const start = `the training jobs use the GPU types ${types.join(', ')}, so spec.quota.gpu (${total}) must be split over them`;
+  const leastTerms = needs.map((entry) => `${entry.type} ${entry.need}, so at least ${entry.least}`).join('; ');
+  if (least > total) {
+    return `${start}, but no split lets every job fit: each type needs at least its largest job's GPUs minus the borrowing limit of ${borrowingGpus} (${leastTerms}), ${least} in all, ${least - total} more than spec.quota.gpu: raise spec.quota.gpu to ${least} and add gpuGuarantee: {${needs.map((entry) => `${entry.type}: ${entry.least}`).join(', ')}}, or raise the borrowing limit (spec.queueing.borrowingLimit.gpu), or make the jobs smaller`;
+  }
+  const most = needs.reduce((best, entry) => (entry.need > best.need ? entry : best));
+  const split = needs.map((entry) => `${entry.type}: ${entry.least + (entry === most ? total - least : 0)}`).join(', ');
+  return `${start}: add gpuGuarantee, e.g. gpuGuarantee: {${split}} (each type at least its largest job's GPUs minus the borrowing limit of ${borrowingGpus}: ${leastTerms}; the rest on ${most.type})`;
+}
+
+/**
  * Reports a job that needs more than its queue can ever admit: its guarantee plus its borrowing
  * limit, for the GPU type it runs on. Kueue admits a job only whole, so it would stay queued forever.
  */
-function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guarantee'], borrowingLimit: QueueAmounts, checkGpus: boolean, report: Report): void {
+function checkJobFits(
+  job: TrainingJobConfig,
+  guarantee: TenantQueueConfig['guarantee'],
+  borrowingLimit: QueueAmounts,
+  ownBorrowing: Partial<QueueAmounts>,
+  checkGpus: boolean,
+  report: Report,
+): void {
   const what = job.workers > 1 ? `its ${job.workers} workers need` : 'its worker needs';
   const forever = 'Kueue admits a job only whole, so it would stay queued forever';
   for (const resource of CONTAINER_RESOURCES) {
@@ -180,7 +388,7 @@ function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guar
       const sum = resource === 'cpu' ? addCpu(guarantee.cpu, borrowingLimit.cpu) : addBytes(guarantee[resource], borrowingLimit[resource]);
       report(
         [resource],
-        `${what} ${job.workers} x ${job[resource]}, more than the tenant's queue can ever admit: guarantee ${guarantee[resource]} (spec.quota.${resource}) + borrowing limit ${borrowingLimit[resource]} (queueing.borrowingLimit.${resource}) = ${sum}; ${forever}: lower ${resource} or workers, or raise spec.quota.${resource} or spec.queueing.borrowingLimit.${resource}`,
+        `${what} ${resource === 'cpu' ? `${addCpu(timesAmount(job.cpu, job.workers))} cores` : addBytes(timesAmount(job[resource], job.workers))} (${job.workers} x ${job[resource]}), more than the tenant's queue can ever admit: guarantee ${guarantee[resource]} (spec.quota.${resource}) + borrowing limit ${borrowingLimit[resource]} (${borrowingSource(resource, ownBorrowing)}) = ${sum}; ${forever}: lower ${resource} or workers, or raise spec.quota.${resource} or spec.queueing.borrowingLimit.${resource}`,
       );
     }
   }
@@ -191,7 +399,7 @@ function checkJobFits(job: TrainingJobConfig, guarantee: TenantQueueConfig['guar
   if (need > own + borrowingLimit.gpu) {
     report(
       ['gpus'],
-      `${what} ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, more than the tenant's queue can ever admit on ${type.name}: guarantee ${own} (spec.queueing.gpuGuarantee.${type.name}, else spec.quota.gpu) + borrowing limit ${borrowingLimit.gpu} (queueing.borrowingLimit.gpu) = ${own + borrowingLimit.gpu}; ${forever}: lower gpus or workers, or raise the ${type.name} guarantee or spec.queueing.borrowingLimit.gpu`,
+      `${what} ${need} GPUs (${job.workers} x ${job.gpus}) of type ${type.name}, more than the tenant's queue can ever admit on ${type.name}: guarantee ${own} (spec.queueing.gpuGuarantee.${type.name}, else spec.quota.gpu) + borrowing limit ${borrowingLimit.gpu} (${borrowingSource('gpu', ownBorrowing)}) = ${own + borrowingLimit.gpu}; ${forever}: lower gpus or workers, or raise the ${type.name} guarantee or spec.queueing.borrowingLimit.gpu`,
     );
   }
 }

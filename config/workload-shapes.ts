@@ -44,8 +44,8 @@ export type ModelServiceConfig = {
   readonly ingress?: Resolved<Pick<IngressOptions, 'host' | 'path'>>;
 } & Resolved<Omit<ModelServiceProps, ModelServiceChartProps>, ModelServiceOptionalProps>;
 
-/** TenantNamespace props the tenant chart takes from the platform file. */
-export type TenantNamespacePlatformProps = 'clusterCidrs' | 'monitoringNamespace' | 'dns' | 'gpuResourceNames';
+/** TenantNamespace props the tenant chart takes from the platform file (and, for gpuQuotas, the resolved queue). */
+export type TenantNamespacePlatformProps = 'clusterCidrs' | 'monitoringNamespace' | 'dns' | 'gpuResourceNames' | 'gpuQuotas';
 
 /** TenantNamespace's props of a tenant, every default resolved. */
 export type TenantNamespaceConfig = Resolved<Omit<TenantNamespaceProps, TenantNamespacePlatformProps>>;

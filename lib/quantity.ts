@@ -64,6 +64,44 @@ export function parseQuantity(text: string): number {
   return Number(mantissa) * SUFFIX_FACTORS[suffix ?? ''];
 }
 
+/** Powers of ten of the decimal suffixes, and powers of two of the binary ones. */
+const DECIMAL_EXPONENTS: Readonly<Record<string, number>> = { '': 0, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY_EXPONENTS: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+/** Decimal exponents beyond this are clamped: far outside any quantity the schema accepts. */
+const EXPONENT_CLAMP = 40;
+
+/**
+ * The exact value of a quantity in thousandths of its base unit (millicores, millibytes),
+ * rounded up to 1 as Kubernetes rounds up to its smallest unit: no floating point, so sums of
+ * amounts near 2^63 stay exact.
+ *
+ * @throws Error when `text` is not a quantity; callers validate first.
+ */
+export function parseMillis(text: string): bigint {
+  const match = QUANTITY_PATTERN.exec(text);
+  if (!match) {
+    throw new Error(`"${text}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
+  }
+  const [, mantissa, exponent, suffix] = match;
+  const [whole, fraction = ''] = mantissa.split('.');
+  let numerator = BigInt(`${whole}${fraction}` || '0') * 1000n;
+  let denominator = 10n ** BigInt(fraction.length);
+  const power = Math.max(-EXPONENT_CLAMP, Math.min(EXPONENT_CLAMP, exponent !== undefined ? Number(exponent) : (DECIMAL_EXPONENTS[suffix ?? ''] ?? 0)));
+  if (power >= 0) numerator *= 10n ** BigInt(power);
+  else denominator *= 10n ** BigInt(-power);
+  if (suffix !== undefined && BINARY_EXPONENTS[suffix] !== undefined) numerator *= 2n ** BigInt(BINARY_EXPONENTS[suffix]);
+  return (numerator + denominator - 1n) / denominator;
+}
+
+/** Formats a whole byte count exactly, like {@link formatBytes}: the largest binary unit up to Ti that divides it (`8Gi`, `1536Mi`). */
+export function formatBytesExact(bytes: bigint): string {
+  for (const [suffix, power] of [['Ti', 40n], ['Gi', 30n], ['Mi', 20n], ['Ki', 10n]] as const) {
+    const factor = 2n ** power;
+    if (bytes >= factor && bytes % factor === 0n) return `${bytes / factor}${suffix}`;
+  }
+  return `${bytes}`;
+}
+
 /**
  * True when amount `a` is larger than `b` beyond floating-point noise, so
  * that `700m` does not exceed `0.7` and `3 x 100m` fits in `300m`.

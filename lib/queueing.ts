@@ -8,7 +8,7 @@
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
 import { TIERS, Tier, priorityClassName } from './labels';
-import { formatBytes, parseQuantity } from './quantity';
+import { formatBytesExact, parseMillis } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -79,15 +79,21 @@ export const QUEUEING_DEFAULTS = {
   } as Readonly<Record<Tier, QueuePreemption>>,
 } as const;
 
-/** Sum of CPU amounts, written as cores or millicores (`72`, `12500m`), rounded up to 1m. */
+/** Sum of CPU amounts, exact, written as cores or millicores (`72`, `12500m`), each rounded up to 1m. */
 export function addCpu(...amounts: readonly string[]): string {
-  const millicores = Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0) * 1000 - 1e-6);
-  return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
+  const millicores = amounts.reduce((sum, amount) => sum + parseMillis(amount), 0n);
+  return millicores % 1000n === 0n ? String(millicores / 1000n) : `${millicores}m`;
 }
 
-/** Sum of byte amounts (memory, local disk), written in the largest binary unit that divides it (`576Gi`). */
+/** Sum of byte amounts (memory, local disk), exact, written in the largest binary unit that divides it (`576Gi`). */
 export function addBytes(...amounts: readonly string[]): string {
-  return formatBytes(Math.ceil(amounts.reduce((sum, amount) => sum + parseQuantity(amount), 0)));
+  const millibytes = amounts.reduce((sum, amount) => sum + parseMillis(amount), 0n);
+  return formatBytesExact((millibytes + 999n) / 1000n);
+}
+
+/** `amount` x `count`, exact, as a quantity in thousandths (`500m` x 3 = `1500m`). */
+export function timesAmount(amount: string, count: number): string {
+  return `${parseMillis(amount) * BigInt(count)}m`;
 }
 
 /** What one model service can run at once: its replicas during a rollout at replicas.max, and their size. */
@@ -106,7 +112,7 @@ export interface ServingPeak {
  * numbers, and Kueue never hands it to jobs, since model services are not queued.
  */
 export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
-  const times = (peak: ServingPeak, amount: string) => String(parseQuantity(amount) * peak.pods);
+  const times = (peak: ServingPeak, amount: string) => timesAmount(amount, peak.pods);
   return {
     gpu: peaks.reduce((sum, peak) => sum + peak.gpus * peak.pods, 0),
     cpu: addCpu('0', ...peaks.map((peak) => times(peak, peak.cpu))),
@@ -115,15 +121,37 @@ export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
   };
 }
 
+/** The extended resource name of GPUs when a GPU type names none. */
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
+/**
+ * The namespace's GPUs with Kueue on, per extended resource name: the guarantee of the GPU
+ * flavors with that name + the borrowing limit x the number of those flavors (Kueue's limits
+ * are per flavor) + the serving reserve on that name. Every name of `flavors` is listed.
+ */
+export function queuedNamespaceGpus(
+  flavors: ReadonlyArray<{ readonly resourceName: string; readonly guarantee: number }>,
+  borrowingLimit: number,
+  reserve: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const gpus: Record<string, number> = {};
+  for (const name of [...new Set([...flavors.map((flavor) => flavor.resourceName), ...Object.keys(reserve)])].sort()) {
+    const own = flavors.filter((flavor) => flavor.resourceName === name);
+    gpus[name] = own.reduce((sum, flavor) => sum + flavor.guarantee, 0) + borrowingLimit * own.length + (reserve[name] ?? 0);
+  }
+  return gpus;
+}
+
 /**
  * The namespace's amounts with Kueue on: the guarantee (the ClusterQueue's nominal quota)
- * plus the borrowing limit (GPUs: per GPU flavor, x `gpuFlavors`) plus the serving reserve.
+ * plus the borrowing limit plus the serving reserve; GPUs the sum of `gpus`
+ * ({@link queuedNamespaceGpus}) over resource names.
  * Kueue does not look at the ResourceQuota, so this is the most the admitted jobs and the
  * model services can create at once: a pod Kueue admits is never refused at creation.
  */
-export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpuFlavors: number, reserve: QueueAmounts): QueueAmounts {
+export function queuedNamespaceAmounts(guarantee: QueueAmounts, borrowingLimit: QueueAmounts, gpus: Readonly<Record<string, number>>, reserve: QueueAmounts): QueueAmounts {
   return {
-    gpu: guarantee.gpu + borrowingLimit.gpu * gpuFlavors + reserve.gpu,
+    gpu: Object.values(gpus).reduce((sum, count) => sum + count, 0),
     cpu: addCpu(guarantee.cpu, borrowingLimit.cpu, reserve.cpu),
     memory: addBytes(guarantee.memory, borrowingLimit.memory, reserve.memory),
     ephemeralStorage: addBytes(guarantee.ephemeralStorage, borrowingLimit.ephemeralStorage, reserve.ephemeralStorage),

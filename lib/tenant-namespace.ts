@@ -145,6 +145,12 @@ export interface TenantNamespaceProps {
    */
   readonly gpuResourceNames?: readonly string[];
   /**
+   * GPUs of the ResourceQuota per extended resource name, for names whose limit differs from
+   * `quota.gpu` (with Kueue on: each name's own guarantee, borrowing and serving reserve).
+   * @default - `quota.gpu` for every name of gpuResourceNames
+   */
+  readonly gpuQuotas?: Readonly<Record<string, number>>;
+  /**
    * Extra labels on every object of the tenant. Keys under platform-owned
    * prefixes (`mlp.io/`, `kubernetes.io/`, ...) are refused.
    * @default - none
@@ -223,6 +229,8 @@ export class TenantNamespace extends Construct {
   public readonly quota: TenantQuota;
   /** Extended resource names of GPUs. */
   public readonly gpuResourceNames: readonly string[];
+  /** GPUs of the ResourceQuota per resource name, where they differ from quota.gpu. */
+  public readonly gpuQuotas: Readonly<Record<string, number>>;
   /** The monitoring namespace allowed to scrape the tenant. */
   public readonly monitoringNamespace: string;
 
@@ -239,6 +247,7 @@ export class TenantNamespace extends Construct {
     this.priorityClassName = priorityClassName(this.tier);
     this.quota = props.quota;
     this.gpuResourceNames = props.gpuResourceNames ?? ['nvidia.com/gpu'];
+    this.gpuQuotas = props.gpuQuotas ?? {};
     this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
     const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
     this.labels = {
@@ -367,7 +376,7 @@ export class TenantNamespace extends Construct {
       'services.nodeports': k8s.IntOrString.fromString('0'),
     };
     for (const resource of this.gpuResourceNames) {
-      hard[`requests.${resource}`] = k8s.IntOrString.fromString(String(quota.gpu));
+      hard[`requests.${resource}`] = k8s.IntOrString.fromString(String(this.gpuQuotas[resource] ?? quota.gpu));
     }
     this.ownObject(new k8s.KubeResourceQuota(this, 'quota', {
       metadata: this.objectMetadata(TENANT_OBJECT_NAMES.quota),
@@ -509,6 +518,9 @@ function validateProps(props: TenantNamespaceProps): void {
     if (value !== undefined && !isQuantity(value)) {
       throw new Error(`${where}: ${field} "${value}" is not a Kubernetes quantity (examples: 500m, 4, 16Gi)`);
     }
+  }
+  for (const [name, count] of Object.entries(props.gpuQuotas ?? {})) {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`${where}: gpuQuotas["${name}"] must be a whole number >= 0, got ${count}`);
   }
   for (const field of ['gpu', 'pods'] as const) {
     const value = props.quota[field];

@@ -76,13 +76,15 @@ export interface TenantQueueProps {
   readonly borrowingLimit?: QueueAmounts;
   /**
    * How much of its guarantee the tenant may lend, per resource; GPUs per GPU type, capped at
-   * the type's guarantee. At most the guarantee.
+   * the type's guarantee (a larger GPU value is allowed: each flavor gets at most its nominal
+   * quota). CPU, memory and local disk at most the guarantee.
    * @default - no limit: all of the idle guarantee may be lent
    * @see https://kueue.sigs.k8s.io/docs/concepts/cluster_queue/#lendinglimit
    */
   readonly lendingLimit?: OptionalQueueAmounts;
   /**
-   * The tenant's weight when Kueue's fair sharing divides idle quota.
+   * The tenant's weight when Kueue's fair sharing divides idle quota: >= 0, at most 3 decimals
+   * (fractions are written as quantity strings); 0 leaves the tenant always last.
    * @default 1
    * @see https://kueue.sigs.k8s.io/docs/concepts/fair_sharing/
    */
@@ -178,8 +180,9 @@ export class TenantQueue extends Construct {
           reclaimWithinCohort: preemption.reclaimWithinCohort as ClusterQueueSpecPreemptionReclaimWithinCohort,
           borrowWithinCohort: { policy: preemption.borrowWithinCohort as ClusterQueueSpecPreemptionBorrowWithinCohortPolicy },
         },
-        // A whole number, written as the API server returns the quantity (see quotaOf).
-        fairSharing: { weight: ClusterQueueSpecFairSharingWeight.fromString(String(weight)) },
+        // A quantity (int-or-string in the CRD), written as the API server returns it, so that a
+        // refreshed preview sees no change: "2" for a whole number, millis for a fraction ("500m").
+        fairSharing: { weight: ClusterQueueSpecFairSharingWeight.fromString(canonicalWeight(weight)) },
       },
     });
 
@@ -189,6 +192,11 @@ export class TenantQueue extends Construct {
     });
     props.tenant.claimName(this.localQueue, 'TenantQueue');
   }
+}
+
+/** A fair-sharing weight (at most 3 decimals) in the API server's canonical quantity form. */
+function canonicalWeight(weight: number): string {
+  return Number.isInteger(weight) ? String(weight) : `${Math.round(weight * 1000)}m`;
 }
 
 function resourceNameOf(type: GpuPlacement): string {
@@ -236,7 +244,10 @@ function validateProps(
     }
     if (!Number.isInteger(count) || count < 0) throw new Error(`${where}: guarantee.gpus.${type} must be a whole number >= 0, got ${count}`);
   }
-  for (const [field, value] of [['borrowingLimit.gpu', borrowingLimit.gpu], ['lendingLimit.gpu', lendingLimit.gpu], ['fairSharingWeight', weight]] as const) {
+  if (!(weight >= 0) || Math.abs(weight * 1000 - Math.round(weight * 1000)) > 1e-6) {
+    throw new Error(`${where}: fairSharingWeight must be a number >= 0 with at most 3 decimals, got ${weight}`);
+  }
+  for (const [field, value] of [['borrowingLimit.gpu', borrowingLimit.gpu], ['lendingLimit.gpu', lendingLimit.gpu]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw new Error(`${where}: ${field} must be a whole number >= 0, got ${value}`);
   }
   for (const resource of QUEUED_CONTAINER_RESOURCES) {
@@ -251,9 +262,5 @@ function validateProps(
     if (lending !== undefined && exceeds(parseQuantity(lending), parseQuantity(props.guarantee[resource]))) {
       throw new Error(`${where}: lendingLimit.${resource} ${lending} exceeds the guarantee of ${props.guarantee[resource]}; a tenant lends only what it is guaranteed: lower it`);
     }
-  }
-  const totalGpus = Object.values(props.guarantee.gpus ?? {}).reduce((sum, count) => sum + count, 0);
-  if (lendingLimit.gpu !== undefined && lendingLimit.gpu > totalGpus) {
-    throw new Error(`${where}: lendingLimit.gpu ${lendingLimit.gpu} exceeds the guarantee of ${totalGpus} GPUs; a tenant lends only what it is guaranteed: lower it`);
   }
 }

@@ -43,13 +43,14 @@ export class TenantChart extends Chart {
       monitoringNamespace: spec.monitoring.namespace,
       dns: spec.dns,
       gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),
+      gpuQuotas: queueing?.namespaceGpus ?? {},
     } satisfies Required<TenantNamespaceProps>);
 
     // Workloads live in scopes of their own, so that a job or service named like another child
     // of the chart (`tenant`, `monitoring`) cannot collide with it. Their ids are their names.
     // The resolved configs are the construct props (config/workload-shapes.ts): they pass through whole.
     if (queueing) {
-      const { servingReserve: _reserve, namespaceAmounts: _amounts, ...queue } = queueing;
+      const { servingReserve: _reserve, namespaceAmounts: _amounts, namespaceGpus: _gpus, ...queue } = queueing;
       this.queue = new TenantQueue(this, 'queue', { ...queue, tenant: this.tenantNamespace, gpuTypes: platformGpuTypes(platform) });
     }
     const jobScope = new Construct(this, 'training-jobs');

@@ -214,7 +214,20 @@ export function queueAmountsWithDefaults(what: string, defaults: QueueAmounts) {
   });
 }
 
-/** A Kueue fair-sharing weight: a whole number; 0 leaves the tenant last for idle quota. */
+/** Largest fair-sharing weight the files accept. */
+export const MAX_FAIR_SHARING_WEIGHT = 1000;
+
+/**
+ * A Kueue fair-sharing weight (a quantity in Kueue): a number from 0 to 1000 with at most 3
+ * decimals (`0.5`, `2`); 0 leaves the tenant always last for idle quota.
+ */
 export function fairSharingWeight(description: string) {
-  return wholeNumber(0, description, 1000);
+  const message = (issue: { input: unknown }) =>
+    `expected a number from 0 to ${MAX_FAIR_SHARING_WEIGHT} with at most 3 decimals (e.g. 0.5, 1, 2), got ${describeValue(issue.input)}`;
+  return z
+    .number({ error: message })
+    .min(0, { abort: true, error: message })
+    .max(MAX_FAIR_SHARING_WEIGHT, { abort: true, error: message })
+    .refine((value) => Number.isInteger(Math.round(value * 1000)) && Math.abs(value * 1000 - Math.round(value * 1000)) < 1e-6, { error: message })
+    .meta({ description });
 }

@@ -28,10 +28,24 @@ const TolerationSchema = z.strictObject({
   tolerationSeconds: wholeNumber(0, 'Seconds a NoExecute taint is tolerated.').optional(),
 });
 
+/** Kueue v0.19.2's ResourceFlavor CRD: nodeLabels maxProperties and tolerations maxItems. */
+const RESOURCE_FLAVOR_MAX_NODE_LABELS = 8;
+const RESOURCE_FLAVOR_MAX_TOLERATIONS = 8;
+
 export const GpuTypeSchema = z
   .strictObject({
-    nodeSelector: LabelsSchema.meta({ description: 'Node labels that select nodes with this GPU.' }),
-    tolerations: z.array(TolerationSchema).default([]).meta({ description: 'Tolerations for the taints of those nodes.' }),
+    nodeSelector: LabelsSchema.refine((labels) => Object.keys(labels).length <= RESOURCE_FLAVOR_MAX_NODE_LABELS, {
+      error: (issue) =>
+        `${Object.keys(issue.input as object).length} node labels, but Kueue's ResourceFlavor (named like the GPU type, its nodeLabels = this nodeSelector) holds at most ${RESOURCE_FLAVOR_MAX_NODE_LABELS}; select the nodes with at most ${RESOURCE_FLAVOR_MAX_NODE_LABELS} labels`,
+    }).meta({ description: `Node labels that select nodes with this GPU; at most ${RESOURCE_FLAVOR_MAX_NODE_LABELS} (the nodeLabels of its Kueue ResourceFlavor).` }),
+    tolerations: z
+      .array(TolerationSchema)
+      .max(RESOURCE_FLAVOR_MAX_TOLERATIONS, {
+        error: (issue) =>
+          `${(issue.input as unknown[]).length} tolerations, but Kueue's ResourceFlavor (named like the GPU type, its tolerations = these) holds at most ${RESOURCE_FLAVOR_MAX_TOLERATIONS}; merge tolerations (operator: Exists without value tolerates every value of a key) to at most ${RESOURCE_FLAVOR_MAX_TOLERATIONS}`,
+      })
+      .default([])
+      .meta({ description: `Tolerations for the taints of those nodes; at most ${RESOURCE_FLAVOR_MAX_TOLERATIONS} (the tolerations of its Kueue ResourceFlavor).` }),
     hourlyPrice: z.number().nonnegative().meta({ description: 'Price of one GPU for one hour, in the currency of pricing.' }),
     resourceName: z.string().default('nvidia.com/gpu').meta({ description: 'Extended resource name. @default nvidia.com/gpu' }),
   })
@@ -140,8 +154,18 @@ const preemptionSchema = (tier: Tier) => {
         `Whether a pending ${tier}-tier job that needs to borrow may preempt lower-priority jobs of other tenants (Kueue preemption.borrowWithinCohort.policy). @default ${defaults.borrowWithinCohort}`,
       ).default(defaults.borrowWithinCohort),
     })
+    .superRefine((preemption, ctx) => {
+      // The one rule of Kueue v0.19.2's ClusterQueue CRD on spec.preemption (x-kubernetes-validations).
+      if (preemption.reclaimWithinCohort === 'Never' && preemption.borrowWithinCohort !== 'Never') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['borrowWithinCohort'],
+          message: `Kueue's ClusterQueue refuses reclaimWithinCohort: Never with borrowWithinCohort: ${preemption.borrowWithinCohort} (${tier} tier): a queue that may not preempt to take back its own quota may not preempt to borrow either; set borrowWithinCohort: Never, or reclaimWithinCohort: LowerPriority or Any`,
+        });
+      }
+    })
     .default({ ...defaults })
-    .meta({ description: `Preemption of the queues of ${tier}-tier tenants.` });
+    .meta({ description: `Preemption of the queues of ${tier}-tier tenants (reclaimWithinCohort: Never requires borrowWithinCohort: Never, as Kueue's ClusterQueue does).` });
 };
 
 export const PlatformQueueingSchema = z

@@ -42,7 +42,7 @@ spec:
       memory: 128Gi
     - name: big
       image: registry.ml.example.com/train/trainer:1.0.0
-      workers: 2
+      workers: 1
       gpus: 8
       gpuType: h100-80gb
       cpu: "8"
@@ -90,7 +90,8 @@ spec:
  *   storage 1024 × 0.10 = 102.40; total 46,635.52
  *   may borrow: 8 GPUs of each of the 3 types = 24; cpu 16, memory 64 GiB, local disk 100 GiB (platform defaults)
  *   may lend: at most 2 GPUs of each type it is guaranteed (a100, h100) = 4; all of its cpu, memory and local disk
- *   jobs: ddp 2 × 4 a100 + big 2 × 8 h100 = 24 GPUs, more than the guarantee of 16 (they wait or borrow)
+ *   jobs: ddp 2 × 4 a100 + big 1 × 8 h100 = 16 GPUs, the guarantee of 16 (a job that must borrow more h100 than the
+ *   cohort guarantees is refused: serve guarantees no GPUs)
  *   namespace quota GPUs: 16 + 24 + 0 = 40
  * serve: guarantee cpu 32, memory 128 GiB, 0 GPUs; serving reserve (max replicas + 1 surge replica):
  *   api 5 × (2 cpu, 8 GiB, 1 l4, 10 GiB local disk) + web 5 × (0.5, 1 GiB, 10 GiB local disk) = 12.5 cpu, 45 GiB, 5 l4, 100 GiB local disk
@@ -147,14 +148,14 @@ describe('mlp report with Kueue', () => {
     const lines = stdout.split('\n');
     expect(lines).toContain('Queueing (Kueue): GPUs guaranteed, reserved for serving, committed, and what each tenant may borrow and lend');
     expect(lines).toContain('serve   0                              5 (l4)                5               12 (4 a100-80gb, 4 h100-80gb, 4 l4)     0              1                    0 of 0');
-    expect(lines).toContain('train   16 (8 a100-80gb, 8 h100-80gb)  0                     16              24 (8 a100-80gb, 8 h100-80gb, 8 l4)     4              3                    24 of 16 (over: waits or borrows)');
-    expect(lines).toContain('TOTAL   16 (8 a100-80gb, 8 h100-80gb)  5 (l4)                21              36 (12 a100-80gb, 12 h100-80gb, 12 l4)  4                                   24 of 16 (over: waits or borrows)');
-    expect(lines).toContain('h100-80gb          $4.50           8    16                0                0              0    16       $52,560.00');
-    expect(lines).toContain('train   48 / 384 / 24          0 / 0 / 0        0 / 0 / 0        24 of 40            8 a100-80gb, 16 h100-80gb        200 of 300');
-    expect(lines).toContain('serve   0 / 0 / 0              3 / 10 / 1       10 / 36 / 4      5 of 17             5 l4                             100 of 400');
+    expect(lines).toContain('train   16 (8 a100-80gb, 8 h100-80gb)  0                     16              24 (8 a100-80gb, 8 h100-80gb, 8 l4)     4              3                    16 of 16');
+    expect(lines).toContain('TOTAL   16 (8 a100-80gb, 8 h100-80gb)  5 (l4)                21              36 (12 a100-80gb, 12 h100-80gb, 12 l4)  4                                   16 of 16');
+    expect(lines).toContain('h100-80gb          $4.50           8     8                0                0              0     8       $26,280.00');
+    expect(lines).toContain('train   40 / 320 / 16          0 / 0 / 0        0 / 0 / 0        16 of 40            8 a100-80gb, 8 h100-80gb        150 of 300');
+    expect(lines).toContain('serve   0 / 0 / 0              3 / 10 / 1       10 / 36 / 4      5 of 17             5 l4                            100 of 400');
     expect(stdout).toContain(
       "GPUs guaranteed to the tenants' queues (cohort shared): 16 (8 a100-80gb, 8 h100-80gb); with the serving reserve of 5 they commit 21 GPUs, $46,136.00 a month; " +
-        "tenants may borrow up to 36 more of each other's idle GPUs (not committed, not priced); workloads hold at most 29 at once.",
+        "tenants may borrow up to 36 more of each other's idle GPUs (not committed, not priced); workloads hold at most 21 at once.",
     );
   });
 

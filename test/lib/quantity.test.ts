@@ -1,4 +1,5 @@
-import { MAX_KUBERNETES_QUANTITY, formatBytes, isNegativeQuantity, isQuantity, parseQuantity } from '../../lib/quantity';
+import { MAX_KUBERNETES_QUANTITY, formatBytes, isNegativeQuantity, isQuantity, parseMillis, parseQuantity } from '../../lib/quantity';
+import { addBytes, addCpu } from '../../lib/queueing';
 
 describe('quantities', () => {
   test.each([
@@ -45,5 +46,23 @@ describe('quantities', () => {
     expect(formatBytes(8 * 2 ** 30)).toBe('8Gi');
     expect(formatBytes(1.5 * 2 ** 30)).toBe('1536Mi');
     expect(formatBytes(1000)).toBe('1000');
+  });
+});
+
+describe('exact sums of quantities', () => {
+  test('parseMillis reads every form exactly, rounded up to a thousandth', () => {
+    expect(parseMillis('9223372036854775807')).toBe(9223372036854775807000n);
+    expect(parseMillis('9223372036854775')).toBe(9223372036854775000n);
+    expect(parseMillis('1.5Gi')).toBe(1610612736000n);
+    expect(parseMillis('250m')).toBe(250n);
+    expect(parseMillis('1e3')).toBe(1000000n);
+    expect(parseMillis('0.0001')).toBe(1n);
+  });
+
+  test('addCpu and addBytes add without floating-point rounding', () => {
+    expect(addCpu('9223372036854775', '1m')).toBe('9223372036854775001m');
+    expect(addCpu('0.1', '0.2')).toBe('300m');
+    expect(addBytes('9223372036854775807', '0')).toBe('9223372036854775807');
+    expect(addBytes('320Gi', '512Gi', '440Gi')).toBe('1272Gi');
   });
 });

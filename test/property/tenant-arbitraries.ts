@@ -239,7 +239,7 @@ const SERVICE_DEFAULTS = { cpu: 1000, memory: 2048, ephemeralStorage: mebis(MODE
 /** A training job's amounts before its quota is known. */
 interface JobDraft {
   readonly entry: Record<string, unknown>;
-  readonly need: { cpu: number; memory: number; gpu: number; storage: number; ephemeralStorage: number };
+  readonly need: { cpu: number; memory: number; gpu: number; storage: number; ephemeralStorage: number; pods: number };
 }
 
 function jobArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDraft> {
@@ -315,6 +315,8 @@ function jobArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDraft> 
           gpu: gpus * workers,
           storage: draft.checkpoint ? draft.checkpoint.sizeGi * 1024 : 0,
           ephemeralStorage: JOB_DEFAULTS.ephemeralStorage * workers,
+          // A job's workers must fit the pods quota (more are refused: they could never all start).
+          pods: workers,
         },
       };
     });
@@ -393,6 +395,7 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
           gpu: (gpus ?? 0) * (maxReplicas + ROLLOUT_MAX_SURGE),
           storage: 0,
           ephemeralStorage: SERVICE_DEFAULTS.ephemeralStorage * (maxReplicas + ROLLOUT_MAX_SURGE),
+          pods: 0,
         },
       };
     });
@@ -576,7 +579,7 @@ function tenantFrom(from: Profile, name: string | undefined): fc.Arbitrary<Gener
           memory: quotaValue(need('memory'), memorySlack, PLATFORM_QUOTA.memory, omitMemory, (value) => memoryText(value, memoryStyle)),
           gpu: quotaValue(need('gpu'), gpuSlack, PLATFORM_QUOTA.gpu, omitGpu, (value) => value),
           storage: quotaValue(need('storage'), storageSlack * 1024, PLATFORM_QUOTA.storage, omitStorage, (value) => memoryText(value, storageStyle)),
-          pods: generated.pods ?? undefined,
+          pods: generated.pods === null ? undefined : Math.max(generated.pods, need('pods')),
           // Workloads take the default local disk; a quota is written where the platform's is too small.
           ephemeralStorage: quotaValue(need('ephemeralStorage'), 0, PLATFORM_QUOTA.ephemeralStorage, true, (value) => memoryText(value, storageStyle)),
         }).filter(([, value]) => value !== undefined),
