@@ -136,7 +136,7 @@ describe('queueing cross-checks', () => {
     const config = load('  quota:\n    gpu: 0\n    cpu: "4"\n', lendByDefault);
     expect(config.tenants[0].queueing?.lendingLimit).toEqual({ gpu: 4, cpu: '4' });
     const queue = synthesizeAll(config)[1].objects.find((object) => object.kind === 'ClusterQueue') as any;
-    expect(queue.spec.resourceGroups[1].flavors.map((flavor: any) => flavor.resources[0].lendingLimit)).toEqual([0, 0, 0]);
+    expect(queue.spec.resourceGroups[1].flavors.map((flavor: any) => flavor.resources[0].lendingLimit)).toEqual(['0', '0', '0']);
     expect(queue.spec.resourceGroups[0].flavors[0].resources[0].lendingLimit).toBe('4');
   });
 
