@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { EPHEMERAL_STORAGE } from './tenant-namespace';
+import { DEFAULT_GPU_RESOURCE, EPHEMERAL_STORAGE } from './tenant-namespace';
 
 /**
  * Where pods that use one GPU type run: the node labels to select, the
@@ -44,7 +44,7 @@ export function containerResources(size: ContainerSize, gpus: number, gpu: GpuPl
     [EPHEMERAL_STORAGE]: k8s.Quantity.fromString(size.ephemeralStorage),
   };
   if (gpus > 0) {
-    amounts[gpu?.resourceName ?? 'nvidia.com/gpu'] = k8s.Quantity.fromNumber(gpus);
+    amounts[gpu?.resourceName ?? DEFAULT_GPU_RESOURCE] = k8s.Quantity.fromNumber(gpus);
   }
   return { requests: { ...amounts }, limits: { ...amounts } };
 }

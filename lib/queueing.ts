@@ -121,9 +121,6 @@ export function servingReserve(peaks: readonly ServingPeak[]): QueueAmounts {
   };
 }
 
-/** The extended resource name of GPUs when a GPU type names none. */
-export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
-
 /**
  * The namespace's GPUs with Kueue on, per extended resource name: the guarantee of the GPU
  * flavors with that name + the borrowing limit x the number of those flavors (Kueue's limits

@@ -173,6 +173,9 @@ export const EPHEMERAL_STORAGE_DEFAULTS = {
 /** The `ephemeral-storage` resource name of Kubernetes. */
 export const EPHEMERAL_STORAGE = 'ephemeral-storage';
 
+/** The extended resource name of GPUs when a GPU type names none (NVIDIA's device plugin). */
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+
 /**
  * The least local disk of one container: its logs alone take up to 50Mi under the kubelet's
  * default log rotation (containerLogMaxSize 10Mi x containerLogMaxFiles 5), and a container
@@ -246,7 +249,7 @@ export class TenantNamespace extends Construct {
     this.tier = props.tier ?? 'standard';
     this.priorityClassName = priorityClassName(this.tier);
     this.quota = props.quota;
-    this.gpuResourceNames = props.gpuResourceNames ?? ['nvidia.com/gpu'];
+    this.gpuResourceNames = props.gpuResourceNames ?? [DEFAULT_GPU_RESOURCE];
     this.gpuQuotas = props.gpuQuotas ?? {};
     this.monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
     const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };

@@ -25,7 +25,7 @@ import {
   QueuePreemption,
   QueueingStrategy,
 } from './queueing';
-import { EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
+import { DEFAULT_GPU_RESOURCE, EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
 
 /** What a tenant is guaranteed for its queued work: CPU, memory, local disk, and GPUs by GPU type. */
 export interface QueueGuarantee {
@@ -200,7 +200,7 @@ function canonicalWeight(weight: number): string {
 }
 
 function resourceNameOf(type: GpuPlacement): string {
-  return type.resourceName ?? 'nvidia.com/gpu';
+  return type.resourceName ?? DEFAULT_GPU_RESOURCE;
 }
 
 /**

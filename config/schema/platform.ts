@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../../lib/cidr';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
 import { DNS_NAME } from '../../lib/names';
-import { EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
+import { DEFAULT_GPU_RESOURCE, EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
 import { PROMETHEUS_DEFAULTS } from '../../lib/platform-monitoring';
 import {
   BORROW_WITHIN_COHORT_POLICIES,
@@ -47,7 +47,7 @@ export const GpuTypeSchema = z
       .default([])
       .meta({ description: `Tolerations for the taints of those nodes; at most ${RESOURCE_FLAVOR_MAX_TOLERATIONS} (the tolerations of its Kueue ResourceFlavor).` }),
     hourlyPrice: z.number().nonnegative().meta({ description: 'Price of one GPU for one hour, in the currency of pricing.' }),
-    resourceName: z.string().default('nvidia.com/gpu').meta({ description: 'Extended resource name. @default nvidia.com/gpu' }),
+    resourceName: z.string().default(DEFAULT_GPU_RESOURCE).meta({ description: `Extended resource name. @default ${DEFAULT_GPU_RESOURCE}` }),
   })
   .meta({ description: 'A GPU type tenants can ask for.' });
 
