@@ -385,9 +385,14 @@ build_prometheus-operator-crds() {
     cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_$name.yaml" "$OUT/../crds/"
   done
   chmod u+w "$OUT/../crds"/*
-  printf '#!/bin/sh\n# Prints the prometheus-operator %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' \
-    "$PROMETHEUS_OPERATOR_VERSION" >"$OUT/prometheus-operator-crds"
-  chmod +x "$OUT/prometheus-operator-crds"
+  write_crd_index prometheus-operator-crds "prometheus-operator $PROMETHEUS_OPERATOR_VERSION"
+}
+
+# write_crd_index TOOL WHAT: the executable index bin/TOOL of a CRD tool, which
+# prints the paths of the CRD files in its crds/ folder.
+write_crd_index() {
+  printf '#!/bin/sh\n# Prints the %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' "$2" >"$OUT/$1"
+  chmod +x "$OUT/$1"
 }
 
 build_kueue() {
@@ -419,9 +424,7 @@ build_kueue-crds() {
   cp "$dir"/config/components/crd/bases/*.yaml "$OUT/../crds/"
   for role in "${KUEUE_USER_ROLES[@]}"; do cp "$dir/config/components/rbac/$role.yaml" "$OUT/../rbac/"; done
   chmod u+w "$OUT/../crds"/* "$OUT/../rbac"/*
-  printf '#!/bin/sh\n# Prints the Kueue %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' \
-    "$KUEUE_VERSION" >"$OUT/kueue-crds"
-  chmod +x "$OUT/kueue-crds"
+  write_crd_index kueue-crds "Kueue $KUEUE_VERSION"
 }
 
 # Not a build either: Node.js and npm unpacked from the npm registry (`npm pack`
