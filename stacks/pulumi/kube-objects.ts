@@ -4,12 +4,14 @@
  * objects than two annotations of the Kubernetes provider: `pulumi.com/patchForce`
  * on every object, `pulumi.com/waitFor` on CRDs (Established),
  * `pulumi.com/skipAwait` and `pulumi.com/deletionPropagationPolicy: background` on
- * Jobs, and `pulumi.com/skipAwait` on every object with `mlp:skipAwait`.
+ * Jobs, and `pulumi.com/skipAwait` on every object but a canary's Deployment
+ * with `mlp:skipAwait`.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { manifestFileName } from '../synth';
 import { KubeObject, ObjectGroup } from '../../policy/kube-object';
+import { isCanaryDeployment, routeBackendObjects } from './traffic-order';
 
 /**
  * A typed `@pulumi/kubernetes` resource class, e.g. `k8s.core.v1.Namespace`.
@@ -130,12 +132,20 @@ export function createsPods(object: KubeObject): boolean {
 }
 
 /**
+ * API groups under `k8s.io` that the API server does not serve itself: their
+ * kinds come from CRDs, such as the Gateway API's (HTTPRoute), which the
+ * platform installs through `mlp:crdFiles`.
+ */
+export const CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO: readonly string[] = ['gateway.networking.k8s.io'];
+
+/**
  * True when the object is of a built-in Kubernetes API group (the core
- * group, a group without a dot, or one under `k8s.io`); other groups belong
- * to CRDs.
+ * group, a group without a dot, or one under `k8s.io` but those of
+ * {@link CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO}); other groups belong to CRDs.
  */
 export function isBuiltInKind(object: KubeObject): boolean {
   const group = apiGroup(object);
+  if (CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO.includes(group)) return false;
   return !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io');
 }
 
@@ -200,7 +210,9 @@ export function isCustomResourceDefinition(object: KubeObject): boolean {
  * with `pulumi.com/waitFor: condition=Established` (never skipped: the API
  * server itself establishes it, with or without nodes); a Job with
  * `pulumi.com/skipAwait: "true"` and `pulumi.com/deletionPropagationPolicy:
- * background` (see {@link isJob}); any other object with
+ * background` (see {@link isJob}); any other object but a canary's
+ * Deployment ({@link isCanaryDeployment}: the route that gives the canary
+ * traffic waits for its readiness, stacks/pulumi/traffic-order.ts) with
  * `pulumi.com/skipAwait: "true"` when `skipAwait` is set.
  */
 export function withDeployAnnotations(object: KubeObject, options: { readonly skipAwait: boolean }): KubeObject {
@@ -209,7 +221,7 @@ export function withDeployAnnotations(object: KubeObject, options: { readonly sk
     ? { [WAIT_FOR_ANNOTATION]: 'condition=Established' }
     : isJob(object)
       ? { [SKIP_AWAIT_ANNOTATION]: 'true', [DELETION_PROPAGATION_ANNOTATION]: 'background' }
-      : options.skipAwait
+      : options.skipAwait && !isCanaryDeployment(object)
         ? { [SKIP_AWAIT_ANNOTATION]: 'true' }
         : {};
   return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [PATCH_FORCE_ANNOTATION]: 'true', ...awaitAnnotation } } };
@@ -244,7 +256,7 @@ export interface RegisterObjectsOptions {
   readonly namespaces: ReadonlyMap<string, pulumi.Resource>;
   /** Whether Pulumi refuses to delete the resource of an object. */
   readonly protect: (object: KubeObject) => boolean;
-  /** Annotate every object but CRDs and Jobs with `pulumi.com/skipAwait: "true"` (see {@link withDeployAnnotations}). */
+  /** Annotate every object but CRDs, Jobs and canary Deployments with `pulumi.com/skipAwait: "true"` (see {@link withDeployAnnotations}). */
   readonly skipAwait: boolean;
 }
 
@@ -254,7 +266,7 @@ export interface RegisteredObjects {
   readonly namespaces: ReadonlyMap<string, pulumi.CustomResource>;
   /** The CRDs of the group. */
   readonly customResourceDefinitions: readonly pulumi.CustomResource[];
-  /** Every resource: Namespaces and CRDs first, then the fences, then the others in the group's order. */
+  /** Every resource: Namespaces and CRDs first, then the fences, then the others in the group's order, HTTPRoutes to canaries last. */
   readonly resources: readonly pulumi.CustomResource[];
 }
 
@@ -270,7 +282,9 @@ export interface RegisteredObjects {
  * NetworkPolicies, RBAC, ServiceAccount; {@link isFence}), so that no pod is
  * created before the quota that counts it or the policies that confine it,
  * on the first deployment and on every update, and deletions run the other
- * way round.
+ * way round. An HTTPRoute that sends traffic to a canary also waits for its
+ * backend Services and the Deployments behind them (stacks/pulumi/traffic-order.ts),
+ * so that no request goes to a canary before it is ready.
  */
 export function registerObjects(group: ObjectGroup, options: RegisterObjectsOptions): RegisteredObjects {
   const create = (object: KubeObject, dependsOn: readonly pulumi.Resource[]) =>
@@ -287,15 +301,19 @@ export function registerObjects(group: ObjectGroup, options: RegisterObjectsOpti
     else customResourceDefinitions.push(resource);
   }
   const fences = new Map<string, pulumi.CustomResource[]>();
-  const register = (object: KubeObject) => {
+  const registered = new Map<KubeObject, pulumi.CustomResource>();
+  const register = (object: KubeObject, backends: readonly KubeObject[] = []) => {
     const name = object.metadata.namespace;
     const namespace = name !== undefined ? (namespaces.get(name) ?? options.namespaces.get(name)) : undefined;
     const dependsOn = [
       ...(namespace !== undefined ? [namespace] : []),
       ...(isBuiltInKind(object) ? [] : [...customResourceDefinitions, ...options.customResourceDefinitions]),
       ...(createsPods(object) && name !== undefined ? (fences.get(name) ?? []) : []),
+      ...backends.map((backend) => registered.get(backend)!),
     ];
-    return create(object, dependsOn.length > 0 ? dependsOn : options.after);
+    const resource = create(object, dependsOn.length > 0 ? dependsOn : options.after);
+    registered.set(object, resource);
+    return resource;
   };
   const others = group.objects.filter((object) => !isFoundation(object));
   const fenceResources = others.filter(isFence).map((object) => {
@@ -304,6 +322,13 @@ export function registerObjects(group: ObjectGroup, options: RegisterObjectsOpti
     if (name !== undefined) fences.set(name, [...(fences.get(name) ?? []), resource]);
     return resource;
   });
-  const rest = others.filter((object) => !isFence(object)).map(register);
-  return { namespaces, customResourceDefinitions, resources: [...namespaces.values(), ...customResourceDefinitions, ...fenceResources, ...rest] };
+  // Routes to canaries after the Services and Deployments they wait for (never fences, Namespaces or CRDs).
+  const rest = others.filter((object) => !isFence(object)).map((object) => ({ object, backends: routeBackendObjects(object, group.objects, group.source) }));
+  const direct = rest.filter(({ backends }) => backends.length === 0).map(({ object }) => register(object));
+  const routed = rest.filter(({ backends }) => backends.length > 0).map(({ object, backends }) => register(object, backends));
+  return {
+    namespaces,
+    customResourceDefinitions,
+    resources: [...namespaces.values(), ...customResourceDefinitions, ...fenceResources, ...direct, ...routed],
+  };
 }

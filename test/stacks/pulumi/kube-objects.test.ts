@@ -190,6 +190,9 @@ describe('kube objects', () => {
     expect(['v1', 'apps/v1', 'networking.k8s.io/v1', 'k8s.io/v1'].map((apiVersion) => isBuiltInKind(object(apiVersion, 'X', 'x')))).toEqual([true, true, true, true]);
     expect(['example.com/v1', 'monitoring.coreos.com/v1'].map((apiVersion) => isBuiltInKind(object(apiVersion, 'X', 'x')))).toEqual([false, false]);
     expect(kubeResourceClass(object('monitoring.coreos.com/v1', 'ServiceMonitor', 'm'))).toBe(k8s.apiextensions.CustomResource);
+    // The Gateway API is a k8s.io group served through CRDs.
+    expect(isBuiltInKind(object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'chat'))).toBe(false);
+    expect(kubeResourceClass(object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'chat'))).toBe(k8s.apiextensions.CustomResource);
   });
 
   test('fails when a built-in kind has no resource class', () => {
