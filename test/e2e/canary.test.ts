@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { ControlPlane, PulumiStack, keepLogs, platformCrdFiles, scratchDir } from '../../devkit/cluster';
+import { ControlPlane, PulumiStack, keepLogs, killProcessTree, platformCrdFiles, scratchDir } from '../../devkit/cluster';
 import { FIXTURE_PLATFORM_FILE, minimalTenant } from '../support/fixtures';
 
 const NAMESPACE = 'serve';
@@ -45,6 +45,10 @@ function tenant(canary?: string): string {
         host: ${HOST}
 ${canary ?? ''}`;
 }
+
+/** `pulumi up` with its engine events written to `eventLog` (`--event-log` is listed only with PULUMI_DEBUG_COMMANDS, pkg/cmd/pulumi/operations/up.go). */
+const upWithEventLog = (stack: PulumiStack, eventLog: string) =>
+  stack.pulumiOk(['up', '--yes', '--skip-preview', '--event-log', eventLog], { env: { PULUMI_DEBUG_COMMANDS: 'true' } });
 
 const CANARY = `      canary:
         image: registry.ml.example.com/serve/chat:1.1.0-rc1
@@ -83,9 +87,9 @@ describe('canary ordering with Pulumi on the scheduling cluster', () => {
   let cluster: ControlPlane;
   let stack: PulumiStack;
 
-  /** The HTTPRoute's backends as `name:weight` (weight `-` when unset). */
+  /** The live HTTPRoute's backends as `name:weight` (a backend without weight gets 1, the default of the Gateway API CRD). */
   const backends = (): string[] =>
-    cluster.get('httproute', 'chat', NAMESPACE).spec.rules.flatMap((rule: any) => rule.backendRefs.map((ref: any) => `${ref.name}:${ref.weight ?? '-'}`));
+    cluster.get('httproute', 'chat', NAMESPACE).spec.rules.flatMap((rule: any) => rule.backendRefs.map((ref: any) => `${ref.name}:${ref.weight}`));
   const isAvailable = (deployment: any) => deployment?.status?.conditions?.some((condition: any) => condition.type === 'Available' && condition.status === 'True') ?? false;
   const nodes = (): string[] => JSON.parse(cluster.kubectlOk(['get', 'nodes', '-o', 'json'])).items.map((node: any) => node.metadata.name);
 
@@ -113,9 +117,10 @@ describe('canary ordering with Pulumi on the scheduling cluster', () => {
   });
 
   test('without a canary: the route has one backend, and the API server accepted it and the ScaledObject, their CRDs created first', () => {
-    const eventLog = path.join(dir, 'up-1.jsonl');
-    stack.pulumiOk(['up', '--yes', '--skip-preview', '--event-log', eventLog]);
-    expect(backends()).toEqual(['chat:-']);
+    // Named *.log, so that keepLogs keeps it with the other logs.
+    const eventLog = path.join(dir, 'events-first-up.log');
+    upWithEventLog(stack, eventLog);
+    expect(backends()).toEqual(['chat:1']);
     const route = cluster.get('httproute', 'chat', NAMESPACE);
     expect({ hostnames: route.spec.hostnames, parents: route.spec.parentRefs.map((ref: any) => `${ref.namespace}/${ref.name}/${ref.sectionName}`) }).toEqual({
       hostnames: [HOST],
@@ -145,23 +150,28 @@ describe('canary ordering with Pulumi on the scheduling cluster', () => {
     const exited = new Promise<number | null>((resolve) => up.once('exit', (status) => resolve(status)));
 
     const seen: string[][] = [];
+    let checked = false;
+    let status: number | null;
     try {
       await cluster.waitFor('the canary Deployment created', () => cluster.get('deployment', 'chat-canary', NAMESPACE) !== undefined, 300_000);
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      // Ten looks, two seconds apart (about 20 s), while the canary cannot become Available.
+      for (let look = 0; look < 10; look++) {
+        if (look > 0) await new Promise((resolve) => setTimeout(resolve, 2000));
         expect(isAvailable(cluster.get('deployment', 'chat-canary', NAMESPACE))).toBe(false);
         seen.push(backends());
-        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       expect(up.exitCode).toBeNull(); // still waiting for the canary
       const pending = cluster.pods(NAMESPACE, 'mlp.io/track=canary');
       expect(pending.map((pod) => [pod.status.phase, pod.spec.nodeName])).toEqual([['Pending', undefined]]);
+      checked = true;
     } finally {
-      // Also after a failed check, so that the update ends rather than wait out its timeout.
       for (const node of cordoned) cluster.kubectlOk(['uncordon', node]);
+      // After a failed check the update is stopped, so that it does not outlive the test and its directory.
+      if (!checked) killProcessTree(up.pid!);
+      status = await exited;
     }
-    expect(seen.length).toBeGreaterThanOrEqual(10);
-    expect([...new Set(seen.map((entry) => entry.join(',')))]).toEqual(['chat:-']);
-    expect(await exited).toBe(0);
+    expect(seen.map((entry) => entry.join(','))).toEqual(Array(10).fill('chat:1'));
+    expect(status).toBe(0);
     expect(backends()).toEqual(['chat-stable:90', 'chat-canary:10']);
     const canary = cluster.get('deployment', 'chat-canary', NAMESPACE);
     expect({ available: isAvailable(canary), image: canary.spec.template.spec.containers[0].image }).toEqual({
@@ -172,8 +182,8 @@ describe('canary ordering with Pulumi on the scheduling cluster', () => {
 
   test("removing the canary: the route's update finishes before the canary Deployment's delete begins; nothing of the canary is left", () => {
     stack.writeTenant('serve.yaml', tenant());
-    const eventLog = path.join(dir, 'up-3.jsonl');
-    stack.pulumiOk(['up', '--yes', '--skip-preview', '--event-log', eventLog]);
+    const eventLog = path.join(dir, 'events-canary-removed.log');
+    upWithEventLog(stack, eventLog);
     const log = steps(eventLog);
     const route = log.get('update serve/httproute-chat');
     const deletion = log.get('delete serve/deployment-chat-canary');
@@ -187,7 +197,7 @@ describe('canary ordering with Pulumi on the scheduling cluster', () => {
       'delete serve/service-chat-stable',
     ]);
 
-    expect(backends()).toEqual(['chat:-']);
+    expect(backends()).toEqual(['chat:1']);
     const left = JSON.parse(cluster.kubectlOk(['get', 'deployments,services,poddisruptionbudgets,scaledobjects,horizontalpodautoscalers', '-n', NAMESPACE, '-o', 'json'])).items;
     expect(left.length).toBeGreaterThan(0);
     expect(left.filter((object: any) => /^chat-(canary|stable)$/.test(object.metadata.name) || object.metadata.labels?.['mlp.io/track'] === 'canary')).toEqual([]);
