@@ -285,10 +285,7 @@ describe('deploying the fixture tenants to a real API server', () => {
 
   test('an interrupted pulumi up recovers with scripts/pulumi-unlock.sh and another pulumi up', async () => {
     stack.writeTenant('speech.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'speech').replace('cc-0815', 'cc-3001'));
-    const up = stack.upInBackground();
-    let output = '';
-    up.stdout!.on('data', (chunk) => (output += String(chunk)));
-    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    const up = await stack.upFrozenAfterCreated(3);
     killProcessTree(up.pid!);
     await new Promise((resolve) => up.once('exit', resolve));
 
@@ -306,10 +303,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     const oneCheckpoint = { PULUMI_SKIP_CHECKPOINTS: 'true' };
     const stateUrns = () => (JSON.parse(stack.pulumiOk(['stack', 'export', '--stack', stack.name])).deployment.resources ?? []).map((resource: { urn: string }) => resource.urn) as string[];
     stack.writeTenant('audio.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'audio').replace('cc-0815', 'cc-3002'));
-    const up = stack.upInBackground(oneCheckpoint);
-    let output = '';
-    up.stdout!.on('data', (chunk) => (output += String(chunk)));
-    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    const up = await stack.upFrozenAfterCreated(3, oneCheckpoint);
     killProcessTree(up.pid!);
     await new Promise((resolve) => up.once('exit', resolve));
 
