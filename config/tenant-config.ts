@@ -477,7 +477,7 @@ function resolveModelService(
 
   let ingress: ModelServiceConfig['ingress'];
   if (service.expose.type === 'ingress') {
-    const domain = platform.spec.ingress.domain;
+    const domain = platform.spec.exposure.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
     if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);
