@@ -56,6 +56,6 @@ export const POLICIES: Readonly<Record<PolicyId, PolicyDescription>> = {
   MLP008: {
     title: 'public hosts under the platform domain',
     rationale: 'a host outside the platform domain (or a route or rule without a host) can capture another team\'s or another product\'s traffic at the shared Gateway or ingress controller',
-    fix: 'use a host under the platform ingress domain, e.g. <service>.<tenant>.<domain>',
+    fix: 'use a host under the platform domain (spec.exposure.domain), e.g. <service>.<tenant>.<domain>',
   },
 };

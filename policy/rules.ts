@@ -11,7 +11,7 @@ import { Json, asJsonObject, jsonArray } from './json';
 export interface PolicyContext {
   /** Every object of the same tenant (or of the platform), the object included. */
   readonly objects: readonly KubeObject[];
-  /** The platform ingress domain, e.g. `ml.example.com`. */
+  /** The platform domain of public hosts (spec.exposure.domain), e.g. `ml.example.com`. */
   readonly ingressDomain: string;
   /** Extended resource names of GPUs, e.g. `nvidia.com/gpu`. */
   readonly gpuResourceNames: readonly string[];
