@@ -457,7 +457,8 @@ export class ModelService extends Construct {
   }
 
   /**
-   * The backends of the service's public route.
+   * The backends of the service's public route: the Service itself, port
+   * `http` (one backend, no weight). A canary splits them by weight here.
    */
   private routeBackends(): HttpRouteSpecRulesBackendRefs[] {
     return [{ group: '', kind: 'Service', name: this.name, port: SERVICE_PORT }];
