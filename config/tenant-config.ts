@@ -5,6 +5,7 @@
  */
 import { AmountLimits, CONTAINER_RESOURCES, ContainerResource, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
 import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from '../lib/cidr';
+import { ExposureMode } from '../lib/exposure';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
@@ -84,7 +85,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
   checkLimits(limits, report);
   checkNetwork(platform, tenant, report);
   checkUniqueWorkloadNames(tenant, report);
-  checkNetworkPolicyNames(tenant, report);
+  checkNetworkPolicyNames(tenant, platform.spec.exposure.mode, report);
 
   // With queueing on, jobs are checked against what their queue can admit (resolveQueueing), and
   // model services need no check against the quota: their peak is added to it as the serving reserve.
@@ -244,10 +245,10 @@ function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Rep
 
 /**
  * NetworkPolicy names derive from namespace and service names
- * (`allow-from-<namespace>`, `<service>-from-ingress`); two that coincide would
- * overwrite each other.
+ * (`allow-from-<namespace>`, `<service>-from-gateway` or `<service>-from-ingress`
+ * by the platform's exposure mode); two that coincide would overwrite each other.
  */
-function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
+function checkNetworkPolicyNames(tenant: TenantFile, mode: ExposureMode, report: Report): void {
   const fixed = new Set<string>(Object.values(TENANT_OBJECT_NAMES));
   const seen = new Map<string, string>();
   const claim = (name: string, path: ReadonlyArray<string | number>, what: string) => {
@@ -263,7 +264,7 @@ function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
   );
   tenant.spec.modelServices.forEach((service, index) => {
     if (service.expose.type === 'ingress') {
-      claim(`${service.name}-from-ingress`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ingress`);
+      claim(`${service.name}-from-${mode}`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ${mode}`);
     }
   });
 }
@@ -477,7 +478,7 @@ function resolveModelService(
 
   let ingress: ModelServiceConfig['ingress'];
   if (service.expose.type === 'ingress') {
-    const domain = platform.spec.ingress.domain;
+    const domain = platform.spec.exposure.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
     if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);

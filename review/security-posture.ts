@@ -193,6 +193,30 @@ function addIngress(object: KubeObject, items: Map<string, PostureItem>): void {
   }
 }
 
+/**
+ * A Gateway API HTTPRoute: public at each hostname (every host of the listener without
+ * hostnames) and path prefix. Keyed like an Ingress's, so a service moving from an Ingress
+ * to a route at the same host and path is no new exposure.
+ */
+function addRoute(object: KubeObject, items: Map<string, PostureItem>): void {
+  const spec = record(object.spec);
+  const hosts = list(spec.hostnames).map(String);
+  const paths = list(spec.rules).flatMap((rule) => {
+    const matches = list(record(rule).matches);
+    return matches.length > 0 ? matches.map((match) => String(record(record(match).path).value ?? '/')) : ['/'];
+  });
+  for (const host of hosts.length > 0 ? hosts : ['*']) {
+    for (const path of paths) {
+      items.set(`public-ingress:${host}${path}`, {
+        category: 'public-ingress',
+        value: '',
+        object: `HTTPRoute ${object.metadata.name}`,
+        describe: (change) => (change === 'removed' ? `no longer serves ${host}${path} through the gateway` : `serves ${host}${path} publicly through the gateway`),
+      });
+    }
+  }
+}
+
 function addService(object: KubeObject, items: Map<string, PostureItem>): void {
   const type = String(record(object.spec).type ?? 'ClusterIP');
   if (type !== 'LoadBalancer' && type !== 'NodePort') return;
@@ -230,6 +254,9 @@ function posture(objects: readonly KubeObject[]): Map<string, PostureItem> {
         break;
       case 'Ingress':
         addIngress(object, items);
+        break;
+      case 'HTTPRoute':
+        addRoute(object, items);
         break;
       case 'Service':
         addService(object, items);

@@ -223,12 +223,12 @@ export const ModelServiceSchema = z
         z.strictObject({ type: z.literal('cluster') }),
         z.strictObject({
           type: z.literal('ingress'),
-          host: z.string().optional().meta({ description: 'Host name under the platform ingress domain. @default <service>.<tenant>.<domain>' }),
+          host: z.string().optional().meta({ description: 'Host name under the platform domain (spec.exposure.domain of the platform file). @default <service>.<tenant>.<domain>' }),
           path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/').meta({ description: '@default /' }),
         }),
       ], { error: 'expected type: cluster or type: ingress' })
       .default({ type: 'cluster' })
-      .meta({ description: 'cluster: reachable inside the cluster only; ingress: also through the platform ingress. @default {type: cluster}' }),
+      .meta({ description: 'cluster: reachable inside the cluster only; ingress: also public over HTTPS, through the platform Gateway or Ingress controller (the platform file\'s spec.exposure.mode). @default {type: cluster}' }),
   })
   .meta({ description: 'An autoscaled model server.' });
 

@@ -111,8 +111,8 @@ describe('loadConfig', () => {
 
   test('fails when a tenant is named like a system namespace', () => {
     expect(problemsOf({ 'kube-system.yaml': minimalTenant('kube-system'), 'monitoring.yaml': minimalTenant('monitoring') })).toEqual([
-      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
-      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
+      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
+      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
     ]);
   });
 
@@ -369,9 +369,10 @@ describe('loadConfig', () => {
   });
 
   test('fails when two NetworkPolicies would get the same name', () => {
-    const spec = `  network:\n    allowFrom: [ingress]\n${SERVICE('      expose:\n        type: ingress\n').replace('name: serve', 'name: allow')}`;
+    // The fixture platform exposes through its Gateway: the service's NetworkPolicy is allow-from-gateway.
+    const spec = `  network:\n    allowFrom: [gateway]\n${SERVICE('      expose:\n        type: ingress\n').replace('name: serve', 'name: allow')}`;
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
-      'tenants/vision.yaml:12: spec.modelServices[0].name: exposing service "allow" through the ingress would be NetworkPolicy "allow-from-ingress", which allowing namespace "ingress" already uses; rename it',
+      'tenants/vision.yaml:12: spec.modelServices[0].name: exposing service "allow" through the gateway would be NetworkPolicy "allow-from-gateway", which allowing namespace "gateway" already uses; rename it',
     ]);
   });
 

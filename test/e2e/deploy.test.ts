@@ -8,7 +8,10 @@
  * Readiness waits are on (no mlp:skipAwait): every `pulumi up` returns only
  * once the Deployments are Available, the Services have endpoints, the
  * claims are bound and the Ingresses have an address (set by the cluster's
- * kwok stage, scripts/kwok-stages/); training Jobs are never awaited.
+ * kwok stage, scripts/kwok-stages/); training Jobs are never awaited. The
+ * fixture platform exposes through the Gateway API: the API server checks the
+ * HTTPRoutes against the Gateway API CRDs, which the stack installs first
+ * (mlp:crdFiles); no gateway controller runs, and Pulumi does not wait on them.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,6 +33,7 @@ const LIVE_RESOURCES = [
   'clusterrolebindings.rbac.authorization.k8s.io',
   'networkpolicies.networking.k8s.io',
   'ingresses.networking.k8s.io',
+  'httproutes.gateway.networking.k8s.io',
   'jobs.batch',
   'cronjobs.batch',
   'deployments.apps',

@@ -9,7 +9,7 @@ function synth(props: Omit<ModelServiceProps, 'tenant'>, expose = false) {
   const { chart, tenant } = tenantChart();
   const service = new ModelService(chart, 'chat', { tenant, ...props });
   if (expose) {
-    service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx' });
+    service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } });
   }
   return workloadObjects(chart);
 }
@@ -117,6 +117,7 @@ describe('ModelService', () => {
     const objects = gpuService();
     expect(only(objects, 'Ingress').spec).toEqual({
       ingressClassName: 'nginx',
+      tls: [{ hosts: ['chat.vision.ml.example.com'], secretName: 'wildcard-tls' }],
       rules: [
         {
           host: 'chat.vision.ml.example.com',
@@ -125,7 +126,8 @@ describe('ModelService', () => {
       ],
     });
     expect(only(objects, 'NetworkPolicy').spec).toEqual({
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } },
+      // Every pod of the service, of every track (a canary's too).
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'chat' } },
       policyTypes: ['Ingress'],
       ingress: [
         {
@@ -182,8 +184,8 @@ describe('ModelService', () => {
   test('fails when the ingress host is not a DNS name', () => {
     const { chart, tenant } = tenantChart();
     const service = new ModelService(chart, 'chat', { tenant, image: IMAGE });
-    expect(() => service.exposeViaIngress({ host: 'not a host', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
-      'ModelService chat: exposeViaIngress: host "not a host" is not a DNS name',
+    expect(() => service.exposeViaIngress({ host: 'not a host', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } })).toThrow(
+      'ModelService chat: exposeViaIngress: host "not a host" is not a DNS name (lowercase labels separated by dots, e.g. chat.nlp.ml.example.com)',
     );
   });
 
@@ -192,7 +194,7 @@ describe('ModelService', () => {
     const { chart, tenant } = tenantChart();
     tenant.allowFrom('ingress');
     const service = new ModelService(chart, 'allow', { tenant, image: IMAGE });
-    expect(() => service.exposeViaIngress({ host: 'allow.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
+    expect(() => service.exposeViaIngress({ host: 'allow.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } })).toThrow(
       new Error(
         `TenantNamespace vision: NetworkPolicy "allow-from-ingress" is created twice: by test/tenant/allow-from-ingress (allowFrom('ingress')) ` +
           'and by test/allow/allow-ingress-controller (exposeViaIngress()); ' +

@@ -28,7 +28,7 @@ export const NAMESPACED_KINDS: ReadonlySet<string> = new Set([
   'ReplicationController', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'Job',
   'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ResourceQuota',
   'LimitRange', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Lease', 'Event', 'CSIStorageCapacity',
-  'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig',
+  'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Gateway',
 ]);
 
 /** The object's place in messages: `Job/train`. */

@@ -56,6 +56,26 @@ describe('securityChanges', () => {
     ]);
   });
 
+  test('flags the hosts of a new HTTPRoute, and nothing when a service moves from its Ingress to a route at the same host and path', () => {
+    const route = (hostnames: string[]): KubeObject => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'chat', namespace: 'nlp' },
+      spec: { hostnames, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }] },
+    });
+    const ingress: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'chat', namespace: 'nlp' },
+      spec: { rules: [{ host: 'chat.nlp.ml.example.com', http: { paths: [{ path: '/' }] } }] },
+    };
+    expect(securityChanges([], [route(['chat.nlp.ml.example.com'])]).map((change) => [change.category, change.message, change.object])).toEqual([
+      ['public-ingress', 'serves chat.nlp.ml.example.com/ publicly through the gateway', 'HTTPRoute chat'],
+    ]);
+    expect(securityChanges([], [route([])]).map((change) => change.message)).toEqual(['serves */ publicly through the gateway']);
+    expect(securityChanges([ingress], [route(['chat.nlp.ml.example.com'])])).toEqual([]);
+  });
+
   test('finds nothing when the posture is the same', () => {
     const objects = [namespace('restricted'), binding('tenant-owners', 'admin', [{ kind: 'User', name: 'a@example.com' }])];
     expect(securityChanges(objects, objects)).toEqual([]);
