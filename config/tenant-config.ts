@@ -488,6 +488,12 @@ function resolveModelService(
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
   const canary = service.canary && resolveCanary(platform, service, maxReplicas, quota, report);
+  if (service.canary && platform.spec.exposure.mode === 'ingress') {
+    report(
+      ['canary'],
+      'the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+    );
+  }
 
   const requests = platform.spec.autoscaling.requests;
   if (service.targetRequestsPerReplica !== undefined && !requests) {
@@ -500,7 +506,7 @@ function resolveModelService(
 
   let ingress: ModelServiceConfig['ingress'];
   if (service.expose.type === 'ingress') {
-    const domain = platform.spec.ingress.domain;
+    const domain = platform.spec.exposure.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
     if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);

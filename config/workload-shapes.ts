@@ -7,7 +7,8 @@
  * of the tenant file schema and the props no longer map onto each other.
  */
 import { CheckpointVolume, GpuTrainingJobProps } from '../lib/gpu-training-job';
-import { CanaryOptions, IngressOptions, LivenessProbeOptions, ModelServiceProps } from '../lib/model-service';
+import { IngressOptions } from '../lib/exposure';
+import { CanaryOptions, LivenessProbeOptions, ModelServiceProps } from '../lib/model-service';
 import { TenantNamespaceProps } from '../lib/tenant-namespace';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
 

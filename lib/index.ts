@@ -1,5 +1,6 @@
 export * from './cidr';
 export * from './duration';
+export * from './exposure';
 export * from './gpu-placement';
 export * from './gpu-training-job';
 export * from './image';

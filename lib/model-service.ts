@@ -2,7 +2,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
 import { COMPONENT_LABEL, NAME_LABEL, TRACK_LABEL } from './labels';
-import { DNS1035_LABEL, DNS_NAME } from './names';
+import { CLUSTER_ISSUER_ANNOTATION, EXPOSURE_DEFAULTS, GATEWAY_API_GROUP, GatewayOptions, IngressOptions, checkLabelName, checkRoute } from './exposure';
+import { HttpRoute, HttpRouteSpecRulesBackendRefs, HttpRouteSpecRulesMatchesPathType } from './imports/gateway.networking.k8s.io';
+import { DNS1035_LABEL } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, isQuantity, parseQuantity } from './quantity';
 import { RequestAutoscaling, ServingTrack, requestLoadQuery } from './serving-track';
@@ -231,6 +233,9 @@ export const LIVENESS_DEFAULTS = { periodSeconds: 30, timeoutSeconds: 10, failur
  */
 export const ROLLOUT_MAX_SURGE = 1;
 
+/** Port of a model service's Service (`http`), in front of the server port. */
+export const SERVICE_PORT = 80;
+
 /** Seconds of failed probes in a row before a probe acts: failureThreshold x periodSeconds. */
 export function probeFailureSeconds(probe: { readonly periodSeconds: number; readonly failureThreshold: number }): number {
   return probe.failureThreshold * probe.periodSeconds;
@@ -247,21 +252,6 @@ export interface ModelServiceCanary {
   readonly maxReplicas: number;
   /** Labels that select the canary's pods (its Deployment's selector). */
   readonly selectorLabels: Readonly<Record<string, string>>;
-}
-
-/** Exposure of a model service through the platform ingress. */
-export interface IngressOptions {
-  /** Host name, e.g. `detector.vision.ml.example.com`. */
-  readonly host: string;
-  /**
-   * Path prefix.
-   * @default '/'
-   */
-  readonly path?: string;
-  /** IngressClass of the platform's controller. */
-  readonly className: string;
-  /** Namespace of the ingress controller, allowed through the tenant's NetworkPolicies to this service only. */
-  readonly controllerNamespace: string;
 }
 
 /**
@@ -306,7 +296,7 @@ export class ModelService extends Construct {
   public readonly maxReplicas: number;
   /** Labels that select the stable track's pods (the selector of its Deployment and PDB). */
   public readonly selectorLabels: Readonly<Record<string, string>>;
-  /** Labels that select the pods of both tracks: the Service `<name>`'s selector. */
+  /** Labels of every pod of the service, of every track: the Service `<name>` and the NetworkPolicies of its exposure select them. */
   public readonly podSelectorLabels: Readonly<Record<string, string>>;
   /** The Kubernetes Service in front of the replicas of both tracks. */
   public readonly service: k8s.KubeService;
@@ -417,7 +407,7 @@ export class ModelService extends Construct {
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } }],
     });
     const ports: k8s.ServicePort[] = [
-      { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') },
+      { name: 'http', port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString('http') },
       ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
     ];
     const requests = (track: 'stable' | 'canary') =>
@@ -494,38 +484,81 @@ export class ModelService extends Construct {
   }
 
   /**
-   * Routes `host` (and `path`) from the platform ingress to this service, and
-   * lets the ingress controller's namespace reach this service's pods, on
+   * Routes `host` (and `path`) from the platform's Gateway to this service
+   * with a Gateway API HTTPRoute attached to the Gateway's HTTPS listener (and
+   * its plain HTTP listener only with `allowPlainHttp`), and lets the
+   * gateway's proxy namespace reach this service's pods, of every track, on
    * the server port only.
+   *
+   * @returns the HTTPRoute
+   * @see https://gateway-api.sigs.k8s.io/api-types/httproute/
+   */
+  public exposeViaGateway(options: GatewayOptions): HttpRoute {
+    const where = `ModelService ${this.name}: exposeViaGateway`;
+    const path = checkRoute(where, options);
+    const httpsListener = options.httpsListener ?? EXPOSURE_DEFAULTS.httpsListener;
+    const httpListener = options.httpListener ?? EXPOSURE_DEFAULTS.httpListener;
+    const proxyNamespace = options.proxyNamespace ?? options.gatewayNamespace;
+    const allowPlainHttp = options.allowPlainHttp ?? EXPOSURE_DEFAULTS.allowPlainHttp;
+    checkLabelName(where, 'gatewayName', options.gatewayName);
+    checkLabelName(where, 'gatewayNamespace', options.gatewayNamespace);
+    checkLabelName(where, 'httpsListener', httpsListener);
+    checkLabelName(where, 'httpListener', httpListener);
+    checkLabelName(where, 'proxyNamespace', proxyNamespace);
+    if (allowPlainHttp && httpListener === httpsListener) {
+      throw new Error(`${where}: httpListener and httpsListener are both "${httpsListener}"; name the Gateway's plain HTTP listener and its HTTPS listener`);
+    }
+    this.allowFromNamespace('allow-gateway', `${this.name}-from-gateway`, proxyNamespace, 'exposeViaGateway()');
+    const parent = (sectionName: string) => ({
+      group: GATEWAY_API_GROUP,
+      kind: 'Gateway',
+      name: options.gatewayName,
+      namespace: options.gatewayNamespace,
+      sectionName,
+    });
+    const route = new HttpRoute(this, 'route', {
+      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+      spec: {
+        parentRefs: allowPlainHttp ? [parent(httpsListener), parent(httpListener)] : [parent(httpsListener)],
+        hostnames: [options.host],
+        rules: [{ matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }], backendRefs: this.routeBackends() }],
+      },
+    });
+    this.tenant.claimName(route, 'exposeViaGateway()');
+    return route;
+  }
+
+  /**
+   * Routes `host` (and `path`) from the platform's Ingress controller to this
+   * service over HTTPS (`tls`: a Secret, or a cert-manager issuer), and lets
+   * the controller's namespace reach this service's pods, of every track, on
+   * the server port only. Without `tls`, only with `allowPlainHttp`.
    *
    * @returns the Ingress
    */
   public exposeViaIngress(options: IngressOptions): k8s.KubeIngress {
-    const path = options.path ?? '/';
-    if (!DNS_NAME.test(options.host)) {
-      throw new Error(`ModelService ${this.name}: exposeViaIngress: host "${options.host}" is not a DNS name`);
+    const where = `ModelService ${this.name}: exposeViaIngress`;
+    if (this.canary) {
+      throw new Error(`${where}: an Ingress cannot split traffic by weight, and the service has a canary; expose it with exposeViaGateway, or remove canary`);
     }
-    if (!path.startsWith('/')) {
-      throw new Error(`ModelService ${this.name}: exposeViaIngress: path "${path}" must start with "/"`);
+    const path = checkRoute(where, options);
+    checkLabelName(where, 'controllerNamespace', options.controllerNamespace);
+    const tls = options.tls;
+    if (tls === undefined && !(options.allowPlainHttp ?? EXPOSURE_DEFAULTS.allowPlainHttp)) {
+      throw new Error(`${where}: no tls given, and public services are HTTPS only; give tls.secretName or tls.clusterIssuer, or allowPlainHttp: true`);
     }
-    const allowIngressController = new k8s.KubeNetworkPolicy(this, 'allow-ingress-controller', {
-      metadata: this.tenant.objectMetadata(`${this.name}-from-ingress`, this.selectorLabels),
-      spec: {
-        podSelector: { matchLabels: { ...this.selectorLabels } },
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': options.controllerNamespace } } }],
-            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
-          },
-        ],
-      },
-    });
-    this.tenant.claimName(allowIngressController, 'exposeViaIngress()');
+    if (tls !== undefined && (tls.secretName === undefined) === (tls.clusterIssuer === undefined)) {
+      throw new Error(`${where}: tls must name exactly one of secretName and clusterIssuer`);
+    }
+    if (tls?.secretName !== undefined) checkLabelName(where, 'tls.secretName', tls.secretName);
+    if (tls?.clusterIssuer !== undefined) checkLabelName(where, 'tls.clusterIssuer', tls.clusterIssuer);
+    this.allowFromNamespace('allow-ingress-controller', `${this.name}-from-ingress`, options.controllerNamespace, 'exposeViaIngress()');
+    const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
     const ingress = new k8s.KubeIngress(this, 'ingress', {
-      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+      metadata: tls?.clusterIssuer === undefined ? metadata : { ...metadata, annotations: { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } },
       spec: {
         ingressClassName: options.className,
+        ...(tls && { tls: [{ hosts: [options.host], secretName: tls.secretName ?? `${this.name}-tls` }] }),
         rules: [
           {
             host: options.host,
@@ -544,6 +577,37 @@ export class ModelService extends Construct {
     });
     this.tenant.claimName(ingress, 'exposeViaIngress()');
     return ingress;
+  }
+
+  /**
+   * The backends of the service's public route: the Service `<name>` without a canary; with
+   * one, the stable pods (`<name>-stable`) and the canary's (`<name>-canary`) weighted
+   * (100 - weight, weight), so that the route's split does not depend on the replica counts.
+   */
+  private routeBackends(): HttpRouteSpecRulesBackendRefs[] {
+    if (!this.canary) return [{ group: '', kind: 'Service', name: this.name, port: SERVICE_PORT }];
+    return [
+      { group: '', kind: 'Service', name: stableServiceName(this.name), port: SERVICE_PORT, weight: 100 - this.canary.weight },
+      { group: '', kind: 'Service', name: this.canary.name, port: SERVICE_PORT, weight: this.canary.weight },
+    ];
+  }
+
+  /** A NetworkPolicy `name` that lets `namespace` reach this service's pods (every track) on the server port. */
+  private allowFromNamespace(id: string, name: string, namespace: string, how: string): void {
+    const policy = new k8s.KubeNetworkPolicy(this, id, {
+      metadata: this.tenant.objectMetadata(name, this.selectorLabels),
+      spec: {
+        podSelector: { matchLabels: { ...this.podSelectorLabels } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
+          },
+        ],
+      },
+    });
+    this.tenant.claimName(policy, how);
   }
 }
 
