@@ -8,7 +8,9 @@ import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, canaryName, defaultCanaryReplicas, defaultReplicas, probeFailureSeconds, stableServiceName } from '../lib/model-service';
+import { canaryName, defaultCanaryReplicas, stableServiceName } from '../lib/canary';
+import { ROLLOUT_MAX_SURGE, defaultReplicas } from '../lib/model-service';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, probeFailureSeconds } from '../lib/serving-pod';
 import { Tier, isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
 import { exceeds, parseQuantity } from '../lib/quantity';

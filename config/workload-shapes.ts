@@ -8,7 +8,9 @@
  */
 import { CheckpointVolume, GpuTrainingJobProps } from '../lib/gpu-training-job';
 import { IngressOptions } from '../lib/exposure';
-import { CanaryOptions, LivenessProbeOptions, ModelServiceProps } from '../lib/model-service';
+import { CanaryOptions } from '../lib/canary';
+import { ModelServiceProps } from '../lib/model-service';
+import { LivenessProbeOptions } from '../lib/serving-pod';
 import { TenantNamespaceProps } from '../lib/tenant-namespace';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
 

@@ -1,3 +1,4 @@
+export * from './canary';
 export * from './cidr';
 export * from './duration';
 export * from './exposure';
@@ -16,6 +17,7 @@ export * from './platform-queueing';
 export * from './pod-security';
 export * from './quantity';
 export * from './queueing';
+export * from './serving-pod';
 export * from './serving-track';
 export * from './tenant-guardrails';
 export * from './tenant-namespace';
