@@ -28,11 +28,28 @@ describe('MonitoringStack', () => {
 
   test('scrapes each model service on its metrics port and path', () => {
     const monitors = ofKind(synth(), 'ServiceMonitor');
-    expect(monitors.map((monitor) => [monitor.metadata.name, monitor.spec])).toEqual([
-      ['chat', { selector: { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] }],
+    expect(monitors.map((monitor) => [monitor.metadata.name, monitor.spec.selector, monitor.spec.endpoints.map(({ relabelings: _, ...endpoint }: any) => endpoint)])).toEqual([
+      ['chat', { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } }, [{ port: 'http', path: '/metrics', interval: '30s' }]],
+      ['embeddings', { matchLabels: { 'app.kubernetes.io/name': 'embeddings', 'app.kubernetes.io/component': 'serving' } }, [{ port: 'metrics', path: '/stats', interval: '30s' }]],
+    ]);
+  });
+
+  test("keeps only the targets of the service's own Service and labels every series with the pod's track, stable when it has none", () => {
+    const monitors = ofKind(synth(), 'ServiceMonitor');
+    expect(monitors.map((monitor) => monitor.spec.endpoints.map((endpoint: any) => endpoint.relabelings))).toEqual([
       [
-        'embeddings',
-        { selector: { matchLabels: { 'app.kubernetes.io/name': 'embeddings', 'app.kubernetes.io/component': 'serving' } }, endpoints: [{ port: 'metrics', path: '/stats', interval: '30s' }] },
+        [
+          { action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'chat' },
+          { action: 'replace', targetLabel: 'track', replacement: 'stable' },
+          { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_mlp_io_track'], regex: '(.+)', targetLabel: 'track', replacement: '${1}' },
+        ],
+      ],
+      [
+        [
+          { action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'embeddings' },
+          { action: 'replace', targetLabel: 'track', replacement: 'stable' },
+          { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_mlp_io_track'], regex: '(.+)', targetLabel: 'track', replacement: '${1}' },
+        ],
       ],
     ]);
   });
