@@ -18,6 +18,8 @@ export const NAME_LABEL = 'app.kubernetes.io/name';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 /** Marks objects that hold data (checkpoint volumes): never deleted by accident. */
 export const DATA_LABEL = 'mlp.io/data';
+/** The release track of a model service's objects: `stable` or `canary`. */
+export const TRACK_LABEL = 'mlp.io/track';
 
 /** The value of {@link MANAGED_BY_LABEL}. */
 export const MANAGED_BY = 'mlp';

@@ -5,7 +5,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PROMETHEUS_DURATION } from './duration';
-import { COMPONENT_LABEL } from './labels';
+import { COMPONENT_LABEL, TRACK_LABEL } from './labels';
 import { ModelService } from './model-service';
 import { AlertThresholds, RequestMetrics, TRACK_SERIES_LABEL, tenantAlertRules } from './monitoring/alert-rules';
 import { dashboardJson } from './monitoring/dashboard';
@@ -168,15 +168,13 @@ export class MonitoringStack extends Construct {
   }
 }
 
-/** The pod label that names a model service pod's track; stable pods do not carry it (their template predates canaries). */
-const POD_TRACK_LABEL = 'mlp.io/track';
-
 /**
  * Relabelings of a model service's scrape targets. The Service named like the model
  * service selects the pods of both tracks, and only its targets are kept: a
  * `<service>-stable` or `<service>-canary` Service with the same labels would
  * otherwise scrape their pods a second time. Every series gets the label `track`:
- * the pod's `mlp.io/track`, or `stable` when the pod has none.
+ * the pod's `mlp.io/track`, or `stable` when the pod has none (stable pods do not
+ * carry it: adding it to their template would restart every model server).
  * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
  */
 export function trackRelabelings(serviceName: string) {
@@ -185,7 +183,7 @@ export function trackRelabelings(serviceName: string) {
     { action: 'replace' as const, targetLabel: TRACK_SERIES_LABEL, replacement: 'stable' },
     {
       action: 'replace' as const,
-      sourceLabels: [`__meta_kubernetes_pod_label_${POD_TRACK_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+      sourceLabels: [`__meta_kubernetes_pod_label_${TRACK_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`],
       regex: '(.+)',
       targetLabel: TRACK_SERIES_LABEL,
       replacement: '${1}',
