@@ -252,10 +252,11 @@ export interface BackgroundCommand {
  * Kueue manager watches), from the tool cache. A cluster started with
  * `kueue: true` has Kueue's CRDs from its Kueue installation already: a stack
  * that installed them again would share them with it (and saw changes to them
- * on every later preview).
+ * on every later preview). Always KEDA's ScaledObject CRD (model services that
+ * scale on requests, docs/exposure.md): only the CRD, no KEDA operator.
  */
 export function platformCrdFiles(options: { readonly kueue?: boolean } = {}): string[] {
-  const dirs = [toolEnv().MLP_PROMETHEUS_CRDS_DIR!, ...(options.kueue === false ? [] : [toolEnv().MLP_KUEUE_CRDS_DIR!])];
+  const dirs = [toolEnv().MLP_PROMETHEUS_CRDS_DIR!, ...(options.kueue === false ? [] : [toolEnv().MLP_KUEUE_CRDS_DIR!]), toolEnv().MLP_KEDA_CRDS_DIR!];
   return dirs.flatMap((dir) =>
     fs
       .readdirSync(dir)

@@ -1,10 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
-import { COMPONENT_LABEL, NAME_LABEL } from './labels';
+import { COMPONENT_LABEL, NAME_LABEL, TRACK_LABEL } from './labels';
 import { DNS1035_LABEL, DNS_NAME } from './names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { exceeds, isQuantity, parseQuantity } from './quantity';
+import { RequestAutoscaling, ServingTrack, requestLoadQuery } from './serving-track';
 import { MIN_EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
 
 export interface ModelServiceProps {
@@ -103,6 +104,42 @@ export interface ModelServiceProps {
    * @default '/metrics'
    */
   readonly metricsPath?: string;
+  /**
+   * Scale on request load through KEDA instead of CPU utilization alone: each track gets a
+   * ScaledObject with a Prometheus trigger (and CPU beside it) instead of a HorizontalPodAutoscaler.
+   * @default - a HorizontalPodAutoscaler on CPU
+   */
+  readonly requestAutoscaling?: RequestAutoscaling;
+  /**
+   * Requests (in flight, or per second: `requestAutoscaling.metric`) per replica that the
+   * autoscaler aims for; only with `requestAutoscaling`, which it requires.
+   * @default - none; required with requestAutoscaling
+   */
+  readonly targetRequestsPerReplica?: number;
+  /**
+   * A canary: a second Deployment of another image beside the stable one, which a route sends
+   * `weight` percent of the requests (see `canary`).
+   * @default - no canary
+   */
+  readonly canary?: CanaryOptions;
+}
+
+/** The canary of a model service: the same pods as the stable track but for the image. */
+export interface CanaryOptions {
+  /** Container image of the canary, pinned; not the stable `image`. */
+  readonly image: string;
+  /** Percent of the route's requests the canary gets, a whole number from 0 to 100. */
+  readonly weight: number;
+  /**
+   * Fewest canary replicas.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * Most canary replicas.
+   * @default - the stable maximum's share of the weight, rounded up: max(minReplicas, ceil(maxReplicas x weight / 100))
+   */
+  readonly maxReplicas?: number;
 }
 
 /** When the kubelet restarts a replica whose server stopped answering. */
@@ -154,6 +191,30 @@ export function defaultReplicas(minReplicas: number | undefined, maxReplicas: nu
   return { minReplicas: min, maxReplicas: maxReplicas ?? Math.max(min, 4) };
 }
 
+/**
+ * A canary's autoscaling bounds, the unset ones defaulted: min 1; max the stable maximum's share
+ * of the weight, rounded up, and at least min.
+ */
+export function defaultCanaryReplicas(
+  stableMaxReplicas: number,
+  weight: number,
+  minReplicas: number | undefined,
+  maxReplicas: number | undefined,
+): { minReplicas: number; maxReplicas: number } {
+  const min = minReplicas ?? 1;
+  return { minReplicas: min, maxReplicas: maxReplicas ?? Math.max(min, Math.ceil((stableMaxReplicas * weight) / 100)) };
+}
+
+/** Name of the objects of a service's canary (Deployment, Service, autoscaler, PDB). */
+export function canaryName(service: string): string {
+  return `${service}-canary`;
+}
+
+/** Name of the Service that selects a service's stable pods only, while it has a canary. */
+export function stableServiceName(service: string): string {
+  return `${service}-stable`;
+}
+
 /** The readiness probe's timing: out of rotation after 3 failed probes 10 s apart. */
 export const READINESS_PROBE = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } as const;
 
@@ -173,6 +234,19 @@ export const ROLLOUT_MAX_SURGE = 1;
 /** Seconds of failed probes in a row before a probe acts: failureThreshold x periodSeconds. */
 export function probeFailureSeconds(probe: { readonly periodSeconds: number; readonly failureThreshold: number }): number {
   return probe.failureThreshold * probe.periodSeconds;
+}
+
+/** The canary track of a model service, resolved: what monitoring, review and routes read. */
+export interface ModelServiceCanary {
+  /** Name of its Deployment, Service, autoscaler and PDB: `<service>-canary`. */
+  readonly name: string;
+  readonly image: string;
+  /** Percent of the route's requests. */
+  readonly weight: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Labels that select the canary's pods (its Deployment's selector). */
+  readonly selectorLabels: Readonly<Record<string, string>>;
 }
 
 /** Exposure of a model service through the platform ingress. */
@@ -204,6 +278,14 @@ export interface IngressOptions {
  * within about 30 s, while liveness restarts it only after about 2 minutes
  * of failed probes. The PodDisruptionBudget allows one replica down at a
  * time and never blocks draining a node that runs a crash-looping replica.
+ *
+ * With a canary, a second track `<name>-canary` (Deployment, Service, autoscaler, PDB) runs
+ * the canary image. Its pods are labelled `app.kubernetes.io/component: canary`, so that no
+ * pod matches both Deployments' selectors or both PDBs (the stable selector, which is
+ * immutable, stays as it was). The Service `<name>` selects the pods of both tracks, so inside
+ * the cluster the split follows the replica ratio; the Service `<name>-stable` selects the
+ * stable pods only, for a route that splits by weight. Objects of the stable track carry
+ * `mlp.io/track: stable`, those of the canary and its pods `mlp.io/track: canary`.
  */
 export class ModelService extends Construct {
   /** The service name (the construct id). */
@@ -222,10 +304,14 @@ export class ModelService extends Construct {
   public readonly minReplicas: number;
   /** Most replicas. */
   public readonly maxReplicas: number;
-  /** Labels that select the service's pods. */
+  /** Labels that select the stable track's pods (the selector of its Deployment and PDB). */
   public readonly selectorLabels: Readonly<Record<string, string>>;
-  /** The Kubernetes Service in front of the replicas. */
+  /** Labels that select the pods of both tracks: the Service `<name>`'s selector. */
+  public readonly podSelectorLabels: Readonly<Record<string, string>>;
+  /** The Kubernetes Service in front of the replicas of both tracks. */
   public readonly service: k8s.KubeService;
+  /** The canary track, when there is one. */
+  public readonly canary?: ModelServiceCanary;
   /** Name of the Service port that serves Prometheus metrics: `http` or `metrics`. */
   public readonly metricsPortName: string;
   /** HTTP path of the metrics endpoint. */
@@ -269,105 +355,142 @@ export class ModelService extends Construct {
       throw new Error(`ModelService ${this.name}: env HOME is set by the platform (/tmp, the writable volume); remove it from env`);
     }
 
+    if (props.targetRequestsPerReplica !== undefined && !props.requestAutoscaling) {
+      throw new Error(`ModelService ${this.name}: targetRequestsPerReplica needs requestAutoscaling (the platform's autoscaling.requests); remove it or enable request autoscaling`);
+    }
+    if (props.requestAutoscaling && props.targetRequestsPerReplica === undefined) {
+      throw new Error(`ModelService ${this.name}: requestAutoscaling needs targetRequestsPerReplica, the requests per replica to aim for`);
+    }
+    if (props.targetRequestsPerReplica !== undefined && !(props.targetRequestsPerReplica > 0)) {
+      throw new Error(`ModelService ${this.name}: targetRequestsPerReplica must be a number above 0, got ${props.targetRequestsPerReplica}`);
+    }
+
+    this.podSelectorLabels = { [NAME_LABEL]: this.name };
     this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'serving' };
-    const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
+    const canarySelector = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'canary' };
+    if (props.canary) {
+      this.canary = this.resolveCanary(props.image, props.canary, canarySelector);
+    }
+
     const probe = (path: string, timing: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('http') },
       periodSeconds: timing.periodSeconds,
       failureThreshold: timing.failureThreshold,
       timeoutSeconds: timing.timeoutSeconds,
     });
-
-    const deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata,
-      spec: {
-        selector: { matchLabels: { ...this.selectorLabels } },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(ROLLOUT_MAX_SURGE), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+    // The pods of both tracks: the same but for the image and the labels their spread counts.
+    const podSpec = (image: string, selector: Readonly<Record<string, string>>): k8s.PodSpec => ({
+      serviceAccountName: this.tenant.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      priorityClassName: this.tenant.priorityClassName,
+      securityContext: restrictedPodSecurityContext(),
+      ...gpuScheduling(this.gpus, props.gpuType),
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: { ...selector } },
         },
-        template: {
-          metadata: { labels: { ...this.tenant.labels, ...this.selectorLabels } },
-          spec: {
-            serviceAccountName: this.tenant.serviceAccountName,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            priorityClassName: this.tenant.priorityClassName,
-            securityContext: restrictedPodSecurityContext(),
-            ...gpuScheduling(this.gpus, props.gpuType),
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'kubernetes.io/hostname',
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: { ...this.selectorLabels } },
-              },
-            ],
-            containers: [
-              {
-                name: 'server',
-                image: props.image,
-                ...(props.command && { command: [...props.command] }),
-                ...(props.args && { args: [...props.args] }),
-                env: [
-                  ...Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
-                  { name: 'HOME', value: '/tmp' },
-                ],
-                ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
-                resources: containerResources(this, this.gpus, props.gpuType),
-                // Model loading is slow: up to 10 minutes before readiness and liveness start.
-                startupProbe: probe(healthPath, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 }),
-                readinessProbe: probe(healthPath, READINESS_PROBE),
-                livenessProbe: probe(liveness.path, liveness),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-              },
-            ],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } }],
-          },
+      ],
+      containers: [
+        {
+          name: 'server',
+          image,
+          ...(props.command && { command: [...props.command] }),
+          ...(props.args && { args: [...props.args] }),
+          env: [
+            ...Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
+            { name: 'HOME', value: '/tmp' },
+          ],
+          ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
+          resources: containerResources(this, this.gpus, props.gpuType),
+          // Model loading is slow: up to 10 minutes before readiness and liveness start.
+          startupProbe: probe(healthPath, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 }),
+          readinessProbe: probe(healthPath, READINESS_PROBE),
+          livenessProbe: probe(liveness.path, liveness),
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         },
-      },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } }],
     });
-    this.tenant.claimName(deployment, 'ModelService');
+    const ports: k8s.ServicePort[] = [
+      { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') },
+      ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
+    ];
+    const requests = (track: 'stable' | 'canary') =>
+      props.requestAutoscaling && {
+        autoscaling: props.requestAutoscaling,
+        query: requestLoadQuery(props.requestAutoscaling, this.tenant.name, this.name, track),
+        targetPerReplica: props.targetRequestsPerReplica!,
+      };
 
+    // The stable track: its pod labels are what they always were (a new pod label would restart every replica).
+    new ServingTrack(this, 'stable', {
+      tenant: this.tenant,
+      track: 'stable',
+      name: this.name,
+      selectorLabels: this.selectorLabels,
+      podLabels: this.selectorLabels,
+      podSpec: podSpec(props.image, this.selectorLabels),
+      minReplicas: this.minReplicas,
+      maxReplicas: this.maxReplicas,
+      maxSurge: ROLLOUT_MAX_SURGE,
+      targetCpuUtilization,
+      // Without component: serving, so that the ServiceMonitor, which selects the Service `<name>`, does not scrape the stable pods twice.
+      ...(this.canary && { service: { name: stableServiceName(this.name), labels: { ...this.podSelectorLabels, [TRACK_LABEL]: 'stable' }, ports } }),
+      ...(props.requestAutoscaling && { requests: requests('stable') }),
+      createdBy: 'ModelService',
+    });
+    if (this.canary) {
+      new ServingTrack(this, 'canary', {
+        tenant: this.tenant,
+        track: 'canary',
+        name: this.canary.name,
+        selectorLabels: canarySelector,
+        podLabels: { ...canarySelector, [TRACK_LABEL]: 'canary' },
+        podSpec: podSpec(this.canary.image, canarySelector),
+        minReplicas: this.canary.minReplicas,
+        maxReplicas: this.canary.maxReplicas,
+        maxSurge: ROLLOUT_MAX_SURGE,
+        targetCpuUtilization,
+        service: { name: this.canary.name, labels: { ...canarySelector, [TRACK_LABEL]: 'canary' }, ports },
+        ...(props.requestAutoscaling && { requests: requests('canary') }),
+        createdBy: 'ModelService canary',
+      });
+    }
+
+    // Selects both tracks: changing it from the stable selector is an in-place update, and every stable pod has the name label.
     this.service = new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...this.selectorLabels },
-        ports: [
-          { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') },
-          ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
-        ],
-      },
+      metadata: this.tenant.objectMetadata(this.name, { ...this.selectorLabels, [TRACK_LABEL]: 'stable' }),
+      spec: { type: 'ClusterIP', selector: { ...this.podSelectorLabels }, ports },
     });
     this.tenant.claimName(this.service, 'ModelService');
+  }
 
-    const autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
-      metadata,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicas: this.minReplicas,
-        maxReplicas: this.maxReplicas,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } },
-          },
-        ],
-      },
-    });
-    this.tenant.claimName(autoscaler, 'ModelService');
-
-    const disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata,
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        selector: { matchLabels: { ...this.selectorLabels } },
-      },
-    });
-    this.tenant.claimName(disruptionBudget, 'ModelService');
+  /** The canary's settings, defaults resolved and checked. */
+  private resolveCanary(stableImage: string, canary: CanaryOptions, selectorLabels: Readonly<Record<string, string>>): ModelServiceCanary {
+    const where = `ModelService ${this.name}: canary`;
+    if (!Number.isInteger(canary.weight) || canary.weight < 0 || canary.weight > 100) {
+      throw new Error(`${where}.weight must be a whole number from 0 to 100 (percent of requests), got ${canary.weight}`);
+    }
+    if (canary.image === stableImage) {
+      throw new Error(`${where}.image is the stable image ${stableImage}: nothing to compare; to promote it, remove canary`);
+    }
+    const replicas = defaultCanaryReplicas(this.maxReplicas, canary.weight, canary.minReplicas, canary.maxReplicas);
+    if (!Number.isInteger(replicas.minReplicas) || replicas.minReplicas < 1) {
+      throw new Error(`${where}.minReplicas must be a whole number >= 1, got ${replicas.minReplicas}`);
+    }
+    if (!Number.isInteger(replicas.maxReplicas) || replicas.maxReplicas < replicas.minReplicas) {
+      throw new Error(`${where}.maxReplicas (${replicas.maxReplicas}) must be a whole number >= minReplicas (${replicas.minReplicas})`);
+    }
+    const name = canaryName(this.name);
+    if (name.length > 63) {
+      throw new Error(`${where}: its objects are named ${name}, longer than 63 characters; shorten the service name`);
+    }
+    return { name, image: canary.image, weight: canary.weight, ...replicas, selectorLabels };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuTrainingJob } from '../lib/gpu-training-job';
 import { ModelService } from '../lib/model-service';
+import { RequestAutoscaling, defaultPrometheusAddress } from '../lib/serving-track';
 import { MonitoringStack } from '../lib/monitoring-stack';
 import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
@@ -60,8 +61,14 @@ export class TenantChart extends Chart {
         new GpuTrainingJob(jobScope, name, { ...job, tenant: this.tenantNamespace, waitImage: spec.utilityImage, ...(this.queue && { queue: this.queue }) }),
     );
 
+    const requests = spec.autoscaling.requests;
+    const requestAutoscaling: RequestAutoscaling | undefined = requests && {
+      prometheusAddress: requests.prometheusAddress ?? defaultPrometheusAddress(spec.monitoring.namespace),
+      metric: requests.metric,
+      series: requests.metric === 'inFlight' ? spec.monitoring.requestMetrics.requestsInFlight : spec.monitoring.requestMetrics.requestsTotal,
+    };
     this.modelServices = modelServices.map(({ name, ingress, ...service }) => {
-      const modelService = new ModelService(serviceScope, name, { ...service, tenant: this.tenantNamespace });
+      const modelService = new ModelService(serviceScope, name, { ...service, tenant: this.tenantNamespace, ...(requestAutoscaling && { requestAutoscaling }) });
       if (ingress) {
         modelService.exposeViaIngress({ ...ingress, className: spec.ingress.className, controllerNamespace: spec.ingress.namespace });
       }

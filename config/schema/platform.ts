@@ -18,6 +18,7 @@ import {
   WITHIN_CLUSTER_QUEUE_POLICIES,
 } from '../../lib/queueing';
 import { Tier } from '../../lib/labels';
+import { REQUEST_METRIC_KINDS } from '../../lib/serving-track';
 import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, enumOf, fairSharingWeight, quantity, queueAmounts, queueAmountsWithDefaults, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
@@ -298,8 +299,13 @@ export const PlatformSpecSchema = z.strictObject({
           requestsTotal: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
           errorMatcher: z.string().default('code=~"5.."'),
           durationBucket: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds_bucket'),
+          requestsInFlight: z
+            .string()
+            .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+            .default('http_requests_in_flight')
+            .meta({ description: 'Gauge of the requests a server is handling; what autoscaling.requests with metric inFlight scales on. @default http_requests_in_flight' }),
         })
-        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket' })
+        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket', requestsInFlight: 'http_requests_in_flight' })
         .meta({ description: 'Series of the model servers request metrics used by alerts and dashboards.' }),
       prometheus: z
         .strictObject({
@@ -323,6 +329,30 @@ export const PlatformSpecSchema = z.strictObject({
         .meta({ description: 'Domain under which tenant hosts live.' }),
     })
     .meta({ description: 'Ingress settings.' }),
+  autoscaling: z
+    .strictObject({
+      requests: z
+        .strictObject({
+          engine: enumOf(['keda'], 'What scales on requests: KEDA (a ScaledObject per model service and canary; KEDA creates the HPA). @default keda').default('keda'),
+          prometheusAddress: z
+            .string()
+            .regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL such as http://prometheus-operated.monitoring.svc:9090' })
+            .optional()
+            .meta({ description: 'URL of the Prometheus that KEDA queries. @default http://prometheus-operated.<monitoring.namespace>.svc:9090' }),
+          metric: enumOf(
+            REQUEST_METRIC_KINDS,
+            'inFlight: the gauge monitoring.requestMetrics.requestsInFlight; perSecond: the rate of monitoring.requestMetrics.requestsTotal. @default inFlight',
+          ).default('inFlight'),
+          defaultTarget: z
+            .number({ error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+            .gt(0, { error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+            .meta({ description: 'Requests per replica a model service aims for when it sets no targetRequestsPerReplica.' }),
+        })
+        .optional()
+        .meta({ description: 'Scale model services on request load, read from Prometheus, with CPU beside it. @default - absent: every model service scales on CPU (a HorizontalPodAutoscaler)' }),
+    })
+    .default({})
+    .meta({ description: 'How model services scale.' }),
   dns: z
     .strictObject({
       namespace: dnsLabel(63, 'a namespace name').default('kube-system'),

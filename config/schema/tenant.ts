@@ -218,6 +218,31 @@ export const ModelServiceSchema = z
     env: EnvSchema.default({}),
     metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port', 65535).optional(),
     metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default(MODEL_SERVICE_DEFAULTS.metricsPath).meta({ description: `HTTP path of the Prometheus metrics endpoint. @default ${MODEL_SERVICE_DEFAULTS.metricsPath}` }),
+    targetRequestsPerReplica: z
+      .number({ error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+      .gt(0, { error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+      .optional()
+      .meta({
+        description:
+          "Requests per replica the autoscaler aims for: in flight, or per second, as the platform's autoscaling.requests.metric says; only where the platform scales on requests. @default the platform's autoscaling.requests.defaultTarget",
+      }),
+    canary: z
+      .strictObject({
+        image: ImageSchema.meta({ description: 'Image of the canary, pinned, from an allowed registry; not the stable image.' }),
+        weight: wholeNumber(0, 'Percent of the route requests the canary gets (the stable track gets the rest), 0-100.', 100),
+        replicas: z
+          .strictObject({
+            min: wholeNumber(1, 'Fewest canary replicas. @default 1').optional(),
+            max: wholeNumber(1, 'Most canary replicas. @default the stable max x weight / 100, rounded up, at least min').optional(),
+          })
+          .default({})
+          .meta({ description: 'Autoscaling bounds of the canary.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'A canary: <service>-canary (Deployment, Service, autoscaler, PDB) runs this image, and the route sends it weight percent of the requests. Promote by setting image to the canary image and removing canary. @default no canary',
+      }),
     expose: z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('cluster') }),
