@@ -25,8 +25,6 @@ export const TRACK_LABEL = 'mlp.io/track';
 export type Track = 'stable' | 'canary';
 /** Marks objects that hold data (checkpoint volumes): never deleted by accident. */
 export const DATA_LABEL = 'mlp.io/data';
-/** The release track of a model service's objects: `stable` or `canary`. */
-export const TRACK_LABEL = 'mlp.io/track';
 
 /** The value of {@link MANAGED_BY_LABEL}. */
 export const MANAGED_BY = 'mlp';

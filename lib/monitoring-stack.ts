@@ -74,10 +74,12 @@ export const MONITORING_OBJECT_NAMES = {
 
 /**
  * Everything that makes a tenant observable and alerting: a ServiceMonitor
- * per model service, a PodMonitor for training pods, a PrometheusRule with
- * the tenant's alerts (GPU idle, quota almost full and exceeded, job failed
- * or past its deadline, error rate, p99 latency, autoscaler at maximum,
- * crash loops), and a Grafana dashboard ConfigMap in the monitoring namespace.
+ * per model service (both tracks, each series labelled `track`), a PodMonitor
+ * for training pods, a PrometheusRule with the tenant's alerts (GPU idle, quota
+ * almost full and exceeded, job failed or past its deadline, error rate, p99
+ * latency, autoscaler at maximum, crash loops, and a canary failing more than
+ * its stable track for each service with a canary), and a Grafana dashboard
+ * ConfigMap in the monitoring namespace.
  *
  * Every monitor and rule carries the label of the platform's Prometheus
  * instance, and every alert the labels `tenant` and `severity`.
@@ -126,7 +128,8 @@ export class MonitoringStack extends Construct {
     });
     tenant.claimName(podMonitorObject, 'MonitoringStack');
 
-    const rules = tenantAlertRules({ namespace: tenant.name, gpuNamespaceLabel, requestMetrics, thresholds: this.thresholds });
+    const canaryServices = (props.modelServices ?? []).filter((service) => service.canary !== undefined).map((service) => service.name);
+    const rules = tenantAlertRules({ namespace: tenant.name, gpuNamespaceLabel, requestMetrics, thresholds: this.thresholds, canaryServices });
     const base = props.runbookBaseUrl.replace(/#.*$/, '');
     const prometheusRule: Omit<IPrometheusRule, 'metadata'> = {
       apiVersion: 'monitoring.coreos.com/v1',

@@ -54,6 +54,28 @@ describe('MonitoringStack', () => {
     ]);
   });
 
+  test('adds ModelServiceCanaryErrorRateHigh for a service with a canary only; its one ServiceMonitor covers both tracks', () => {
+    const { chart, tenant } = tenantChart();
+    const chat = new ModelService(chart, 'chat', { tenant, image: 'registry.example.com/nlp/llm:1.0.0', canary: { image: 'registry.example.com/nlp/llm:1.1.0', weight: 10 } });
+    const embeddings = new ModelService(chart, 'embeddings', { tenant, image: 'registry.example.com/nlp/emb:1.0.0' });
+    new MonitoringStack(chart, 'monitoring', { tenant, modelServices: [chat, embeddings], runbookBaseUrl: RUNBOOKS });
+    const objects = Testing.synth(chart);
+    const rules = ofKind(objects, 'PrometheusRule')[0].spec.groups[0].rules;
+    const canaryRules = rules.filter((rule: any) => rule.alert === 'ModelServiceCanaryErrorRateHigh');
+    expect(canaryRules.map((rule: any) => [rule.expr.match(/service="([^"]+)"/)[1], rule.for, rule.labels, rule.annotations.runbook_url])).toEqual([
+      ['chat', '10m', { tenant: 'vision', severity: 'warning' }, `${RUNBOOKS}#modelservicecanaryerrorratehigh`],
+    ]);
+    const monitors = ofKind(objects, 'ServiceMonitor');
+    expect(monitors.map((monitor) => monitor.metadata.name)).toEqual(['chat', 'embeddings']);
+    // The selector matches Service chat (both tracks' pods), not chat-stable or chat-canary; the keep relabeling guards it.
+    const services = ofKind(objects, 'Service').filter((service) => service.metadata.labels['app.kubernetes.io/name'] === 'chat');
+    expect(services.map((service) => service.metadata.name).sort()).toEqual(['chat', 'chat-canary', 'chat-stable']);
+    const selector = monitors[0].spec.selector.matchLabels;
+    const selected = services.filter((service) => Object.entries(selector).every(([key, value]) => service.metadata.labels[key] === value));
+    expect(selected.map((service) => [service.metadata.name, service.spec.selector])).toEqual([['chat', { 'app.kubernetes.io/name': 'chat' }]]);
+    expect(monitors[0].spec.endpoints[0].relabelings[0]).toEqual({ action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'chat' });
+  });
+
   test('scrapes training pods on their metrics port', () => {
     const [podMonitor] = ofKind(synth(), 'PodMonitor');
     expect(podMonitor.metadata).toMatchObject({ name: 'training-jobs', namespace: 'vision' });
