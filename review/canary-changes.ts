@@ -173,7 +173,7 @@ export function canaryChanges(before: readonly KubeObject[], after: readonly Kub
         category: 'canary-removed',
         change: 'removed',
         object,
-        message: `removes the canary of ${canary.service} (image ${canary.image}, ${weightText(canary.weight)}): every request goes to the stable track (image ${stableAfter})`,
+        message: `removes the canary of ${canary.service} (image ${canary.image}${canary.weight === undefined ? '' : `, ${weightText(canary.weight)}`}): every request goes to the stable track (image ${stableAfter})`,
       });
     }
   }
