@@ -8,7 +8,9 @@ import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, canaryName, defaultCanaryReplicas, defaultReplicas, probeFailureSeconds, stableServiceName } from '../lib/model-service';
+import { canaryName, defaultCanaryReplicas, stableServiceName } from '../lib/canary';
+import { ROLLOUT_MAX_SURGE, defaultReplicas } from '../lib/model-service';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, probeFailureSeconds } from '../lib/serving-pod';
 import { Tier, isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
 import { exceeds, parseQuantity } from '../lib/quantity';
@@ -488,6 +490,12 @@ function resolveModelService(
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
   const canary = service.canary && resolveCanary(platform, service, maxReplicas, quota, report);
+  if (service.canary && platform.spec.exposure.mode === 'ingress') {
+    report(
+      ['canary'],
+      'the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+    );
+  }
 
   const requests = platform.spec.autoscaling.requests;
   if (service.targetRequestsPerReplica !== undefined && !requests) {
@@ -500,7 +508,7 @@ function resolveModelService(
 
   let ingress: ModelServiceConfig['ingress'];
   if (service.expose.type === 'ingress') {
-    const domain = platform.spec.ingress.domain;
+    const domain = platform.spec.exposure.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
     if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);

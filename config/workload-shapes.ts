@@ -7,7 +7,10 @@
  * of the tenant file schema and the props no longer map onto each other.
  */
 import { CheckpointVolume, GpuTrainingJobProps } from '../lib/gpu-training-job';
-import { CanaryOptions, IngressOptions, LivenessProbeOptions, ModelServiceProps } from '../lib/model-service';
+import { IngressOptions } from '../lib/exposure';
+import { CanaryOptions } from '../lib/canary';
+import { ModelServiceProps } from '../lib/model-service';
+import { LivenessProbeOptions } from '../lib/serving-pod';
 import { TenantNamespaceProps } from '../lib/tenant-namespace';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
 

@@ -246,7 +246,8 @@ export interface BackgroundCommand {
 /**
  * The CRD files the platform's custom resources need, as `mlp:crdFiles` lists
  * them for a cluster without the operators' own installations: the
- * prometheus-operator CRDs (its Prometheus, monitors and rules) and, unless
+ * prometheus-operator CRDs (its Prometheus, monitors and rules), the Gateway
+ * API standard-channel CRDs (the HTTPRoutes of exposed services) and, unless
  * `kueue` is false, every Kueue CRD (its ResourceFlavors,
  * WorkloadPriorityClasses, ClusterQueues and LocalQueues, and the kinds the
  * Kueue manager watches), from the tool cache. A cluster started with
@@ -256,7 +257,8 @@ export interface BackgroundCommand {
  * scale on requests, docs/exposure.md): only the CRD, no KEDA operator.
  */
 export function platformCrdFiles(options: { readonly kueue?: boolean } = {}): string[] {
-  const dirs = [toolEnv().MLP_PROMETHEUS_CRDS_DIR!, ...(options.kueue === false ? [] : [toolEnv().MLP_KUEUE_CRDS_DIR!]), toolEnv().MLP_KEDA_CRDS_DIR!];
+  const env = toolEnv();
+  const dirs = [env.MLP_PROMETHEUS_CRDS_DIR!, env.MLP_GATEWAY_API_CRDS_DIR!, ...(options.kueue === false ? [] : [env.MLP_KUEUE_CRDS_DIR!]), env.MLP_KEDA_CRDS_DIR!];
   return dirs.flatMap((dir) =>
     fs
       .readdirSync(dir)

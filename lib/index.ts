@@ -1,5 +1,7 @@
+export * from './canary';
 export * from './cidr';
 export * from './duration';
+export * from './exposure';
 export * from './gpu-placement';
 export * from './gpu-training-job';
 export * from './image';
@@ -15,6 +17,7 @@ export * from './platform-queueing';
 export * from './pod-security';
 export * from './quantity';
 export * from './queueing';
+export * from './serving-pod';
 export * from './serving-track';
 export * from './tenant-guardrails';
 export * from './tenant-namespace';

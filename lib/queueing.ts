@@ -8,7 +8,8 @@
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
 import { TIERS, Tier, priorityClassName } from './labels';
-import { ROLLOUT_MAX_SURGE, canaryName } from './model-service';
+import { canaryName } from './canary';
+import { ROLLOUT_MAX_SURGE } from './model-service';
 import { formatBytesExact, parseMillis } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */

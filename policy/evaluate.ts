@@ -64,7 +64,7 @@ export interface EvaluateOptions {
 export function policyOptions(config: PlatformConfig): EvaluateOptions {
   const spec = config.platform.spec;
   return {
-    ingressDomain: spec.ingress.domain,
+    ingressDomain: spec.exposure.domain,
     gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),
     waivers: new Map(config.tenants.map((tenant) => [tenant.name, tenant.policyWaivers])),
   };

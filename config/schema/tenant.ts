@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
 import { MAX_NON_RETRYABLE_EXIT_CODES, MIN_STARTING_DEADLINE_SECONDS, TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
+import { MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
+import { LIVENESS_DEFAULTS } from '../../lib/serving-pod';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../lib/monitoring-stack';
 import { parseImage, unpinnedReason } from '../../lib/image';
 import {

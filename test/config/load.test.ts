@@ -111,8 +111,8 @@ describe('loadConfig', () => {
 
   test('fails when a tenant is named like a system namespace', () => {
     expect(problemsOf({ 'kube-system.yaml': minimalTenant('kube-system'), 'monitoring.yaml': minimalTenant('monitoring') })).toEqual([
-      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
-      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
+      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
+      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
     ]);
   });
 

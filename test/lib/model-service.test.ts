@@ -343,6 +343,37 @@ describe('ModelService canary', () => {
     expect(plain.canary).toBeUndefined();
   });
 
+  test('splits the public route by weight between chat-stable and chat-canary', () => {
+    const route = (weight: number) => {
+      const { chart, tenant } = tenantChart();
+      const service = new ModelService(chart, 'chat', { tenant, image: IMAGE, canary: { image: CANARY_IMAGE, weight } });
+      service.exposeViaGateway({ host: 'chat.vision.ml.example.com', gatewayName: 'ml-gateway', gatewayNamespace: 'gateway-system' });
+      return only(workloadObjects(chart), 'HTTPRoute').spec.rules;
+    };
+    const backends = (weight: number) => {
+      const rules = route(weight);
+      expect(rules).toHaveLength(1);
+      return rules[0].backendRefs;
+    };
+    expect(backends(10)).toEqual([
+      { group: '', kind: 'Service', name: 'chat-stable', port: 80, weight: 90 },
+      { group: '', kind: 'Service', name: 'chat-canary', port: 80, weight: 10 },
+    ]);
+    expect(backends(0).map((backend: any) => backend.weight)).toEqual([100, 0]);
+    expect(backends(100).map((backend: any) => backend.weight)).toEqual([0, 100]);
+    const { chart, tenant } = tenantChart();
+    new ModelService(chart, 'chat', { tenant, image: IMAGE }).exposeViaGateway({ host: 'chat.vision.ml.example.com', gatewayName: 'ml-gateway', gatewayNamespace: 'gateway-system' });
+    expect(only(workloadObjects(chart), 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'chat', port: 80 }]);
+  });
+
+  test('fails when a service with a canary is exposed through an Ingress', () => {
+    const { chart, tenant } = tenantChart();
+    const service = new ModelService(chart, 'chat', { tenant, image: IMAGE, canary: { image: CANARY_IMAGE, weight: 10 } });
+    expect(() =>
+      service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } }),
+    ).toThrow('ModelService chat: exposeViaIngress: an Ingress cannot split traffic by weight, and the service has a canary; expose it with exposeViaGateway, or remove canary');
+  });
+
   test('fails when the canary weight is not a whole percentage', () => {
     expect(() => withCanary({ weight: 101 })).toThrow('ModelService chat: canary.weight must be a whole number from 0 to 100 (percent of requests), got 101');
     expect(() => withCanary({ weight: 2.5 })).toThrow('ModelService chat: canary.weight must be a whole number from 0 to 100 (percent of requests), got 2.5');

@@ -29,6 +29,8 @@ export const NAMESPACED_KINDS: ReadonlySet<string> = new Set([
   'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ResourceQuota',
   'LimitRange', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Lease', 'Event', 'CSIStorageCapacity',
   'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig',
+  // KEDA (keda.sh/v1alpha1): model services that scale on requests.
+  'ScaledObject',
 ]);
 
 /** The object's place in messages: `Job/train`. */
