@@ -1,7 +1,7 @@
 /**
  * `mlp diff` on tenant files that start, change, remove and promote a canary: the lines under
  * "Canary releases" and the flags of the summary, read from the objects synthesized from real
- * tenant files (the weights of a route are covered in test/review/canary-changes.test.ts).
+ * tenant files, with the weights of the HTTPRoute that the platform's gateway mode gives a public service.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,11 +12,11 @@ const STABLE = 'registry.ml.example.com/nlp/chat:1.4.0';
 const RC1 = 'registry.ml.example.com/nlp/chat:1.5.0-rc1';
 
 /** Tenant nlp with model service chat (replicas 2..6) and, when given, its canary. */
-function tenant(image: string, canary?: { image: string; weight: number; max?: number }): string {
+function tenant(image: string, canary?: { image: string; weight: number; max?: number }, expose = ''): string {
   const canaryText = canary
     ? `      canary:\n        image: ${canary.image}\n        weight: ${canary.weight}\n${canary.max === undefined ? '' : `        replicas: {min: 1, max: ${canary.max}}\n`}`
     : '';
-  return `${minimalTenant('nlp')}  modelServices:\n    - name: chat\n      image: ${image}\n      replicas: {min: 2, max: 6}\n${canaryText}`;
+  return `${minimalTenant('nlp')}  modelServices:\n    - name: chat\n      image: ${image}\n      replicas: {min: 2, max: 6}\n${expose}${canaryText}`;
 }
 
 const HEADING = 'Canary releases (model services: started, weight, image, replicas, removed, promoted):';
@@ -64,6 +64,16 @@ describe('mlp diff: canary releases', () => {
     ]);
     expect(summaryRow(stdout, 'nlp').slice(-1)).toEqual(['canary']);
     expect(summaryRow(stdout, 'TOTAL').slice(-1)).toEqual(['1 canary']);
+  });
+
+  test("flags a weight change of a public service's route, from → to", () => {
+    const expose = '      expose: {type: ingress}\n';
+    commit(tenant(STABLE, { image: RC1, weight: 10 }, expose));
+    const stdout = diffTo(tenant(STABLE, { image: RC1, weight: 25, max: 2 }, expose));
+    expect(section(stdout, HEADING)).toEqual([
+      '  nlp  canary         canary replicas of chat: 1..1 → 1..2 (Deployment chat-canary)',
+      "  nlp  canary weight  canary weight of chat: 10% of the route's requests → 25% of the route's requests (HTTPRoute chat)",
+    ]);
   });
 
   test('flags a new canary image and new replica bounds', () => {
