@@ -279,6 +279,14 @@ export const MonitoringSchema = z
       .optional()
       .meta({ description: `99th percentile request latency at which ModelServiceLatencyHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.latencyP99Seconds}` }),
     maxReplicasFor: prometheusDuration(`How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default ${DEFAULT_ALERT_THRESHOLDS.maxReplicasFor}`).optional(),
+    canaryErrorMarginPercent: percentage(
+      `Percentage points by which a canary's share of failed requests must exceed the stable track's before ModelServiceCanaryErrorRateHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.canaryErrorMarginPercent}`,
+    ).optional(),
+    canaryMinRequestsPerSecond: z
+      .number()
+      .gt(0, { error: (issue) => `expected requests per second above 0, got ${describeValue(issue.input)}` })
+      .optional()
+      .meta({ description: `Requests per second a canary must serve before ModelServiceCanaryErrorRateHigh judges its error ratio. @default ${DEFAULT_ALERT_THRESHOLDS.canaryMinRequestsPerSecond}` }),
   })
   .default({})
   .meta({ description: 'Alert thresholds. Every tenant gets every alert, a ServiceMonitor per model service, a PodMonitor for training pods and a dashboard.' });

@@ -319,7 +319,7 @@ describe('loadConfig', () => {
   });
 
   test('resolves alert thresholds, tenant values over defaults', () => {
-    const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    gpuIdlePercent: 20\n    maxReplicasFor: 1h\n') });
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    gpuIdlePercent: 20\n    maxReplicasFor: 1h\n    canaryMinRequestsPerSecond: 2\n') });
     const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
     expect(tenant.monitoring).toEqual({
       gpuIdlePercent: 20,
@@ -328,7 +328,15 @@ describe('loadConfig', () => {
       errorRatePercent: 5,
       latencyP99Seconds: 1,
       maxReplicasFor: '1h',
+      canaryErrorMarginPercent: 2,
+      canaryMinRequestsPerSecond: 2,
     });
+  });
+
+  test('fails when the canary minimum request rate is not above 0', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    canaryMinRequestsPerSecond: 0\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.monitoring.canaryMinRequestsPerSecond: expected requests per second above 0, got 0',
+    ]);
   });
 
   test('fails when an alert threshold is not a percentage', () => {

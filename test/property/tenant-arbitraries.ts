@@ -498,6 +498,8 @@ const monitoringArb = (from: Profile) =>
       errorRatePercent: percentage,
       latencyP99Seconds: fc.oneof(fc.constantFrom(0.25, 1, 2.5), fc.double({ min: 0, minExcluded: true, noNaN: true, noDefaultInfinity: true })),
       maxReplicasFor: from.duration,
+      canaryErrorMarginPercent: percentage,
+      canaryMinRequestsPerSecond: fc.oneof(fc.constantFrom(0.1, 0.5, 2), fc.double({ min: 0, minExcluded: true, noNaN: true, noDefaultInfinity: true })),
     },
     { requiredKeys: [] },
   );
