@@ -10,6 +10,7 @@ import { FieldChange, formatChange } from '../review/object-diff';
 import { loadConfigAtRef } from '../review/git-base';
 import { SECURITY_CATEGORY_LABELS } from '../review/security-posture';
 import { QUEUE_CATEGORY_LABELS } from '../review/queue-changes';
+import { CANARY_CATEGORY_LABELS } from '../review/canary-changes';
 import { GroupDiff, LabelChange, MoneyChange, ObjectRef, QuotaChange, SemanticDiff, labelKey, semanticDiff } from '../review/semantic-diff';
 import { alignedRows, counted, markdownCell, markdownTable, stableJson, textTable } from './format';
 
@@ -22,6 +23,9 @@ export const DIFF_JSON_VERSION = 1;
 
 /** First line of the Markdown output; CI finds its earlier comment by it and updates that. */
 export const DIFF_COMMENT_MARKER = '<!-- mlp-diff -->';
+
+/** The heading of the canary changes. */
+const CANARY_HEADING = 'Canary releases (model services: started, weight, image, replicas, removed, promoted)';
 
 /** The heading of the queueing changes. */
 const QUEUEING_HEADING = 'Queueing changes (Kueue: guarantees, borrowing and lending, fair sharing, priorities)';
@@ -91,24 +95,26 @@ function moneyText(cost: MoneyChange, currency: string, bold = (text: string) =>
   return `${side(cost.before)} → ${side(cost.after)} (${bold(formatMoney(cost.delta, currency, true))})`;
 }
 
-/** The flags of a group: its security categories, then its deploy effects, then its queueing changes. */
+/** The flags of a group: its security categories, then its deploy effects, then its queueing changes, then its canary changes. */
 function flagsText(group: GroupDiff): string {
   return [
     ...new Set([
       ...group.security.map((change) => SECURITY_CATEGORY_LABELS[change.category]),
       ...group.deploy.map((effect) => DEPLOY_CATEGORY_LABELS[effect.category]),
       ...group.queueing.map((change) => QUEUE_CATEGORY_LABELS[change.category]),
+      ...group.canary.map((change) => CANARY_CATEGORY_LABELS[change.category]),
     ]),
   ].join(', ');
 }
 
-/** `2 security-relevant, 1 deploy effect, 3 queueing`, or '' when there are none. */
+/** `2 security-relevant, 1 deploy effect, 3 queueing, 1 canary`, or '' when there are none. */
 function totalFlagsText(diff: SemanticDiff): string {
-  const { securityChanges, deployEffects, queueingChanges } = diff.totals;
+  const { securityChanges, deployEffects, queueingChanges, canaryChanges } = diff.totals;
   return [
     ...(securityChanges > 0 ? [`${securityChanges} security-relevant`] : []),
     ...(deployEffects > 0 ? [`${deployEffects} deploy effect${deployEffects === 1 ? '' : 's'}`] : []),
     ...(queueingChanges > 0 ? [`${queueingChanges} queueing`] : []),
+    ...(canaryChanges > 0 ? [`${canaryChanges} canary`] : []),
   ].join(', ');
 }
 
@@ -196,6 +202,11 @@ export function renderDiffText(diff: SemanticDiff): string {
     parts.push(`\n${QUEUEING_HEADING}:\n`);
     parts.push(alignedRows(queueing.map(({ group, change }) => [`  ${groupLabel(group)}`, `${change.message} (${change.object})`])));
   }
+  const canary = changedGroups.flatMap((group) => group.canary.map((change) => ({ group, change })));
+  if (canary.length > 0) {
+    parts.push(`\n${CANARY_HEADING}:\n`);
+    parts.push(alignedRows(canary.map(({ group, change }) => [`  ${groupLabel(group)}`, CANARY_CATEGORY_LABELS[change.category], `${change.message} (${change.object})`])));
+  }
   for (const group of changedGroups) {
     if (group.status === 'unchanged') continue;
     parts.push(`\n${groupLabel(group)} (${group.file}): ${objectCounts(group)}\n`);
@@ -219,6 +230,7 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
   const securityCount = diff.totals.securityChanges;
   const effectCount = diff.totals.deployEffects;
   const queueCount = diff.totals.queueingChanges;
+  const canaryCount = diff.totals.canaryChanges;
   parts.push(
     [
       `Tenants: ${changed} changed, ${added} added, ${removed} removed, ${unchanged} unchanged`,
@@ -227,6 +239,7 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
       ...(securityCount > 0 ? [`⚠️ **${securityCount} security-relevant change${securityCount === 1 ? '' : 's'}**`] : []),
       ...(effectCount > 0 ? [`⚠️ **${effectCount} deploy effect${effectCount === 1 ? '' : 's'}**`] : []),
       ...(queueCount > 0 ? [`${queueCount} queueing change${queueCount === 1 ? '' : 's'}`] : []),
+      ...(canaryCount > 0 ? [`${canaryCount} canary change${canaryCount === 1 ? '' : 's'}`] : []),
     ].join(' · '),
     '',
   );
@@ -269,6 +282,16 @@ export function renderDiffMarkdown(diff: SemanticDiff): string {
       const label = QUEUE_CATEGORY_LABELS[change.category];
       const what = change.message.startsWith(label) ? change.message : `${label}: ${change.message}`;
       parts.push(`- **${markdownCell(who)}** · ${markdownCell(what)} (\`${change.object}\`)`);
+    }
+    parts.push('');
+  }
+
+  const canary = changedGroups.flatMap((group) => group.canary.map((change) => ({ group, change })));
+  if (canary.length > 0) {
+    parts.push(`#### ${CANARY_HEADING}`, '');
+    for (const { group, change } of canary) {
+      const who = group.name === '_platform' ? 'platform' : group.name;
+      parts.push(`- **${markdownCell(who)}** · ${CANARY_CATEGORY_LABELS[change.category]}: ${markdownCell(change.message)} (\`${change.object}\`)`);
     }
     parts.push('');
   }

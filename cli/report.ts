@@ -19,6 +19,7 @@ export const REPORT_JSON_VERSION = 1;
 const QUOTA_HEADING = 'Quota and monthly committed cost';
 const QUOTA_HEADING_KUEUE = 'Quota (with Kueue: the guarantee of batch work) and monthly committed cost (guarantee and serving reserve)';
 const QUEUEING_HEADING = 'Queueing (Kueue): GPUs guaranteed, reserved for serving, committed, and what each tenant may borrow and lend';
+const CANARY_HEADING = 'Canary releases: each track of a model service with a canary, its replicas and its monthly cost at its peak (replicas.max + the rollout surge replica)';
 
 export interface ReportOptions {
   readonly format: ReportFormat;
@@ -44,6 +45,8 @@ interface Tables {
   /** With Kueue: guaranteed, reserved, committed, borrowable and lendable GPUs per tenant. */
   readonly queueing?: { header: string[]; rows: string[][] };
   readonly gpus: { header: string[]; rows: string[][] };
+  /** Tenants' model services with a canary, one row per track; absent when no service has one. */
+  readonly canaries?: { header: string[]; rows: string[][] };
   readonly notes: string[];
 }
 
@@ -98,6 +101,14 @@ function tables(report: PlatformReport): Tables {
     weight,
     `${jobs.gpus} of ${queue.guarantee.gpus}${jobs.gpus > queue.guarantee.gpus ? ' (over: waits or borrows)' : ''}`,
   ];
+  const canaryRows = report.tenants.flatMap((tenant) =>
+    tenant.canaryReleases.flatMap((release) =>
+      (['stable', 'canary'] as const).map((track) => {
+        const entry = release[track];
+        return [tenant.name, release.service, track, entry.name, entry.image, `${entry.weight}%`, `${entry.minReplicas}..${entry.maxReplicas}`, String(entry.peakPods), money(entry.monthlyCostAtPeak)];
+      }),
+    ),
+  );
   const price = report.gpuQuotaPrice;
   const unclaimed = report.totals.quota.gpus - report.totals.requested.peak.gpus;
   const queueTotals = report.totals.queueing;
@@ -133,6 +144,9 @@ function tables(report: PlatformReport): Tables {
         money(type.monthlyCostAtPeak),
       ]),
     },
+    ...(canaryRows.length > 0 && {
+      canaries: { header: ['TENANT', 'SERVICE', 'TRACK', 'DEPLOYMENT', 'IMAGE', 'WEIGHT', 'REPLICAS', 'PEAK PODS', 'MONTHLY AT PEAK'], rows: canaryRows },
+    }),
     notes: queueTotals
       ? [
           `GPUs guaranteed to the tenants' queues (cohort ${report.queueing.cohort}): ${gpusWithTypes(queueTotals.guarantee)}; with the serving reserve of ${queueTotals.servingReserve.gpus} ` +
@@ -162,7 +176,7 @@ function gpuColumns(gpus: Tables['gpus']): number[] {
 }
 
 export function renderReportText(report: PlatformReport): string {
-  const { quota, requested, queueing, gpus, notes } = tables(report);
+  const { quota, requested, queueing, gpus, canaries, notes } = tables(report);
   const numeric = [3, 4, 5, 6, 7, 8, 9];
   return [
     `mlp report: ${counted(report.tenants.length, 'tenant')}, prices from ${report.platformFile}\n`,
@@ -171,6 +185,7 @@ export function renderReportText(report: PlatformReport): string {
     '\nRequested by jobs and services (CPU cores / memory GiB / GPUs)\n',
     textTable(requested.header, requested.rows),
     ...(queueing ? [`\n${QUEUEING_HEADING}\n`, textTable(queueing.header, queueing.rows)] : []),
+    ...(canaries ? [`\n${CANARY_HEADING}\n`, textTable(canaries.header, canaries.rows, [7, 8])] : []),
     '\nGPU commitment by type\n',
     textTable(gpus.header, gpus.rows, gpuColumns(gpus)),
     '\n',
@@ -179,7 +194,7 @@ export function renderReportText(report: PlatformReport): string {
 }
 
 export function renderReportMarkdown(report: PlatformReport): string {
-  const { quota, requested, queueing, gpus, notes } = tables(report);
+  const { quota, requested, queueing, gpus, canaries, notes } = tables(report);
   const bold = (rows: string[][]) => rows.map((row) => (row[0] === 'TOTAL' ? row.map((cell) => (cell ? `**${cell === 'TOTAL' ? 'Total' : cell}**` : cell)) : row));
   return [
     `### mlp report: ${counted(report.tenants.length, 'tenant')}`,
@@ -191,6 +206,7 @@ export function renderReportMarkdown(report: PlatformReport): string {
     '',
     markdownTable(requested.header, bold(requested.rows)),
     ...(queueing ? [`#### ${QUEUEING_HEADING}`, '', markdownTable(queueing.header, bold(queueing.rows))] : []),
+    ...(canaries ? [`#### ${CANARY_HEADING}`, '', markdownTable(canaries.header, canaries.rows, [7, 8])] : []),
     '#### GPU commitment by type',
     '',
     markdownTable(gpus.header, gpus.rows, gpuColumns(gpus)),

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Problem, ValidationError, formatPath } from './problems';
 import { MAX_FILE_BYTES, SourceFile, fileTooLargeProblem, parseFile } from './schema/parse-file';
-import { PlatformFile, PlatformFileSchema } from './schema/platform';
+import { PlatformFile, PlatformFileSchema, exposureNamespaces } from './schema/platform';
 import { TenantFileSchema } from './schema/tenant';
 import { TenantConfig, resolveTenant } from './tenant-config';
 import { checkCohortBorrowing } from './tenant-queue-config';
@@ -196,7 +196,7 @@ function parseTenantReporting(platform: PlatformFile, file: string, source: Sour
   if (stem !== name) {
     report(['metadata', 'name'], `"${name}" differs from the file name "${path.basename(file)}"; rename the file to ${name}.yaml or change metadata.name`);
   }
-  const reserved = [...SYSTEM_NAMESPACES, platform.spec.monitoring.namespace, platform.spec.ingress.namespace, platform.spec.dns.namespace];
+  const reserved = [...SYSTEM_NAMESPACES, platform.spec.monitoring.namespace, ...exposureNamespaces(platform.spec.exposure), platform.spec.dns.namespace];
   if (reserved.includes(name) || name.startsWith('kube-')) {
     report(['metadata', 'name'], `"${name}" is reserved for the platform or Kubernetes (${[...new Set(reserved)].join(', ')}, kube-*); choose another tenant name`);
   }

@@ -5,10 +5,13 @@
  */
 import { AmountLimits, CONTAINER_RESOURCES, ContainerResource, QUOTA_FIELDS, containerAmountProblem, quotaAmountProblem, shmSizeProblem } from './amount-bounds';
 import { Cidr, LINK_LOCAL_IPV4, coversIpv4Mapped, LINK_LOCAL_IPV6, mustParseCidr, overlaps, parseCidr } from '../lib/cidr';
+import { ExposureMode } from '../lib/exposure';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { parseImage, isFromRegistry } from '../lib/image';
 import { DISTRIBUTED_ENV, MIN_STARTING_DEADLINE_SECONDS, PLATFORM_ENV, TRAINING_JOB_DEFAULTS, defaultShmSize } from '../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, ROLLOUT_MAX_SURGE, defaultReplicas, probeFailureSeconds } from '../lib/model-service';
+import { canaryName, defaultCanaryReplicas, stableServiceName } from '../lib/canary';
+import { ROLLOUT_MAX_SURGE, defaultReplicas } from '../lib/model-service';
+import { LIVENESS_DEFAULTS, LivenessProbeOptions, READINESS_PROBE, probeFailureSeconds } from '../lib/serving-pod';
 import { Tier, isReservedLabel } from '../lib/labels';
 import { DNS_NAME } from '../lib/names';
 import { exceeds, parseQuantity } from '../lib/quantity';
@@ -21,7 +24,7 @@ import { AlertThresholds } from '../lib/monitoring/alert-rules';
 import { DEFAULT_ALERT_THRESHOLDS } from '../lib/monitoring-stack';
 import { ModelServiceConfig, TenantNamespaceConfig, TrainingJobConfig } from './workload-shapes';
 import { TenantQueueConfig, resolveQueueing } from './tenant-queue-config';
-import { QUEUED_RESOURCES, tierAbove } from '../lib/queueing';
+import { QUEUED_RESOURCES, servingTrackPeaks, tierAbove } from '../lib/queueing';
 import { Duration } from 'cdk8s';
 
 export type { ModelServiceConfig, TrainingJobConfig };
@@ -84,7 +87,7 @@ export function resolveTenant(platform: PlatformFile, tenant: TenantFile, file: 
   checkLimits(limits, report);
   checkNetwork(platform, tenant, report);
   checkUniqueWorkloadNames(tenant, report);
-  checkNetworkPolicyNames(tenant, report);
+  checkNetworkPolicyNames(tenant, platform.spec.exposure.mode, report);
 
   // With queueing on, jobs are checked against what their queue can admit (resolveQueueing), and
   // model services need no check against the quota: their peak is added to it as the serving reserve.
@@ -244,10 +247,10 @@ function checkAmountBounds(bounds: AmountLimits, tenant: TenantFile, report: Rep
 
 /**
  * NetworkPolicy names derive from namespace and service names
- * (`allow-from-<namespace>`, `<service>-from-ingress`); two that coincide would
- * overwrite each other.
+ * (`allow-from-<namespace>`, `<service>-from-gateway` or `<service>-from-ingress`
+ * by the platform's exposure mode); two that coincide would overwrite each other.
  */
-function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
+function checkNetworkPolicyNames(tenant: TenantFile, mode: ExposureMode, report: Report): void {
   const fixed = new Set<string>(Object.values(TENANT_OBJECT_NAMES));
   const seen = new Map<string, string>();
   const claim = (name: string, path: ReadonlyArray<string | number>, what: string) => {
@@ -263,14 +266,14 @@ function checkNetworkPolicyNames(tenant: TenantFile, report: Report): void {
   );
   tenant.spec.modelServices.forEach((service, index) => {
     if (service.expose.type === 'ingress') {
-      claim(`${service.name}-from-ingress`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ingress`);
+      claim(`${service.name}-from-${mode}`, ['spec', 'modelServices', index, 'name'], `exposing service "${service.name}" through the ${mode}`);
     }
   });
 }
 
 function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
   const seen = new Map<string, string>();
-  const visit = (list: 'trainingJobs' | 'modelServices', entries: ReadonlyArray<{ name: string }>) => {
+  const visit = (list: 'trainingJobs' | 'modelServices', entries: ReadonlyArray<{ name: string; canary?: object }>) => {
     entries.forEach((entry, index) => {
       const where = `spec.${list}[${index}]`;
       const first = seen.get(entry.name);
@@ -278,6 +281,19 @@ function checkUniqueWorkloadNames(tenant: TenantFile, report: Report): void {
         report(['spec', list, index, 'name'], `"${entry.name}" is already used by ${first}; job and service names share the namespace's Service names and must be unique`);
       } else {
         seen.set(entry.name, where);
+      }
+      // A canary's objects and the stable Service beside it are named after the service.
+      if (entry.canary === undefined) return;
+      for (const name of [canaryName(entry.name), stableServiceName(entry.name)]) {
+        const other = seen.get(name);
+        if (other !== undefined) {
+          report(
+            ['spec', list, index, 'canary'],
+            `the canary of "${entry.name}" needs the names "${canaryName(entry.name)}" and "${stableServiceName(entry.name)}", but "${name}" is already used by ${other}; rename one of the two workloads`,
+          );
+        } else {
+          seen.set(name, `the canary of ${where} (${entry.name})`);
+        }
       }
     });
   };
@@ -299,12 +315,12 @@ function resolveGpuType(platform: PlatformFile, gpus: number, name: string | und
   return { name: typeName, nodeSelector: type.nodeSelector, tolerations: type.tolerations, resourceName: type.resourceName };
 }
 
-function checkImage(platform: PlatformFile, image: string, report: Report): void {
+function checkImage(platform: PlatformFile, image: string, report: Report, path: ReadonlyArray<string | number> = ['image']): void {
   const parsed = parseImage(image);
   if (!parsed) return; // the schema reported it
   const allowed = platform.spec.allowedRegistries;
   if (!allowed.some((registry) => isFromRegistry(parsed, registry))) {
-    report(['image'], `image "${image}" is not from an allowed registry; use one of ${allowed.join(', ')}`);
+    report(path, `image "${image}" is not from an allowed registry; use one of ${allowed.join(', ')}`);
   }
 }
 
@@ -474,17 +490,33 @@ function resolveModelService(
   checkAmounts(rolloutCount(maxReplicas, service.gpus), service, quota, limits, platform.spec.limits, report);
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
+  const canary = service.canary && resolveCanary(platform, service, maxReplicas, quota, report);
+  if (service.canary && platform.spec.exposure.mode === 'ingress') {
+    report(
+      ['canary'],
+      'the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+    );
+  }
+
+  const requests = platform.spec.autoscaling.requests;
+  if (service.targetRequestsPerReplica !== undefined && !requests) {
+    report(
+      ['targetRequestsPerReplica'],
+      `${service.targetRequestsPerReplica} is set, but the platform does not scale on requests (autoscaling.requests in the platform file is not set); remove targetRequestsPerReplica, or ask the platform team to enable autoscaling.requests`,
+    );
+  }
+  const targetRequestsPerReplica = requests ? (service.targetRequestsPerReplica ?? requests.defaultTarget) : undefined;
 
   let ingress: ModelServiceConfig['ingress'];
   if (service.expose.type === 'ingress') {
-    const domain = platform.spec.ingress.domain;
+    const domain = platform.spec.exposure.domain;
     const host = service.expose.host ?? `${service.name}.${tenant}.${domain}`;
     if (!host.endsWith(`.${domain}`) || !DNS_NAME.test(host)) {
       report(['expose', 'host'], `"${host}" is not a host name under the platform domain ${domain}; use e.g. ${service.name}.${tenant}.${domain}`);
     }
     ingress = { host, path: service.expose.path };
   }
-  const { replicas: _replicas, expose: _expose, ...props } = service;
+  const { replicas: _replicas, expose: _expose, canary: _canary, targetRequestsPerReplica: _target, ...props } = service;
   return {
     ...props,
     gpuType: resolveGpuType(platform, service.gpus, service.gpuType, report),
@@ -492,5 +524,57 @@ function resolveModelService(
     maxReplicas,
     ...(service.liveness && { liveness: definedFields(service.liveness) }),
     ...(ingress && { ingress }),
+    ...(canary && { canary }),
+    ...(targetRequestsPerReplica !== undefined && { targetRequestsPerReplica }),
   };
+}
+
+/**
+ * A service's canary with its replica bounds resolved, reporting an image that is not allowed or
+ * is the stable one, bounds the wrong way round, and (without Kueue: with it, the serving
+ * reserve grows instead) both tracks at their peak beyond the tenant's quota.
+ */
+function resolveCanary(
+  platform: PlatformFile,
+  service: ModelServiceEntry,
+  maxReplicas: number,
+  quota: ResolvedQuota | undefined,
+  report: Report,
+): NonNullable<ModelServiceConfig['canary']> | undefined {
+  const canary = service.canary!;
+  checkImage(platform, canary.image, report, ['canary', 'image']);
+  if (canary.image === service.image) {
+    report(
+      ['canary', 'image'],
+      `"${canary.image}" is the service's image: a canary of the same image has nothing to compare; give the canary the new image, or, to promote it, remove canary`,
+    );
+  }
+  const replicas = defaultCanaryReplicas(maxReplicas, canary.weight, canary.replicas.min, canary.replicas.max);
+  if (replicas.minReplicas > replicas.maxReplicas) {
+    report(['canary', 'replicas', 'min'], `min ${replicas.minReplicas} exceeds max ${replicas.maxReplicas}; lower min or raise max`);
+    return undefined;
+  }
+  const resolved = { image: canary.image, weight: canary.weight, ...replicas };
+  if (quota) {
+    const [stable, canaryPeak] = servingTrackPeaks({ ...service, name: service.name, maxReplicas, canary: resolved });
+    const pods = stable.pods + canaryPeak.pods;
+    const parts = `(${stable.maxReplicas} + ${ROLLOUT_MAX_SURGE}) + (${canaryPeak.maxReplicas} + ${ROLLOUT_MAX_SURGE}) replicas`;
+    const over = (resource: ContainerResource) =>
+      !exceeds(parseQuantity(service[resource]) * stable.pods, parseQuantity(quota[resource])) && exceeds(parseQuantity(service[resource]) * pods, parseQuantity(quota[resource]));
+    for (const resource of CONTAINER_RESOURCES) {
+      if (over(resource)) {
+        report(
+          ['canary', 'replicas', 'max'],
+          `${replicas.maxReplicas}: the stable track and the canary at their peak need ${pods} x ${service[resource]} of ${resource} (${parts}), more than the tenant's ${resource} quota of ${quota[resource]}; lower canary.replicas.max or replicas.max, or raise spec.quota.${resource}`,
+        );
+      }
+    }
+    if (service.gpus * stable.pods <= quota.gpu && service.gpus * pods > quota.gpu) {
+      report(
+        ['canary', 'replicas', 'max'],
+        `${replicas.maxReplicas}: the stable track and the canary at their peak need ${service.gpus * pods} GPUs (${parts}, x ${service.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower canary.replicas.max or replicas.max, or raise spec.quota.gpu`,
+      );
+    }
+  }
+  return resolved;
 }

@@ -7,7 +7,7 @@ import { CONTAINER_RESOURCES } from './amount-bounds';
 import { GpuPlacement } from '../lib/gpu-placement';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
 import { exceeds, parseMillis, parseQuantity } from '../lib/quantity';
-import { QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, servingReserve, timesAmount } from '../lib/queueing';
+import { QUEUED_CONTAINER_RESOURCES, QueueAmounts, QueuedResource, addBytes, addCpu, queuedNamespaceAmounts, queuedNamespaceGpus, ServingTrackPeak, servingReserve, servingTrackPeaks, timesAmount } from '../lib/queueing';
 import { OptionalQueueAmounts, TenantQueueProps } from '../lib/tenant-queue';
 import { DEFAULT_GPU_RESOURCE } from '../lib/tenant-namespace';
 import { PlatformFile } from './schema/platform';
@@ -62,19 +62,15 @@ export function resolveQueueing(
   // Without a GPU split (reported), the GPU fit of each job is unknown: check CPU, memory and disk only.
   trainingJobs.forEach((job, index) => checkJobFits(job, guarantee, borrowingLimit, own.borrowingLimit ?? {}, gpus !== undefined, (path, message) => report(['spec', 'trainingJobs', index, ...path], message)));
 
-  const reserve = servingReserve(
-    modelServices.map((service) => ({
-      pods: service.maxReplicas + ROLLOUT_MAX_SURGE,
-      gpus: service.gpus,
-      cpu: service.cpu,
-      memory: service.memory,
-      ephemeralStorage: service.ephemeralStorage,
-    })),
-  );
+  // Each service with its canary, if any: every track at its replicas.max plus the surge replica.
+  const reserve = servingReserve(modelServices.flatMap((service) => servingTrackPeaks(service)));
   const gpuTypes = platformGpuTypes(platform);
   const reserveGpus: Record<string, number> = {};
   for (const service of modelServices) {
-    if (service.gpus > 0) reserveGpus[resourceNameOf(service.gpuType)] = (reserveGpus[resourceNameOf(service.gpuType)] ?? 0) + service.gpus * (service.maxReplicas + ROLLOUT_MAX_SURGE);
+    const resourceName = resourceNameOf(service.gpuType);
+    for (const peak of servingTrackPeaks(service)) {
+      if (peak.gpus > 0) reserveGpus[resourceName] = (reserveGpus[resourceName] ?? 0) + peak.gpus * peak.pods;
+    }
   }
   const namespaceGpus = queuedNamespaceGpus(
     gpuTypes.map((type) => ({ resourceName: resourceNameOf(type), guarantee: guarantee.gpus[type.name] ?? 0 })),
@@ -209,7 +205,7 @@ interface QuotaLine {
   readonly total: string;
   readonly guarantee: { readonly amount: bigint; readonly text: string };
   readonly borrowing: { readonly amount: bigint; readonly single: string; readonly text: string };
-  readonly services: ReadonlyArray<{ readonly index: number; readonly name: string; readonly amount: bigint; readonly text: string }>;
+  readonly services: ReadonlyArray<{ readonly index: number; readonly name: string; readonly field: readonly string[]; readonly amount: bigint; readonly text: string }>;
   readonly reserve: string;
 }
 
@@ -231,7 +227,9 @@ function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, rep
     const candidates: Array<{ amount: bigint; path: ReadonlyArray<string | number>; fix: string }> = [
       { amount: line.guarantee.amount, path: ['spec', 'quota', line.resource], fix: `lower spec.quota.${line.resource}` },
       { amount: line.borrowing.amount, path: borrowingPath, fix: `lower the borrowing limit (spec.queueing.borrowingLimit.${line.resource})` },
-      ...(largestService === undefined ? [] : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, 'replicas', 'max'], fix: `lower replicas.max of ${largestService.name}` }]),
+      ...(largestService === undefined
+        ? []
+        : [{ amount: largestService.amount, path: ['spec', 'modelServices', largestService.index, ...largestService.field], fix: `lower ${largestService.field.join('.')} of ${largestService.name}` }]),
     ];
     const pusher = candidates.reduce((best, entry) => (entry.amount > best.amount ? entry : best));
     const serviceTexts = line.services.map((service) => service.text);
@@ -244,15 +242,18 @@ function checkNamespaceBounds(platform: PlatformFile, parts: NamespaceParts, rep
 
 /** The ResourceQuota's queued amounts with their parts: CPU, memory, local disk, and GPUs per resource name. */
 function quotaLines(parts: NamespaceParts): QuotaLine[] {
-  const pods = (service: ModelServiceConfig) => service.maxReplicas + ROLLOUT_MAX_SURGE;
+  // Every track of every service (a canary beside its stable track), at its peak.
+  const peaks = parts.modelServices.flatMap((service, index) =>
+    servingTrackPeaks(service).map((peak) => ({ index, peak, resourceName: resourceNameOf(service.gpuType) })),
+  );
+  const text = (peak: ServingTrackPeak, amount: string) => `${peak.name}: (${peak.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${amount}`;
   const lines: QuotaLine[] = [];
   for (const [resourceName, total] of Object.entries(parts.namespaceGpus)) {
     const types = parts.gpuTypes.filter((type) => resourceNameOf(type) === resourceName);
     const guarantee = types.reduce((sum, type) => sum + (parts.gpuGuarantee[type.name] ?? 0), 0);
-    const services = parts.modelServices
-      .map((service, index) => ({ service, index }))
-      .filter(({ service }) => service.gpus > 0 && resourceNameOf(service.gpuType) === resourceName)
-      .map(({ service, index }) => ({ index, name: service.name, amount: BigInt(service.gpus * pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service.gpus}` }));
+    const services = peaks
+      .filter(({ peak, resourceName: name }) => peak.gpus > 0 && name === resourceName)
+      .map(({ peak, index }) => ({ index, name: peak.name, field: peak.maxReplicasField, amount: BigInt(peak.gpus * peak.pods), text: text(peak, String(peak.gpus)) }));
     lines.push({
       resource: 'gpu',
       what: `${total} GPUs (requests.${resourceName})`,
@@ -268,8 +269,8 @@ function quotaLines(parts: NamespaceParts): QuotaLine[] {
     });
   }
   for (const resource of QUEUED_CONTAINER_RESOURCES) {
-    const services = parts.modelServices
-      .map((service, index) => ({ index, name: service.name, amount: parseMillis(service[resource]) * BigInt(pods(service)), text: `${service.name}: (${service.maxReplicas} + ${ROLLOUT_MAX_SURGE}) x ${service[resource]}` }))
+    const services = peaks
+      .map(({ peak, index }) => ({ index, name: peak.name, field: peak.maxReplicasField, amount: parseMillis(peak[resource]) * BigInt(peak.pods), text: text(peak, peak[resource]) }))
       .filter((service) => service.amount > 0n);
     lines.push({
       resource,

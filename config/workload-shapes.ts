@@ -7,7 +7,10 @@
  * of the tenant file schema and the props no longer map onto each other.
  */
 import { CheckpointVolume, GpuTrainingJobProps } from '../lib/gpu-training-job';
-import { IngressOptions, LivenessProbeOptions, ModelServiceProps } from '../lib/model-service';
+import { IngressOptions } from '../lib/exposure';
+import { CanaryOptions } from '../lib/canary';
+import { ModelServiceProps } from '../lib/model-service';
+import { LivenessProbeOptions } from '../lib/serving-pod';
 import { TenantNamespaceProps } from '../lib/tenant-namespace';
 import { ModelServiceEntry, TenantFile, TrainingJobEntry } from './schema/tenant';
 
@@ -30,10 +33,13 @@ export type TrainingJobConfig = { readonly name: string } & Resolved<
   TrainingJobOptionalProps
 >;
 
-/** ModelService props the tenant chart sets. */
-export type ModelServiceChartProps = 'tenant';
-/** Props that stay unset when the file leaves them out: the image's entrypoint, no GPU node selection, default liveness, metrics on the serving port. */
-type ModelServiceOptionalProps = 'command' | 'args' | 'gpuType' | 'liveness' | 'metricsPort';
+/** ModelService props the tenant chart sets: the tenant, and request autoscaling from the platform file. */
+export type ModelServiceChartProps = 'tenant' | 'requestAutoscaling';
+/**
+ * Props that stay unset when the file leaves them out: the image's entrypoint, no GPU node selection, default liveness, metrics on
+ * the serving port, no request target (set, the platform's default applied, when the platform scales on requests).
+ */
+type ModelServiceOptionalProps = 'command' | 'args' | 'gpuType' | 'liveness' | 'metricsPort' | 'targetRequestsPerReplica';
 
 /**
  * A model service with every default resolved: ModelService's props, its name (the construct
@@ -42,7 +48,9 @@ type ModelServiceOptionalProps = 'command' | 'args' | 'gpuType' | 'liveness' | '
 export type ModelServiceConfig = {
   readonly name: string;
   readonly ingress?: Resolved<Pick<IngressOptions, 'host' | 'path'>>;
-} & Resolved<Omit<ModelServiceProps, ModelServiceChartProps>, ModelServiceOptionalProps>;
+  /** The canary with its replica bounds resolved; absent: no canary. */
+  readonly canary?: Resolved<CanaryOptions>;
+} & Resolved<Omit<ModelServiceProps, ModelServiceChartProps | 'canary'>, ModelServiceOptionalProps>;
 
 /** TenantNamespace props the tenant chart takes from the platform file (and, for gpuQuotas, the resolved queue). */
 export type TenantNamespacePlatformProps = 'clusterCidrs' | 'monitoringNamespace' | 'dns' | 'gpuResourceNames' | 'gpuQuotas';
@@ -61,6 +69,10 @@ export interface ModelServiceEntryFields {
   readonly name: never;
   readonly replicas: 'minReplicas' | 'maxReplicas';
   readonly expose: never;
+}
+/** The fields of a model service's `canary` that are no CanaryOptions prop of the same name, and the props each becomes. */
+export interface CanaryEntryFields {
+  readonly replicas: 'minReplicas' | 'maxReplicas';
 }
 /** The fields of a tenant file's `spec` (and `metadata`) that are no TenantNamespace prop of the same name, and the props each becomes. */
 export interface TenantSpecFields {
@@ -91,6 +103,8 @@ export type WorkloadShapeChecks = [
   // Every ModelService prop is a field of the entry, made from one, or set by the chart.
   NoneLeft<Exclude<keyof ModelServiceProps, keyof ModelServiceEntry | ModelServiceEntryFields[keyof ModelServiceEntryFields] | ModelServiceChartProps>>,
   NoneLeft<Exclude<keyof NonNullable<ModelServiceEntry['liveness']>, keyof LivenessProbeOptions>>,
+  NoneLeft<Exclude<keyof NonNullable<ModelServiceEntry['canary']>, keyof CanaryOptions | keyof CanaryEntryFields>>,
+  NoneLeft<Exclude<keyof CanaryOptions, keyof NonNullable<ModelServiceEntry['canary']> | CanaryEntryFields[keyof CanaryEntryFields]>>,
   NoneLeft<Exclude<keyof LivenessProbeOptions, keyof NonNullable<ModelServiceEntry['liveness']>>>,
   // Every tenant spec field is a TenantNamespace prop, or listed in TenantSpecFields.
   NoneLeft<Exclude<keyof TenantFile['spec'], keyof TenantNamespaceProps | keyof TenantSpecFields>>,

@@ -246,16 +246,19 @@ export interface BackgroundCommand {
 /**
  * The CRD files the platform's custom resources need, as `mlp:crdFiles` lists
  * them for a cluster without the operators' own installations: the
- * prometheus-operator CRDs (its Prometheus, monitors and rules) and, unless
+ * prometheus-operator CRDs (its Prometheus, monitors and rules), the Gateway
+ * API standard-channel CRDs (the HTTPRoutes of exposed services) and, unless
  * `kueue` is false, every Kueue CRD (its ResourceFlavors,
  * WorkloadPriorityClasses, ClusterQueues and LocalQueues, and the kinds the
  * Kueue manager watches), from the tool cache. A cluster started with
  * `kueue: true` has Kueue's CRDs from its Kueue installation already: a stack
  * that installed them again would share them with it (and saw changes to them
- * on every later preview).
+ * on every later preview). Always KEDA's ScaledObject CRD (model services that
+ * scale on requests, docs/exposure.md): only the CRD, no KEDA operator.
  */
 export function platformCrdFiles(options: { readonly kueue?: boolean } = {}): string[] {
-  const dirs = [toolEnv().MLP_PROMETHEUS_CRDS_DIR!, ...(options.kueue === false ? [] : [toolEnv().MLP_KUEUE_CRDS_DIR!])];
+  const env = toolEnv();
+  const dirs = [env.MLP_PROMETHEUS_CRDS_DIR!, env.MLP_GATEWAY_API_CRDS_DIR!, ...(options.kueue === false ? [] : [env.MLP_KUEUE_CRDS_DIR!]), env.MLP_KEDA_CRDS_DIR!];
   return dirs.flatMap((dir) =>
     fs
       .readdirSync(dir)
@@ -432,6 +435,36 @@ export class PulumiStack {
     return child;
   }
 
+  /**
+   * Starts `pulumi up` in the background ({@link upInBackground}) and freezes it
+   * (SIGSTOP to its process tree) the moment its output has reported `count`
+   * created objects: the update then holds the stack's lock and has applied part
+   * of its changes, and stays so until the test kills it ({@link killProcessTree}),
+   * however fast the machine. (Polling the output instead let a fast update run
+   * on, and even finish, while the test was still looking at its lock.)
+   *
+   * @returns the update's process, once frozen; the promise rejects when the
+   * update ends before it created `count` objects.
+   */
+  public upFrozenAfterCreated(count: number, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+    const up = this.upInBackground(env);
+    let output = '';
+    return new Promise((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += String(chunk);
+        if ((output.match(/ created /g) ?? []).length < count) return;
+        up.stdout!.off('data', onData);
+        up.off('exit', onExit);
+        signalProcessTree(up.pid!, 'SIGSTOP');
+        resolve(up);
+      };
+      const onExit = (status: number | null, signal: NodeJS.Signals | null) =>
+        reject(new Error(`pulumi up ended (${status ?? signal}) before it created ${count} objects; its output:\n${output}`));
+      up.stdout!.on('data', onData);
+      up.once('exit', onExit);
+    });
+  }
+
   private log(command: string, outcome: string, stdout: string, stderr: string): void {
     fs.appendFileSync(this.logFile, `==== ${new Date().toISOString()} ${command}: ${outcome}\n---- stdout\n${stdout}\n---- stderr\n${stderr}\n`);
   }
@@ -474,12 +507,11 @@ function statFields(pid: string): string[] | undefined {
 }
 
 /**
- * Kills a process and all its descendants with SIGKILL, as a crash would.
- * Killing the process group is not enough for `pulumi`: it starts its
- * language host and providers in process groups of their own, which would
- * live on.
+ * Sends `signal` to a process and all its descendants. Signalling the process
+ * group is not enough for `pulumi`: it starts its language host and providers
+ * in process groups of their own, which would live on.
  */
-export function killProcessTree(pid: number): void {
+export function signalProcessTree(pid: number, signal: NodeJS.Signals): void {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -496,11 +528,16 @@ export function killProcessTree(pid: number): void {
   }
   for (const member of tree) {
     try {
-      process.kill(member, 'SIGKILL');
+      process.kill(member, signal);
     } catch {
       // already gone
     }
   }
+}
+
+/** Kills a process and all its descendants with SIGKILL, as a crash would (also when they are stopped). */
+export function killProcessTree(pid: number): void {
+  signalProcessTree(pid, 'SIGKILL');
 }
 
 /**

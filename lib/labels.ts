@@ -16,6 +16,13 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const NAME_LABEL = 'app.kubernetes.io/name';
 /** The role of a workload: `training` or `serving`. */
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+/**
+ * The release track of a model service's objects: `stable`, or `canary` for the objects of
+ * its canary (on their pods too; the stable pods do not carry it, see ModelService).
+ */
+export const TRACK_LABEL = 'mlp.io/track';
+/** Values of {@link TRACK_LABEL}. */
+export type Track = 'stable' | 'canary';
 /** Marks objects that hold data (checkpoint volumes): never deleted by accident. */
 export const DATA_LABEL = 'mlp.io/data';
 

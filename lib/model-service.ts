@@ -1,10 +1,14 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { GpuPlacement, containerResources, gpuScheduling } from './gpu-placement';
-import { COMPONENT_LABEL, NAME_LABEL } from './labels';
-import { DNS1035_LABEL, DNS_NAME } from './names';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { GpuPlacement } from './gpu-placement';
+import { COMPONENT_LABEL, NAME_LABEL, TRACK_LABEL } from './labels';
+import { CLUSTER_ISSUER_ANNOTATION, EXPOSURE_DEFAULTS, GATEWAY_API_GROUP, GatewayOptions, IngressOptions, checkLabelName, checkRoute } from './exposure';
+import { HttpRoute, HttpRouteSpecRulesBackendRefs, HttpRouteSpecRulesMatchesPathType } from './imports/gateway.networking.k8s.io';
+import { DNS1035_LABEL } from './names';
 import { exceeds, isQuantity, parseQuantity } from './quantity';
+import { CanaryOptions, ModelServiceCanary, resolveCanary, stableServiceName } from './canary';
+import { LivenessProbeOptions, resolveLiveness, servingPodSpec, validateLiveness } from './serving-pod';
+import { RequestAutoscaling, ServingTrack, requestLoadQuery } from './serving-track';
 import { MIN_EPHEMERAL_STORAGE, TenantNamespace } from './tenant-namespace';
 
 export interface ModelServiceProps {
@@ -103,30 +107,24 @@ export interface ModelServiceProps {
    * @default '/metrics'
    */
   readonly metricsPath?: string;
-}
-
-/** When the kubelet restarts a replica whose server stopped answering. */
-export interface LivenessProbeOptions {
   /**
-   * HTTP path of the liveness probe, e.g. a `/livez` that answers while the model is busy.
-   * @default - the service's healthPath
+   * Scale on request load through KEDA instead of CPU utilization alone: each track gets a
+   * ScaledObject with a Prometheus trigger (and CPU beside it) instead of a HorizontalPodAutoscaler.
+   * @default - a HorizontalPodAutoscaler on CPU
    */
-  readonly path?: string;
+  readonly requestAutoscaling?: RequestAutoscaling;
   /**
-   * Seconds between two probes.
-   * @default 30
+   * Requests (in flight, or per second: `requestAutoscaling.metric`) per replica that the
+   * autoscaler aims for; only with `requestAutoscaling`, which it requires.
+   * @default - none; required with requestAutoscaling
    */
-  readonly periodSeconds?: number;
+  readonly targetRequestsPerReplica?: number;
   /**
-   * Seconds after which a probe that got no answer counts as failed.
-   * @default 10
+   * A canary: a second Deployment of another image beside the stable one, which a route sends
+   * `weight` percent of the requests (see `canary`).
+   * @default - no canary
    */
-  readonly timeoutSeconds?: number;
-  /**
-   * Failed probes in a row after which the replica is restarted.
-   * @default 4
-   */
-  readonly failureThreshold?: number;
+  readonly canary?: CanaryOptions;
 }
 
 /**
@@ -154,41 +152,14 @@ export function defaultReplicas(minReplicas: number | undefined, maxReplicas: nu
   return { minReplicas: min, maxReplicas: maxReplicas ?? Math.max(min, 4) };
 }
 
-/** The readiness probe's timing: out of rotation after 3 failed probes 10 s apart. */
-export const READINESS_PROBE = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } as const;
-
-/**
- * The liveness probe's timing by default: a restart after 4 failed probes in a row, 30 s apart.
- * A server whose health endpoint fails or takes over 10 s for less than 90 s (3 x 30 s) leaves
- * the rotation (readiness, after 20 to 30 s) but is not restarted.
- */
-export const LIVENESS_DEFAULTS = { periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 } as const;
-
 /**
  * Surge replicas of the Deployment's rolling update: a rollout starts a new replica before it
  * stops an old one, so at maximum replicas it needs the resources of one replica more.
  */
 export const ROLLOUT_MAX_SURGE = 1;
 
-/** Seconds of failed probes in a row before a probe acts: failureThreshold x periodSeconds. */
-export function probeFailureSeconds(probe: { readonly periodSeconds: number; readonly failureThreshold: number }): number {
-  return probe.failureThreshold * probe.periodSeconds;
-}
-
-/** Exposure of a model service through the platform ingress. */
-export interface IngressOptions {
-  /** Host name, e.g. `detector.vision.ml.example.com`. */
-  readonly host: string;
-  /**
-   * Path prefix.
-   * @default '/'
-   */
-  readonly path?: string;
-  /** IngressClass of the platform's controller. */
-  readonly className: string;
-  /** Namespace of the ingress controller, allowed through the tenant's NetworkPolicies to this service only. */
-  readonly controllerNamespace: string;
-}
+/** Port of a model service's Service (`http`), in front of the server port. */
+export const SERVICE_PORT = 80;
 
 /**
  * An autoscaled model server in a tenant namespace. The construct id is the
@@ -204,6 +175,14 @@ export interface IngressOptions {
  * within about 30 s, while liveness restarts it only after about 2 minutes
  * of failed probes. The PodDisruptionBudget allows one replica down at a
  * time and never blocks draining a node that runs a crash-looping replica.
+ *
+ * With a canary, a second track `<name>-canary` (Deployment, Service, autoscaler, PDB) runs
+ * the canary image. Its pods are labelled `app.kubernetes.io/component: canary`, so that no
+ * pod matches both Deployments' selectors or both PDBs (the stable selector, which is
+ * immutable, stays as it was). The Service `<name>` selects the pods of both tracks, so inside
+ * the cluster the split follows the replica ratio; the Service `<name>-stable` selects the
+ * stable pods only, for a route that splits by weight. Objects of the stable track carry
+ * `mlp.io/track: stable`, those of the canary and its pods `mlp.io/track: canary`.
  */
 export class ModelService extends Construct {
   /** The service name (the construct id). */
@@ -222,10 +201,14 @@ export class ModelService extends Construct {
   public readonly minReplicas: number;
   /** Most replicas. */
   public readonly maxReplicas: number;
-  /** Labels that select the service's pods. */
+  /** Labels that select the stable track's pods (the selector of its Deployment and PDB). */
   public readonly selectorLabels: Readonly<Record<string, string>>;
-  /** The Kubernetes Service in front of the replicas. */
+  /** Labels of every pod of the service, of every track: the Service `<name>` and the NetworkPolicies of its exposure select them. */
+  public readonly podSelectorLabels: Readonly<Record<string, string>>;
+  /** The Kubernetes Service in front of the replicas of both tracks. */
   public readonly service: k8s.KubeService;
+  /** The canary track, when there is one. */
+  public readonly canary?: ModelServiceCanary;
   /** Name of the Service port that serves Prometheus metrics: `http` or `metrics`. */
   public readonly metricsPortName: string;
   /** HTTP path of the metrics endpoint. */
@@ -247,17 +230,12 @@ export class ModelService extends Construct {
     this.maxReplicas = replicas.maxReplicas;
     const targetCpuUtilization = props.targetCpuUtilization ?? MODEL_SERVICE_DEFAULTS.targetCpuUtilization;
     const healthPath = props.healthPath ?? MODEL_SERVICE_DEFAULTS.healthPath;
-    const liveness = {
-      path: props.liveness?.path ?? healthPath,
-      periodSeconds: props.liveness?.periodSeconds ?? LIVENESS_DEFAULTS.periodSeconds,
-      timeoutSeconds: props.liveness?.timeoutSeconds ?? LIVENESS_DEFAULTS.timeoutSeconds,
-      failureThreshold: props.liveness?.failureThreshold ?? LIVENESS_DEFAULTS.failureThreshold,
-    };
+    const liveness = resolveLiveness(props.liveness, healthPath);
     const metricsPort = props.metricsPort ?? this.port;
     this.metricsPortName = metricsPort === this.port ? 'http' : 'metrics';
     this.metricsPath = props.metricsPath ?? MODEL_SERVICE_DEFAULTS.metricsPath;
     validateProps(this, targetCpuUtilization, healthPath);
-    validateLiveness(this.name, liveness);
+    validateLiveness(`ModelService ${this.name}`, liveness);
     if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
       throw new Error(`ModelService ${this.name}: metricsPort must be a port number (1-65535), got ${metricsPort}`);
     }
@@ -269,140 +247,168 @@ export class ModelService extends Construct {
       throw new Error(`ModelService ${this.name}: env HOME is set by the platform (/tmp, the writable volume); remove it from env`);
     }
 
+    if (props.targetRequestsPerReplica !== undefined && !props.requestAutoscaling) {
+      throw new Error(`ModelService ${this.name}: targetRequestsPerReplica needs requestAutoscaling (the platform's autoscaling.requests); remove it or enable request autoscaling`);
+    }
+    if (props.requestAutoscaling && props.targetRequestsPerReplica === undefined) {
+      throw new Error(`ModelService ${this.name}: requestAutoscaling needs targetRequestsPerReplica, the requests per replica to aim for`);
+    }
+    if (props.targetRequestsPerReplica !== undefined && !(props.targetRequestsPerReplica > 0)) {
+      throw new Error(`ModelService ${this.name}: targetRequestsPerReplica must be a number above 0, got ${props.targetRequestsPerReplica}`);
+    }
+
+    this.podSelectorLabels = { [NAME_LABEL]: this.name };
     this.selectorLabels = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'serving' };
-    const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
-    const probe = (path: string, timing: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('http') },
-      periodSeconds: timing.periodSeconds,
-      failureThreshold: timing.failureThreshold,
-      timeoutSeconds: timing.timeoutSeconds,
-    });
+    const canarySelector = { [NAME_LABEL]: this.name, [COMPONENT_LABEL]: 'canary' };
+    if (props.canary) {
+      this.canary = resolveCanary(this.name, props.image, this.maxReplicas, props.canary, canarySelector);
+    }
 
-    const deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata,
-      spec: {
-        selector: { matchLabels: { ...this.selectorLabels } },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(ROLLOUT_MAX_SURGE), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-        },
-        template: {
-          metadata: { labels: { ...this.tenant.labels, ...this.selectorLabels } },
-          spec: {
-            serviceAccountName: this.tenant.serviceAccountName,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            priorityClassName: this.tenant.priorityClassName,
-            securityContext: restrictedPodSecurityContext(),
-            ...gpuScheduling(this.gpus, props.gpuType),
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'kubernetes.io/hostname',
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: { ...this.selectorLabels } },
-              },
-            ],
-            containers: [
-              {
-                name: 'server',
-                image: props.image,
-                ...(props.command && { command: [...props.command] }),
-                ...(props.args && { args: [...props.args] }),
-                env: [
-                  ...Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
-                  { name: 'HOME', value: '/tmp' },
-                ],
-                ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
-                resources: containerResources(this, this.gpus, props.gpuType),
-                // Model loading is slow: up to 10 minutes before readiness and liveness start.
-                startupProbe: probe(healthPath, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 }),
-                readinessProbe: probe(healthPath, READINESS_PROBE),
-                livenessProbe: probe(liveness.path, liveness),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-              },
-            ],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.ephemeralStorage) } }],
-          },
-        },
-      },
-    });
-    this.tenant.claimName(deployment, 'ModelService');
+    const podSpec = (image: string, selector: Readonly<Record<string, string>>): k8s.PodSpec =>
+      servingPodSpec(this, {
+        tenant: this.tenant,
+        image,
+        spreadLabels: selector,
+        gpus: this.gpus,
+        ...(props.gpuType && { gpuType: props.gpuType }),
+        ...(props.command && { command: props.command }),
+        ...(props.args && { args: props.args }),
+        env: props.env ?? {},
+        ports: [{ name: 'http', containerPort: this.port }, ...metricsPorts],
+        ephemeralStorage: this.ephemeralStorage,
+        healthPath,
+        liveness,
+      });
+    const ports: k8s.ServicePort[] = [
+      { name: 'http', port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString('http') },
+      ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
+    ];
+    const requests = (track: 'stable' | 'canary') =>
+      props.requestAutoscaling && {
+        autoscaling: props.requestAutoscaling,
+        query: requestLoadQuery(props.requestAutoscaling, this.tenant.name, this.name, track),
+        targetPerReplica: props.targetRequestsPerReplica!,
+      };
 
+    // The stable track: its pod labels are what they always were (a new pod label would restart every replica).
+    new ServingTrack(this, 'stable', {
+      tenant: this.tenant,
+      track: 'stable',
+      name: this.name,
+      selectorLabels: this.selectorLabels,
+      podLabels: this.selectorLabels,
+      podSpec: podSpec(props.image, this.selectorLabels),
+      minReplicas: this.minReplicas,
+      maxReplicas: this.maxReplicas,
+      maxSurge: ROLLOUT_MAX_SURGE,
+      targetCpuUtilization,
+      // Without component: serving, so that the ServiceMonitor, which selects the Service `<name>`, does not scrape the stable pods twice.
+      ...(this.canary && { service: { name: stableServiceName(this.name), labels: { ...this.podSelectorLabels, [TRACK_LABEL]: 'stable' }, ports } }),
+      ...(props.requestAutoscaling && { requests: requests('stable') }),
+      createdBy: 'ModelService',
+    });
+    if (this.canary) {
+      new ServingTrack(this, 'canary', {
+        tenant: this.tenant,
+        track: 'canary',
+        name: this.canary.name,
+        selectorLabels: canarySelector,
+        podLabels: { ...canarySelector, [TRACK_LABEL]: 'canary' },
+        podSpec: podSpec(this.canary.image, canarySelector),
+        minReplicas: this.canary.minReplicas,
+        maxReplicas: this.canary.maxReplicas,
+        maxSurge: ROLLOUT_MAX_SURGE,
+        targetCpuUtilization,
+        service: { name: this.canary.name, labels: { ...canarySelector, [TRACK_LABEL]: 'canary' }, ports },
+        ...(props.requestAutoscaling && { requests: requests('canary') }),
+        createdBy: 'ModelService canary',
+      });
+    }
+
+    // Selects both tracks: changing it from the stable selector is an in-place update, and every stable pod has the name label.
     this.service = new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...this.selectorLabels },
-        ports: [
-          { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') },
-          ...metricsPorts.map((port) => ({ name: port.name, port: port.containerPort, targetPort: k8s.IntOrString.fromString(port.name) })),
-        ],
-      },
+      metadata: this.tenant.objectMetadata(this.name, { ...this.selectorLabels, [TRACK_LABEL]: 'stable' }),
+      spec: { type: 'ClusterIP', selector: { ...this.podSelectorLabels }, ports },
     });
     this.tenant.claimName(this.service, 'ModelService');
-
-    const autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
-      metadata,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicas: this.minReplicas,
-        maxReplicas: this.maxReplicas,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } },
-          },
-        ],
-      },
-    });
-    this.tenant.claimName(autoscaler, 'ModelService');
-
-    const disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata,
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        selector: { matchLabels: { ...this.selectorLabels } },
-      },
-    });
-    this.tenant.claimName(disruptionBudget, 'ModelService');
   }
 
   /**
-   * Routes `host` (and `path`) from the platform ingress to this service, and
-   * lets the ingress controller's namespace reach this service's pods, on
+   * Routes `host` (and `path`) from the platform's Gateway to this service
+   * with a Gateway API HTTPRoute attached to the Gateway's HTTPS listener (and
+   * its plain HTTP listener only with `allowPlainHttp`), and lets the
+   * gateway's proxy namespace reach this service's pods, of every track, on
    * the server port only.
+   *
+   * @returns the HTTPRoute
+   * @see https://gateway-api.sigs.k8s.io/api-types/httproute/
+   */
+  public exposeViaGateway(options: GatewayOptions): HttpRoute {
+    const where = `ModelService ${this.name}: exposeViaGateway`;
+    const path = checkRoute(where, options);
+    const httpsListener = options.httpsListener ?? EXPOSURE_DEFAULTS.httpsListener;
+    const httpListener = options.httpListener ?? EXPOSURE_DEFAULTS.httpListener;
+    const proxyNamespace = options.proxyNamespace ?? options.gatewayNamespace;
+    const allowPlainHttp = options.allowPlainHttp ?? EXPOSURE_DEFAULTS.allowPlainHttp;
+    checkLabelName(where, 'gatewayName', options.gatewayName);
+    checkLabelName(where, 'gatewayNamespace', options.gatewayNamespace);
+    checkLabelName(where, 'httpsListener', httpsListener);
+    checkLabelName(where, 'httpListener', httpListener);
+    checkLabelName(where, 'proxyNamespace', proxyNamespace);
+    if (allowPlainHttp && httpListener === httpsListener) {
+      throw new Error(`${where}: httpListener and httpsListener are both "${httpsListener}"; name the Gateway's plain HTTP listener and its HTTPS listener`);
+    }
+    this.allowFromNamespace('allow-gateway', `${this.name}-from-gateway`, proxyNamespace, 'exposeViaGateway()');
+    const parent = (sectionName: string) => ({
+      group: GATEWAY_API_GROUP,
+      kind: 'Gateway',
+      name: options.gatewayName,
+      namespace: options.gatewayNamespace,
+      sectionName,
+    });
+    const route = new HttpRoute(this, 'route', {
+      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+      spec: {
+        parentRefs: allowPlainHttp ? [parent(httpsListener), parent(httpListener)] : [parent(httpsListener)],
+        hostnames: [options.host],
+        rules: [{ matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }], backendRefs: this.routeBackends() }],
+      },
+    });
+    this.tenant.claimName(route, 'exposeViaGateway()');
+    return route;
+  }
+
+  /**
+   * Routes `host` (and `path`) from the platform's Ingress controller to this
+   * service over HTTPS (`tls`: a Secret, or a cert-manager issuer), and lets
+   * the controller's namespace reach this service's pods, of every track, on
+   * the server port only. Without `tls`, only with `allowPlainHttp`.
    *
    * @returns the Ingress
    */
   public exposeViaIngress(options: IngressOptions): k8s.KubeIngress {
-    const path = options.path ?? '/';
-    if (!DNS_NAME.test(options.host)) {
-      throw new Error(`ModelService ${this.name}: exposeViaIngress: host "${options.host}" is not a DNS name`);
+    const where = `ModelService ${this.name}: exposeViaIngress`;
+    if (this.canary) {
+      throw new Error(`${where}: an Ingress cannot split traffic by weight, and the service has a canary; expose it with exposeViaGateway, or remove canary`);
     }
-    if (!path.startsWith('/')) {
-      throw new Error(`ModelService ${this.name}: exposeViaIngress: path "${path}" must start with "/"`);
+    const path = checkRoute(where, options);
+    checkLabelName(where, 'controllerNamespace', options.controllerNamespace);
+    const tls = options.tls;
+    if (tls === undefined && !(options.allowPlainHttp ?? EXPOSURE_DEFAULTS.allowPlainHttp)) {
+      throw new Error(`${where}: no tls given, and public services are HTTPS only; give tls.secretName or tls.clusterIssuer, or allowPlainHttp: true`);
     }
-    const allowIngressController = new k8s.KubeNetworkPolicy(this, 'allow-ingress-controller', {
-      metadata: this.tenant.objectMetadata(`${this.name}-from-ingress`, this.selectorLabels),
-      spec: {
-        podSelector: { matchLabels: { ...this.selectorLabels } },
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': options.controllerNamespace } } }],
-            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
-          },
-        ],
-      },
-    });
-    this.tenant.claimName(allowIngressController, 'exposeViaIngress()');
+    if (tls !== undefined && (tls.secretName === undefined) === (tls.clusterIssuer === undefined)) {
+      throw new Error(`${where}: tls must name exactly one of secretName and clusterIssuer`);
+    }
+    if (tls?.secretName !== undefined) checkLabelName(where, 'tls.secretName', tls.secretName);
+    if (tls?.clusterIssuer !== undefined) checkLabelName(where, 'tls.clusterIssuer', tls.clusterIssuer);
+    this.allowFromNamespace('allow-ingress-controller', `${this.name}-from-ingress`, options.controllerNamespace, 'exposeViaIngress()');
+    const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
     const ingress = new k8s.KubeIngress(this, 'ingress', {
-      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
+      metadata: tls?.clusterIssuer === undefined ? metadata : { ...metadata, annotations: { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } },
       spec: {
         ingressClassName: options.className,
+        ...(tls && { tls: [{ hosts: [options.host], secretName: tls.secretName ?? `${this.name}-tls` }] }),
         rules: [
           {
             host: options.host,
@@ -421,6 +427,37 @@ export class ModelService extends Construct {
     });
     this.tenant.claimName(ingress, 'exposeViaIngress()');
     return ingress;
+  }
+
+  /**
+   * The backends of the service's public route: the Service `<name>` without a canary; with
+   * one, the stable pods (`<name>-stable`) and the canary's (`<name>-canary`) weighted
+   * (100 - weight, weight), so that the route's split does not depend on the replica counts.
+   */
+  private routeBackends(): HttpRouteSpecRulesBackendRefs[] {
+    if (!this.canary) return [{ group: '', kind: 'Service', name: this.name, port: SERVICE_PORT }];
+    return [
+      { group: '', kind: 'Service', name: stableServiceName(this.name), port: SERVICE_PORT, weight: 100 - this.canary.weight },
+      { group: '', kind: 'Service', name: this.canary.name, port: SERVICE_PORT, weight: this.canary.weight },
+    ];
+  }
+
+  /** A NetworkPolicy `name` that lets `namespace` reach this service's pods (every track) on the server port. */
+  private allowFromNamespace(id: string, name: string, namespace: string, how: string): void {
+    const policy = new k8s.KubeNetworkPolicy(this, id, {
+      metadata: this.tenant.objectMetadata(name, this.selectorLabels),
+      spec: {
+        podSelector: { matchLabels: { ...this.podSelectorLabels } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
+          },
+        ],
+      },
+    });
+    this.tenant.claimName(policy, how);
   }
 }
 
@@ -458,27 +495,5 @@ function validateProps(service: ModelService, targetCpuUtilization: number, heal
   }
   if (!healthPath.startsWith('/')) {
     throw new Error(`${where}: healthPath "${healthPath}" must start with "/"`);
-  }
-}
-
-function validateLiveness(
-  name: string,
-  liveness: { readonly path: string; readonly periodSeconds: number; readonly timeoutSeconds: number; readonly failureThreshold: number },
-): void {
-  const where = `ModelService ${name}`;
-  if (!liveness.path.startsWith('/')) {
-    throw new Error(`${where}: liveness.path "${liveness.path}" must start with "/"`);
-  }
-  for (const field of ['periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
-    if (!Number.isInteger(liveness[field]) || liveness[field] < 1) {
-      throw new Error(`${where}: liveness.${field} must be a whole number >= 1, got ${liveness[field]}`);
-    }
-  }
-  const readiness = probeFailureSeconds(READINESS_PROBE);
-  if (probeFailureSeconds(liveness) <= readiness) {
-    throw new Error(
-      `${where}: liveness restarts a replica after ${probeFailureSeconds(liveness)} s of failed probes (failureThreshold ${liveness.failureThreshold} x periodSeconds ${liveness.periodSeconds}), ` +
-        `no later than readiness takes it out of rotation (${readiness} s); raise liveness.failureThreshold or liveness.periodSeconds`,
-    );
   }
 }

@@ -5,9 +5,9 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PROMETHEUS_DURATION } from './duration';
-import { COMPONENT_LABEL } from './labels';
+import { COMPONENT_LABEL, TRACK_LABEL } from './labels';
 import { ModelService } from './model-service';
-import { AlertThresholds, RequestMetrics, tenantAlertRules } from './monitoring/alert-rules';
+import { AlertThresholds, RequestMetrics, TRACK_SERIES_LABEL, tenantAlertRules } from './monitoring/alert-rules';
 import { dashboardJson } from './monitoring/dashboard';
 import { GRAFANA_DASHBOARD_LABEL, monitoringSelectorLabels } from './monitoring/selectors';
 import { TenantNamespace } from './tenant-namespace';
@@ -20,6 +20,8 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   errorRatePercent: 5,
   latencyP99Seconds: 1,
   maxReplicasFor: '30m',
+  canaryErrorMarginPercent: 2,
+  canaryMinRequestsPerSecond: 0.5,
 };
 
 /** Default names of the model servers' request metrics. */
@@ -72,10 +74,12 @@ export const MONITORING_OBJECT_NAMES = {
 
 /**
  * Everything that makes a tenant observable and alerting: a ServiceMonitor
- * per model service, a PodMonitor for training pods, a PrometheusRule with
- * the tenant's alerts (GPU idle, quota almost full and exceeded, job failed
- * or past its deadline, error rate, p99 latency, autoscaler at maximum,
- * crash loops), and a Grafana dashboard ConfigMap in the monitoring namespace.
+ * per model service (both tracks, each series labelled `track`), a PodMonitor
+ * for training pods, a PrometheusRule with the tenant's alerts (GPU idle, quota
+ * almost full and exceeded, job failed or past its deadline, error rate, p99
+ * latency, autoscaler at maximum, crash loops, and a canary failing more than
+ * its stable track for each service with a canary), and a Grafana dashboard
+ * ConfigMap in the monitoring namespace.
  *
  * Every monitor and rule carries the label of the platform's Prometheus
  * instance, and every alert the labels `tenant` and `severity`.
@@ -100,7 +104,7 @@ export class MonitoringStack extends Construct {
         kind: 'ServiceMonitor',
         spec: {
           selector: { matchLabels: { ...service.selectorLabels } },
-          endpoints: [{ port: service.metricsPortName, path: service.metricsPath, interval: '30s' }],
+          endpoints: [{ port: service.metricsPortName, path: service.metricsPath, interval: '30s', relabelings: trackRelabelings(service.name) }],
         },
       };
       const serviceMonitor = new ApiObject(this, `service-monitor-${service.name}`, {
@@ -124,7 +128,8 @@ export class MonitoringStack extends Construct {
     });
     tenant.claimName(podMonitorObject, 'MonitoringStack');
 
-    const rules = tenantAlertRules({ namespace: tenant.name, gpuNamespaceLabel, requestMetrics, thresholds: this.thresholds });
+    const canaryServices = (props.modelServices ?? []).filter((service) => service.canary !== undefined).map((service) => service.name);
+    const rules = tenantAlertRules({ namespace: tenant.name, gpuNamespaceLabel, requestMetrics, thresholds: this.thresholds, canaryServices });
     const base = props.runbookBaseUrl.replace(/#.*$/, '');
     const prometheusRule: Omit<IPrometheusRule, 'metadata'> = {
       apiVersion: 'monitoring.coreos.com/v1',
@@ -166,17 +171,41 @@ export class MonitoringStack extends Construct {
   }
 }
 
+/**
+ * Relabelings of a model service's scrape targets. The Service named like the model
+ * service selects the pods of both tracks, and only its targets are kept: a
+ * `<service>-stable` or `<service>-canary` Service with the same labels would
+ * otherwise scrape their pods a second time. Every series gets the label `track`:
+ * the pod's `mlp.io/track`, or `stable` when the pod has none (stable pods do not
+ * carry it: adding it to their template would restart every model server).
+ * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
+ */
+export function trackRelabelings(serviceName: string) {
+  return [
+    { action: 'keep' as const, sourceLabels: ['__meta_kubernetes_service_name'], regex: serviceName },
+    { action: 'replace' as const, targetLabel: TRACK_SERIES_LABEL, replacement: 'stable' },
+    {
+      action: 'replace' as const,
+      sourceLabels: [`__meta_kubernetes_pod_label_${TRACK_LABEL.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+      regex: '(.+)',
+      targetLabel: TRACK_SERIES_LABEL,
+      replacement: '${1}',
+    },
+  ];
+}
 
 function validateThresholds(tenant: string, thresholds: AlertThresholds): void {
   const where = `MonitoringStack ${tenant}`;
-  for (const field of ['gpuIdlePercent', 'quotaWarningPercent', 'errorRatePercent'] as const) {
+  for (const field of ['gpuIdlePercent', 'quotaWarningPercent', 'errorRatePercent', 'canaryErrorMarginPercent'] as const) {
     const value = thresholds[field];
     if (!(value > 0 && value <= 100)) {
       throw new Error(`${where}: thresholds.${field} must be a percentage above 0 and at most 100, got ${value}`);
     }
   }
-  if (!(thresholds.latencyP99Seconds > 0)) {
-    throw new Error(`${where}: thresholds.latencyP99Seconds must be above 0, got ${thresholds.latencyP99Seconds}`);
+  for (const field of ['latencyP99Seconds', 'canaryMinRequestsPerSecond'] as const) {
+    if (!(thresholds[field] > 0)) {
+      throw new Error(`${where}: thresholds.${field} must be above 0, got ${thresholds[field]}`);
+    }
   }
   for (const field of ['gpuIdleFor', 'maxReplicasFor'] as const) {
     if (!PROMETHEUS_DURATION.test(thresholds[field])) {

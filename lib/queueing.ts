@@ -8,6 +8,8 @@
  * @see https://kueue.sigs.k8s.io/docs/concepts/
  */
 import { TIERS, Tier, priorityClassName } from './labels';
+import { canaryName } from './canary';
+import { ROLLOUT_MAX_SURGE } from './model-service';
 import { formatBytesExact, parseMillis } from './quantity';
 
 /** Label of a Job that names the LocalQueue it is submitted to. */
@@ -104,6 +106,44 @@ export interface ServingPeak {
   readonly cpu: string;
   readonly memory: string;
   readonly ephemeralStorage: string;
+}
+
+/** One track of a model service at its peak, named: the stable track (the service's name) or its canary. */
+export interface ServingTrackPeak extends ServingPeak {
+  /** The track's Deployment: the service, or `<service>-canary`. */
+  readonly name: string;
+  /** Its replicas.max. */
+  readonly maxReplicas: number;
+  /** The field of the model service entry that sets maxReplicas. */
+  readonly maxReplicasField: readonly string[];
+}
+
+/**
+ * The tracks of a model service as the serving reserve counts them, each at its replicas.max
+ * plus the rollout's surge replica: the stable track and, when it has one, the canary. The one
+ * formula of a service's peak, which the reserve, the quota checks and the report use.
+ */
+export function servingTrackPeaks(service: {
+  readonly name: string;
+  readonly maxReplicas: number;
+  readonly gpus: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly ephemeralStorage: string;
+  readonly canary?: { readonly maxReplicas: number };
+}): ServingTrackPeak[] {
+  const size = { gpus: service.gpus, cpu: service.cpu, memory: service.memory, ephemeralStorage: service.ephemeralStorage };
+  const peak = (name: string, maxReplicas: number, maxReplicasField: readonly string[]): ServingTrackPeak => ({
+    name,
+    maxReplicas,
+    maxReplicasField,
+    pods: maxReplicas + ROLLOUT_MAX_SURGE,
+    ...size,
+  });
+  return [
+    peak(service.name, service.maxReplicas, ['replicas', 'max']),
+    ...(service.canary ? [peak(canaryName(service.name), service.canary.maxReplicas, ['canary', 'replicas', 'max'])] : []),
+  ];
 }
 
 /**

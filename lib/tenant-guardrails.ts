@@ -37,6 +37,7 @@ export const PLATFORM_MANAGED_RESOURCES: Readonly<Record<string, readonly string
   autoscaling: ['horizontalpodautoscalers'],
   batch: ['cronjobs', 'jobs'],
   'monitoring.coreos.com': ['podmonitors', 'prometheusrules', 'servicemonitors'],
+  'gateway.networking.k8s.io': ['httproutes'],
   'kueue.x-k8s.io': ['localqueues'],
   'networking.k8s.io': ['ingresses'],
   policy: ['poddisruptionbudgets'],

@@ -50,12 +50,12 @@ export const POLICIES: Readonly<Record<PolicyId, PolicyDescription>> = {
   },
   MLP007: {
     title: 'no LoadBalancer or NodePort Services in tenant namespaces',
-    rationale: 'tenant traffic enters through the platform ingress controller, the one entry point whose hosts the platform checks (MLP008) and whose namespace the tenant network policies admit; a node port or cloud load balancer bypasses it (the ingress does not terminate TLS yet: no Ingress has a tls section)',
+    rationale: 'tenant traffic enters through the platform Gateway or ingress controller, the one entry point whose hosts the platform checks (MLP008), which terminates TLS, and whose namespace the tenant network policies admit; a node port or cloud load balancer bypasses it',
     fix: 'use a ClusterIP Service and expose it with expose: {type: ingress}',
   },
   MLP008: {
-    title: 'ingress hosts under the platform domain',
-    rationale: 'a host outside the platform domain can capture another team\'s or another product\'s traffic at the shared ingress controller',
-    fix: 'use a host under the platform ingress domain, e.g. <service>.<tenant>.<domain>',
+    title: 'public hosts under the platform domain',
+    rationale: 'a host outside the platform domain (or a route or rule without a host) can capture another team\'s or another product\'s traffic at the shared Gateway or ingress controller',
+    fix: 'use a host under the platform domain (spec.exposure.domain), e.g. <service>.<tenant>.<domain>',
   },
 };

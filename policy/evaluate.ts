@@ -52,7 +52,7 @@ export interface PolicyResult {
 }
 
 export interface EvaluateOptions {
-  /** The platform ingress domain. */
+  /** The platform domain of public hosts (spec.exposure.domain). */
   readonly ingressDomain: string;
   /** Extended resource names of GPUs. */
   readonly gpuResourceNames: readonly string[];
@@ -60,11 +60,11 @@ export interface EvaluateOptions {
   readonly waivers: ReadonlyMap<string, readonly PolicyWaiver[]>;
 }
 
-/** The options of a loaded configuration: its ingress domain, GPU resources and the tenants' waivers. */
+/** The options of a loaded configuration: its public domain, GPU resources and the tenants' waivers. */
 export function policyOptions(config: PlatformConfig): EvaluateOptions {
   const spec = config.platform.spec;
   return {
-    ingressDomain: spec.ingress.domain,
+    ingressDomain: spec.exposure.domain,
     gpuResourceNames: [...new Set(Object.values(spec.gpuTypes).map((type) => type.resourceName))].sort(),
     waivers: new Map(config.tenants.map((tenant) => [tenant.name, tenant.policyWaivers])),
   };

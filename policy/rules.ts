@@ -11,7 +11,7 @@ import { Json, asJsonObject, jsonArray } from './json';
 export interface PolicyContext {
   /** Every object of the same tenant (or of the platform), the object included. */
   readonly objects: readonly KubeObject[];
-  /** The platform ingress domain, e.g. `ml.example.com`. */
+  /** The platform domain of public hosts (spec.exposure.domain), e.g. `ml.example.com`. */
   readonly ingressDomain: string;
   /** Extended resource names of GPUs, e.g. `nvidia.com/gpu`. */
   readonly gpuResourceNames: readonly string[];
@@ -214,6 +214,7 @@ const exposedServices: PolicyCheck = (object, context) => {
 };
 
 const ingressHosts: PolicyCheck = (object, context) => {
+  if (object.kind === 'HTTPRoute' && object.apiVersion.startsWith('gateway.networking.k8s.io/')) return routeHosts(object, context.ingressDomain);
   if (object.kind !== 'Ingress') return [];
   const domain = context.ingressDomain;
   const findings: string[] = [];
@@ -233,6 +234,13 @@ const ingressHosts: PolicyCheck = (object, context) => {
   if (at(object, 'spec', 'defaultBackend') !== undefined) findings.push('it sets spec.defaultBackend, which answers for every host name');
   return findings;
 };
+
+/** MLP008 for a Gateway API HTTPRoute: a route without hostnames answers for every host of its listener. */
+function routeHosts(object: KubeObject, domain: string): string[] {
+  const hostnames = jsonArray(at(object, 'spec', 'hostnames')).map(String);
+  if (hostnames.length === 0) return ['it has no spec.hostnames, so it would answer for every host name of the Gateway listener'];
+  return hostnames.filter((host) => !host.endsWith(`.${domain}`)).map((host) => `host "${host}" is not under the platform domain ${domain}`);
+}
 
 /** The check of each policy. */
 export const POLICY_CHECKS: Readonly<Record<PolicyId, PolicyCheck>> = {

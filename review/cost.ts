@@ -28,6 +28,8 @@ import { PlatformFile } from '../config/schema/platform';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantQuota } from '../lib/tenant-namespace';
 import { ROLLOUT_MAX_SURGE } from '../lib/model-service';
+import { servingTrackPeaks } from '../lib/queueing';
+import { ModelServiceConfig } from '../config/tenant-config';
 
 /** Hours in a month for prices quoted per hour: 365 × 24 / 12. */
 export const HOURS_PER_MONTH = 730;
@@ -131,11 +133,11 @@ function podAmounts(count: number, pod: PodSize): ResourceAmounts {
 export interface WorkloadDemand {
   /** Every training job with all its workers (workers × per-worker). */
   readonly jobs: ResourceAmounts;
-  /** Every model service at its minimum replicas. */
+  /** Every model service at its minimum replicas, its canary's included. */
   readonly servicesAtMin: ResourceAmounts;
-  /** Every model service at its maximum replicas. */
+  /** Every model service at its maximum replicas, its canary's included. */
   readonly servicesAtMax: ResourceAmounts;
-  /** The surge replica each model service adds while it rolls out a new version (the quota checks count it too). */
+  /** The surge replica each model service (and each canary) adds while it rolls out a new version (the quota checks count it too). */
   readonly rolloutSurge: ResourceAmounts;
   /** Jobs, services at their maximum and their rollout surge together: the most the tenant's workloads hold at once. */
   readonly peak: ResourceAmounts;
@@ -155,11 +157,65 @@ export function workloadDemand(tenant: TenantConfig): WorkloadDemand {
   let servicesAtMax = NO_RESOURCES;
   let rolloutSurge = NO_RESOURCES;
   for (const service of tenant.modelServices) {
-    servicesAtMin = addResources(servicesAtMin, podAmounts(service.minReplicas, service));
-    servicesAtMax = addResources(servicesAtMax, podAmounts(service.maxReplicas, service));
-    rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service));
+    for (const track of [service, ...(service.canary ? [service.canary] : [])]) {
+      servicesAtMin = addResources(servicesAtMin, podAmounts(track.minReplicas, service));
+      servicesAtMax = addResources(servicesAtMax, podAmounts(track.maxReplicas, service));
+      rolloutSurge = addResources(rolloutSurge, podAmounts(ROLLOUT_MAX_SURGE, service));
+    }
   }
   return { jobs, servicesAtMin, servicesAtMax, rolloutSurge, peak: addResources(addResources(jobs, servicesAtMax), rolloutSurge), checkpointStorageGiB };
+}
+
+/** One track of a model service with a canary: its replicas and what it costs a month at its peak. */
+export interface ServingTrackCost {
+  /** The track's Deployment: the service, or `<service>-canary`. */
+  readonly name: string;
+  readonly image: string;
+  /** Percent of the route's requests: the canary's weight, and the rest for the stable track. */
+  readonly weight: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Pods at its peak: replicas.max plus the surge replica of a rollout (what the serving reserve holds). */
+  readonly peakPods: number;
+  /** CPU, memory and GPUs of its peak pods for a month ({@link HOURS_PER_MONTH} hours) at the platform file's prices, GPUs at the service's type. */
+  readonly monthlyCostAtPeak: number;
+}
+
+/** A model service with a canary: its stable track and its canary, side by side. */
+export interface CanaryRelease {
+  readonly service: string;
+  readonly stable: ServingTrackCost;
+  readonly canary: ServingTrackCost;
+}
+
+/** The model services of a tenant that have a canary, each track with its replicas and its monthly cost at its peak. */
+export function canaryReleases(platform: PlatformFile, tenant: TenantConfig): CanaryRelease[] {
+  return tenant.modelServices.flatMap((service): CanaryRelease[] => {
+    const canary = service.canary;
+    if (canary === undefined) return [];
+    const [stablePeak, canaryPeak] = servingTrackPeaks(service);
+    const track = (name: string, image: string, weight: number, minReplicas: number, maxReplicas: number, peakPods: number): ServingTrackCost => ({
+      name,
+      image,
+      weight,
+      minReplicas,
+      maxReplicas,
+      peakPods,
+      monthlyCostAtPeak: amountsMonthlyCost(platform, podAmounts(peakPods, servicePodSize(platform, service)), 0).total,
+    });
+    return [
+      {
+        service: service.name,
+        stable: track(stablePeak.name, service.image, 100 - canary.weight, service.minReplicas, service.maxReplicas, stablePeak.pods),
+        canary: track(canaryPeak.name, canary.image, canary.weight, canary.minReplicas, canary.maxReplicas, canaryPeak.pods),
+      },
+    ];
+  });
+}
+
+/** A service's pod size, its GPUs at its type or else the platform's default type. */
+function servicePodSize(platform: PlatformFile, service: ModelServiceConfig): PodSize {
+  return { ...service, gpuType: { name: service.gpuType?.name ?? platform.spec.defaultGpuType } };
 }
 
 /** What a tenant's queue guarantees, reserves, lets it borrow and lend, with Kueue on. */

@@ -5,6 +5,7 @@
  * and lend beside them); totals; and the GPUs the workloads hold by GPU type.
  */
 import {
+  CanaryRelease,
   CostBreakdown,
   HOURS_PER_MONTH,
   NO_RESOURCES,
@@ -12,6 +13,7 @@ import {
   ResourceAmounts,
   WorkloadDemand,
   addResources,
+  canaryReleases,
   committedMonthlyCost,
   gpuQuotaPrice,
   queueCommitment,
@@ -43,6 +45,8 @@ export interface TenantReport {
   readonly queueing?: QueueCommitment;
   /** What the tenant commits per month, by resource: its quota, or with Kueue its guarantee and serving reserve. */
   readonly monthlyCost: CostBreakdown;
+  /** Its model services with a canary: each track's replicas and monthly cost at its peak, by service. */
+  readonly canaryReleases: readonly CanaryRelease[];
 }
 
 /** The queue numbers of every tenant added up (the fair-sharing weight left out). */
@@ -145,6 +149,7 @@ export function platformReport(config: PlatformConfig): PlatformReport {
       requested: roundDemand(workloadDemand(tenant)),
       ...(queue && { queueing: roundQueue(queue) }),
       monthlyCost: committedMonthlyCost(platform, tenant),
+      canaryReleases: canaryReleases(platform, tenant),
     };
   });
   const kueue = platform.spec.queueing.kueue;

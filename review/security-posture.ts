@@ -15,7 +15,7 @@ import { compareNames } from '../lib/names';
 import { jsonArray as list, jsonObject as record } from '../policy/json';
 
 /** The kinds of security-relevant change. */
-export type SecurityCategory = 'rbac' | 'egress' | 'ingress-from' | 'pod-security' | 'public-ingress' | 'service-exposure';
+export type SecurityCategory = 'rbac' | 'egress' | 'ingress-from' | 'pod-security' | 'public-ingress' | 'plain-http' | 'service-exposure';
 
 /** Short names of the categories, for summary tables. */
 export const SECURITY_CATEGORY_LABELS: Readonly<Record<SecurityCategory, string>> = {
@@ -24,6 +24,7 @@ export const SECURITY_CATEGORY_LABELS: Readonly<Record<SecurityCategory, string>
   'ingress-from': 'allowFrom',
   'pod-security': 'Pod Security',
   'public-ingress': 'public ingress',
+  'plain-http': 'plain HTTP',
   'service-exposure': 'exposed Service',
 };
 
@@ -168,19 +169,41 @@ function addNamespace(object: KubeObject, items: Map<string, PostureItem>): void
   });
 }
 
+/** A public host and path, served through `via` (`the ingress`, `Gateway gateway-system/ml-gateway`): one item whichever object serves it, so that a move from an Ingress to an HTTPRoute is one change. */
+function addPublicPath(items: Map<string, PostureItem>, host: string, path: string, via: string, object: string): void {
+  items.set(`public-ingress:${host}${path}`, {
+    category: 'public-ingress',
+    value: via,
+    object,
+    describe: (change, before) =>
+      change === 'removed'
+        ? `no longer serves ${host}${path} through ${via}`
+        : change === 'changed'
+          ? `serves ${host}${path} through ${via} instead of ${before}`
+          : `serves ${host}${path} publicly through ${via}`,
+  });
+}
+
+/** A public host and path that answers plain HTTP, not only HTTPS. */
+function addPlainHttp(items: Map<string, PostureItem>, host: string, path: string, how: string, object: string): void {
+  items.set(`plain-http:${host}${path}`, {
+    category: 'plain-http',
+    value: '',
+    object,
+    describe: (change) => (change === 'removed' ? `${host}${path} is no longer served over plain HTTP` : `${host}${path} is served over plain HTTP too (${how})`),
+  });
+}
+
 function addIngress(object: KubeObject, items: Map<string, PostureItem>): void {
   const spec = record(object.spec);
   const source = `Ingress ${object.metadata.name}`;
+  const tlsHosts = new Set(list(spec.tls).flatMap((entry) => list(record(entry).hosts).map(String)));
   for (const rule of list(spec.rules)) {
     const host = String(record(rule).host ?? '*');
     const paths = list(record(record(rule).http).paths).map((entry) => String(record(entry).path ?? '/'));
     for (const path of paths.length > 0 ? paths : ['/']) {
-      items.set(`public-ingress:${host}${path}`, {
-        category: 'public-ingress',
-        value: '',
-        object: source,
-        describe: (change) => (change === 'removed' ? `no longer serves ${host}${path} through the ingress` : `serves ${host}${path} publicly through the ingress`),
-      });
+      addPublicPath(items, host, path, 'the ingress', source);
+      if (!tlsHosts.has(host)) addPlainHttp(items, host, path, 'the Ingress has no TLS for the host', source);
     }
   }
   if (spec.defaultBackend !== undefined) {
@@ -190,6 +213,34 @@ function addIngress(object: KubeObject, items: Map<string, PostureItem>): void {
       object: source,
       describe: (change) => (change === 'removed' ? 'no longer has a default backend for every host' : 'adds a default backend that answers for every host'),
     });
+  }
+}
+
+/**
+ * The public paths of an HTTPRoute, through its parent Gateway. The platform
+ * attaches a route to the Gateway's HTTPS listener first, and to its plain
+ * HTTP listener after it only where the platform file allows plain HTTP
+ * (lib/model-service.ts); so every further listener of the same Gateway is
+ * plain HTTP.
+ */
+function addHttpRoute(object: KubeObject, items: Map<string, PostureItem>): void {
+  const spec = record(object.spec);
+  const source = `HTTPRoute ${object.metadata.name}`;
+  const parents = list(spec.parentRefs).map(record).filter((parent) => (parent.kind ?? 'Gateway') === 'Gateway');
+  const gateway = (parent: Record<string, unknown>) => `Gateway ${String(parent.namespace ?? object.metadata.namespace ?? '')}/${String(parent.name)}`;
+  const hosts = list(spec.hostnames).map(String);
+  const paths = list(spec.rules).flatMap((rule) => {
+    const matches = list(record(rule).matches).map((match) => String(record(record(match).path).value ?? '/'));
+    return matches.length > 0 ? matches : ['/'];
+  });
+  for (const [index, parent] of parents.entries()) {
+    const first = parents.findIndex((candidate) => gateway(candidate) === gateway(parent));
+    for (const host of hosts.length > 0 ? hosts : ['*']) {
+      for (const path of [...new Set(paths)]) {
+        if (first === index) addPublicPath(items, host, path, gateway(parent), source);
+        else addPlainHttp(items, host, path, `listener ${String(parent.sectionName ?? '(all)')} of ${gateway(parent)}`, source);
+      }
+    }
   }
 }
 
@@ -231,6 +282,9 @@ function posture(objects: readonly KubeObject[]): Map<string, PostureItem> {
       case 'Ingress':
         addIngress(object, items);
         break;
+      case 'HTTPRoute':
+        if (object.apiVersion.startsWith('gateway.networking.k8s.io/')) addHttpRoute(object, items);
+        break;
       case 'Service':
         addService(object, items);
         break;
@@ -252,8 +306,10 @@ export function securityChanges(before: readonly KubeObject[], after: readonly K
     else if (previous.value !== item.value) changes.push({ category: item.category, change: 'changed', message: item.describe('changed', previous.value), object: item.object });
   }
   for (const [key, item] of was) {
-    // A namespace that goes away loosens nothing: its Pod Security level goes with it.
-    if (!is.has(key) && item.category !== 'pod-security') changes.push({ category: item.category, change: 'removed', message: item.describe('removed'), object: item.object });
+    // A namespace that goes away loosens nothing: its Pod Security level goes with it. A public path that
+    // goes away is one change; that it no longer answers plain HTTP goes without saying.
+    const pathGone = item.category === 'plain-http' && !is.has(key.replace(/^plain-http:/, 'public-ingress:'));
+    if (!is.has(key) && item.category !== 'pod-security' && !pathGone) changes.push({ category: item.category, change: 'removed', message: item.describe('removed'), object: item.object });
   }
   const order = Object.keys(SECURITY_CATEGORY_LABELS);
   return changes.sort(

@@ -2,7 +2,8 @@
  * What a change to the tenant files means, per tenant: the objects added,
  * removed and changed (with field-level changes), the quota and monthly
  * committed cost before and after, the security-relevant changes, the
- * deploy effects and the changes to queueing through Kueue. Both
+ * deploy effects, the changes to queueing through Kueue and to canary
+ * releases of model services. Both
  * sides are synthesized with the same (current) library, so the diff shows
  * the effect of the input files only.
  */
@@ -15,6 +16,7 @@ import { ChangedObject, DeployEffect, deployEffects } from './deploy-effects';
 import { FieldChange, diffObjects } from './object-diff';
 import { SecurityChange, securityChanges } from './security-posture';
 import { QueueChange, queueChanges } from './queue-changes';
+import { CanaryChange, canaryChanges } from './canary-changes';
 import { PLATFORM_DIR, manifestFileName } from '../stacks/synth';
 import { synthesizeConfig } from '../stacks/pipeline';
 import { ValidationError } from '../config/problems';
@@ -96,6 +98,8 @@ export interface GroupDiff {
   readonly security: readonly SecurityChange[];
   /** Changes to how the tenant shares the cluster through Kueue: guarantee, borrowing and lending limits, fair-sharing weight, Job priorities, Kueue objects. */
   readonly queueing: readonly QueueChange[];
+  /** Canary releases of model services started, re-weighted, changed, removed or promoted. */
+  readonly canary: readonly CanaryChange[];
   /** What deploying the change does beyond in-place updates: Jobs replaced, protected objects removed, ... */
   readonly deploy: readonly DeployEffect[];
   /** Label changes shared by two or more objects. */
@@ -127,6 +131,7 @@ export interface SemanticDiff {
     readonly securityChanges: number;
     readonly deployEffects: number;
     readonly queueingChanges: number;
+    readonly canaryChanges: number;
   };
 }
 
@@ -232,6 +237,7 @@ function diffGroup(name: string, before: ObjectGroup | undefined, after: ObjectG
     changed,
     security: securityChanges(before?.objects ?? [], after?.objects ?? []),
     queueing: queueChanges(before?.objects ?? [], after?.objects ?? []),
+    canary: canaryChanges(before?.objects ?? [], after?.objects ?? []),
     deploy: deployEffects(name, status, removedObjects, changedObjects),
     labels: sharedLabelChanges(changed, after ? is.size : was.size),
   };
@@ -343,6 +349,7 @@ export function semanticDiff(base: { readonly ref: string; readonly commit: stri
       securityChanges: all.reduce((total, entry) => total + entry.security.length, 0),
       deployEffects: all.reduce((total, entry) => total + entry.deploy.length, 0),
       queueingChanges: all.reduce((total, entry) => total + entry.queueing.length, 0),
+      canaryChanges: all.reduce((total, entry) => total + entry.canary.length, 0),
     },
   };
 }

@@ -123,6 +123,23 @@ KWOK_STAGES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-
 KUEUE_VERSION=v0.19.2
 KUEUE_GIT_COMMIT=8eab68778fc1b52affe165fdf5af29d1e9b4f3cb
 
+# Gateway API (docs/exposure.md): data, like the Kueue CRDs. The CRDs of its
+# standard channel (config/crd/standard/), which the platform installs first
+# (mlp:crdFiles) so that the HTTPRoutes of exposed model services are accepted.
+# The folder's ValidatingAdmissionPolicy (safe-upgrades) is not copied: it is
+# not a CRD (mlp:crdFiles takes CRDs only), and it belongs to the cluster's own
+# Gateway API installation. v1.6.x builds with Go 1.26 (v1.7 needs Go 1.27).
+GATEWAY_API_VERSION=v1.6.3
+
+# KEDA, the event-driven autoscaler that scales model services on request load
+# where the platform file enables it (spec.autoscaling.requests, docs/exposure.md).
+# Data only, like the prometheus-operator CRDs: the ScaledObject CRD of its
+# config/crd/bases/ (API keda.sh/v1alpha1), which the platform installs first
+# (mlp:crdFiles) and scripts/import-keda.sh turns into typed classes. The
+# operator is not built: the tests need the API server to accept the objects.
+KEDA_VERSION=v2.21.0
+KEDA_CRDS=(scaledobjects)
+
 # Node.js, for machines whose own is older than the project supports (.ci/run
 # installs it there). The version is the one in .nvmrc, which the GitHub
 # workflows read too (actions/setup-node node-version-file): that file is the
@@ -135,7 +152,7 @@ NPM_VERSION=11.21.2
 
 # --------------------------------------------------------------------------
 
-TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds prometheus-operator kueue-crds kueue)
+TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl pulumi pulumi-language-nodejs pulumi-resource-kubernetes promtool prometheus-operator-crds prometheus-operator kueue-crds kueue gateway-api-crds keda-crds)
 # What goes on PATH. The two Pulumi plugins stay off it: the CLI warns on every
 # run about plugins it finds on $PATH, so the language host is linked next to
 # the pulumi binary ("bundled", as in Pulumi's own releases) and the provider
@@ -164,6 +181,8 @@ tool_version() {
     promtool) echo "$PROMETHEUS_VERSION" ;;
     prometheus-operator-crds | prometheus-operator) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
     kueue-crds | kueue) echo "$KUEUE_VERSION" ;;
+    gateway-api-crds) echo "$GATEWAY_API_VERSION" ;;
+    keda-crds) echo "$KEDA_VERSION" ;;
     node) echo "v$NODE_VERSION" ;;
     *) die "unknown tool '$1' (known: ${TOOLS[*]} ${ON_REQUEST_TOOLS[*]})" ;;
   esac
@@ -427,6 +446,32 @@ build_kueue-crds() {
   write_crd_index kueue-crds "Kueue $KUEUE_VERSION"
 }
 
+# Not a build: every CRD of the Gateway API standard channel (HTTPRoute,
+# Gateway, GatewayClass, ReferenceGrant, ...), plus the executable index
+# bin/gateway-api-crds.
+build_gateway-api-crds() {
+  local dir
+  dir=$(mod_field "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" Dir)
+  mkdir -p "$OUT/../crds"
+  cp "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$OUT/../crds/"
+  rm -f "$OUT/../crds/gateway.networking.k8s.io_vap_safeupgrades.yaml"
+  chmod u+w "$OUT/../crds"/*
+  write_crd_index gateway-api-crds "Gateway API $GATEWAY_API_VERSION"
+}
+
+# Not a build: KEDA's CRDs named in KEDA_CRDS, plus an executable index
+# (bin/keda-crds) that prints their paths.
+build_keda-crds() {
+  local dir name
+  dir=$(mod_field "github.com/kedacore/keda/v2@$KEDA_VERSION" Dir)
+  mkdir -p "$OUT/../crds"
+  for name in "${KEDA_CRDS[@]}"; do
+    cp "$dir/config/crd/bases/keda.sh_$name.yaml" "$OUT/../crds/"
+  done
+  chmod u+w "$OUT/../crds"/*
+  write_crd_index keda-crds "KEDA $KEDA_VERSION"
+}
+
 # Not a build either: Node.js and npm unpacked from the npm registry (`npm pack`
 # checks each tarball against the registry's integrity hash), with `npm` and
 # `npx` scripts that run npm's CLI on this node. Needs an npm on PATH (any).
@@ -463,9 +508,13 @@ check_version() {
       out=$("$2" --version) want="v$NODE_VERSION"
       [[ "$("$(dirname "$2")/npm" --version)" == "$NPM_VERSION" ]] || die "npm: expected version $NPM_VERSION" ;;
     prometheus-operator-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="prometheusrules.monitoring.coreos.com" ;;
+    gateway-api-crds)
+      out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="httproutes.gateway.networking.k8s.io"
+      ! grep -qx 'kind: ValidatingAdmissionPolicy' "$(dirname "$2")"/../crds/*.yaml || die "gateway-api-crds: a non-CRD file was copied" ;;
     kueue-crds)
       out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml "$(dirname "$2")"/../rbac/*.yaml) want="clusterqueues.kueue.x-k8s.io"
       grep -qx '  name: workload-viewer-role' "$(dirname "$2")/../rbac/workload_viewer_role.yaml" || die "kueue-crds: the workload viewer role was not copied" ;;
+    keda-crds) out=$(grep -h '^  name: ' "$(dirname "$2")"/../crds/*.yaml) want="scaledobjects.keda.sh" ;;
     # The manager has no version flag (it logs its version when it starts):
     # check that the -X target is a string variable and that the binary holds
     # the commit (which only -X puts there; the version is in module paths).
@@ -608,6 +657,8 @@ cmd_print_env() {
   printf 'export MLP_KUEUE_CRDS_DIR=%q\n' "$(tool_dir kueue-crds)/crds"
   printf 'export MLP_KUEUE_RBAC_DIR=%q\n' "$(tool_dir kueue-crds)/rbac"
   printf 'export MLP_KUEUE_WEBHOOKS=%q\n' "$(tool_dir kueue)/webhook/manifests.yaml"
+  printf 'export MLP_GATEWAY_API_CRDS_DIR=%q\n' "$(tool_dir gateway-api-crds)/crds"
+  printf 'export MLP_KEDA_CRDS_DIR=%q\n' "$(tool_dir keda-crds)/crds"
   printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME_DIR"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=1'
   # Nothing can be downloaded here: fail fast instead of trying to.

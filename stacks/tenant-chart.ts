@@ -2,8 +2,10 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GpuTrainingJob } from '../lib/gpu-training-job';
 import { ModelService } from '../lib/model-service';
+import { RequestAutoscaling, defaultPrometheusAddress } from '../lib/serving-track';
 import { MonitoringStack } from '../lib/monitoring-stack';
-import { PlatformFile } from '../config/schema/platform';
+import { PlatformExposure, PlatformFile } from '../config/schema/platform';
+import { IngressTls, RouteOptions } from '../lib/exposure';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantNamespace, TenantNamespaceProps } from '../lib/tenant-namespace';
 import { TenantQueue } from '../lib/tenant-queue';
@@ -60,11 +62,15 @@ export class TenantChart extends Chart {
         new GpuTrainingJob(jobScope, name, { ...job, tenant: this.tenantNamespace, waitImage: spec.utilityImage, ...(this.queue && { queue: this.queue }) }),
     );
 
+    const requests = spec.autoscaling.requests;
+    const requestAutoscaling: RequestAutoscaling | undefined = requests && {
+      prometheusAddress: requests.prometheusAddress ?? defaultPrometheusAddress(spec.monitoring.namespace),
+      metric: requests.metric,
+      series: requests.metric === 'inFlight' ? spec.monitoring.requestMetrics.requestsInFlight : spec.monitoring.requestMetrics.requestsTotal,
+    };
     this.modelServices = modelServices.map(({ name, ingress, ...service }) => {
-      const modelService = new ModelService(serviceScope, name, { ...service, tenant: this.tenantNamespace });
-      if (ingress) {
-        modelService.exposeViaIngress({ ...ingress, className: spec.ingress.className, controllerNamespace: spec.ingress.namespace });
-      }
+      const modelService = new ModelService(serviceScope, name, { ...service, tenant: this.tenantNamespace, ...(requestAutoscaling && { requestAutoscaling }) });
+      if (ingress) expose(modelService, ingress, spec.exposure);
       return modelService;
     });
 
@@ -77,5 +83,28 @@ export class TenantChart extends Chart {
       requestMetrics: spec.monitoring.requestMetrics,
       thresholds: monitoring,
     });
+  }
+}
+
+/**
+ * Exposes a service publicly the way the platform file says (docs/exposure.md):
+ * an HTTPRoute on the platform's Gateway, or an Ingress of its controller.
+ */
+function expose(service: ModelService, route: RouteOptions, exposure: PlatformExposure): void {
+  const { gateway, ingress, allowPlainHttp } = exposure;
+  if (exposure.mode === 'gateway' && gateway) {
+    service.exposeViaGateway({
+      ...route,
+      gatewayName: gateway.name,
+      gatewayNamespace: gateway.namespace,
+      httpsListener: gateway.httpsListener,
+      httpListener: gateway.httpListener,
+      ...(gateway.proxyNamespace !== undefined && { proxyNamespace: gateway.proxyNamespace }),
+      allowPlainHttp,
+    });
+  } else if (exposure.mode === 'ingress' && ingress) {
+    service.exposeViaIngress({ ...route, className: ingress.className, controllerNamespace: ingress.namespace, ...(ingress.tls && { tls: ingress.tls as IngressTls }), allowPlainHttp });
+  } else {
+    throw new Error(`spec.exposure: mode ${exposure.mode} without its spec.exposure.${exposure.mode} settings`);
   }
 }

@@ -213,6 +213,7 @@ type SchemaDef = {
   innerType?: z.ZodType;
   element?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   options?: z.ZodType[];
   valueType?: z.ZodType;
 };
@@ -231,7 +232,8 @@ function objectsAt(schema: z.ZodType, path: readonly PropertyKey[]): SchemaDef[]
     case 'prefault':
       return objectsAt(def.innerType!, path);
     case 'pipe':
-      return objectsAt(def.in!, path);
+      // z.preprocess(fn, schema) is a pipe from a transform: the fields are the schema's.
+      return objectsAt(defOf(def.in!).type === 'transform' ? def.out! : def.in!, path);
     case 'union':
       return def.options!.flatMap((option) => objectsAt(option, path));
     case 'object':
@@ -246,11 +248,18 @@ function objectsAt(schema: z.ZodType, path: readonly PropertyKey[]): SchemaDef[]
   }
 }
 
+function isRemoved(schema: z.ZodType): boolean {
+  const def = defOf(schema);
+  if (def.type === 'optional') return isRemoved(def.innerType!);
+  return def.type === 'never';
+}
+
 /** The field names a mapping at `path` allows. */
 function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const names = new Set<string>();
   for (const def of objectsAt(schema, path)) {
-    for (const name of Object.keys(def.shape ?? {})) names.add(name);
+    // A removed field (z.never, e.g. the platform's old spec.ingress) is not offered.
+    for (const [name, field] of Object.entries(def.shape ?? {})) if (!isRemoved(field)) names.add(name);
   }
   return [...names];
 }

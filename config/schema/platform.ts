@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_POD_CIDRS, DEFAULT_SERVICE_CIDRS, parseCidr } from '../../lib/cidr';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
+import { CLUSTER_ISSUER_ANNOTATION, EXPOSURE_DEFAULTS, EXPOSURE_MODES } from '../../lib/exposure';
 import { DNS_NAME } from '../../lib/names';
 import { DEFAULT_GPU_RESOURCE, EPHEMERAL_STORAGE_DEFAULTS } from '../../lib/tenant-namespace';
 import { PROMETHEUS_DEFAULTS } from '../../lib/platform-monitoring';
@@ -18,6 +19,7 @@ import {
   WITHIN_CLUSTER_QUEUE_POLICIES,
 } from '../../lib/queueing';
 import { Tier } from '../../lib/labels';
+import { REQUEST_METRIC_KINDS } from '../../lib/serving-track';
 import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, enumOf, fairSharingWeight, quantity, queueAmounts, queueAmountsWithDefaults, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
@@ -218,6 +220,94 @@ export const PlatformQueueingSchema = z
   })
   .meta({ description: 'Queueing of training jobs through Kueue (v0.19, kueue.x-k8s.io/v1beta2): guaranteed, borrowable and lent quota per tenant, priorities and preemption by tier.' });
 
+/** The error of a platform file that still has the old `spec.ingress`. */
+export const INGRESS_REPLACED = 'spec.ingress was replaced by spec.exposure: {domain, mode: ingress, ingress: {className, namespace, tls}}; see docs/exposure.md';
+
+const listenerName = (description: string, fallback: string) =>
+  dnsLabel(63, 'a listener name (the sectionName of a Gateway listener)').default(fallback).meta({ description: `${description} @default ${fallback}` });
+
+const IngressTlsSchema = z
+  .strictObject({
+    secretName: dnsLabel(63, 'a Secret name').optional().meta({ description: 'TLS Secret of that name in each tenant namespace (Ingress TLS secrets are namespace-local).' }),
+    clusterIssuer: dnsLabel(63, 'a cert-manager ClusterIssuer name')
+      .optional()
+      .meta({ description: `cert-manager ClusterIssuer: the annotation ${CLUSTER_ISSUER_ANNOTATION} on each Ingress, the certificate in the Secret <service>-tls.` }),
+  })
+  .superRefine((tls, ctx) => {
+    if ((tls.secretName === undefined) === (tls.clusterIssuer === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `set exactly one of secretName (a TLS Secret in each tenant namespace) and clusterIssuer (cert-manager), got ${tls.secretName === undefined ? 'neither' : 'both'}`,
+      });
+    }
+  })
+  .meta({ description: 'Certificate of the tenant Ingresses: exactly one of secretName and clusterIssuer.' });
+
+const ExposureSchema = z
+  .strictObject({
+    domain: z
+      .string()
+      .regex(DNS_NAME, { error: 'expected a DNS domain such as ml.example.com' })
+      .meta({ description: 'Domain under which tenant hosts live.' }),
+    mode: enumOf(EXPOSURE_MODES, 'How public services are exposed: gateway (a Gateway API HTTPRoute on the platform Gateway) or ingress (an Ingress). @default gateway').default('gateway'),
+    gateway: z
+      .strictObject({
+        name: dnsLabel(63, 'a Gateway name').meta({ description: 'Name of the parent Gateway (cluster infrastructure; the platform does not create it).' }),
+        namespace: dnsLabel(63, 'a namespace name').meta({ description: 'Namespace of the parent Gateway.' }),
+        httpsListener: listenerName('sectionName of the Gateway\'s HTTPS listener; it must admit routes from tenant namespaces.', EXPOSURE_DEFAULTS.httpsListener),
+        httpListener: listenerName('sectionName of the Gateway\'s plain HTTP listener; used only with allowPlainHttp.', EXPOSURE_DEFAULTS.httpListener),
+        proxyNamespace: dnsLabel(63, 'a namespace name')
+          .optional()
+          .meta({ description: "Namespace of the gateway's proxy pods, let in by the NetworkPolicies of exposed services. @default the Gateway's namespace" }),
+      })
+      .optional()
+      .meta({ description: 'The parent Gateway; required when mode is gateway.' }),
+    ingress: z
+      .strictObject({
+        className: z.string().min(1).default(EXPOSURE_DEFAULTS.ingressClassName).meta({ description: `IngressClass of tenant ingresses. @default ${EXPOSURE_DEFAULTS.ingressClassName}` }),
+        namespace: dnsLabel(63, 'a namespace name')
+          .default(EXPOSURE_DEFAULTS.ingressNamespace)
+          .meta({ description: `Namespace of the ingress controller. @default ${EXPOSURE_DEFAULTS.ingressNamespace}` }),
+        tls: IngressTlsSchema.optional(),
+      })
+      .optional()
+      .meta({ description: 'The Ingress controller; required when mode is ingress.' }),
+    allowPlainHttp: z
+      .boolean()
+      .default(EXPOSURE_DEFAULTS.allowPlainHttp)
+      .meta({ description: 'Also serve public services over plain HTTP (the Gateway\'s HTTP listener, or an Ingress without tls). @default false' }),
+  })
+  .superRefine((exposure, ctx) => {
+    const other = exposure.mode === 'gateway' ? 'ingress' : 'gateway';
+    if (exposure[exposure.mode] === undefined) {
+      const what = exposure.mode === 'gateway' ? '{name, namespace} of the parent Gateway' : '{className, namespace, tls} of the Ingress controller';
+      ctx.addIssue({ code: 'custom', path: [exposure.mode], message: `is required when mode is ${exposure.mode}: ${what}; see docs/exposure.md` });
+    }
+    if (exposure[other] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [other], message: `is used only when mode is ${other}, and mode is ${exposure.mode}; remove ${other}, or set mode: ${other}` });
+    }
+    if (exposure.mode === 'ingress' && exposure.ingress !== undefined && exposure.ingress.tls === undefined && !exposure.allowPlainHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress', 'tls'],
+        message: 'is required: public services are HTTPS only; set tls.secretName (a TLS Secret in each tenant namespace) or tls.clusterIssuer (cert-manager), or allowPlainHttp: true',
+      });
+    }
+  })
+  .meta({ description: 'How public model services are exposed (docs/exposure.md): HTTPS through the Gateway API or an Ingress controller.' });
+
+/**
+ * An old platform file's `spec.ingress` without `spec.exposure`: the one
+ * error at spec.ingress (INGRESS_REPLACED, from the `ingress` field below)
+ * says what replaces it. A valid stand-in exposure keeps a second error
+ * ("spec.exposure: is required") away while the file's other fields are
+ * still checked; the file is refused either way, so it never escapes.
+ */
+function withoutMissingExposure(spec: unknown): unknown {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !('ingress' in spec) || 'exposure' in spec) return spec;
+  return { ...spec, exposure: { domain: 'replaced.example.com', mode: 'ingress', ingress: {}, allowPlainHttp: true } };
+}
+
 export const PlatformSpecSchema = z.strictObject({
   gpuTypes: z
     .record(dnsLabel(63, 'a GPU type name'), GpuTypeSchema)
@@ -298,8 +388,13 @@ export const PlatformSpecSchema = z.strictObject({
           requestsTotal: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total'),
           errorMatcher: z.string().default('code=~"5.."'),
           durationBucket: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds_bucket'),
+          requestsInFlight: z
+            .string()
+            .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+            .default('http_requests_in_flight')
+            .meta({ description: 'Gauge of the requests a server is handling; what autoscaling.requests with metric inFlight scales on. @default http_requests_in_flight' }),
         })
-        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket' })
+        .default({ requestsTotal: 'http_requests_total', errorMatcher: 'code=~"5.."', durationBucket: 'http_request_duration_seconds_bucket', requestsInFlight: 'http_requests_in_flight' })
         .meta({ description: 'Series of the model servers request metrics used by alerts and dashboards.' }),
       prometheus: z
         .strictObject({
@@ -313,16 +408,32 @@ export const PlatformSpecSchema = z.strictObject({
         .default({ enabled: true, replicas: 1, retention: '15d', ephemeralStorage: PROMETHEUS_DEFAULTS.ephemeralStorage }),
     })
     .meta({ description: 'Monitoring settings.' }),
-  ingress: z
+  exposure: ExposureSchema,
+  ingress: z.never({ error: INGRESS_REPLACED }).optional().meta({ description: `Removed: ${INGRESS_REPLACED}.` }),
+  autoscaling: z
     .strictObject({
-      className: z.string().default('nginx').meta({ description: 'IngressClass of tenant ingresses. @default nginx' }),
-      namespace: dnsLabel(63, 'a namespace name').default('ingress-nginx').meta({ description: 'Namespace of the ingress controller. @default ingress-nginx' }),
-      domain: z
-        .string()
-        .regex(DNS_NAME, { error: 'expected a DNS domain such as ml.example.com' })
-        .meta({ description: 'Domain under which tenant hosts live.' }),
+      requests: z
+        .strictObject({
+          engine: enumOf(['keda'], 'What scales on requests: KEDA (a ScaledObject per model service and canary; KEDA creates the HPA). @default keda').default('keda'),
+          prometheusAddress: z
+            .string()
+            .regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL such as http://prometheus-operated.monitoring.svc:9090' })
+            .optional()
+            .meta({ description: 'URL of the Prometheus that KEDA queries. @default http://prometheus-operated.<monitoring.namespace>.svc:9090' }),
+          metric: enumOf(
+            REQUEST_METRIC_KINDS,
+            'inFlight: the gauge monitoring.requestMetrics.requestsInFlight; perSecond: the rate of monitoring.requestMetrics.requestsTotal. @default inFlight',
+          ).default('inFlight'),
+          defaultTarget: z
+            .number({ error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+            .gt(0, { error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+            .meta({ description: 'Requests per replica a model service aims for when it sets no targetRequestsPerReplica.' }),
+        })
+        .optional()
+        .meta({ description: 'Scale model services on request load, read from Prometheus, with CPU beside it. @default - absent: every model service scales on CPU (a HorizontalPodAutoscaler)' }),
     })
-    .meta({ description: 'Ingress settings.' }),
+    .default({})
+    .meta({ description: 'How model services scale.' }),
   dns: z
     .strictObject({
       namespace: dnsLabel(63, 'a namespace name').default('kube-system'),
@@ -354,8 +465,19 @@ export const PlatformFileSchema = z
     apiVersion: z.literal(API_VERSION, { error: `expected apiVersion: ${API_VERSION}` }),
     kind: z.literal('Platform', { error: 'expected kind: Platform' }),
     metadata: z.strictObject({ name: dnsLabel(63, 'a platform name') }),
-    spec: PlatformSpecSchema,
+    spec: z.preprocess(withoutMissingExposure, PlatformSpecSchema),
   })
   .meta({ title: 'Platform', description: 'Cluster-wide settings of the ML platform.' });
 
 export type PlatformFile = z.output<typeof PlatformFileSchema>;
+/** The resolved `spec.exposure` of a platform file. */
+export type PlatformExposure = PlatformFile['spec']['exposure'];
+
+/**
+ * The namespaces whose pods reach exposed services (the Gateway's and its
+ * proxy's, or the Ingress controller's): no tenant may take their names.
+ */
+export function exposureNamespaces(exposure: PlatformExposure): string[] {
+  if (exposure.mode === 'ingress') return exposure.ingress ? [exposure.ingress.namespace] : [];
+  return exposure.gateway ? [...new Set([exposure.gateway.namespace, exposure.gateway.proxyNamespace ?? exposure.gateway.namespace])] : [];
+}

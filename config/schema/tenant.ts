@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { PROMETHEUS_DURATION } from '../../lib/duration';
 import { MAX_NON_RETRYABLE_EXIT_CODES, MIN_STARTING_DEADLINE_SECONDS, TRAINING_JOB_DEFAULTS } from '../../lib/gpu-training-job';
-import { LIVENESS_DEFAULTS, MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
+import { MODEL_SERVICE_DEFAULTS } from '../../lib/model-service';
+import { LIVENESS_DEFAULTS } from '../../lib/serving-pod';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../lib/monitoring-stack';
 import { parseImage, unpinnedReason } from '../../lib/image';
 import {
@@ -218,17 +219,42 @@ export const ModelServiceSchema = z
     env: EnvSchema.default({}),
     metricsPort: wholeNumber(1, 'Port of the Prometheus metrics endpoint. @default the serving port', 65535).optional(),
     metricsPath: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default(MODEL_SERVICE_DEFAULTS.metricsPath).meta({ description: `HTTP path of the Prometheus metrics endpoint. @default ${MODEL_SERVICE_DEFAULTS.metricsPath}` }),
+    targetRequestsPerReplica: z
+      .number({ error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+      .gt(0, { error: (issue) => `expected a number of requests above 0, got ${describeValue(issue.input)}` })
+      .optional()
+      .meta({
+        description:
+          "Requests per replica the autoscaler aims for: in flight, or per second, as the platform's autoscaling.requests.metric says; only where the platform scales on requests. @default the platform's autoscaling.requests.defaultTarget",
+      }),
+    canary: z
+      .strictObject({
+        image: ImageSchema.meta({ description: 'Image of the canary, pinned, from an allowed registry; not the stable image.' }),
+        weight: wholeNumber(0, 'Percent of the route requests the canary gets (the stable track gets the rest), 0-100.', 100),
+        replicas: z
+          .strictObject({
+            min: wholeNumber(1, 'Fewest canary replicas. @default 1').optional(),
+            max: wholeNumber(1, 'Most canary replicas. @default the stable max x weight / 100, rounded up, at least min').optional(),
+          })
+          .default({})
+          .meta({ description: 'Autoscaling bounds of the canary.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'A canary: <service>-canary (Deployment, Service, autoscaler, PDB) runs this image, and the route sends it weight percent of the requests. Promote by setting image to the canary image and removing canary. @default no canary',
+      }),
     expose: z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('cluster') }),
         z.strictObject({
           type: z.literal('ingress'),
-          host: z.string().optional().meta({ description: 'Host name under the platform ingress domain. @default <service>.<tenant>.<domain>' }),
+          host: z.string().optional().meta({ description: 'Host name under the platform domain (spec.exposure.domain of the platform file). @default <service>.<tenant>.<domain>' }),
           path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/').meta({ description: '@default /' }),
         }),
       ], { error: 'expected type: cluster or type: ingress' })
       .default({ type: 'cluster' })
-      .meta({ description: 'cluster: reachable inside the cluster only; ingress: also through the platform ingress. @default {type: cluster}' }),
+      .meta({ description: 'cluster: reachable inside the cluster only; ingress: also public over HTTPS, through the platform Gateway or Ingress controller (the platform file\'s spec.exposure.mode). @default {type: cluster}' }),
   })
   .meta({ description: 'An autoscaled model server.' });
 
@@ -253,6 +279,14 @@ export const MonitoringSchema = z
       .optional()
       .meta({ description: `99th percentile request latency at which ModelServiceLatencyHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.latencyP99Seconds}` }),
     maxReplicasFor: prometheusDuration(`How long a model service may run at replicas.max before ModelServiceAtMaxReplicas fires. @default ${DEFAULT_ALERT_THRESHOLDS.maxReplicasFor}`).optional(),
+    canaryErrorMarginPercent: percentage(
+      `Percentage points by which a canary's share of failed requests must exceed the stable track's before ModelServiceCanaryErrorRateHigh fires. @default ${DEFAULT_ALERT_THRESHOLDS.canaryErrorMarginPercent}`,
+    ).optional(),
+    canaryMinRequestsPerSecond: z
+      .number()
+      .gt(0, { error: (issue) => `expected requests per second above 0, got ${describeValue(issue.input)}` })
+      .optional()
+      .meta({ description: `Requests per second a canary must serve before ModelServiceCanaryErrorRateHigh judges its error ratio. @default ${DEFAULT_ALERT_THRESHOLDS.canaryMinRequestsPerSecond}` }),
   })
   .default({})
   .meta({ description: 'Alert thresholds. Every tenant gets every alert, a ServiceMonitor per model service, a PodMonitor for training pods and a dashboard.' });

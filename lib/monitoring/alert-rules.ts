@@ -37,6 +37,13 @@ export interface AlertThresholds {
   readonly latencyP99Seconds: number;
   /** How long a model service may run at its maximum replicas. */
   readonly maxReplicasFor: string;
+  /**
+   * Percentage points by which a canary's share of failed requests must exceed the stable
+   * track's before ModelServiceCanaryErrorRateHigh fires.
+   */
+  readonly canaryErrorMarginPercent: number;
+  /** Requests per second the canary must serve before its error ratio counts (fewer make the ratio noise). */
+  readonly canaryMinRequestsPerSecond: number;
 }
 
 /** One alerting rule. */
@@ -56,7 +63,15 @@ export interface AlertContext {
   readonly gpuNamespaceLabel: string;
   readonly requestMetrics: RequestMetrics;
   readonly thresholds: AlertThresholds;
+  /**
+   * Model services that have a canary, by name: each gets a ModelServiceCanaryErrorRateHigh rule.
+   * @default - none
+   */
+  readonly canaryServices?: readonly string[];
 }
+
+/** Label every series scraped from a model service carries: the pod's `mlp.io/track`, `stable` when the pod has none. */
+export const TRACK_SERIES_LABEL = 'track';
 
 /** The alerting rules of one tenant, in a fixed order. */
 export function tenantAlertRules(context: AlertContext): AlertRule[] {
@@ -141,5 +156,33 @@ export function tenantAlertRules(context: AlertContext): AlertRule[] {
       summary: 'Container {{ $labels.container }} of pod {{ $labels.pod }} is crash-looping',
       description: 'Container {{ $labels.container }} of {{ $labels.pod }} keeps restarting; see its logs (kubectl logs --previous).',
     },
+    ...(context.canaryServices ?? []).map((service) => canaryErrorRateRule(context, service)),
   ];
+}
+
+/**
+ * ModelServiceCanaryErrorRateHigh for one service: the canary track's share of failed
+ * requests is above the stable track's plus a margin, while the canary serves at least
+ * a minimum request rate. A stable track that never failed a request has no error series
+ * at all; it counts as 0, not as missing (which would keep the alert silent).
+ * The value is the canary's error ratio.
+ */
+function canaryErrorRateRule(context: AlertContext, service: string): AlertRule {
+  const { thresholds: t, requestMetrics: m } = context;
+  const rate = (track: string, extra: string) =>
+    `sum by (namespace, service) (rate(${m.requestsTotal}{namespace=${JSON.stringify(context.namespace)},service=${JSON.stringify(service)},${TRACK_SERIES_LABEL}="${track}"${extra}}[5m]))`;
+  const errors = (track: string) => rate(track, `,${m.errorMatcher}`);
+  const canaryRatio = `(${errors('canary')} / ${rate('canary', '')})`;
+  const stableRatio = `((${errors('stable')} or ${rate('stable', '')} * 0) / ${rate('stable', '')} + ${t.canaryErrorMarginPercent / 100})`;
+  return {
+    alert: 'ModelServiceCanaryErrorRateHigh',
+    expr: `${canaryRatio} > on (namespace, service) ${stableRatio} and on (namespace, service) ${rate('canary', '')} >= ${t.canaryMinRequestsPerSecond}`,
+    for: '10m',
+    severity: 'warning',
+    summary: `The canary of model service ${service} fails more requests than the stable track`,
+    description:
+      `{{ $value | humanizePercentage }} of the requests to the canary of ${service} failed over 5 minutes, ` +
+      `more than ${t.canaryErrorMarginPercent} percentage points above the stable track's share. ` +
+      'Set canary.weight to 0 or remove canary from the tenant file before promoting it.',
+  };
 }

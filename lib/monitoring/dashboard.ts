@@ -1,9 +1,10 @@
 /**
  * The Grafana dashboard of a tenant, generated from code: GPU utilization
  * and memory, quota used against hard per resource, job status, and the
- * model services' request rate, error rate and latency.
+ * model services' request rate, error ratio and latency per track (stable,
+ * and canary while a service has one).
  */
-import { RequestMetrics } from './alert-rules';
+import { RequestMetrics, TRACK_SERIES_LABEL } from './alert-rules';
 
 /** A Grafana panel target: one PromQL query. */
 export interface PanelQuery {
@@ -29,7 +30,9 @@ export function dashboardPanels(context: DashboardContext): PanelSpec[] {
   const ns = JSON.stringify(context.tenant);
   const gpu = `${context.gpuNamespaceLabel}=${ns}`;
   const m = context.requestMetrics;
-  const requests = (extra: string) => `sum by (service) (rate(${m.requestsTotal}{namespace=${ns}${extra}}[5m]))`;
+  const byTrack = `service, ${TRACK_SERIES_LABEL}`;
+  const legend = `{{service}} {{${TRACK_SERIES_LABEL}}}`;
+  const requests = (extra: string) => `sum by (${byTrack}) (rate(${m.requestsTotal}{namespace=${ns}${extra}}[5m]))`;
   return [
     {
       title: 'GPU utilization by pod',
@@ -59,22 +62,22 @@ export function dashboardPanels(context: DashboardContext): PanelSpec[] {
       ],
     },
     {
-      title: 'Model services: requests per second',
+      title: 'Model services: requests per second by track',
       unit: 'reqps',
-      queries: [{ expr: requests(''), legendFormat: '{{service}}' }],
+      queries: [{ expr: requests(''), legendFormat: legend }],
     },
     {
-      title: 'Model services: error rate',
+      title: 'Model services: error ratio by track',
       unit: 'percentunit',
-      queries: [{ expr: `${requests(`,${m.errorMatcher}`)} / ${requests('')}`, legendFormat: '{{service}}' }],
+      queries: [{ expr: `${requests(`,${m.errorMatcher}`)} / ${requests('')}`, legendFormat: legend }],
     },
     {
-      title: 'Model services: p99 latency',
+      title: 'Model services: p99 latency by track',
       unit: 's',
       queries: [
         {
-          expr: `histogram_quantile(0.99, sum by (service, le) (rate(${m.durationBucket}{namespace=${ns}}[5m])))`,
-          legendFormat: '{{service}}',
+          expr: `histogram_quantile(0.99, sum by (${byTrack}, le) (rate(${m.durationBucket}{namespace=${ns}}[5m])))`,
+          legendFormat: legend,
         },
       ],
     },

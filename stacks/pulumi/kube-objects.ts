@@ -132,20 +132,20 @@ export function createsPods(object: KubeObject): boolean {
 }
 
 /**
- * API groups under `k8s.io` that the API server does not serve itself: their
- * kinds come from CRDs, such as the Gateway API's (HTTPRoute), which the
- * platform installs through `mlp:crdFiles`.
+ * API groups under `k8s.io` that are not built into the API server: the
+ * Kubernetes project ships them as CRDs (Gateway API: its HTTPRoutes are
+ * custom resources, created after the Gateway API CRDs of mlp:crdFiles).
  */
-export const CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO: readonly string[] = ['gateway.networking.k8s.io'];
+export const CRD_GROUPS_UNDER_K8S_IO: readonly string[] = ['gateway.networking.k8s.io'];
 
 /**
  * True when the object is of a built-in Kubernetes API group (the core
  * group, a group without a dot, or one under `k8s.io` but those of
- * {@link CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO}); other groups belong to CRDs.
+ * {@link CRD_GROUPS_UNDER_K8S_IO}); other groups belong to CRDs.
  */
 export function isBuiltInKind(object: KubeObject): boolean {
   const group = apiGroup(object);
-  if (CUSTOM_RESOURCE_GROUPS_UNDER_K8S_IO.includes(group)) return false;
+  if (CRD_GROUPS_UNDER_K8S_IO.includes(group)) return false;
   return !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io');
 }
 

@@ -1,4 +1,4 @@
-import { renderDiffMarkdown } from '../../cli/diff';
+import { renderDiffMarkdown, renderDiffText } from '../../cli/diff';
 import { GroupDiff, SemanticDiff } from '../../review/semantic-diff';
 
 function tenant(name: string, fields: number): GroupDiff {
@@ -24,6 +24,7 @@ function tenant(name: string, fields: number): GroupDiff {
     security: [],
     deploy: [],
     queueing: [],
+    canary: [],
     labels: [],
   };
 }
@@ -43,6 +44,7 @@ function diffOf(tenants: GroupDiff[]): SemanticDiff {
       securityChanges: 0,
       deployEffects: 0,
       queueingChanges: 0,
+      canaryChanges: 0,
     },
   };
 }
@@ -61,5 +63,40 @@ describe('mlp diff --format markdown', () => {
   test('escapes pipes in table cells', () => {
     const changed = { ...tenant('a', 1), quota: [{ resource: 'cpu' as const, before: '1|2', after: '4' }] };
     expect(renderDiffMarkdown(diffOf([changed]))).toContain('| cpu 1\\|2 → 4 |');
+  });
+
+  test('lists canary changes and exposure changes with their flags', () => {
+    const nlp: GroupDiff = {
+      ...tenant('nlp', 1),
+      security: [
+        { category: 'public-ingress', change: 'changed', message: 'serves chat.nlp.ml.example.com/ through Gateway gateway-system/ml-gateway instead of the ingress', object: 'HTTPRoute chat' },
+        { category: 'plain-http', change: 'removed', message: 'chat.nlp.ml.example.com/ is no longer served over plain HTTP', object: 'Ingress chat' },
+      ],
+      canary: [
+        { category: 'canary-weight', change: 'changed', message: "canary weight of chat: 10% of the route's requests → 25% of the route's requests", object: 'HTTPRoute chat' },
+        { category: 'promotion', change: 'changed', message: 'promotes the canary of ocr: the stable track runs r/ocr:2 (was r/ocr:1) and the canary is removed', object: 'Deployment ocr' },
+      ],
+    };
+    const diff = diffOf([nlp]);
+    const withTotals = { ...diff, totals: { ...diff.totals, securityChanges: 2, canaryChanges: 2 } };
+    const markdown = renderDiffMarkdown(withTotals).split('\n');
+    expect(markdown.find((line) => line.startsWith('Tenants: '))).toMatch(/ · ⚠️ \*\*2 security-relevant changes\*\* · 2 canary changes$/);
+    expect(markdown.find((line) => line.startsWith('| `nlp`'))).toBe('| `nlp` | +0 −0 ~1 |  | $1.00 | ⚠️ public ingress, plain HTTP, canary weight, promotion |');
+    const section = markdown.indexOf('#### Canary releases (model services: started, weight, image, replicas, removed, promoted)');
+    expect(section).toBeGreaterThan(0);
+    expect(markdown.slice(section + 2, section + 4)).toEqual([
+      "- **nlp** · canary weight: canary weight of chat: 10% of the route's requests → 25% of the route's requests (`HTTPRoute chat`)",
+      '- **nlp** · promotion: promotes the canary of ocr: the stable track runs r/ocr:2 (was r/ocr:1) and the canary is removed (`Deployment ocr`)',
+    ]);
+    expect(markdown).toContain('- **nlp** · plain HTTP: chat.nlp.ml.example.com/ is no longer served over plain HTTP (`Ingress chat`)');
+
+    const text = renderDiffText(withTotals).split('\n');
+    const textSection = text.indexOf('Canary releases (model services: started, weight, image, replicas, removed, promoted):');
+    expect(textSection).toBeGreaterThan(0);
+    expect(text.slice(textSection + 1, textSection + 3)).toEqual([
+      "  nlp  canary weight  canary weight of chat: 10% of the route's requests → 25% of the route's requests (HTTPRoute chat)",
+      '  nlp  promotion      promotes the canary of ocr: the stable track runs r/ocr:2 (was r/ocr:1) and the canary is removed (Deployment ocr)',
+    ]);
+    expect(text.find((line) => line.startsWith('TOTAL'))).toMatch(/2 security-relevant, 2 canary$/);
   });
 });

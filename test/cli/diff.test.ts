@@ -150,6 +150,7 @@ describe('mlp diff', () => {
       security: [],
       deploy: [],
       queueing: [],
+      canary: [],
       labels: [],
       status: 'changed',
     });
@@ -170,6 +171,7 @@ describe('mlp diff', () => {
       securityChanges: 2,
       deployEffects: 1,
       queueingChanges: 0,
+      canaryChanges: 0,
       tenants: { added: 0, changed: 3, removed: 1, unchanged: 1 },
     });
   });

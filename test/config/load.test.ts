@@ -111,8 +111,8 @@ describe('loadConfig', () => {
 
   test('fails when a tenant is named like a system namespace', () => {
     expect(problemsOf({ 'kube-system.yaml': minimalTenant('kube-system'), 'monitoring.yaml': minimalTenant('monitoring') })).toEqual([
-      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
-      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, ingress-nginx, kube-*); choose another tenant name',
+      'tenants/kube-system.yaml:4: metadata.name: "kube-system" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
+      'tenants/monitoring.yaml:4: metadata.name: "monitoring" is reserved for the platform or Kubernetes (default, kube-system, kube-public, kube-node-lease, monitoring, gateway-system, kube-*); choose another tenant name',
     ]);
   });
 
@@ -319,7 +319,7 @@ describe('loadConfig', () => {
   });
 
   test('resolves alert thresholds, tenant values over defaults', () => {
-    const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    gpuIdlePercent: 20\n    maxReplicasFor: 1h\n') });
+    const project = scratchProject({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    gpuIdlePercent: 20\n    maxReplicasFor: 1h\n    canaryMinRequestsPerSecond: 2\n') });
     const [tenant] = loadConfig({ platformFile: project.platformFile, tenantsDir: project.tenantsDir }).tenants;
     expect(tenant.monitoring).toEqual({
       gpuIdlePercent: 20,
@@ -328,7 +328,15 @@ describe('loadConfig', () => {
       errorRatePercent: 5,
       latencyP99Seconds: 1,
       maxReplicasFor: '1h',
+      canaryErrorMarginPercent: 2,
+      canaryMinRequestsPerSecond: 2,
     });
+  });
+
+  test('fails when the canary minimum request rate is not above 0', () => {
+    expect(problemsOf({ 'vision.yaml': tenantWith('vision', '  monitoring:\n    canaryMinRequestsPerSecond: 0\n') })).toEqual([
+      'tenants/vision.yaml:10: spec.monitoring.canaryMinRequestsPerSecond: expected requests per second above 0, got 0',
+    ]);
   });
 
   test('fails when an alert threshold is not a percentage', () => {
@@ -369,9 +377,10 @@ describe('loadConfig', () => {
   });
 
   test('fails when two NetworkPolicies would get the same name', () => {
-    const spec = `  network:\n    allowFrom: [ingress]\n${SERVICE('      expose:\n        type: ingress\n').replace('name: serve', 'name: allow')}`;
+    // The fixture platform exposes through its Gateway: the service's NetworkPolicy is allow-from-gateway.
+    const spec = `  network:\n    allowFrom: [gateway]\n${SERVICE('      expose:\n        type: ingress\n').replace('name: serve', 'name: allow')}`;
     expect(problemsOf({ 'vision.yaml': tenantWith('vision', spec) })).toEqual([
-      'tenants/vision.yaml:12: spec.modelServices[0].name: exposing service "allow" through the ingress would be NetworkPolicy "allow-from-ingress", which allowing namespace "ingress" already uses; rename it',
+      'tenants/vision.yaml:12: spec.modelServices[0].name: exposing service "allow" through the gateway would be NetworkPolicy "allow-from-gateway", which allowing namespace "gateway" already uses; rename it',
     ]);
   });
 

@@ -215,7 +215,7 @@ describe('platform queueing settings Kueue refuses', () => {
         text.replace('batch: {withinClusterQueue: LowerPriority, reclaimWithinCohort: Any, borrowWithinCohort: Never}', 'batch: {withinClusterQueue: LowerPriority, reclaimWithinCohort: Never, borrowWithinCohort: LowerPriority}'),
       ),
     ).toEqual([
-      "platform.yaml:114: spec.queueing.preemption.batch.borrowWithinCohort: Kueue's ClusterQueue refuses reclaimWithinCohort: Never with borrowWithinCohort: LowerPriority (batch tier): a queue that may not preempt to take back its own quota may not preempt to borrow either; set borrowWithinCohort: Never, or reclaimWithinCohort: LowerPriority or Any",
+      "platform.yaml:120: spec.queueing.preemption.batch.borrowWithinCohort: Kueue's ClusterQueue refuses reclaimWithinCohort: Never with borrowWithinCohort: LowerPriority (batch tier): a queue that may not preempt to take back its own quota may not preempt to borrow either; set borrowWithinCohort: Never, or reclaimWithinCohort: LowerPriority or Any",
     ]);
   });
 

@@ -59,7 +59,7 @@ describe('workload shapes', () => {
 
   test('fails when a ModelService prop is added but not resolved', () => {
     const errors = typeErrors('lib/model-service.ts', (text) =>
-      replaceOnce(text, '  readonly metricsPath?: string;\n}', '  readonly metricsPath?: string;\n  readonly warmupSeconds?: number;\n}'),
+      replaceOnce(text, '  readonly canary?: CanaryOptions;\n}', '  readonly canary?: CanaryOptions;\n  readonly warmupSeconds?: number;\n}'),
     );
     expect(errors.some((error) => error.startsWith('config/tenant-config.ts:') && error.includes("Property 'warmupSeconds' is missing"))).toBe(true);
   });

@@ -8,7 +8,10 @@
  * Readiness waits are on (no mlp:skipAwait): every `pulumi up` returns only
  * once the Deployments are Available, the Services have endpoints, the
  * claims are bound and the Ingresses have an address (set by the cluster's
- * kwok stage, scripts/kwok-stages/); training Jobs are never awaited.
+ * kwok stage, scripts/kwok-stages/); training Jobs are never awaited. The
+ * fixture platform exposes through the Gateway API: the API server checks the
+ * HTTPRoutes against the Gateway API CRDs, which the stack installs first
+ * (mlp:crdFiles); no gateway controller runs, and Pulumi does not wait on them.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,6 +33,7 @@ const LIVE_RESOURCES = [
   'clusterrolebindings.rbac.authorization.k8s.io',
   'networkpolicies.networking.k8s.io',
   'ingresses.networking.k8s.io',
+  'httproutes.gateway.networking.k8s.io',
   'jobs.batch',
   'cronjobs.batch',
   'deployments.apps',
@@ -285,10 +289,7 @@ describe('deploying the fixture tenants to a real API server', () => {
 
   test('an interrupted pulumi up recovers with scripts/pulumi-unlock.sh and another pulumi up', async () => {
     stack.writeTenant('speech.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'speech').replace('cc-0815', 'cc-3001'));
-    const up = stack.upInBackground();
-    let output = '';
-    up.stdout!.on('data', (chunk) => (output += String(chunk)));
-    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    const up = await stack.upFrozenAfterCreated(3);
     killProcessTree(up.pid!);
     await new Promise((resolve) => up.once('exit', resolve));
 
@@ -306,10 +307,7 @@ describe('deploying the fixture tenants to a real API server', () => {
     const oneCheckpoint = { PULUMI_SKIP_CHECKPOINTS: 'true' };
     const stateUrns = () => (JSON.parse(stack.pulumiOk(['stack', 'export', '--stack', stack.name])).deployment.resources ?? []).map((resource: { urn: string }) => resource.urn) as string[];
     stack.writeTenant('audio.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'audio').replace('cc-0815', 'cc-3002'));
-    const up = stack.upInBackground(oneCheckpoint);
-    let output = '';
-    up.stdout!.on('data', (chunk) => (output += String(chunk)));
-    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    const up = await stack.upFrozenAfterCreated(3, oneCheckpoint);
     killProcessTree(up.pid!);
     await new Promise((resolve) => up.once('exit', resolve));
 

@@ -79,9 +79,9 @@ describe('drift of the platform-managed objects on a real API server', () => {
       // (A resize of the unbound claim would be refused by the API server's validation before admission.)
       { namespace: 'nlp', args: ['label', '--overwrite', 'persistentvolumeclaim', 'chat-finetune-checkpoints', 'mlp.io/data-'], message: managed('PersistentVolumeClaim', 'chat-finetune-checkpoints', 'nlp') },
       { namespace: 'nlp', args: ['delete', 'persistentvolumeclaim', 'chat-finetune-checkpoints', '--wait=false'], message: managed('PersistentVolumeClaim', 'chat-finetune-checkpoints', 'nlp') },
-      { namespace: 'nlp', args: ['label', '--overwrite', 'ingress', 'chat', 'mlp.io/cost-center=cc-other'], message: managed('Ingress', 'chat', 'nlp') },
+      { namespace: 'nlp', args: ['label', '--overwrite', 'httproute', 'chat', 'mlp.io/cost-center=cc-other'], message: managed('HTTPRoute', 'chat', 'nlp') },
     ];
-    const kinds = ['deployment', 'serviceaccount', 'horizontalpodautoscaler', 'poddisruptionbudget', 'service', 'cronjob', 'servicemonitor', 'podmonitor', 'prometheusrule', 'job', 'persistentvolumeclaim', 'ingress'];
+    const kinds = ['deployment', 'serviceaccount', 'horizontalpodautoscaler', 'poddisruptionbudget', 'service', 'cronjob', 'servicemonitor', 'podmonitor', 'prometheusrule', 'job', 'persistentvolumeclaim', 'httproute'];
     // What a tenant's attempt could change: labels, annotations, the spec and a ServiceAccount's
     // token setting. Not the resourceVersion: controllers write status (and the autoscaler the
     // replica count, the binder a claim's volume) meanwhile, which is theirs to do.

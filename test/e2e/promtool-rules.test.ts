@@ -11,6 +11,10 @@ import { loadConfig } from '../../config/load';
 import { synthesizeAll } from '../../stacks/synth';
 import { FIXTURE_PLATFORM_FILE, FIXTURE_TENANTS_DIR } from '../support/fixtures';
 import { run } from '../../devkit/tools';
+import { Testing } from 'cdk8s';
+import { ModelService } from '../../lib/model-service';
+import { MonitoringStack } from '../../lib/monitoring-stack';
+import { tenantChart } from '../support/tenant';
 
 const RUNBOOKS = 'https://github.com/example-org/ml-platform/blob/main/docs/runbooks.md';
 
@@ -20,6 +24,16 @@ function visionRuleGroups(): unknown[] {
   const rule = groups.find((group) => group.dir === 'vision')?.objects.find((object) => object.kind === 'PrometheusRule' && object.metadata.name === 'tenant-alerts');
   if (rule === undefined) throw new Error('the fixture tenant vision has no PrometheusRule tenant-alerts');
   return (rule as unknown as { spec: { groups: unknown[] } }).spec.groups;
+}
+
+/** The rule groups of a MonitoringStack of tenant vision whose model service detector has a canary (and ocr has none). */
+function canaryRuleGroups(): unknown[] {
+  const { chart, tenant } = tenantChart();
+  const detector = new ModelService(chart, 'detector', { tenant, image: 'registry.example.com/vision/detector:2.0.0', canary: { image: 'registry.example.com/vision/detector:2.1.0', weight: 10 } });
+  const ocr = new ModelService(chart, 'ocr', { tenant, image: 'registry.example.com/vision/ocr:1.0.0' });
+  new MonitoringStack(chart, 'monitoring', { tenant, modelServices: [detector, ocr], runbookBaseUrl: RUNBOOKS });
+  const rule = Testing.synth(chart).find((object) => object.kind === 'PrometheusRule');
+  return rule.spec.groups;
 }
 
 interface AlertTest {
@@ -215,9 +229,76 @@ const TESTS: AlertTest[] = [
   },
 ];
 
+/**
+ * ModelServiceCanaryErrorRateHigh on the rules of {@link canaryRuleGroups}: 20 requests a second
+ * to detector's stable track, 2 to its canary (weight 10); the series carry `track` as the
+ * ServiceMonitor's relabeling sets it.
+ */
+const canaryDescription = (value: string) =>
+  `${value} of the requests to the canary of detector failed over 5 minutes, more than 2 percentage points above the stable track's share. ` +
+  'Set canary.weight to 0 or remove canary from the tenant file before promoting it.';
+const canaryAlert = (value: string) => ({
+  labels: { ...tenantLabels('warning'), namespace: 'vision', service: 'detector' },
+  annotations: {
+    summary: 'The canary of model service detector fails more requests than the stable track',
+    description: canaryDescription(value),
+    runbook_url: runbook('ModelServiceCanaryErrorRateHigh'),
+  },
+});
+const detector = (track: string, code: string) => `http_requests_total{namespace="vision",service="detector",track="${track}",code="${code}"}`;
+const CANARY_TESTS: AlertTest[] = [
+  {
+    name: 'a canary failing 10% while the stable track never failed (no 5xx series at all)',
+    series: {
+      [detector('stable', '200')]: '0+1200x30',
+      [detector('canary', '200')]: '0+108x30',
+      [detector('canary', '500')]: '0+12x30',
+      'http_requests_total{namespace="vision",service="ocr",track="stable",code="500"}': '0+60x30',
+      'http_requests_total{namespace="vision",service="ocr",track="stable",code="200"}': '0+60x30',
+    },
+    evalTime: '20m',
+    alertname: 'ModelServiceCanaryErrorRateHigh',
+    alerts: [canaryAlert('10%')],
+  },
+  {
+    name: 'a canary failing 10% while the stable track fails 9%: within the margin',
+    series: {
+      [detector('stable', '200')]: '0+1092x30',
+      [detector('stable', '500')]: '0+108x30',
+      [detector('canary', '200')]: '0+108x30',
+      [detector('canary', '500')]: '0+12x30',
+    },
+    evalTime: '20m',
+    alertname: 'ModelServiceCanaryErrorRateHigh',
+    alerts: [],
+  },
+  {
+    name: 'a canary failing half of its requests at 0.2 requests a second: below the minimum rate',
+    series: {
+      [detector('stable', '200')]: '0+1200x30',
+      [detector('canary', '200')]: '0+6x30',
+      [detector('canary', '500')]: '0+6x30',
+    },
+    evalTime: '20m',
+    alertname: 'ModelServiceCanaryErrorRateHigh',
+    alerts: [],
+  },
+  {
+    name: 'a canary failing 10% for 8 minutes only: not yet 10m',
+    series: {
+      [detector('stable', '200')]: '0+1200x30',
+      [detector('canary', '200')]: '0+108x30',
+      [detector('canary', '500')]: '0+12x30',
+    },
+    evalTime: '8m',
+    alertname: 'ModelServiceCanaryErrorRateHigh',
+    alerts: [],
+  },
+];
+
 /** A promtool unit test file for `tests`, with the rules file beside it. */
-function writeRuleTests(dir: string, tests: readonly AlertTest[]): string {
-  fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: visionRuleGroups() }));
+function writeRuleTests(dir: string, tests: readonly AlertTest[], groups: unknown[] = visionRuleGroups()): string {
+  fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups }));
   const testFile = path.join(dir, 'tests.yaml');
   fs.writeFileSync(
     testFile,
@@ -257,6 +338,27 @@ describe('tenant alerts under promtool', () => {
     const result = run('promtool', ['test', 'rules', writeRuleTests(dir, TESTS)], { cwd: dir });
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.status).toBe(0);
+  });
+
+  test('the rules of a tenant with a canary pass promtool check rules, with the canary alert for that service only', () => {
+    fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: canaryRuleGroups() }));
+    const result = run('promtool', ['check', 'rules', path.join(dir, 'rules.yaml')]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('SUCCESS: 10 rules found');
+    expect(result.status).toBe(0);
+  });
+
+  test('the canary alert fires on a canary clearly worse than its stable track, and not within the margin, below the minimum rate or before 10m', () => {
+    const result = run('promtool', ['test', 'rules', writeRuleTests(dir, CANARY_TESTS, canaryRuleGroups())], { cwd: dir });
+    expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+
+  test('promtool fails the canary test when the alert is expected but the canary is within the margin', () => {
+    const wrong: AlertTest = { ...CANARY_TESTS[1], alerts: [canaryAlert('10%')] };
+    const result = run('promtool', ['test', 'rules', writeRuleTests(dir, [wrong], canaryRuleGroups())], { cwd: dir });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain('FAILED');
   });
 
   test('promtool fails the unit test when an expectation is wrong', () => {

@@ -93,10 +93,8 @@ describe('recovering the deployment from faults', () => {
 
   test('pulumi-unlock.sh refuses while the update holding the lock runs, and removes the lock once it is killed', async () => {
     stack.writeTenant('audio.yaml', stack.readTenant('analytics.yaml').replace(/analytics/g, 'audio').replace('cc-0815', 'cc-3002'));
-    const up = stack.upInBackground({ TMPDIR: tmp });
-    let output = '';
-    up.stdout!.on('data', (chunk) => (output += String(chunk)));
-    await cluster.waitFor('pulumi up to create a few objects', () => (output.match(/ created /g) ?? []).length >= 3, 180_000);
+    // Frozen after its third object, the update holds the lock until it is killed below.
+    const up = await stack.upFrozenAfterCreated(3, { TMPDIR: tmp });
 
     const locks = fs.readdirSync(lockDir()).filter((name) => name.endsWith('.json'));
     expect(locks.length).toBe(1);

@@ -9,7 +9,7 @@ function synth(props: Omit<ModelServiceProps, 'tenant'>, expose = false) {
   const { chart, tenant } = tenantChart();
   const service = new ModelService(chart, 'chat', { tenant, ...props });
   if (expose) {
-    service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx' });
+    service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } });
   }
   return workloadObjects(chart);
 }
@@ -38,12 +38,12 @@ describe('ModelService', () => {
     });
   });
 
-  test('selects the same pods from the Deployment, Service and PDB', () => {
+  test('selects the same pods from the Deployment and PDB, and from the Service all pods of the service', () => {
     const objects = gpuService();
     const selector = { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' };
     expect(only(objects, 'Deployment').spec.selector).toEqual({ matchLabels: selector });
     expect(only(objects, 'Deployment').spec.template.metadata.labels).toMatchObject(selector);
-    expect(only(objects, 'Service').spec.selector).toEqual(selector);
+    expect(only(objects, 'Service').spec.selector).toEqual({ 'app.kubernetes.io/name': 'chat' });
     expect(only(objects, 'PodDisruptionBudget').spec).toEqual({
       maxUnavailable: 1,
       unhealthyPodEvictionPolicy: 'AlwaysAllow',
@@ -117,6 +117,7 @@ describe('ModelService', () => {
     const objects = gpuService();
     expect(only(objects, 'Ingress').spec).toEqual({
       ingressClassName: 'nginx',
+      tls: [{ hosts: ['chat.vision.ml.example.com'], secretName: 'wildcard-tls' }],
       rules: [
         {
           host: 'chat.vision.ml.example.com',
@@ -125,7 +126,8 @@ describe('ModelService', () => {
       ],
     });
     expect(only(objects, 'NetworkPolicy').spec).toEqual({
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } },
+      // Every pod of the service, of every track (a canary's too).
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'chat' } },
       policyTypes: ['Ingress'],
       ingress: [
         {
@@ -182,8 +184,8 @@ describe('ModelService', () => {
   test('fails when the ingress host is not a DNS name', () => {
     const { chart, tenant } = tenantChart();
     const service = new ModelService(chart, 'chat', { tenant, image: IMAGE });
-    expect(() => service.exposeViaIngress({ host: 'not a host', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
-      'ModelService chat: exposeViaIngress: host "not a host" is not a DNS name',
+    expect(() => service.exposeViaIngress({ host: 'not a host', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } })).toThrow(
+      'ModelService chat: exposeViaIngress: host "not a host" is not a DNS name (lowercase labels separated by dots, e.g. chat.nlp.ml.example.com)',
     );
   });
 
@@ -192,7 +194,7 @@ describe('ModelService', () => {
     const { chart, tenant } = tenantChart();
     tenant.allowFrom('ingress');
     const service = new ModelService(chart, 'allow', { tenant, image: IMAGE });
-    expect(() => service.exposeViaIngress({ host: 'allow.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx' })).toThrow(
+    expect(() => service.exposeViaIngress({ host: 'allow.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } })).toThrow(
       new Error(
         `TenantNamespace vision: NetworkPolicy "allow-from-ingress" is created twice: by test/tenant/allow-from-ingress (allowFrom('ingress')) ` +
           'and by test/allow/allow-ingress-controller (exposeViaIngress()); ' +
@@ -206,7 +208,7 @@ describe('ModelService', () => {
     new ModelService(new Construct(chart, 'team-a'), 'chat', { tenant, image: IMAGE });
     expect(() => new ModelService(new Construct(chart, 'team-b'), 'chat', { tenant, image: IMAGE })).toThrow(
       new Error(
-        'TenantNamespace vision: Deployment "chat" is created twice: by test/team-a/chat/deployment (ModelService) and by test/team-b/chat/deployment (ModelService); ' +
+        'TenantNamespace vision: Deployment "chat" is created twice: by test/team-a/chat/stable/deployment (ModelService) and by test/team-b/chat/stable/deployment (ModelService); ' +
           'a namespace holds one Deployment of each name, so one would replace the other: rename one of them (a job or service is named by its construct id), or create it once',
       ),
     );
@@ -225,5 +227,240 @@ describe('ModelService local disk', () => {
     expect(() => synth({ image: IMAGE, ephemeralStorage: '1Mi' })).toThrow(
       'ModelService chat: ephemeralStorage 1Mi is less than 64Mi, the least a container needs for its logs; raise it',
     );
+  });
+});
+
+describe('ModelService canary', () => {
+  const CANARY_IMAGE = 'registry.example.com/nlp/llm-server:1.9.0-rc1';
+  const withCanary = (canary: Partial<NonNullable<ModelServiceProps['canary']>> = {}, props: Partial<Omit<ModelServiceProps, 'tenant'>> = {}) =>
+    synth({ image: IMAGE, minReplicas: 2, maxReplicas: 6, ...props, canary: { image: CANARY_IMAGE, weight: 10, ...canary } });
+  const named = (objects: any[], kind: string, name: string) => {
+    const matching = objects.filter((object) => object.kind === kind && object.metadata.name === name);
+    if (matching.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${matching.length}`);
+    return matching[0];
+  };
+  /** True when a pod with `labels` matches the matchLabels `selector`. */
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+  test('synthesizes the canary track beside the stable one', () => {
+    const objects = withCanary();
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
+      'Deployment/chat',
+      'Deployment/chat-canary',
+      'HorizontalPodAutoscaler/chat',
+      'HorizontalPodAutoscaler/chat-canary',
+      'PodDisruptionBudget/chat',
+      'PodDisruptionBudget/chat-canary',
+      'Service/chat',
+      'Service/chat-canary',
+      'Service/chat-stable',
+    ]);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('runs the canary image with the same pod spec as stable otherwise', () => {
+    const objects = withCanary();
+    const stable = named(objects, 'Deployment', 'chat').spec.template.spec;
+    const canary = named(objects, 'Deployment', 'chat-canary').spec.template.spec;
+    expect(canary.containers[0].image).toBe(CANARY_IMAGE);
+    expect(stable.containers[0].image).toBe(IMAGE);
+    expect({ ...canary, containers: [{ ...canary.containers[0], image: IMAGE }], topologySpreadConstraints: undefined }).toEqual({
+      ...stable,
+      topologySpreadConstraints: undefined,
+    });
+  });
+
+  test('never lets a pod match both Deployments or both PDBs', () => {
+    const objects = withCanary();
+    const stablePod = named(objects, 'Deployment', 'chat').spec.template.metadata.labels;
+    const canaryPod = named(objects, 'Deployment', 'chat-canary').spec.template.metadata.labels;
+    const stableSelector = named(objects, 'Deployment', 'chat').spec.selector.matchLabels;
+    const canarySelector = named(objects, 'Deployment', 'chat-canary').spec.selector.matchLabels;
+    expect(stableSelector).toEqual({ 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' });
+    expect(canarySelector).toEqual({ 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'canary' });
+    expect([matches(stableSelector, stablePod), matches(stableSelector, canaryPod)]).toEqual([true, false]);
+    expect([matches(canarySelector, stablePod), matches(canarySelector, canaryPod)]).toEqual([false, true]);
+    const stableBudget = named(objects, 'PodDisruptionBudget', 'chat').spec.selector.matchLabels;
+    const canaryBudget = named(objects, 'PodDisruptionBudget', 'chat-canary').spec.selector.matchLabels;
+    expect([matches(stableBudget, stablePod), matches(stableBudget, canaryPod)]).toEqual([true, false]);
+    expect([matches(canaryBudget, stablePod), matches(canaryBudget, canaryPod)]).toEqual([false, true]);
+    // Services: chat both tracks, chat-stable and chat-canary one each.
+    const selects = (name: string) => [stablePod, canaryPod].map((pod) => matches(named(objects, 'Service', name).spec.selector, pod));
+    expect({ chat: selects('chat'), stable: selects('chat-stable'), canary: selects('chat-canary') }).toEqual({
+      chat: [true, true],
+      stable: [true, false],
+      canary: [false, true],
+    });
+  });
+
+  test('labels the tracks: stable objects but not their pods, canary objects and pods', () => {
+    const objects = withCanary();
+    const track = (object: any) => object.metadata.labels['mlp.io/track'];
+    for (const kind of ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
+      expect([track(named(objects, kind, 'chat')), track(named(objects, kind, 'chat-canary'))]).toEqual(['stable', 'canary']);
+    }
+    expect(named(objects, 'Deployment', 'chat').spec.template.metadata.labels['mlp.io/track']).toBeUndefined();
+    expect(named(objects, 'Deployment', 'chat-canary').spec.template.metadata.labels['mlp.io/track']).toBe('canary');
+    expect([track(named(objects, 'Service', 'chat')), track(named(objects, 'Service', 'chat-stable')), track(named(objects, 'Service', 'chat-canary'))]).toEqual([
+      'stable',
+      'stable',
+      'canary',
+    ]);
+  });
+
+  test('keeps the stable Deployment as it was without a canary, but for the track label', () => {
+    const before = only(synth({ image: IMAGE, minReplicas: 2, maxReplicas: 6 }), 'Deployment');
+    const after = named(withCanary(), 'Deployment', 'chat');
+    expect(after.spec).toEqual(before.spec);
+    expect(after.metadata.labels).toEqual({ ...before.metadata.labels, 'mlp.io/track': 'stable' });
+  });
+
+  test('emits chat-stable only while there is a canary', () => {
+    const objects = synth({ image: IMAGE });
+    expect(objects.filter((object) => object.kind === 'Service').map((object) => object.metadata.name)).toEqual(['chat']);
+  });
+
+  test('defaults the canary bounds to 1 and the weight share of the stable maximum, rounded up', () => {
+    const hpa = (objects: any[]) => named(objects, 'HorizontalPodAutoscaler', 'chat-canary').spec;
+    expect(hpa(withCanary({ weight: 10 }))).toMatchObject({ minReplicas: 1, maxReplicas: 1, scaleTargetRef: { name: 'chat-canary' } });
+    expect(hpa(withCanary({ weight: 50 }))).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    expect(hpa(withCanary({ weight: 40 }, { maxReplicas: 6 }))).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    expect(hpa(withCanary({ weight: 10, minReplicas: 2 }))).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
+    expect(hpa(withCanary({ weight: 10, minReplicas: 1, maxReplicas: 4 }))).toMatchObject({ minReplicas: 1, maxReplicas: 4 });
+  });
+
+  test('publishes the canary for routes, monitoring and review', () => {
+    const { chart, tenant } = tenantChart();
+    const service = new ModelService(chart, 'chat', { tenant, image: IMAGE, maxReplicas: 6, canary: { image: CANARY_IMAGE, weight: 25 } });
+    expect(service.canary).toEqual({
+      name: 'chat-canary',
+      image: CANARY_IMAGE,
+      weight: 25,
+      minReplicas: 1,
+      maxReplicas: 2,
+      selectorLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'canary' },
+    });
+    expect(service.podSelectorLabels).toEqual({ 'app.kubernetes.io/name': 'chat' });
+    const plain = new ModelService(chart, 'plain', { tenant, image: IMAGE });
+    expect(plain.canary).toBeUndefined();
+  });
+
+  test('splits the public route by weight between chat-stable and chat-canary', () => {
+    const route = (weight: number) => {
+      const { chart, tenant } = tenantChart();
+      const service = new ModelService(chart, 'chat', { tenant, image: IMAGE, canary: { image: CANARY_IMAGE, weight } });
+      service.exposeViaGateway({ host: 'chat.vision.ml.example.com', gatewayName: 'ml-gateway', gatewayNamespace: 'gateway-system' });
+      return only(workloadObjects(chart), 'HTTPRoute').spec.rules;
+    };
+    const backends = (weight: number) => {
+      const rules = route(weight);
+      expect(rules).toHaveLength(1);
+      return rules[0].backendRefs;
+    };
+    expect(backends(10)).toEqual([
+      { group: '', kind: 'Service', name: 'chat-stable', port: 80, weight: 90 },
+      { group: '', kind: 'Service', name: 'chat-canary', port: 80, weight: 10 },
+    ]);
+    expect(backends(0).map((backend: any) => backend.weight)).toEqual([100, 0]);
+    expect(backends(100).map((backend: any) => backend.weight)).toEqual([0, 100]);
+    const { chart, tenant } = tenantChart();
+    new ModelService(chart, 'chat', { tenant, image: IMAGE }).exposeViaGateway({ host: 'chat.vision.ml.example.com', gatewayName: 'ml-gateway', gatewayNamespace: 'gateway-system' });
+    expect(only(workloadObjects(chart), 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'chat', port: 80 }]);
+  });
+
+  test('fails when a service with a canary is exposed through an Ingress', () => {
+    const { chart, tenant } = tenantChart();
+    const service = new ModelService(chart, 'chat', { tenant, image: IMAGE, canary: { image: CANARY_IMAGE, weight: 10 } });
+    expect(() =>
+      service.exposeViaIngress({ host: 'chat.vision.ml.example.com', className: 'nginx', controllerNamespace: 'ingress-nginx', tls: { secretName: 'wildcard-tls' } }),
+    ).toThrow('ModelService chat: exposeViaIngress: an Ingress cannot split traffic by weight, and the service has a canary; expose it with exposeViaGateway, or remove canary');
+  });
+
+  test('fails when the canary weight is not a whole percentage', () => {
+    expect(() => withCanary({ weight: 101 })).toThrow('ModelService chat: canary.weight must be a whole number from 0 to 100 (percent of requests), got 101');
+    expect(() => withCanary({ weight: 2.5 })).toThrow('ModelService chat: canary.weight must be a whole number from 0 to 100 (percent of requests), got 2.5');
+  });
+
+  test('fails when the canary image is the stable image', () => {
+    expect(() => withCanary({ image: IMAGE })).toThrow(
+      `ModelService chat: canary.image is the stable image ${IMAGE}: nothing to compare; to promote it, remove canary`,
+    );
+  });
+
+  test('fails when the canary bounds are the wrong way round', () => {
+    expect(() => withCanary({ minReplicas: 3, maxReplicas: 2 })).toThrow('ModelService chat: canary.maxReplicas (2) must be a whole number >= minReplicas (3)');
+  });
+
+  test('fails when another workload already has the canary name', () => {
+    const { chart, tenant } = tenantChart();
+    new ModelService(chart, 'chat-canary', { tenant, image: IMAGE });
+    expect(() => new ModelService(chart, 'chat', { tenant, image: IMAGE, canary: { image: CANARY_IMAGE, weight: 10 } })).toThrow(
+      'TenantNamespace vision: Deployment "chat-canary" is created twice: by test/chat-canary/stable/deployment (ModelService) and by test/chat/canary/deployment (ModelService canary)',
+    );
+  });
+});
+
+describe('ModelService request autoscaling', () => {
+  const requestAutoscaling = { prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090', metric: 'inFlight', series: 'http_requests_in_flight' } as const;
+
+  test('scales each track with a ScaledObject on its requests and CPU, and emits no HPA', () => {
+    const objects = synth({
+      image: IMAGE,
+      minReplicas: 2,
+      maxReplicas: 6,
+      targetRequestsPerReplica: 4,
+      requestAutoscaling,
+      canary: { image: 'registry.example.com/nlp/llm-server:1.9.0', weight: 10 },
+    });
+    expect(objects.filter((object) => object.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    const scaled = objects.filter((object) => object.kind === 'ScaledObject');
+    expect(scaled.map((object) => object.metadata.name)).toEqual(['chat', 'chat-canary']);
+    expect(scaled[0].apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaled[0].metadata.labels['mlp.io/track']).toBe('stable');
+    expect(scaled[0].spec).toEqual({
+      scaleTargetRef: { name: 'chat' },
+      minReplicaCount: 2,
+      maxReplicaCount: 6,
+      fallback: { behavior: 'currentReplicasIfHigher', failureThreshold: 3, replicas: 2 },
+      triggers: [
+        {
+          type: 'prometheus',
+          metricType: 'AverageValue',
+          metadata: {
+            serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+            query: 'sum(http_requests_in_flight{namespace="vision",service="chat",track!="canary"})',
+            threshold: '4',
+          },
+        },
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+      ],
+    });
+    expect(scaled[1].spec).toMatchObject({
+      scaleTargetRef: { name: 'chat-canary' },
+      minReplicaCount: 1,
+      maxReplicaCount: 1,
+      fallback: { behavior: 'currentReplicasIfHigher', failureThreshold: 3, replicas: 1 },
+    });
+    expect(scaled[1].spec.triggers[0].metadata.query).toBe('sum(http_requests_in_flight{namespace="vision",service="chat",track="canary"})');
+    // KEDA's HPA sets the replicas; the Deployments leave them out.
+    expect(objects.filter((object) => object.kind === 'Deployment').map((object) => object.spec.replicas)).toEqual([undefined, undefined]);
+  });
+
+  test('reads the rate of the request counter with metric perSecond', () => {
+    const objects = synth({ image: IMAGE, targetRequestsPerReplica: 0.5, requestAutoscaling: { ...requestAutoscaling, metric: 'perSecond', series: 'http_requests_total' } });
+    expect(only(objects, 'ScaledObject').spec.triggers[0].metadata).toMatchObject({
+      query: 'sum(rate(http_requests_total{namespace="vision",service="chat",track!="canary"}[2m]))',
+      threshold: '0.5',
+    });
+  });
+
+  test('fails when a request target is set without request autoscaling', () => {
+    expect(() => synth({ image: IMAGE, targetRequestsPerReplica: 4 })).toThrow(
+      "ModelService chat: targetRequestsPerReplica needs requestAutoscaling (the platform's autoscaling.requests); remove it or enable request autoscaling",
+    );
+  });
+
+  test('fails when request autoscaling has no target', () => {
+    expect(() => synth({ image: IMAGE, requestAutoscaling })).toThrow('ModelService chat: requestAutoscaling needs targetRequestsPerReplica, the requests per replica to aim for');
   });
 });

@@ -28,13 +28,52 @@ describe('MonitoringStack', () => {
 
   test('scrapes each model service on its metrics port and path', () => {
     const monitors = ofKind(synth(), 'ServiceMonitor');
-    expect(monitors.map((monitor) => [monitor.metadata.name, monitor.spec])).toEqual([
-      ['chat', { selector: { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] }],
+    expect(monitors.map((monitor) => [monitor.metadata.name, monitor.spec.selector, monitor.spec.endpoints.map(({ relabelings: _, ...endpoint }: any) => endpoint)])).toEqual([
+      ['chat', { matchLabels: { 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/component': 'serving' } }, [{ port: 'http', path: '/metrics', interval: '30s' }]],
+      ['embeddings', { matchLabels: { 'app.kubernetes.io/name': 'embeddings', 'app.kubernetes.io/component': 'serving' } }, [{ port: 'metrics', path: '/stats', interval: '30s' }]],
+    ]);
+  });
+
+  test("keeps only the targets of the service's own Service and labels every series with the pod's track, stable when it has none", () => {
+    const monitors = ofKind(synth(), 'ServiceMonitor');
+    expect(monitors.map((monitor) => monitor.spec.endpoints.map((endpoint: any) => endpoint.relabelings))).toEqual([
       [
-        'embeddings',
-        { selector: { matchLabels: { 'app.kubernetes.io/name': 'embeddings', 'app.kubernetes.io/component': 'serving' } }, endpoints: [{ port: 'metrics', path: '/stats', interval: '30s' }] },
+        [
+          { action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'chat' },
+          { action: 'replace', targetLabel: 'track', replacement: 'stable' },
+          { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_mlp_io_track'], regex: '(.+)', targetLabel: 'track', replacement: '${1}' },
+        ],
+      ],
+      [
+        [
+          { action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'embeddings' },
+          { action: 'replace', targetLabel: 'track', replacement: 'stable' },
+          { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_mlp_io_track'], regex: '(.+)', targetLabel: 'track', replacement: '${1}' },
+        ],
       ],
     ]);
+  });
+
+  test('adds ModelServiceCanaryErrorRateHigh for a service with a canary only; its one ServiceMonitor covers both tracks', () => {
+    const { chart, tenant } = tenantChart();
+    const chat = new ModelService(chart, 'chat', { tenant, image: 'registry.example.com/nlp/llm:1.0.0', canary: { image: 'registry.example.com/nlp/llm:1.1.0', weight: 10 } });
+    const embeddings = new ModelService(chart, 'embeddings', { tenant, image: 'registry.example.com/nlp/emb:1.0.0' });
+    new MonitoringStack(chart, 'monitoring', { tenant, modelServices: [chat, embeddings], runbookBaseUrl: RUNBOOKS });
+    const objects = Testing.synth(chart);
+    const rules = ofKind(objects, 'PrometheusRule')[0].spec.groups[0].rules;
+    const canaryRules = rules.filter((rule: any) => rule.alert === 'ModelServiceCanaryErrorRateHigh');
+    expect(canaryRules.map((rule: any) => [rule.expr.match(/service="([^"]+)"/)[1], rule.for, rule.labels, rule.annotations.runbook_url])).toEqual([
+      ['chat', '10m', { tenant: 'vision', severity: 'warning' }, `${RUNBOOKS}#modelservicecanaryerrorratehigh`],
+    ]);
+    const monitors = ofKind(objects, 'ServiceMonitor');
+    expect(monitors.map((monitor) => monitor.metadata.name)).toEqual(['chat', 'embeddings']);
+    // The selector matches Service chat (both tracks' pods), not chat-stable or chat-canary; the keep relabeling guards it.
+    const services = ofKind(objects, 'Service').filter((service) => service.metadata.labels['app.kubernetes.io/name'] === 'chat');
+    expect(services.map((service) => service.metadata.name).sort()).toEqual(['chat', 'chat-canary', 'chat-stable']);
+    const selector = monitors[0].spec.selector.matchLabels;
+    const selected = services.filter((service) => Object.entries(selector).every(([key, value]) => service.metadata.labels[key] === value));
+    expect(selected.map((service) => [service.metadata.name, service.spec.selector])).toEqual([['chat', { 'app.kubernetes.io/name': 'chat' }]]);
+    expect(monitors[0].spec.endpoints[0].relabelings[0]).toEqual({ action: 'keep', sourceLabels: ['__meta_kubernetes_service_name'], regex: 'chat' });
   });
 
   test('scrapes training pods on their metrics port', () => {

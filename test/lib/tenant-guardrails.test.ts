@@ -62,6 +62,7 @@ describe('TenantGuardrails', () => {
       { apiGroups: ['autoscaling'], apiVersions: ['*'], operations, resources: ['horizontalpodautoscalers'] },
       { apiGroups: ['batch'], apiVersions: ['*'], operations, resources: ['cronjobs', 'jobs'] },
       { apiGroups: ['monitoring.coreos.com'], apiVersions: ['*'], operations, resources: ['podmonitors', 'prometheusrules', 'servicemonitors'] },
+      { apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations, resources: ['httproutes'] },
       { apiGroups: ['kueue.x-k8s.io'], apiVersions: ['*'], operations, resources: ['localqueues'] },
       { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations, resources: ['ingresses'] },
       { apiGroups: ['policy'], apiVersions: ['*'], operations, resources: ['poddisruptionbudgets'] },

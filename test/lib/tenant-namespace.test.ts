@@ -273,6 +273,7 @@ describe('TenantNamespace', () => {
         host: 'allow.vision.ml.example.com',
         className: 'nginx',
         controllerNamespace: 'ingress-nginx',
+        tls: { secretName: 'wildcard-tls' },
       });
       expect(() => tenant.allowFrom('ingress')).toThrow(
         new Error(

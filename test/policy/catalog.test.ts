@@ -4,17 +4,23 @@ import { POLICIES } from '../../policy/catalog';
 import { only, tenantChart } from '../support/tenant';
 
 describe('policy catalog', () => {
-  test('MLP007 promises no TLS termination, since no Ingress has a tls section', () => {
+  test('MLP007 promises TLS termination at the entry point, since an exposed service is HTTPS only', () => {
     const { chart, tenant } = tenantChart();
     new ModelService(chart, 'detector', { tenant, image: 'registry.example.com/vision/server:1.0.0' }).exposeViaIngress({
       host: 'detector.vision.ml.example.com',
       className: 'nginx',
       controllerNamespace: 'ingress-nginx',
+      tls: { secretName: 'wildcard-tls' },
     });
     const ingress = only(Testing.synth(chart), 'Ingress');
-    expect(ingress.spec.rules).toHaveLength(1);
-    expect(ingress.spec.tls).toBeUndefined();
-    expect(POLICIES.MLP007.rationale).not.toMatch(/terminates TLS/);
-    expect(POLICIES.MLP007.rationale).toContain('(the ingress does not terminate TLS yet: no Ingress has a tls section)');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['detector.vision.ml.example.com'], secretName: 'wildcard-tls' }]);
+    expect(POLICIES.MLP007.rationale).toContain('which terminates TLS');
+    expect(() =>
+      new ModelService(chart, 'plain', { tenant, image: 'registry.example.com/vision/server:1.0.0' }).exposeViaIngress({
+        host: 'plain.vision.ml.example.com',
+        className: 'nginx',
+        controllerNamespace: 'ingress-nginx',
+      }),
+    ).toThrow('public services are HTTPS only');
   });
 });

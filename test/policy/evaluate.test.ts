@@ -159,6 +159,20 @@ describe('policies', () => {
     ]);
   });
 
+  test('MLP008 fails HTTPRoute hostnames outside the platform domain and a route without hostnames', () => {
+    const route = (name: string, hostnames?: string[]): KubeObject => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: 'team' },
+      spec: { ...(hostnames && { hostnames }), rules: [] },
+    });
+    expect(findings([route('web', ['web.team.ml.example.com', 'login.example.com']), route('any')])).toEqual([
+      'MLP008: host "login.example.com" is not under the platform domain ml.example.com',
+      'MLP008: it has no spec.hostnames, so it would answer for every host name of the Gateway listener',
+    ]);
+    expect(findings([route('web', ['web.team.ml.example.com'])])).toEqual([]);
+  });
+
   test('the catalog lists MLP001 to MLP008, each with a fix', () => {
     expect(POLICY_IDS).toEqual(['MLP001', 'MLP002', 'MLP003', 'MLP004', 'MLP005', 'MLP006', 'MLP007', 'MLP008']);
     for (const id of POLICY_IDS) expect(POLICIES[id].fix.length).toBeGreaterThan(20);

@@ -28,7 +28,9 @@ export const NAMESPACED_KINDS: ReadonlySet<string> = new Set([
   'ReplicationController', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'Job',
   'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ResourceQuota',
   'LimitRange', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Lease', 'Event', 'CSIStorageCapacity',
-  'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig',
+  'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Gateway',
+  // KEDA (keda.sh/v1alpha1): model services that scale on requests.
+  'ScaledObject',
 ]);
 
 /** The object's place in messages: `Job/train`. */

@@ -22,6 +22,7 @@ import { DISTRIBUTED_ENV, PLATFORM_ENV, TRAINING_JOB_DEFAULTS } from '../../lib/
 import { MODEL_SERVICE_DEFAULTS, ROLLOUT_MAX_SURGE } from '../../lib/model-service';
 import { isReservedLabel } from '../../lib/labels';
 import { POLICY_IDS } from '../../config/policy-ids';
+import { exposureNamespaces } from '../../config/schema/platform';
 import { fixturePlatform } from '../support/fixtures';
 import { LINK_LOCAL_IPV4, LINK_LOCAL_IPV6, coversIpv4Mapped, mustParseCidr, overlaps } from '../../lib/cidr';
 import { GeneratedLimits, MAX_PODS_QUOTA, PLATFORM_QUOTA, QUOTA_BOUNDS, cpuText, limitsArb, mebibytes, mebis, memoryText, millicores, style } from './amount-arbitraries';
@@ -32,7 +33,7 @@ const SPEC = PLATFORM.spec;
 
 /** Names a tenant may not take on the fixture platform. */
 export function isReservedTenantName(name: string): boolean {
-  const reserved = ['default', 'kube-system', 'kube-public', 'kube-node-lease', SPEC.monitoring.namespace, SPEC.ingress.namespace, SPEC.dns.namespace];
+  const reserved = ['default', 'kube-system', 'kube-public', 'kube-node-lease', SPEC.monitoring.namespace, ...exposureNamespaces(SPEC.exposure), SPEC.dns.namespace];
   return reserved.includes(name) || name.startsWith('kube-');
 }
 
@@ -201,7 +202,7 @@ interface Profile {
 /** Namespaces a tenant may let in: not default, kube-*, or the monitoring namespace (always allowed). */
 const allowedNamespace = (label63: fc.Arbitrary<string>, extra: readonly string[]) =>
   fc
-    .oneof(label63, fc.constantFrom('web-frontend', SPEC.ingress.namespace, 'kubeflow', ...extra))
+    .oneof(label63, fc.constantFrom('web-frontend', ...exposureNamespaces(SPEC.exposure), 'kubeflow', ...extra))
     .filter((namespace) => namespace !== 'default' && !namespace.startsWith('kube-') && namespace !== SPEC.monitoring.namespace);
 
 function profile(edge?: EdgeKind): Profile {
@@ -347,7 +348,7 @@ function serviceArb(limits: GeneratedLimits, from: Profile): fc.Arbitrary<JobDra
           fc.record(
             {
               type: fc.constant('ingress'),
-              host: fc.oneof(from.label63, fc.tuple(from.label20, from.label20).map(([a, b]) => `${a}.${b}`)).map((prefix) => `${prefix}.${SPEC.ingress.domain}`),
+              host: fc.oneof(from.label63, fc.tuple(from.label20, from.label20).map(([a, b]) => `${a}.${b}`)).map((prefix) => `${prefix}.${SPEC.exposure.domain}`),
               path: httpPath,
             },
             { requiredKeys: ['type'] },
@@ -497,6 +498,8 @@ const monitoringArb = (from: Profile) =>
       errorRatePercent: percentage,
       latencyP99Seconds: fc.oneof(fc.constantFrom(0.25, 1, 2.5), fc.double({ min: 0, minExcluded: true, noNaN: true, noDefaultInfinity: true })),
       maxReplicasFor: from.duration,
+      canaryErrorMarginPercent: percentage,
+      canaryMinRequestsPerSecond: fc.oneof(fc.constantFrom(0.1, 0.5, 2), fc.double({ min: 0, minExcluded: true, noNaN: true, noDefaultInfinity: true })),
     },
     { requiredKeys: [] },
   );

@@ -52,8 +52,74 @@ describe('securityChanges', () => {
     expect(securityChanges([namespace('restricted')], [namespace('baseline'), ingress, service]).map((change) => `${change.category}: ${change.message}`)).toEqual([
       'pod-security: Pod Security level enforced in namespace nlp: restricted → baseline',
       'public-ingress: serves chat.nlp.ml.example.com/ publicly through the ingress',
+      'plain-http: chat.nlp.ml.example.com/ is served over plain HTTP too (the Ingress has no TLS for the host)',
       'service-exposure: Service chat is reachable from outside the cluster (type LoadBalancer)',
     ]);
+  });
+
+  describe('exposure', () => {
+    const HOST = 'chat.nlp.ml.example.com';
+    const ingress = (tls: boolean): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'chat', namespace: 'nlp' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: HOST, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'chat', port: { name: 'http' } } } }] } }],
+        ...(tls && { tls: [{ hosts: [HOST], secretName: 'wildcard-tls' }] }),
+      },
+    });
+    const parent = (sectionName: string) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ml-gateway', namespace: 'gateway-system', sectionName });
+    const route = (...listeners: string[]): KubeObject => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'chat', namespace: 'nlp' },
+      spec: {
+        parentRefs: listeners.map(parent),
+        hostnames: [HOST],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'chat', port: 80 }] }],
+      },
+    });
+    const lines = (before: KubeObject[], after: KubeObject[]) => securityChanges(before, after).map((change) => `${change.category}: ${change.message} (${change.object})`);
+
+    test('a move from an Ingress with TLS to an HTTPRoute on the HTTPS listener is one change', () => {
+      expect(lines([ingress(true)], [route('https')])).toEqual([
+        'public-ingress: serves chat.nlp.ml.example.com/ through Gateway gateway-system/ml-gateway instead of the ingress (HTTPRoute chat)',
+      ]);
+    });
+
+    test('a move from an Ingress without TLS to HTTPS only says that plain HTTP is no longer served', () => {
+      expect(lines([ingress(false)], [route('https')])).toEqual([
+        'public-ingress: serves chat.nlp.ml.example.com/ through Gateway gateway-system/ml-gateway instead of the ingress (HTTPRoute chat)',
+        'plain-http: chat.nlp.ml.example.com/ is no longer served over plain HTTP (Ingress chat)',
+      ]);
+    });
+
+    test('a route that also attaches to the plain HTTP listener is flagged, and the reverse', () => {
+      expect(lines([route('https')], [route('https', 'http')])).toEqual([
+        'plain-http: chat.nlp.ml.example.com/ is served over plain HTTP too (listener http of Gateway gateway-system/ml-gateway) (HTTPRoute chat)',
+      ]);
+      expect(lines([route('https', 'http')], [route('https')])).toEqual(['plain-http: chat.nlp.ml.example.com/ is no longer served over plain HTTP (HTTPRoute chat)']);
+    });
+
+    test('a new public route and a removed one; a removed path does not also say it stopped plain HTTP', () => {
+      expect(lines([], [route('https')])).toEqual(['public-ingress: serves chat.nlp.ml.example.com/ publicly through Gateway gateway-system/ml-gateway (HTTPRoute chat)']);
+      expect(lines([route('https', 'http')], [])).toEqual(['public-ingress: no longer serves chat.nlp.ml.example.com/ through Gateway gateway-system/ml-gateway (HTTPRoute chat)']);
+      expect(lines([ingress(false)], [])).toEqual(['public-ingress: no longer serves chat.nlp.ml.example.com/ through the ingress (Ingress chat)']);
+    });
+
+    test('an Ingress that gains TLS no longer serves plain HTTP', () => {
+      expect(lines([ingress(false)], [ingress(true)])).toEqual(['plain-http: chat.nlp.ml.example.com/ is no longer served over plain HTTP (Ingress chat)']);
+    });
+
+    test('a canary split of the backends changes nothing in the exposure', () => {
+      const split = route('https');
+      (split.spec as any).rules[0].backendRefs = [
+        { group: '', kind: 'Service', name: 'chat-stable', port: 80, weight: 90 },
+        { group: '', kind: 'Service', name: 'chat-canary', port: 80, weight: 10 },
+      ];
+      expect(lines([route('https')], [split])).toEqual([]);
+    });
   });
 
   test('finds nothing when the posture is the same', () => {

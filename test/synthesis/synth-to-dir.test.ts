@@ -105,7 +105,7 @@ describe('synthToDir', () => {
     expect(touched(before, fileIdentities(outDir()))).toEqual([]);
 
     const text = fs.readFileSync(project.platformFile, 'utf8');
-    fs.writeFileSync(project.platformFile, text.replace('className: nginx', 'className: haproxy'));
+    fs.writeFileSync(project.platformFile, text.replace('name: ml-gateway', 'name: edge-gateway'));
     expect(synthToDir(options)).toMatchObject({ synthesized: 4, written: ['beta'] });
   });
 

@@ -65,6 +65,46 @@ describe('tenant alert rules', () => {
   });
 });
 
+describe('the canary alert', () => {
+  const canaryContext = { ...context, canaryServices: ['detector', 'ocr'] };
+  const canaryRules = tenantAlertRules(canaryContext).filter((rule) => rule.alert === 'ModelServiceCanaryErrorRateHigh');
+
+  test('is emitted once per service with a canary, after the other alerts, and for no service without one', () => {
+    expect(tenantAlertRules(canaryContext).map((rule) => rule.alert).slice(9)).toEqual(['ModelServiceCanaryErrorRateHigh', 'ModelServiceCanaryErrorRateHigh']);
+    expect(canaryRules.map((rule) => rule.expr.match(/service="([^"]+)"/)?.[1])).toEqual(['detector', 'ocr']);
+    expect(tenantAlertRules(context).map((rule) => rule.alert)).not.toContain('ModelServiceCanaryErrorRateHigh');
+  });
+
+  test('compares the canary error ratio with the stable one plus the margin, over a minimum request rate, for 10m', () => {
+    const rate = (track: string, errors: boolean) =>
+      `sum by (namespace, service) (rate(http_requests_total{namespace="vision",service="detector",track="${track}"${errors ? ',code=~"5.."' : ''}}[5m]))`;
+    expect(canaryRules[0]).toEqual({
+      alert: 'ModelServiceCanaryErrorRateHigh',
+      expr:
+        `(${rate('canary', true)} / ${rate('canary', false)})` +
+        ` > on (namespace, service) ((${rate('stable', true)} or ${rate('stable', false)} * 0) / ${rate('stable', false)} + 0.02)` +
+        ` and on (namespace, service) ${rate('canary', false)} >= 0.5`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'The canary of model service detector fails more requests than the stable track',
+      description:
+        '{{ $value | humanizePercentage }} of the requests to the canary of detector failed over 5 minutes, more than 2 percentage points above the stable track\'s share. ' +
+        'Set canary.weight to 0 or remove canary from the tenant file before promoting it.',
+    });
+  });
+
+  test('applies the tenant margin and minimum request rate', () => {
+    const [rule] = tenantAlertRules({ ...context, canaryServices: ['detector'], thresholds: { ...context.thresholds, canaryErrorMarginPercent: 5, canaryMinRequestsPerSecond: 2 } }).slice(9);
+    expect(rule.expr).toContain(') + 0.05) and on (namespace, service) ');
+    expect(rule.expr.endsWith('[5m])) >= 2')).toBe(true);
+    expect(rule.description).toContain('more than 5 percentage points above');
+  });
+
+  test.each(canaryRules.map((rule) => [rule.expr]))('%s is valid PromQL', (expr) => {
+    expect(promqlSyntaxErrors(expr)).toEqual([]);
+  });
+});
+
 describe('tenant dashboard', () => {
   const dashboardContext = { tenant: 'vision', gpuNamespaceLabel: 'namespace', requestMetrics: DEFAULT_REQUEST_METRICS };
 
@@ -83,9 +123,9 @@ describe('tenant dashboard', () => {
       'GPU memory used by pod',
       'Quota used and hard by resource',
       'Training jobs: active, succeeded and failed pods',
-      'Model services: requests per second',
-      'Model services: error rate',
-      'Model services: p99 latency',
+      'Model services: requests per second by track',
+      'Model services: error ratio by track',
+      'Model services: p99 latency by track',
     ]);
     expect(dashboard.panels.map((panel: { gridPos: { x: number; y: number } }) => [panel.gridPos.x, panel.gridPos.y])).toEqual([
       [0, 0],
@@ -95,6 +135,20 @@ describe('tenant dashboard', () => {
       [0, 16],
       [12, 16],
       [0, 24],
+    ]);
+  });
+
+  test('shows request rate, error ratio and latency of each service per track', () => {
+    const panels = dashboardPanels(dashboardContext).slice(4);
+    expect(panels.map((panel) => panel.queries.map((query) => [query.expr, query.legendFormat]))).toEqual([
+      [['sum by (service, track) (rate(http_requests_total{namespace="vision"}[5m]))', '{{service}} {{track}}']],
+      [
+        [
+          'sum by (service, track) (rate(http_requests_total{namespace="vision",code=~"5.."}[5m])) / sum by (service, track) (rate(http_requests_total{namespace="vision"}[5m]))',
+          '{{service}} {{track}}',
+        ],
+      ],
+      [['histogram_quantile(0.99, sum by (service, track, le) (rate(http_request_duration_seconds_bucket{namespace="vision"}[5m])))', '{{service}} {{track}}']],
     ]);
   });
 });

@@ -189,6 +189,8 @@ describe('kube objects', () => {
   test('tells built-in kinds from custom resources by API group', () => {
     expect(['v1', 'apps/v1', 'networking.k8s.io/v1', 'k8s.io/v1'].map((apiVersion) => isBuiltInKind(object(apiVersion, 'X', 'x')))).toEqual([true, true, true, true]);
     expect(['example.com/v1', 'monitoring.coreos.com/v1'].map((apiVersion) => isBuiltInKind(object(apiVersion, 'X', 'x')))).toEqual([false, false]);
+    // Gateway API is under k8s.io but installed as CRDs: an HTTPRoute is a custom resource that waits for them.
+    expect(isBuiltInKind(object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'chat'))).toBe(false);
     expect(kubeResourceClass(object('monitoring.coreos.com/v1', 'ServiceMonitor', 'm'))).toBe(k8s.apiextensions.CustomResource);
     // The Gateway API is a k8s.io group served through CRDs.
     expect(isBuiltInKind(object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'chat'))).toBe(false);

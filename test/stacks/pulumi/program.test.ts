@@ -229,6 +229,10 @@ spec:
     for (const resource of customResources) {
       expect(resource.dependsOn).toEqual(expect.arrayContaining(crdNames));
     }
+    // The HTTPRoute of an exposed service (Gateway API, a group under k8s.io) is a custom resource too.
+    const route = resources.find((resource) => resource.inputs.kind === 'HTTPRoute');
+    expect(route?.type).toBe('kubernetes:gateway.networking.k8s.io/v1:HTTPRoute');
+    expect(route?.dependsOn).toEqual(expect.arrayContaining(crdNames));
   });
 
   test('refuses a file that holds anything but CRDs', async () => {
