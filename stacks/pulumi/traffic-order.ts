@@ -14,13 +14,11 @@
  * Pulumi deletes resources that the program no longer registers only after
  * every registration has completed (docs/deploy.md#what-the-program-guarantees).
  */
+import { TRACK_LABEL, Track } from '../../lib/labels';
 import { KubeObject } from '../../policy/kube-object';
 
-/** The label that tells a canary's objects (`canary`) from the stable track's (`stable`). */
-export const TRACK_LABEL = 'mlp.io/track';
-
 /** The value of {@link TRACK_LABEL} on a canary's objects. */
-export const CANARY_TRACK = 'canary';
+const CANARY_TRACK: Track = 'canary';
 
 /** The API group of Gateway API objects. */
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
