@@ -52,11 +52,15 @@ describe('drift of the platform-managed objects on a real API server', () => {
 
   test('tenant owners cannot change or delete the platform-managed objects of any kind, nor relabel them; their own objects, scaling and the Jobs they start stay theirs', async () => {
     // RBAC first: give the built-in admin role the prometheus-operator's kinds, as installations of it do
-    // (aggregated ClusterRoles), so that what refuses the monitors below is the admission policy.
+    // (aggregated ClusterRoles), and the Gateway API routes (whose CRDs bring no role: without one, RBAC
+    // refuses tenant owners every route, before admission), so that what refuses them below is the admission policy.
     cluster.kubectlOk(['create', 'clusterrole', 'monitoring-admin', '--verb=*', '--resource=servicemonitors.monitoring.coreos.com,podmonitors.monitoring.coreos.com,prometheusrules.monitoring.coreos.com']);
-    cluster.kubectlOk(['label', 'clusterrole', 'monitoring-admin', 'rbac.authorization.k8s.io/aggregate-to-admin=true']);
-    await cluster.waitFor('the admin role to aggregate the monitoring kinds', () =>
-      (cluster.get('clusterrole', 'admin').rules as { apiGroups?: string[] }[]).some((rule) => rule.apiGroups?.includes('monitoring.coreos.com')),
+    cluster.kubectlOk(['create', 'clusterrole', 'routes-admin', '--verb=*', '--resource=httproutes.gateway.networking.k8s.io']);
+    for (const role of ['monitoring-admin', 'routes-admin']) cluster.kubectlOk(['label', 'clusterrole', role, 'rbac.authorization.k8s.io/aggregate-to-admin=true']);
+    await cluster.waitFor('the admin role to aggregate the monitoring kinds and routes', () =>
+      ['monitoring.coreos.com', 'gateway.networking.k8s.io'].every((group) =>
+        (cluster.get('clusterrole', 'admin').rules as { apiGroups?: string[] }[]).some((rule) => rule.apiGroups?.includes(group)),
+      ),
     );
     const owners = { analytics: cluster.user('sam@example.com'), nlp: cluster.user('maria@example.com') };
     const managed = (kind: string, name: string, namespace: string) =>
