@@ -491,10 +491,11 @@ function resolveModelService(
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
   const canary = service.canary && resolveCanary(platform, service, maxReplicas, quota, report);
-  if (service.canary && platform.spec.exposure.mode === 'ingress') {
+  // An internal service's canary needs no route: callers of its Service reach both tracks (replica ratio).
+  if (service.canary && service.expose.type === 'ingress' && platform.spec.exposure.mode === 'ingress') {
     report(
       ['canary'],
-      'the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+      'the service is public (expose.type: ingress) and the platform exposes public services in mode: ingress, whose Ingress cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, make the service internal (expose.type: cluster), or remove canary',
     );
   }
 

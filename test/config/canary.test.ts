@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import { loadConfig } from '../../config/load';
 import { ValidationError, formatProblem } from '../../config/problems';
+import { synthesizeTenant } from '../../stacks/synth';
 import { minimalTenant, scratchProject, withoutKueue } from '../support/fixtures';
 
 function load(tenant: string, editPlatform: (text: string) => string = (text) => text) {
@@ -78,12 +79,25 @@ describe('canary', () => {
     ]);
   });
 
-  test('fails when the platform exposes services through an Ingress', () => {
+  test('fails when a public service has a canary and the platform exposes services through an Ingress', () => {
     const ingressMode = (text: string) =>
       text.replace('    mode: gateway\n    gateway:\n      name: ml-gateway\n      namespace: gateway-system\n', '    mode: ingress\n    ingress:\n      tls:\n        secretName: wildcard-tls\n');
-    expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 10\n`)), ingressMode)).toEqual([
-      'tenants/team.yaml:15: spec.modelServices[0].canary: the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+    const exposed = `      expose:\n        type: ingress\n${canary(`        image: ${CANARY}\n        weight: 10\n`)}`;
+    expect(problemsOf(chat(exposed), ingressMode)).toEqual([
+      'tenants/team.yaml:17: spec.modelServices[0].canary: the service is public (expose.type: ingress) and the platform exposes public services in mode: ingress, whose Ingress cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, make the service internal (expose.type: cluster), or remove canary',
     ]);
+  });
+
+  test('allows a canary of an internal service on a platform in mode ingress: its split follows the replica ratio', () => {
+    const ingressMode = (text: string) =>
+      text.replace('    mode: gateway\n    gateway:\n      name: ml-gateway\n      namespace: gateway-system\n', '    mode: ingress\n    ingress:\n      tls:\n        secretName: wildcard-tls\n');
+    const config = load(chat(`      expose:\n        type: cluster\n${canary(`        image: ${CANARY}\n        weight: 10\n`)}`), ingressMode);
+    expect(config.platform.spec.exposure.mode).toBe('ingress');
+    expect(config.tenants[0].modelServices[0].canary).toEqual({ image: CANARY, weight: 10, minReplicas: 1, maxReplicas: 1 });
+    expect(config.tenants[0].modelServices[0].ingress).toBeUndefined();
+    const objects = synthesizeTenant(config.platform, config.tenants[0]).objects;
+    expect(objects.filter((object) => object.kind === 'Deployment').map((object) => object.metadata.name)).toEqual(['chat', 'chat-canary']);
+    expect(objects.filter((object) => object.kind === 'Ingress' || object.kind === 'HTTPRoute')).toEqual([]);
   });
 
   test('fails without Kueue when the stable track and the canary at their peak exceed the quota', () => {
