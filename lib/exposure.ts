@@ -36,6 +36,15 @@ export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 /** cert-manager's annotation that asks an issuer for an Ingress's certificate. */
 export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 
+/**
+ * cert-manager's HTTP-01 solver pods: the label cert-manager puts on them
+ * (`SolverIdentificationLabelKey` in cert-manager's `pkg/apis/acme/v1`) and
+ * the port they listen on (`acmeSolverListenPort`, `pkg/issuer/acme/http`).
+ * They run in the namespace of the Certificate, so in the tenant namespace.
+ * @see https://cert-manager.io/docs/configuration/acme/http01/
+ */
+export const ACME_HTTP01_SOLVER = { label: 'acme.cert-manager.io/http01-solver', port: 8089 } as const;
+
 /** Host and path: where a service is public. */
 export interface RouteOptions {
   /** Host name, e.g. `detector.vision.ml.example.com`. */

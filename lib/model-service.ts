@@ -403,6 +403,8 @@ export class ModelService extends Construct {
     if (tls?.secretName !== undefined) checkLabelName(where, 'tls.secretName', tls.secretName);
     if (tls?.clusterIssuer !== undefined) checkLabelName(where, 'tls.clusterIssuer', tls.clusterIssuer);
     this.allowFromNamespace('allow-ingress-controller', `${this.name}-from-ingress`, options.controllerNamespace, 'exposeViaIngress()');
+    // cert-manager answers the issuer's HTTP-01 challenge from solver pods in this namespace, through the same controller.
+    if (tls?.clusterIssuer !== undefined) this.tenant.allowAcmeHttp01Solvers(options.controllerNamespace);
     const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
     const ingress = new k8s.KubeIngress(this, 'ingress', {
       metadata: tls?.clusterIssuer === undefined ? metadata : { ...metadata, annotations: { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } },
