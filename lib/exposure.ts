@@ -8,7 +8,7 @@
  * listener, an Ingress has a `tls` section; plain HTTP only where the
  * platform allows it explicitly (`allowPlainHttp`).
  */
-import { DNS1123_LABEL, DNS_NAME } from './names';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, DNS_NAME } from './names';
 
 /** Defaults of the exposure options, shared with the platform file schema. */
 export const EXPOSURE_DEFAULTS = {
@@ -129,5 +129,12 @@ export function checkRoute(where: string, options: RouteOptions): string {
 export function checkLabelName(where: string, field: string, value: string): void {
   if (!DNS1123_LABEL.test(value) || value.length > 63) {
     throw new Error(`${where}: ${field} "${value}" is not a valid name (lowercase letters, digits and '-', at most 63 characters)`);
+  }
+}
+
+/** Checks the name of an object that may contain dots (a DNS-1123 subdomain: a Secret, a ClusterIssuer) given as `field`. */
+export function checkSubdomainName(where: string, field: string, value: string): void {
+  if (!DNS1123_SUBDOMAIN.test(value) || value.length > 253) {
+    throw new Error(`${where}: ${field} "${value}" is not a valid name (a DNS-1123 subdomain: ${DNS1123_SUBDOMAIN_RULE})`);
   }
 }

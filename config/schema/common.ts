@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { parseCidr } from '../../lib/cidr';
-import { DNS1035_LABEL, DNS1123_LABEL } from '../../lib/names';
+import { DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE } from '../../lib/names';
 import { QueueAmounts } from '../../lib/queueing';
 import { MAX_KUBERNETES_QUANTITY, QUANTITY_PATTERN, isNegativeQuantity, isQuantity, parseQuantity } from '../../lib/quantity';
 
@@ -23,6 +23,12 @@ export function dnsLabel(maxLength: number, what: string) {
     .regex(DNS1123_LABEL, {
       error: `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
     });
+}
+
+/** A DNS-1123 subdomain: what Kubernetes accepts as the name of most objects (a Secret, a ClusterIssuer); dots allowed. */
+export function dnsSubdomain(what: string) {
+  const error = (issue: { input?: unknown }) => `${what} must be a DNS-1123 subdomain (${DNS1123_SUBDOMAIN_RULE}), got "${String(issue.input)}"`;
+  return z.string().max(253, { error }).regex(DNS1123_SUBDOMAIN, { error });
 }
 
 /** A DNS-1035 label: what Kubernetes accepts as a Service name (starts with a letter). */

@@ -120,6 +120,27 @@ describe('platform spec.exposure', () => {
     ]);
   });
 
+  test('fails when gateway.httpListener is given without allowPlainHttp: true', () => {
+    for (const plain of ['', '    allowPlainHttp: false\n']) {
+      const exposure = `${FIXTURE_EXPOSURE}      httpListener: web\n${plain}`;
+      expect(load(exposure).problems).toEqual([
+        `platform.yaml:${lineOf(exposure, '      httpListener: web')}: spec.exposure.gateway.httpListener: "web" is used only with allowPlainHttp: true, and public services are HTTPS only without it; remove httpListener, or set spec.exposure.allowPlainHttp: true to also serve plain HTTP on that listener`,
+      ]);
+    }
+    const allowed = load(`${FIXTURE_EXPOSURE}      httpListener: web\n    allowPlainHttp: true\n`);
+    expect(allowed.problems).toEqual([]);
+    expect(allowed.config!.platform.spec.exposure.gateway!.httpListener).toBe('web');
+  });
+
+  test('accepts TLS Secret and ClusterIssuer names with dots (DNS-1123 subdomains), not other names', () => {
+    const withTls = (tls: string) => `  exposure:\n    domain: ml.example.com\n    mode: ingress\n    ingress:\n      tls: {${tls}}\n`;
+    expect(load(withTls('secretName: wildcard.ml.example.com')).config!.platform.spec.exposure.ingress!.tls).toEqual({ secretName: 'wildcard.ml.example.com' });
+    expect(load(withTls('clusterIssuer: letsencrypt.prod')).config!.platform.spec.exposure.ingress!.tls).toEqual({ clusterIssuer: 'letsencrypt.prod' });
+    expect(load(withTls('secretName: Wildcard_TLS')).problems).toEqual([
+      `platform.yaml:${lineOf(withTls('secretName: Wildcard_TLS'), '      tls:')}: spec.exposure.ingress.tls.secretName: a Secret name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit, at most 253 characters), got "Wildcard_TLS"`,
+    ]);
+  });
+
   test('fails when a tenant takes the name of the gateway proxy namespace', () => {
     const exposure = `${FIXTURE_EXPOSURE}      proxyNamespace: envoy-proxies
 `;

@@ -125,6 +125,16 @@ describe('ModelService.exposeViaIngress', () => {
     expect(Object.keys(ingress.spec)).toEqual(['ingressClassName', 'rules']);
   });
 
+  test('accepts a Secret and an issuer named with dots (DNS-1123 subdomains), and refuses other names', () => {
+    const secret = only(exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { secretName: 'wildcard.ml.example.com' } })), 'Ingress');
+    expect(secret.spec.tls).toEqual([{ hosts: ['chat.vision.ml.example.com'], secretName: 'wildcard.ml.example.com' }]);
+    const issuer = only(exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { clusterIssuer: 'letsencrypt.prod' } })), 'Ingress');
+    expect(issuer.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt.prod' });
+    expect(() => exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { secretName: 'wildcard..tls' } }))).toThrow(
+      new Error(`ModelService chat: exposeViaIngress: tls.secretName "wildcard..tls" is not a valid name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit, at most 253 characters)`),
+    );
+  });
+
   test('fails when neither tls nor plain HTTP is given', () => {
     expect(() => exposed((service) => service.exposeViaIngress(INGRESS))).toThrow(
       new Error('ModelService chat: exposeViaIngress: no tls given, and public services are HTTPS only; give tls.secretName or tls.clusterIssuer, or allowPlainHttp: true'),
