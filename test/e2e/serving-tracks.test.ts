@@ -105,4 +105,50 @@ describe('a canary and request autoscaling on the API server', () => {
       'app.kubernetes.io/component': 'canary',
     });
   });
+
+  test('the admission policy keeps ScaledObjects the platform\'s, but lets KEDA add its label and finalizer', async () => {
+    // An identity like KEDA's operator, outside the platform's deployers, with the right to update ScaledObjects.
+    const keda = cluster.user('keda-operator');
+    cluster.kubectlOk(['create', 'clusterrole', 'keda-scaledobjects', '--verb=get,list,update,patch,delete', '--resource=scaledobjects.keda.sh']);
+    cluster.kubectlOk(['create', 'clusterrolebinding', 'keda-scaledobjects', '--clusterrole=keda-scaledobjects', '--user=keda-operator']);
+    const asKeda = (args: string[]) => cluster.kubectl(['-n', 'team', ...args], keda);
+    const managed = 'ScaledObject chat is managed by the platform (app.kubernetes.io/managed-by=mlp): change tenants/team.yaml and let the platform deploy it';
+    // The API server loads new policies in the background: wait until the spec change is refused (RBAC allows it).
+    await cluster.waitFor('the managed-objects policy to refuse a ScaledObject change', () =>
+      asKeda(['patch', 'scaledobject', 'chat', '--type=merge', '-p', '{"spec":{"maxReplicaCount":50}}']).stderr.includes(managed),
+    );
+    const stored = () => cluster.get('scaledobjects.keda.sh', 'chat', 'team');
+    const specBefore = stored().spec;
+
+    // What KEDA's operator writes (ensureScaledObjectLabel, ensureFinalizer, and the finalizer's removal on deletion).
+    for (const args of [
+      ['label', 'scaledobject', 'chat', 'scaledobject.keda.sh/name=chat'],
+      ['patch', 'scaledobject', 'chat', '--type=merge', '-p', '{"metadata":{"finalizers":["finalizer.keda.sh"]}}'],
+      ['patch', 'scaledobject', 'chat', '--type=merge', '-p', '{"metadata":{"finalizers":null}}'],
+    ]) {
+      const result = asKeda(args);
+      // (The API server warns that KEDA's finalizer name has no path; a warning, not a refusal.)
+      const stderr = result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('Warning: metadata.finalizers: "finalizer.keda.sh": '));
+      expect({ args, status: result.status, stderr }).toEqual({ args, status: 0, stderr: [] });
+    }
+    expect(stored().metadata.labels['scaledobject.keda.sh/name']).toBe('chat');
+
+    // Anything else stays refused: the spec, another label or value, another finalizer, an annotation, deletion.
+    const refused = [
+      ['patch', 'scaledobject', 'chat', '--type=merge', '-p', '{"spec":{"minReplicaCount":0}}'],
+      ['label', '--overwrite', 'scaledobject', 'chat', 'scaledobject.keda.sh/name=other'],
+      ['label', 'scaledobject', 'chat', 'team=a'],
+      ['label', 'scaledobject', 'chat', 'app.kubernetes.io/managed-by-'],
+      ['patch', 'scaledobject', 'chat', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}'],
+      ['annotate', 'scaledobject', 'chat', 'autoscaling.keda.sh/paused=true'],
+      ['delete', 'scaledobject', 'chat'],
+    ];
+    expect(refused).toHaveLength(7);
+    for (const args of refused) {
+      const result = asKeda(args);
+      expect({ args, status: result.status, refused: result.stderr.includes(managed) }).toEqual({ args, status: 1, refused: true });
+    }
+    expect(stored().spec).toEqual(specBefore);
+    expect(stored().metadata.labels['app.kubernetes.io/managed-by']).toBe('mlp');
+  });
 });
