@@ -88,10 +88,25 @@ export function wholeNumber(min: number, description: string, max = 1_000_000) {
     .meta({ description });
 }
 
+/** A whole percentage, 0-100, of what `of` names (e.g. `requests`). */
+export function wholePercent(of: string, description: string) {
+  const message = (issue: { input: unknown }) => `expected a whole number from 0 to 100 (percent of ${of}), got ${describeValue(issue.input)}${quotedHint(issue.input)}`;
+  return z
+    .number({ error: message })
+    .int({ abort: true, error: message })
+    .min(0, { abort: true, error: message })
+    .max(100, { error: message })
+    .meta({ description });
+}
+
 function wholeNumberMessage(input: unknown, min: number, max: number): string {
   if (typeof input === 'number' && input > max) return `expected a whole number <= ${max}, got ${describeValue(input)}`;
-  const quoted = typeof input === 'string' && /^[+-]?\d+$/.test(input) ? `; write ${input} without quotes` : '';
-  return `expected a whole number >= ${min}, got ${describeValue(input)}${quoted}`;
+  return `expected a whole number >= ${min}, got ${describeValue(input)}${quotedHint(input)}`;
+}
+
+/** A hint for a whole number written as a string. */
+function quotedHint(input: unknown): string {
+  return typeof input === 'string' && /^[+-]?\d+$/.test(input) ? `; write ${input} without quotes` : '';
 }
 
 /** Shape of an IPv4 or IPv6 CIDR block, for editors; {@link parseCidr} decides. */

@@ -325,7 +325,9 @@ describe('mlp diff: from the old spec.ingress', () => {
     fs.writeFileSync(project.platformFile, fs.readFileSync(project.platformFile, 'utf8').replace(NEW_INGRESS, OLD_INGRESS));
     const result = runMlp(project.dir, 'diff');
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('spec.ingress: spec.ingress was replaced by spec.exposure');
+    const line = fs.readFileSync(project.platformFile, 'utf8').split('\n').indexOf('  ingress:') + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(result.stderr).toContain(`platform.yaml:${line}: spec.ingress: spec.ingress was replaced by spec.exposure`);
     expect(result.stderr).not.toContain('HEAD:');
   });
 });

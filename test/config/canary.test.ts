@@ -40,10 +40,13 @@ describe('canary', () => {
 
   test('fails when the weight is not a whole percentage', () => {
     expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 101\n`)))).toEqual([
-      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number <= 100, got 101',
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got 101',
     ]);
     expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 12.5\n`)))).toEqual([
-      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number >= 0, got 12.5',
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got 12.5',
+    ]);
+    expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: "10"\n`)))).toEqual([
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got "10"; write 10 without quotes',
     ]);
   });
 
@@ -104,7 +107,16 @@ describe('canary', () => {
     const service = `  quota:\n    cpu: "8"\n${chat(`      cpu: "1"\n${canary(`        image: ${CANARY}\n        weight: 10\n        replicas:\n          max: 1\n`)}`)}`;
     // Stable: (6 + 1) x 1 CPU = 7 fits the 8 CPUs; with the canary's (1 + 1) it is 9.
     expect(problemsOf(service, withoutKueue)).toEqual([
-      "tenants/team.yaml:21: spec.modelServices[0].canary.replicas.max: 1: the stable track and the canary at their peak need 9 x 1 of cpu ((6 + 1) + (1 + 1) replicas), more than the tenant's cpu quota of 8; lower canary.replicas.max or replicas.max, or raise spec.quota.cpu",
+      "tenants/team.yaml:21: spec.modelServices[0].canary.replicas.max: 1: the stable track and the canary at their peak need 9 x 1 of cpu ((6 + 1) + (1 + 1) replicas), more than the tenant's cpu quota of 8; lower replicas.max, or raise spec.quota.cpu (the canary does not fit even at canary.replicas.min 1)",
+    ]);
+  });
+
+  test('fails without Kueue when the DEFAULT canary max exceeds the quota, saying it is the default and how to set it', () => {
+    const service = `  quota:\n    cpu: "10"\n${chat(`      cpu: "1"\n${canary(`        image: ${CANARY}\n        weight: 40\n`)}`)}`;
+    // Stable: (6 + 1) x 1 CPU = 7 fits the 10 CPUs; the default canary max ceil(6 x 40 / 100) = 3 adds (3 + 1): 11.
+    // A canary max of 2 fits: 7 + (2 + 1) = 10.
+    expect(problemsOf(service, withoutKueue)).toEqual([
+      "tenants/team.yaml:17: spec.modelServices[0].canary.replicas.max: 3, the default (canary.replicas.max is not set: ceil(stable max 6 x weight 40 / 100) = 3, at least canary.replicas.min 1): the stable track and the canary at their peak need 11 x 1 of cpu ((6 + 1) + (3 + 1) replicas), more than the tenant's cpu quota of 10; set canary.replicas.max to 2 or less, lower replicas.max, or raise spec.quota.cpu",
     ]);
   });
 

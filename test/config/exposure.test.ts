@@ -56,8 +56,8 @@ describe('platform spec.exposure', () => {
     namespace: ingress-nginx
     domain: ml.example.com
 `;
-    // Reported at the line of its value, the first line of the mapping.
-    expect(load(old).problems).toEqual([`platform.yaml:${lineOf(old, '    className: nginx')}: spec.ingress: ${INGRESS_REPLACED}`]);
+    // Reported at the line of the removed field's key, `ingress:`.
+    expect(load(old).problems).toEqual([`platform.yaml:${lineOf(old, '  ingress:')}: spec.ingress: ${INGRESS_REPLACED}`]);
     expect(INGRESS_REPLACED).toBe('spec.ingress was replaced by spec.exposure: {domain, mode: ingress, ingress: {className, namespace, tls}}; see docs/exposure.md');
   });
 
@@ -65,7 +65,7 @@ describe('platform spec.exposure', () => {
     const both = `${FIXTURE_EXPOSURE}  ingress:
     className: nginx
 `;
-    expect(load(both).problems).toEqual([`platform.yaml:${lineOf(both, '    className: nginx')}: spec.ingress: ${INGRESS_REPLACED}`]);
+    expect(load(both).problems).toEqual([`platform.yaml:${lineOf(both, '  ingress:')}: spec.ingress: ${INGRESS_REPLACED}`]);
   });
 
   test('fails when mode gateway has no gateway', () => {
