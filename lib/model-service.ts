@@ -326,8 +326,9 @@ export class ModelService extends Construct {
     }
 
     // Selects both tracks: changing it from the stable selector is an in-place update, and every stable pod has the name label.
+    // It belongs to neither track, so it has no track label (only the track-specific objects do).
     this.service = new k8s.KubeService(this, 'service', {
-      metadata: this.tenant.objectMetadata(this.name, { ...this.selectorLabels, [TRACK_LABEL]: 'stable' }),
+      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
       spec: { type: 'ClusterIP', selector: { ...this.podSelectorLabels }, ports },
     });
     this.tenant.claimName(this.service, 'ModelService');
