@@ -105,7 +105,7 @@ function tables(report: PlatformReport): Tables {
     tenant.canaryReleases.flatMap((release) =>
       (['stable', 'canary'] as const).map((track) => {
         const entry = release[track];
-        return [tenant.name, release.service, track, entry.name, entry.image, `${entry.weight}%`, `${entry.minReplicas}..${entry.maxReplicas}`, String(entry.peakPods), money(entry.monthlyCostAtPeak)];
+        return [tenant.name, release.service, track, entry.name, entry.image, entry.weight === undefined ? 'replica ratio (no route)' : `${entry.weight}%`, `${entry.minReplicas}..${entry.maxReplicas}`, String(entry.peakPods), money(entry.monthlyCostAtPeak)];
       }),
     ),
   );

@@ -491,10 +491,11 @@ function resolveModelService(
   if (service.liveness) checkLiveness(service.liveness, report);
   checkEnv(service.env, ['HOME'], report);
   const canary = service.canary && resolveCanary(platform, service, maxReplicas, quota, report);
-  if (service.canary && platform.spec.exposure.mode === 'ingress') {
+  // An internal service's canary needs no route: callers of its Service reach both tracks (replica ratio).
+  if (service.canary && service.expose.type === 'ingress' && platform.spec.exposure.mode === 'ingress') {
     report(
       ['canary'],
-      'the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+      'the service is public (expose.type: ingress) and the platform exposes public services in mode: ingress, whose Ingress cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, make the service internal (expose.type: cluster), or remove canary',
     );
   }
 
@@ -561,18 +562,31 @@ function resolveCanary(
     const parts = `(${stable.maxReplicas} + ${ROLLOUT_MAX_SURGE}) + (${canaryPeak.maxReplicas} + ${ROLLOUT_MAX_SURGE}) replicas`;
     const over = (resource: ContainerResource) =>
       !exceeds(parseQuantity(service[resource]) * stable.pods, parseQuantity(quota[resource])) && exceeds(parseQuantity(service[resource]) * pods, parseQuantity(quota[resource]));
+    // The max as given, or the default with its formula: a user who never wrote canary.replicas.max learns where 3 came from.
+    const value =
+      canary.replicas.max === undefined
+        ? `${replicas.maxReplicas}, the default (canary.replicas.max is not set: ceil(stable max ${maxReplicas} x weight ${canary.weight} / 100) = ${Math.ceil((maxReplicas * canary.weight) / 100)}, at least canary.replicas.min ${replicas.minReplicas})`
+        : String(replicas.maxReplicas);
+    // The fix: the largest canary max that fits beside the stable track's peak (its pods in the quota, less the surge replica).
+    const fix = (perReplica: number, available: number, field: string) => {
+      const fitting = Math.floor(available / perReplica + 1e-9) - stable.pods - ROLLOUT_MAX_SURGE;
+      const setMax = canary.replicas.max === undefined ? `set canary.replicas.max to ${fitting} or less` : `lower canary.replicas.max to ${fitting} or less`;
+      return fitting >= replicas.minReplicas
+        ? `${setMax}, lower replicas.max, or raise spec.quota.${field}`
+        : `lower replicas.max, or raise spec.quota.${field} (the canary does not fit even at canary.replicas.min ${replicas.minReplicas})`;
+    };
     for (const resource of CONTAINER_RESOURCES) {
       if (over(resource)) {
         report(
           ['canary', 'replicas', 'max'],
-          `${replicas.maxReplicas}: the stable track and the canary at their peak need ${pods} x ${service[resource]} of ${resource} (${parts}), more than the tenant's ${resource} quota of ${quota[resource]}; lower canary.replicas.max or replicas.max, or raise spec.quota.${resource}`,
+          `${value}: the stable track and the canary at their peak need ${pods} x ${service[resource]} of ${resource} (${parts}), more than the tenant's ${resource} quota of ${quota[resource]}; ${fix(parseQuantity(service[resource]), parseQuantity(quota[resource]), resource)}`,
         );
       }
     }
     if (service.gpus * stable.pods <= quota.gpu && service.gpus * pods > quota.gpu) {
       report(
         ['canary', 'replicas', 'max'],
-        `${replicas.maxReplicas}: the stable track and the canary at their peak need ${service.gpus * pods} GPUs (${parts}, x ${service.gpus}), more than the tenant's GPU quota of ${quota.gpu}; lower canary.replicas.max or replicas.max, or raise spec.quota.gpu`,
+        `${value}: the stable track and the canary at their peak need ${service.gpus * pods} GPUs (${parts}, x ${service.gpus}), more than the tenant's GPU quota of ${quota.gpu}; ${fix(service.gpus, quota.gpu, 'gpu')}`,
       );
     }
   }

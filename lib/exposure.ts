@@ -8,7 +8,7 @@
  * listener, an Ingress has a `tls` section; plain HTTP only where the
  * platform allows it explicitly (`allowPlainHttp`).
  */
-import { DNS1123_LABEL, DNS_NAME } from './names';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, DNS_NAME } from './names';
 
 /** Defaults of the exposure options, shared with the platform file schema. */
 export const EXPOSURE_DEFAULTS = {
@@ -35,6 +35,15 @@ export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /** cert-manager's annotation that asks an issuer for an Ingress's certificate. */
 export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+
+/**
+ * cert-manager's HTTP-01 solver pods: the label cert-manager puts on them
+ * (`SolverIdentificationLabelKey` in cert-manager's `pkg/apis/acme/v1`) and
+ * the port they listen on (`acmeSolverListenPort`, `pkg/issuer/acme/http`).
+ * They run in the namespace of the Certificate, so in the tenant namespace.
+ * @see https://cert-manager.io/docs/configuration/acme/http01/
+ */
+export const ACME_HTTP01_SOLVER = { label: 'acme.cert-manager.io/http01-solver', port: 8089 } as const;
 
 /** Host and path: where a service is public. */
 export interface RouteOptions {
@@ -120,5 +129,12 @@ export function checkRoute(where: string, options: RouteOptions): string {
 export function checkLabelName(where: string, field: string, value: string): void {
   if (!DNS1123_LABEL.test(value) || value.length > 63) {
     throw new Error(`${where}: ${field} "${value}" is not a valid name (lowercase letters, digits and '-', at most 63 characters)`);
+  }
+}
+
+/** Checks the name of an object that may contain dots (a DNS-1123 subdomain: a Secret, a ClusterIssuer) given as `field`. */
+export function checkSubdomainName(where: string, field: string, value: string): void {
+  if (!DNS1123_SUBDOMAIN.test(value) || value.length > 253) {
+    throw new Error(`${where}: ${field} "${value}" is not a valid name (a DNS-1123 subdomain: ${DNS1123_SUBDOMAIN_RULE})`);
   }
 }

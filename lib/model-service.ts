@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuPlacement } from './gpu-placement';
 import { COMPONENT_LABEL, NAME_LABEL, TRACK_LABEL } from './labels';
-import { CLUSTER_ISSUER_ANNOTATION, EXPOSURE_DEFAULTS, GATEWAY_API_GROUP, GatewayOptions, IngressOptions, checkLabelName, checkRoute } from './exposure';
+import { CLUSTER_ISSUER_ANNOTATION, EXPOSURE_DEFAULTS, GATEWAY_API_GROUP, GatewayOptions, IngressOptions, checkLabelName, checkRoute, checkSubdomainName } from './exposure';
 import { HttpRoute, HttpRouteSpecRulesBackendRefs, HttpRouteSpecRulesMatchesPathType } from './imports/gateway.networking.k8s.io';
 import { DNS1035_LABEL } from './names';
 import { exceeds, isQuantity, parseQuantity } from './quantity';
@@ -326,8 +326,9 @@ export class ModelService extends Construct {
     }
 
     // Selects both tracks: changing it from the stable selector is an in-place update, and every stable pod has the name label.
+    // It belongs to neither track, so it has no track label (only the track-specific objects do).
     this.service = new k8s.KubeService(this, 'service', {
-      metadata: this.tenant.objectMetadata(this.name, { ...this.selectorLabels, [TRACK_LABEL]: 'stable' }),
+      metadata: this.tenant.objectMetadata(this.name, this.selectorLabels),
       spec: { type: 'ClusterIP', selector: { ...this.podSelectorLabels }, ports },
     });
     this.tenant.claimName(this.service, 'ModelService');
@@ -400,9 +401,11 @@ export class ModelService extends Construct {
     if (tls !== undefined && (tls.secretName === undefined) === (tls.clusterIssuer === undefined)) {
       throw new Error(`${where}: tls must name exactly one of secretName and clusterIssuer`);
     }
-    if (tls?.secretName !== undefined) checkLabelName(where, 'tls.secretName', tls.secretName);
-    if (tls?.clusterIssuer !== undefined) checkLabelName(where, 'tls.clusterIssuer', tls.clusterIssuer);
+    if (tls?.secretName !== undefined) checkSubdomainName(where, 'tls.secretName', tls.secretName);
+    if (tls?.clusterIssuer !== undefined) checkSubdomainName(where, 'tls.clusterIssuer', tls.clusterIssuer);
     this.allowFromNamespace('allow-ingress-controller', `${this.name}-from-ingress`, options.controllerNamespace, 'exposeViaIngress()');
+    // cert-manager answers the issuer's HTTP-01 challenge from solver pods in this namespace, through the same controller.
+    if (tls?.clusterIssuer !== undefined) this.tenant.allowAcmeHttp01Solvers(options.controllerNamespace);
     const metadata = this.tenant.objectMetadata(this.name, this.selectorLabels);
     const ingress = new k8s.KubeIngress(this, 'ingress', {
       metadata: tls?.clusterIssuer === undefined ? metadata : { ...metadata, annotations: { [CLUSTER_ISSUER_ANNOTATION]: tls.clusterIssuer } },

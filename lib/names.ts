@@ -18,6 +18,16 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  */
 export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * A DNS-1123 subdomain: DNS-1123 labels joined by dots; at most 253 characters, checked apart.
+ * What Kubernetes accepts as the name of most objects (a Secret, a ClusterIssuer).
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names
+ */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** What {@link DNS1123_SUBDOMAIN} allows, in words, for error messages. */
+export const DNS1123_SUBDOMAIN_RULE = "lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit, at most 253 characters";
+
 /** A fully qualified host or domain name: DNS-1123 labels joined by dots, ending in a top-level domain of letters. */
 export const DNS_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
 

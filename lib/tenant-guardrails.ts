@@ -38,6 +38,7 @@ export const PLATFORM_MANAGED_RESOURCES: Readonly<Record<string, readonly string
   batch: ['cronjobs', 'jobs'],
   'monitoring.coreos.com': ['podmonitors', 'prometheusrules', 'servicemonitors'],
   'gateway.networking.k8s.io': ['httproutes'],
+  'keda.sh': ['scaledobjects'],
   'kueue.x-k8s.io': ['localqueues'],
   'networking.k8s.io': ['ingresses'],
   policy: ['poddisruptionbudgets'],
@@ -63,6 +64,34 @@ function allowedPrioritiesExpression(): string {
   return `{${entries.join(', ')}}`;
 }
 
+/**
+ * What the KEDA operator itself writes on a ScaledObject, besides its status: the label
+ * `scaledobject.keda.sh/name: <name>` (`ensureScaledObjectLabel`) and the finalizer
+ * `finalizer.keda.sh` (`ensureFinalizer`, removed again on deletion), both with a plain update
+ * (controllers/keda in KEDA v2.21.0). Its service account depends on the installation, so the
+ * update is recognised by its shape instead.
+ */
+export const KEDA_BOOKKEEPING = { label: 'scaledobject.keda.sh/name', finalizer: 'finalizer.keda.sh' } as const;
+
+/**
+ * CEL: an UPDATE of a KEDA object that only adds KEDA's bookkeeping (its label, with the object's
+ * name, and its finalizer) or drops finalizers: spec, annotations and every other label unchanged.
+ */
+function kedaBookkeepingExpression(): string {
+  const labels = (object: string) => `${object}.metadata.labels`;
+  const same = (field: string) =>
+    `has(object.metadata.${field}) == has(oldObject.metadata.${field}) && (!has(object.metadata.${field}) || object.metadata.${field} == oldObject.metadata.${field})`;
+  return (
+    `request.operation == "UPDATE" && request.resource.group == "keda.sh" && ` +
+    `has(object.spec) == has(oldObject.spec) && (!has(object.spec) || object.spec == oldObject.spec) && ${same('annotations')} && ` +
+    `has(${labels('object')}) && ` +
+    `${labels('oldObject')}.all(k, k in ${labels('object')} && ${labels('object')}[k] == ${labels('oldObject')}[k]) && ` +
+    `${labels('object')}.all(k, k in ${labels('oldObject')} || (k == "${KEDA_BOOKKEEPING.label}" && ${labels('object')}[k] == object.metadata.name)) && ` +
+    `(!has(object.metadata.finalizers) || object.metadata.finalizers.all(f, f == "${KEDA_BOOKKEEPING.finalizer}" || ` +
+    `(has(oldObject.metadata.finalizers) && f in oldObject.metadata.finalizers)))`
+  );
+}
+
 /** CEL: the request comes from someone other than the platform's deployers and Kubernetes' own controllers. */
 function notPlatformExpression(deployerGroups: readonly string[]): string {
   const groups = ['system:masters', ...deployerGroups].map((group) => JSON.stringify(group)).join(', ');
@@ -85,7 +114,8 @@ function notPlatformExpression(deployerGroups: readonly string[]): string {
  * - Everything else the platform writes into tenant namespaces (workloads,
  *   services, autoscalers, disruption budgets, service accounts, monitors,
  *   volumes, ...; {@link PLATFORM_MANAGED_RESOURCES}) is changed only through
- *   the tenant file: tenants can neither update (labels included) nor delete
+ *   the tenant file (but for the label and finalizer the KEDA operator puts on
+ *   a ScaledObject, {@link KEDA_BOOKKEEPING}): tenants can neither update (labels included) nor delete
  *   an object labelled `app.kubernetes.io/managed-by: mlp`, nor put that label
  *   on objects of their own. Objects that controllers make from the
  *   platform's (a CronJob's Jobs, a Deployment's ReplicaSets and pods) carry
@@ -158,7 +188,8 @@ export class TenantGuardrails extends Construct {
       ],
       validations: [
         {
-          expression: `request.operation == "CREATE" || !(${managedByPlatform('oldObject')})`,
+          // KEDA's own label and finalizer on a ScaledObject are the operator's to write.
+          expression: `request.operation == "CREATE" || !(${managedByPlatform('oldObject')}) || (${kedaBookkeepingExpression()})`,
           messageExpression:
             `request.kind.kind + " " + request.name + " is managed by the platform (${MANAGED_BY_LABEL}=${MANAGED_BY}): ` +
             `change tenants/" + request.namespace + ".yaml and let the platform deploy it"`,

@@ -14,6 +14,7 @@ import {
   priorityClassName,
 } from './labels';
 import { NON_PUBLIC_IPV4, NON_PUBLIC_IPV6, internetExceptions, parseCidr } from './cidr';
+import { ACME_HTTP01_SOLVER } from './exposure';
 import { DNS1123_LABEL } from './names';
 import { isQuantity } from './quantity';
 
@@ -238,6 +239,8 @@ export class TenantNamespace extends Construct {
   public readonly monitoringNamespace: string;
 
   private readonly allowedNamespaces = new Set<string>();
+  /** The policy of {@link allowAcmeHttp01Solvers}, once created. */
+  private acmeSolvers?: { readonly namespace: string; readonly policy: k8s.KubeNetworkPolicy };
   /** The objects created in the namespace, by API group, kind and name. */
   private readonly claims = new Map<string, NameClaim>();
 
@@ -355,6 +358,42 @@ export class TenantNamespace extends Construct {
       },
     });
     this.claimName(policy, `allowFrom('${namespace}')`);
+    return policy;
+  }
+
+  /**
+   * Lets the Ingress controller's namespace reach cert-manager's HTTP-01 solver pods (those
+   * labelled `acme.cert-manager.io/http01-solver: "true"`, TCP 8089), which cert-manager starts
+   * in this namespace for the certificates its issuer annotation asks for: default deny would
+   * otherwise block the ACME server's challenge request and no certificate would be issued.
+   * Called by every service that asks for one; the policy is created once.
+   *
+   * @returns the NetworkPolicy `allow-acme-http01-solvers` (a name no other object of the
+   * namespace takes: the tenant's own policies are `allow-<fixed>` and `allow-from-<namespace>`,
+   * a service's `<service>-from-<ingress|gateway>`)
+   * @throws Error when called again with another controller namespace
+   */
+  public allowAcmeHttp01Solvers(controllerNamespace: string): k8s.KubeNetworkPolicy {
+    const where = `TenantNamespace ${this.name}: allowAcmeHttp01Solvers`;
+    if (!DNS1123_LABEL.test(controllerNamespace) || controllerNamespace.length > 63) {
+      throw new Error(`${where}: "${controllerNamespace}" is not a namespace name (a DNS-1123 label)`);
+    }
+    if (this.acmeSolvers !== undefined) {
+      if (this.acmeSolvers.namespace !== controllerNamespace) {
+        throw new Error(`${where}: the solvers are already open to namespace "${this.acmeSolvers.namespace}", not "${controllerNamespace}"; expose every service through one Ingress controller`);
+      }
+      return this.acmeSolvers.policy;
+    }
+    const policy = new k8s.KubeNetworkPolicy(this, 'allow-acme-http01-solvers', {
+      metadata: this.objectMetadata('allow-acme-http01-solvers'),
+      spec: {
+        podSelector: { matchLabels: { [ACME_HTTP01_SOLVER.label]: 'true' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [namespacePeer(controllerNamespace)], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(ACME_HTTP01_SOLVER.port) }] }],
+      },
+    });
+    this.claimName(policy, `allowAcmeHttp01Solvers('${controllerNamespace}')`);
+    this.acmeSolvers = { namespace: controllerNamespace, policy };
     return policy;
   }
 

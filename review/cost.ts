@@ -171,8 +171,11 @@ export interface ServingTrackCost {
   /** The track's Deployment: the service, or `<service>-canary`. */
   readonly name: string;
   readonly image: string;
-  /** Percent of the route's requests: the canary's weight, and the rest for the stable track. */
-  readonly weight: number;
+  /**
+   * Percent of the route's requests: the canary's weight, and the rest for the stable track;
+   * absent when the service has no route (its split follows the replica ratio).
+   */
+  readonly weight?: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   /** Pods at its peak: replicas.max plus the surge replica of a rollout (what the serving reserve holds). */
@@ -181,9 +184,17 @@ export interface ServingTrackCost {
   readonly monthlyCostAtPeak: number;
 }
 
+/**
+ * How requests reach the tracks: `route-weight`, the service's HTTPRoute splits them by weight
+ * (a public service, exposure mode gateway); `replica-ratio`, callers of the Service that spans
+ * both tracks reach every ready pod, so the split follows the ratio of ready replicas.
+ */
+export type CanarySplit = 'route-weight' | 'replica-ratio';
+
 /** A model service with a canary: its stable track and its canary, side by side. */
 export interface CanaryRelease {
   readonly service: string;
+  readonly split: CanarySplit;
   readonly stable: ServingTrackCost;
   readonly canary: ServingTrackCost;
 }
@@ -194,10 +205,11 @@ export function canaryReleases(platform: PlatformFile, tenant: TenantConfig): Ca
     const canary = service.canary;
     if (canary === undefined) return [];
     const [stablePeak, canaryPeak] = servingTrackPeaks(service);
+    const split: CanarySplit = service.ingress !== undefined && platform.spec.exposure.mode === 'gateway' ? 'route-weight' : 'replica-ratio';
     const track = (name: string, image: string, weight: number, minReplicas: number, maxReplicas: number, peakPods: number): ServingTrackCost => ({
       name,
       image,
-      weight,
+      ...(split === 'route-weight' && { weight }),
       minReplicas,
       maxReplicas,
       peakPods,
@@ -206,6 +218,7 @@ export function canaryReleases(platform: PlatformFile, tenant: TenantConfig): Ca
     return [
       {
         service: service.name,
+        split,
         stable: track(stablePeak.name, service.image, 100 - canary.weight, service.minReplicas, service.maxReplicas, stablePeak.pods),
         canary: track(canaryPeak.name, canary.image, canary.weight, canary.minReplicas, canary.maxReplicas, canaryPeak.pods),
       },

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LoadOptions, PlatformConfig, displayPath, loadConfig } from '../config/load';
+import { migrateOldPlatformText } from '../config/platform-migration';
 import { Problem, ValidationError } from '../config/problems';
 
 /** The configuration at a revision. */
@@ -82,7 +83,8 @@ export function loadConfigAtRef(ref: string, options: LoadOptions, cwd: string =
   try {
     const platformFile = path.join(scratch, path.basename(platformPath));
     const tenantsDir = path.join(scratch, 'tenants');
-    fs.writeFileSync(platformFile, platformText);
+    // The base cannot be edited: a platform file of an older schema is read as what it meant (the work tree is not).
+    fs.writeFileSync(platformFile, migrateOldPlatformText(platformText));
     fs.mkdirSync(tenantsDir);
     const listing = git(['ls-tree', '-z', commit, ...(tenantsPath === '' ? [] : ['--', `${tenantsPath}/`])], root);
     for (const entry of listing.split('\0').filter(Boolean)) {

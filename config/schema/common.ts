@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { parseCidr } from '../../lib/cidr';
-import { DNS1035_LABEL, DNS1123_LABEL } from '../../lib/names';
+import { DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE } from '../../lib/names';
 import { QueueAmounts } from '../../lib/queueing';
 import { MAX_KUBERNETES_QUANTITY, QUANTITY_PATTERN, isNegativeQuantity, isQuantity, parseQuantity } from '../../lib/quantity';
 
@@ -23,6 +23,12 @@ export function dnsLabel(maxLength: number, what: string) {
     .regex(DNS1123_LABEL, {
       error: `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
     });
+}
+
+/** A DNS-1123 subdomain: what Kubernetes accepts as the name of most objects (a Secret, a ClusterIssuer); dots allowed. */
+export function dnsSubdomain(what: string) {
+  const error = (issue: { input?: unknown }) => `${what} must be a DNS-1123 subdomain (${DNS1123_SUBDOMAIN_RULE}), got "${String(issue.input)}"`;
+  return z.string().max(253, { error }).regex(DNS1123_SUBDOMAIN, { error });
 }
 
 /** A DNS-1035 label: what Kubernetes accepts as a Service name (starts with a letter). */
@@ -82,10 +88,25 @@ export function wholeNumber(min: number, description: string, max = 1_000_000) {
     .meta({ description });
 }
 
+/** A whole percentage, 0-100, of what `of` names (e.g. `requests`). */
+export function wholePercent(of: string, description: string) {
+  const message = (issue: { input: unknown }) => `expected a whole number from 0 to 100 (percent of ${of}), got ${describeValue(issue.input)}${quotedHint(issue.input)}`;
+  return z
+    .number({ error: message })
+    .int({ abort: true, error: message })
+    .min(0, { abort: true, error: message })
+    .max(100, { error: message })
+    .meta({ description });
+}
+
 function wholeNumberMessage(input: unknown, min: number, max: number): string {
   if (typeof input === 'number' && input > max) return `expected a whole number <= ${max}, got ${describeValue(input)}`;
-  const quoted = typeof input === 'string' && /^[+-]?\d+$/.test(input) ? `; write ${input} without quotes` : '';
-  return `expected a whole number >= ${min}, got ${describeValue(input)}${quoted}`;
+  return `expected a whole number >= ${min}, got ${describeValue(input)}${quotedHint(input)}`;
+}
+
+/** A hint for a whole number written as a string. */
+function quotedHint(input: unknown): string {
+  return typeof input === 'string' && /^[+-]?\d+$/.test(input) ? `; write ${input} without quotes` : '';
 }
 
 /** Shape of an IPv4 or IPv6 CIDR block, for editors; {@link parseCidr} decides. */

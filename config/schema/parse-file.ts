@@ -92,6 +92,11 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
     const offset = locate(document.contents, path);
     return offset === undefined ? undefined : lineAt(offset);
   };
+  // A removed field (z.never, e.g. the platform's old spec.ingress) is wrong as a whole: report it at its key.
+  const issueLine = (path: readonly PropertyKey[]) => {
+    const offset = isRemovedField(schema, path) ? locate(document.contents, path, { atKey: true }) : locate(document.contents, path);
+    return offset === undefined ? undefined : lineAt(offset);
+  };
 
   let data: unknown;
   try {
@@ -132,7 +137,7 @@ export function parseFile<S extends z.ZodType>(file: SourceFile, schema: S): Par
         problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: lineOf(issue.path), message: inner.message });
       }
     } else {
-      problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: lineOf(issue.path), message: issue.message });
+      problems.push({ file: file.path, path: formatPath(issue.path) || undefined, line: issueLine(issue.path), message: issue.message });
     }
   }
   return { problems, lineOf };
@@ -254,6 +259,14 @@ function isRemoved(schema: z.ZodType): boolean {
   return def.type === 'never';
 }
 
+/** Whether the field at `path` is a removed one (z.never) in every object schema it may belong to. */
+function isRemovedField(schema: z.ZodType, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  const name = String(path[path.length - 1]);
+  const fields = objectsAt(schema, path.slice(0, -1)).flatMap((def) => (def.shape && name in def.shape ? [def.shape[name]] : []));
+  return fields.length > 0 && fields.every(isRemoved);
+}
+
 /** The field names a mapping at `path` allows. */
 function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const names = new Set<string>();
@@ -264,18 +277,22 @@ function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return [...names];
 }
 
-/** Offset of the node at `path`, or of the key of the mapping that lacks the next field. */
-function locate(root: unknown, path: readonly PropertyKey[]): number | undefined {
+/**
+ * Offset of the node at `path` (with `atKey`, of its key when it is a mapping's field), or of
+ * the key of the mapping that lacks the next field.
+ */
+function locate(root: unknown, path: readonly PropertyKey[], options: { readonly atKey?: boolean } = {}): number | undefined {
   let node = root;
   let offset = rangeStart(node);
   let keyOffset = offset;
-  for (const segment of path) {
+  for (const [index, segment] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
       // A missing field is reported at the key of the mapping that lacks it.
       if (!pair) return keyOffset;
       offset = rangeStart(pair.key) ?? offset;
       keyOffset = offset;
+      if (options.atKey && index === path.length - 1) return keyOffset;
       node = pair.value;
       offset = rangeStart(node) ?? offset;
     } else if (isSeq(node) && typeof segment === 'number') {

@@ -20,7 +20,7 @@ import {
 } from '../../lib/queueing';
 import { Tier } from '../../lib/labels';
 import { REQUEST_METRIC_KINDS } from '../../lib/serving-track';
-import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, enumOf, fairSharingWeight, quantity, queueAmounts, queueAmountsWithDefaults, wholeNumber } from './common';
+import { API_VERSION, LabelsSchema, cidrBlock, describeValue, dnsLabel, dnsSubdomain, enumOf, fairSharingWeight, quantity, queueAmounts, queueAmountsWithDefaults, wholeNumber } from './common';
 
 const TolerationSchema = z.strictObject({
   key: z.string().optional(),
@@ -228,8 +228,8 @@ const listenerName = (description: string, fallback: string) =>
 
 const IngressTlsSchema = z
   .strictObject({
-    secretName: dnsLabel(63, 'a Secret name').optional().meta({ description: 'TLS Secret of that name in each tenant namespace (Ingress TLS secrets are namespace-local).' }),
-    clusterIssuer: dnsLabel(63, 'a cert-manager ClusterIssuer name')
+    secretName: dnsSubdomain('a Secret name').optional().meta({ description: 'TLS Secret of that name in each tenant namespace (Ingress TLS secrets are namespace-local).' }),
+    clusterIssuer: dnsSubdomain('a cert-manager ClusterIssuer name')
       .optional()
       .meta({ description: `cert-manager ClusterIssuer: the annotation ${CLUSTER_ISSUER_ANNOTATION} on each Ingress, the certificate in the Secret <service>-tls.` }),
   })
@@ -255,7 +255,7 @@ const ExposureSchema = z
         name: dnsLabel(63, 'a Gateway name').meta({ description: 'Name of the parent Gateway (cluster infrastructure; the platform does not create it).' }),
         namespace: dnsLabel(63, 'a namespace name').meta({ description: 'Namespace of the parent Gateway.' }),
         httpsListener: listenerName('sectionName of the Gateway\'s HTTPS listener; it must admit routes from tenant namespaces.', EXPOSURE_DEFAULTS.httpsListener),
-        httpListener: listenerName('sectionName of the Gateway\'s plain HTTP listener; used only with allowPlainHttp.', EXPOSURE_DEFAULTS.httpListener),
+        httpListener: listenerName('sectionName of the Gateway\'s plain HTTP listener; used only with allowPlainHttp: true, and an error without it.', EXPOSURE_DEFAULTS.httpListener),
         proxyNamespace: dnsLabel(63, 'a namespace name')
           .optional()
           .meta({ description: "Namespace of the gateway's proxy pods, let in by the NetworkPolicies of exposed services. @default the Gateway's namespace" }),
@@ -295,6 +295,24 @@ const ExposureSchema = z
     }
   })
   .meta({ description: 'How public model services are exposed (docs/exposure.md): HTTPS through the Gateway API or an Ingress controller.' });
+
+/**
+ * `gateway.httpListener` as written, before its default: the listener is used only with
+ * `allowPlainHttp: true`, so a file that names it without that would have it silently ignored.
+ * The schema's default hides whether it was written, so the raw input is checked here.
+ */
+function checkPlainHttpListener(exposure: unknown, ctx: z.RefinementCtx): unknown {
+  const record = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+  const listener = record(record(exposure)?.gateway)?.httpListener;
+  if (listener !== undefined && record(exposure)?.allowPlainHttp !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['gateway', 'httpListener'],
+      message: `${describeValue(listener)} is used only with allowPlainHttp: true, and public services are HTTPS only without it; remove httpListener, or set spec.exposure.allowPlainHttp: true to also serve plain HTTP on that listener`,
+    });
+  }
+  return exposure;
+}
 
 /**
  * An old platform file's `spec.ingress` without `spec.exposure`: the one
@@ -408,7 +426,7 @@ export const PlatformSpecSchema = z.strictObject({
         .default({ enabled: true, replicas: 1, retention: '15d', ephemeralStorage: PROMETHEUS_DEFAULTS.ephemeralStorage }),
     })
     .meta({ description: 'Monitoring settings.' }),
-  exposure: ExposureSchema,
+  exposure: z.preprocess(checkPlainHttpListener, ExposureSchema),
   ingress: z.never({ error: INGRESS_REPLACED }).optional().meta({ description: `Removed: ${INGRESS_REPLACED}.` }),
   autoscaling: z
     .strictObject({

@@ -24,6 +24,7 @@ import {
   quantity,
   queueAmounts,
   wholeNumber,
+  wholePercent,
   workloadName,
 } from './common';
 import { PolicyWaiversSchema } from './policy-waiver';
@@ -230,7 +231,7 @@ export const ModelServiceSchema = z
     canary: z
       .strictObject({
         image: ImageSchema.meta({ description: 'Image of the canary, pinned, from an allowed registry; not the stable image.' }),
-        weight: wholeNumber(0, 'Percent of the route requests the canary gets (the stable track gets the rest), 0-100.', 100),
+        weight: wholePercent('requests', 'Percent of the route requests the canary gets (the stable track gets the rest), a whole number from 0 to 100.'),
         replicas: z
           .strictObject({
             min: wholeNumber(1, 'Fewest canary replicas. @default 1').optional(),

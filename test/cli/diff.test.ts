@@ -281,3 +281,53 @@ describe('mlp diff: egress', () => {
     ]);
   });
 });
+
+describe('mlp diff: from the old spec.ingress', () => {
+  const FIXTURE_EXPOSURE = '  exposure:\n    domain: ml.example.com\n    mode: gateway\n    gateway:\n      name: ml-gateway\n      namespace: gateway-system\n';
+  const OLD_INGRESS = '  ingress:\n    className: nginx\n    namespace: ingress-nginx\n    domain: ml.example.com\n';
+  const NEW_INGRESS =
+    '  exposure:\n    domain: ml.example.com\n    mode: ingress\n    ingress:\n      className: nginx\n      namespace: ingress-nginx\n      tls:\n        secretName: wildcard-tls\n';
+  const exposed = `${minimalTenant('nlp')}  modelServices:
+    - name: chat
+      image: registry.ml.example.com/nlp/chat:1.0.0
+      cpu: "1"
+      memory: 2Gi
+      expose:
+        type: ingress
+        host: chat.nlp.ml.example.com
+`;
+  let project: ReturnType<typeof scratchProject>;
+
+  beforeEach(() => {
+    project = scratchProject({ 'nlp.yaml': exposed });
+    const text = fs.readFileSync(project.platformFile, 'utf8');
+    expect(text).toContain(FIXTURE_EXPOSURE);
+    fs.writeFileSync(project.platformFile, text.replace(FIXTURE_EXPOSURE, OLD_INGRESS));
+    git(project.dir, 'init', '--quiet');
+    git(project.dir, 'add', '.');
+    git(project.dir, 'commit', '--quiet', '-m', 'before issue 17');
+    fs.writeFileSync(project.platformFile, text.replace(FIXTURE_EXPOSURE, NEW_INGRESS));
+  });
+  afterEach(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+
+  test('reads the base revision through the migration and shows the move to HTTPS', () => {
+    const { status, stdout, stderr } = runMlp(project.dir, 'diff');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const start = stdout.indexOf('Security-relevant changes:\n');
+    expect(start).toBeGreaterThan(0);
+    expect(stdout.slice(start).split('\n\n')[0].split('\n').slice(1)).toEqual([
+      '  nlp  plain HTTP  chat.nlp.ml.example.com/ is no longer served over plain HTTP (Ingress chat)',
+    ]);
+  });
+
+  test('fails when the work tree still has spec.ingress: only the base is migrated', () => {
+    fs.writeFileSync(project.platformFile, fs.readFileSync(project.platformFile, 'utf8').replace(NEW_INGRESS, OLD_INGRESS));
+    const result = runMlp(project.dir, 'diff');
+    expect(result.status).toBe(1);
+    const line = fs.readFileSync(project.platformFile, 'utf8').split('\n').indexOf('  ingress:') + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(result.stderr).toContain(`platform.yaml:${line}: spec.ingress: spec.ingress was replaced by spec.exposure`);
+    expect(result.stderr).not.toContain('HEAD:');
+  });
+});

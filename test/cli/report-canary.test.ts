@@ -36,6 +36,9 @@ spec:
         weight: 25
 `;
 
+/** SERVE(7) with the service public: its HTTPRoute splits by weight. */
+const EXPOSED = SERVE(7).replace('      canary:\n', '      expose:\n        type: ingress\n      canary:\n');
+
 /*
  * Hand-computed figures (test prices: cpuCoreHour 0.035, memoryGiBHour 0.0045, l4 0.80/h; 730 h a month).
  * api: stable replicas 1..4, weight 75; canary replicas 1..max(1, ceil(4 x 25 / 100)) = 1..1, weight 25.
@@ -63,8 +66,9 @@ describe('mlp report with a canary', () => {
     expect(serve.canaryReleases).toEqual([
       {
         service: 'api',
-        stable: { name: 'api', image: 'registry.ml.example.com/serve/api:1.0.0', weight: 75, minReplicas: 1, maxReplicas: 4, peakPods: 5, monthlyCostAtPeak: 3306.9 },
-        canary: { name: 'api-canary', image: 'registry.ml.example.com/serve/api:1.1.0', weight: 25, minReplicas: 1, maxReplicas: 1, peakPods: 2, monthlyCostAtPeak: 1322.76 },
+        split: 'replica-ratio',
+        stable: { name: 'api', image: 'registry.ml.example.com/serve/api:1.0.0', minReplicas: 1, maxReplicas: 4, peakPods: 5, monthlyCostAtPeak: 3306.9 },
+        canary: { name: 'api-canary', image: 'registry.ml.example.com/serve/api:1.1.0', minReplicas: 1, maxReplicas: 1, peakPods: 2, monthlyCostAtPeak: 1322.76 },
       },
     ]);
     expect(serve.requested.servicesAtMin).toEqual({ cpu: 4, ephemeralStorageGiB: 20, gpus: 2, gpusByType: { l4: 2 }, memoryGiB: 16 });
@@ -82,8 +86,18 @@ describe('mlp report with a canary', () => {
     expect(serve.monthlyCost).toEqual({ cpu: 1175.3, gpu: 4088, memory: 604.44, storage: 10, total: 5877.74 });
   });
 
-  test('prints the tracks side by side (text) and as a Markdown table', () => {
-    project = pricedProject({ 'serve.yaml': SERVE(7) }, { kueue: false });
+  test('gives the route weights of a public service (JSON)', () => {
+    project = pricedProject({ 'serve.yaml': EXPOSED }, { kueue: false });
+    const result = runMlp(project.dir, 'report', '--format', 'json');
+    expect(result.stderr).toBe('');
+    const [serve] = JSON.parse(result.stdout).tenants;
+    expect(serve.canaryReleases).toHaveLength(1);
+    expect(serve.canaryReleases[0].split).toBe('route-weight');
+    expect([serve.canaryReleases[0].stable.weight, serve.canaryReleases[0].canary.weight]).toEqual([75, 25]);
+  });
+
+  test('prints the tracks side by side (text) and as a Markdown table: by weight on a route, by replica ratio without one', () => {
+    project = pricedProject({ 'serve.yaml': EXPOSED }, { kueue: false });
     const { status, stdout } = runMlp(project.dir, 'report');
     expect(status).toBe(0);
     const lines = stdout.split('\n');
@@ -98,6 +112,21 @@ describe('mlp report with a canary', () => {
     ]);
     const markdown = runMlp(project.dir, 'report', '--format', 'markdown').stdout;
     expect(markdown).toContain('| serve | api | canary | api-canary | registry.ml.example.com/serve/api:1.1.0 | 25% | 1..1 | 2 | $1,322.76 |');
+
+    fs.writeFileSync(`${project.tenantsDir}/serve.yaml`, SERVE(7));
+    const internal = runMlp(project.dir, 'report');
+    expect(internal.status).toBe(0);
+    const rows = internal.stdout.split('\n');
+    const at = rows.indexOf(lines[heading]);
+    expect(at).toBeGreaterThan(0);
+    expect(rows.slice(at + 1, at + 4)).toEqual([
+      'TENANT  SERVICE  TRACK   DEPLOYMENT  IMAGE                                    WEIGHT                    REPLICAS  PEAK PODS  MONTHLY AT PEAK',
+      'serve   api      stable  api         registry.ml.example.com/serve/api:1.0.0  replica ratio (no route)  1..4              5        $3,306.90',
+      'serve   api      canary  api-canary  registry.ml.example.com/serve/api:1.1.0  replica ratio (no route)  1..1              2        $1,322.76',
+    ]);
+    expect(runMlp(project.dir, 'report', '--format', 'markdown').stdout).toContain(
+      '| serve | api | canary | api-canary | registry.ml.example.com/serve/api:1.1.0 | replica ratio (no route) | 1..1 | 2 | $1,322.76 |',
+    );
   });
 
   test('has no canary table when no service has a canary', () => {

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import { loadConfig } from '../../config/load';
 import { ValidationError, formatProblem } from '../../config/problems';
+import { synthesizeTenant } from '../../stacks/synth';
 import { minimalTenant, scratchProject, withoutKueue } from '../support/fixtures';
 
 function load(tenant: string, editPlatform: (text: string) => string = (text) => text) {
@@ -39,10 +40,13 @@ describe('canary', () => {
 
   test('fails when the weight is not a whole percentage', () => {
     expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 101\n`)))).toEqual([
-      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number <= 100, got 101',
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got 101',
     ]);
     expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 12.5\n`)))).toEqual([
-      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number >= 0, got 12.5',
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got 12.5',
+    ]);
+    expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: "10"\n`)))).toEqual([
+      'tenants/team.yaml:16: spec.modelServices[0].canary.weight: expected a whole number from 0 to 100 (percent of requests), got "10"; write 10 without quotes',
     ]);
   });
 
@@ -78,19 +82,41 @@ describe('canary', () => {
     ]);
   });
 
-  test('fails when the platform exposes services through an Ingress', () => {
+  test('fails when a public service has a canary and the platform exposes services through an Ingress', () => {
     const ingressMode = (text: string) =>
       text.replace('    mode: gateway\n    gateway:\n      name: ml-gateway\n      namespace: gateway-system\n', '    mode: ingress\n    ingress:\n      tls:\n        secretName: wildcard-tls\n');
-    expect(problemsOf(chat(canary(`        image: ${CANARY}\n        weight: 10\n`)), ingressMode)).toEqual([
-      'tenants/team.yaml:15: spec.modelServices[0].canary: the platform exposes services in mode: ingress, which cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, or remove canary',
+    const exposed = `      expose:\n        type: ingress\n${canary(`        image: ${CANARY}\n        weight: 10\n`)}`;
+    expect(problemsOf(chat(exposed), ingressMode)).toEqual([
+      'tenants/team.yaml:17: spec.modelServices[0].canary: the service is public (expose.type: ingress) and the platform exposes public services in mode: ingress, whose Ingress cannot split traffic by weight (exposure.mode in the platform file); ask the platform team to use mode: gateway, make the service internal (expose.type: cluster), or remove canary',
     ]);
+  });
+
+  test('allows a canary of an internal service on a platform in mode ingress: its split follows the replica ratio', () => {
+    const ingressMode = (text: string) =>
+      text.replace('    mode: gateway\n    gateway:\n      name: ml-gateway\n      namespace: gateway-system\n', '    mode: ingress\n    ingress:\n      tls:\n        secretName: wildcard-tls\n');
+    const config = load(chat(`      expose:\n        type: cluster\n${canary(`        image: ${CANARY}\n        weight: 10\n`)}`), ingressMode);
+    expect(config.platform.spec.exposure.mode).toBe('ingress');
+    expect(config.tenants[0].modelServices[0].canary).toEqual({ image: CANARY, weight: 10, minReplicas: 1, maxReplicas: 1 });
+    expect(config.tenants[0].modelServices[0].ingress).toBeUndefined();
+    const objects = synthesizeTenant(config.platform, config.tenants[0]).objects;
+    expect(objects.filter((object) => object.kind === 'Deployment').map((object) => object.metadata.name)).toEqual(['chat', 'chat-canary']);
+    expect(objects.filter((object) => object.kind === 'Ingress' || object.kind === 'HTTPRoute')).toEqual([]);
   });
 
   test('fails without Kueue when the stable track and the canary at their peak exceed the quota', () => {
     const service = `  quota:\n    cpu: "8"\n${chat(`      cpu: "1"\n${canary(`        image: ${CANARY}\n        weight: 10\n        replicas:\n          max: 1\n`)}`)}`;
     // Stable: (6 + 1) x 1 CPU = 7 fits the 8 CPUs; with the canary's (1 + 1) it is 9.
     expect(problemsOf(service, withoutKueue)).toEqual([
-      "tenants/team.yaml:21: spec.modelServices[0].canary.replicas.max: 1: the stable track and the canary at their peak need 9 x 1 of cpu ((6 + 1) + (1 + 1) replicas), more than the tenant's cpu quota of 8; lower canary.replicas.max or replicas.max, or raise spec.quota.cpu",
+      "tenants/team.yaml:21: spec.modelServices[0].canary.replicas.max: 1: the stable track and the canary at their peak need 9 x 1 of cpu ((6 + 1) + (1 + 1) replicas), more than the tenant's cpu quota of 8; lower replicas.max, or raise spec.quota.cpu (the canary does not fit even at canary.replicas.min 1)",
+    ]);
+  });
+
+  test('fails without Kueue when the DEFAULT canary max exceeds the quota, saying it is the default and how to set it', () => {
+    const service = `  quota:\n    cpu: "10"\n${chat(`      cpu: "1"\n${canary(`        image: ${CANARY}\n        weight: 40\n`)}`)}`;
+    // Stable: (6 + 1) x 1 CPU = 7 fits the 10 CPUs; the default canary max ceil(6 x 40 / 100) = 3 adds (3 + 1): 11.
+    // A canary max of 2 fits: 7 + (2 + 1) = 10.
+    expect(problemsOf(service, withoutKueue)).toEqual([
+      "tenants/team.yaml:17: spec.modelServices[0].canary.replicas.max: 3, the default (canary.replicas.max is not set: ceil(stable max 6 x weight 40 / 100) = 3, at least canary.replicas.min 1): the stable track and the canary at their peak need 11 x 1 of cpu ((6 + 1) + (3 + 1) replicas), more than the tenant's cpu quota of 10; set canary.replicas.max to 2 or less, lower replicas.max, or raise spec.quota.cpu",
     ]);
   });
 

@@ -56,8 +56,8 @@ describe('platform spec.exposure', () => {
     namespace: ingress-nginx
     domain: ml.example.com
 `;
-    // Reported at the line of its value, the first line of the mapping.
-    expect(load(old).problems).toEqual([`platform.yaml:${lineOf(old, '    className: nginx')}: spec.ingress: ${INGRESS_REPLACED}`]);
+    // Reported at the line of the removed field's key, `ingress:`.
+    expect(load(old).problems).toEqual([`platform.yaml:${lineOf(old, '  ingress:')}: spec.ingress: ${INGRESS_REPLACED}`]);
     expect(INGRESS_REPLACED).toBe('spec.ingress was replaced by spec.exposure: {domain, mode: ingress, ingress: {className, namespace, tls}}; see docs/exposure.md');
   });
 
@@ -65,7 +65,7 @@ describe('platform spec.exposure', () => {
     const both = `${FIXTURE_EXPOSURE}  ingress:
     className: nginx
 `;
-    expect(load(both).problems).toEqual([`platform.yaml:${lineOf(both, '    className: nginx')}: spec.ingress: ${INGRESS_REPLACED}`]);
+    expect(load(both).problems).toEqual([`platform.yaml:${lineOf(both, '  ingress:')}: spec.ingress: ${INGRESS_REPLACED}`]);
   });
 
   test('fails when mode gateway has no gateway', () => {
@@ -117,6 +117,27 @@ describe('platform spec.exposure', () => {
 `;
     expect(load(exposure).problems).toEqual([
       `platform.yaml:${lineOf(exposure, '    ingress: {tls')}: spec.exposure.ingress: is used only when mode is ingress, and mode is gateway; remove ingress, or set mode: ingress`,
+    ]);
+  });
+
+  test('fails when gateway.httpListener is given without allowPlainHttp: true', () => {
+    for (const plain of ['', '    allowPlainHttp: false\n']) {
+      const exposure = `${FIXTURE_EXPOSURE}      httpListener: web\n${plain}`;
+      expect(load(exposure).problems).toEqual([
+        `platform.yaml:${lineOf(exposure, '      httpListener: web')}: spec.exposure.gateway.httpListener: "web" is used only with allowPlainHttp: true, and public services are HTTPS only without it; remove httpListener, or set spec.exposure.allowPlainHttp: true to also serve plain HTTP on that listener`,
+      ]);
+    }
+    const allowed = load(`${FIXTURE_EXPOSURE}      httpListener: web\n    allowPlainHttp: true\n`);
+    expect(allowed.problems).toEqual([]);
+    expect(allowed.config!.platform.spec.exposure.gateway!.httpListener).toBe('web');
+  });
+
+  test('accepts TLS Secret and ClusterIssuer names with dots (DNS-1123 subdomains), not other names', () => {
+    const withTls = (tls: string) => `  exposure:\n    domain: ml.example.com\n    mode: ingress\n    ingress:\n      tls: {${tls}}\n`;
+    expect(load(withTls('secretName: wildcard.ml.example.com')).config!.platform.spec.exposure.ingress!.tls).toEqual({ secretName: 'wildcard.ml.example.com' });
+    expect(load(withTls('clusterIssuer: letsencrypt.prod')).config!.platform.spec.exposure.ingress!.tls).toEqual({ clusterIssuer: 'letsencrypt.prod' });
+    expect(load(withTls('secretName: Wildcard_TLS')).problems).toEqual([
+      `platform.yaml:${lineOf(withTls('secretName: Wildcard_TLS'), '      tls:')}: spec.exposure.ingress.tls.secretName: a Secret name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit, at most 253 characters), got "Wildcard_TLS"`,
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { Testing } from 'cdk8s';
 import { ModelService } from '../../lib/model-service';
 import { GatewayOptions, IngressOptions } from '../../lib/exposure';
 import { only, tenantChart, workloadObjects } from '../support/tenant';
@@ -86,9 +87,52 @@ describe('ModelService.exposeViaIngress', () => {
     expect(ingress.spec.tls).toEqual([{ hosts: ['chat.vision.ml.example.com'], secretName: 'chat-tls' }]);
   });
 
+  test('lets the controller reach the HTTP-01 solver pods of cert-manager, once per namespace, only with clusterIssuer', () => {
+    const { chart, tenant } = tenantChart();
+    for (const name of ['chat', 'embed']) {
+      new ModelService(chart, name, { tenant, image: IMAGE, port: 8000 }).exposeViaIngress({
+        ...INGRESS,
+        host: `${name}.vision.ml.example.com`,
+        tls: { clusterIssuer: 'letsencrypt' },
+      });
+    }
+    const solvers = Testing.synth(chart).filter((object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'allow-acme-http01-solvers');
+    expect(solvers).toHaveLength(1);
+    expect(solvers[0].metadata.namespace).toBe('vision');
+    expect(solvers[0].spec).toEqual({
+      podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8089 }] }],
+    });
+    const secretChart = tenantChart();
+    new ModelService(secretChart.chart, 'chat', { tenant: secretChart.tenant, image: IMAGE, port: 8000 }).exposeViaIngress({ ...INGRESS, tls: { secretName: 'wildcard-tls' } });
+    const policies = Testing.synth(secretChart.chart).filter((object) => object.kind === 'NetworkPolicy').map((object) => object.metadata.name);
+    expect(policies).toContain('chat-from-ingress');
+    expect(policies).not.toContain('allow-acme-http01-solvers');
+  });
+
+  test('fails when the HTTP-01 solvers are opened to a second controller namespace', () => {
+    const { tenant } = tenantChart();
+    tenant.allowAcmeHttp01Solvers('ingress-nginx');
+    expect(tenant.allowAcmeHttp01Solvers('ingress-nginx').metadata.name).toBe('allow-acme-http01-solvers');
+    expect(() => tenant.allowAcmeHttp01Solvers('traefik')).toThrow(
+      new Error('TenantNamespace vision: allowAcmeHttp01Solvers: the solvers are already open to namespace "ingress-nginx", not "traefik"; expose every service through one Ingress controller'),
+    );
+  });
+
   test('serves plain HTTP only when allowed explicitly', () => {
     const ingress = only(exposed((service) => service.exposeViaIngress({ ...INGRESS, allowPlainHttp: true })), 'Ingress');
     expect(Object.keys(ingress.spec)).toEqual(['ingressClassName', 'rules']);
+  });
+
+  test('accepts a Secret and an issuer named with dots (DNS-1123 subdomains), and refuses other names', () => {
+    const secret = only(exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { secretName: 'wildcard.ml.example.com' } })), 'Ingress');
+    expect(secret.spec.tls).toEqual([{ hosts: ['chat.vision.ml.example.com'], secretName: 'wildcard.ml.example.com' }]);
+    const issuer = only(exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { clusterIssuer: 'letsencrypt.prod' } })), 'Ingress');
+    expect(issuer.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt.prod' });
+    expect(() => exposed((service) => service.exposeViaIngress({ ...INGRESS, tls: { secretName: 'wildcard..tls' } }))).toThrow(
+      new Error(`ModelService chat: exposeViaIngress: tls.secretName "wildcard..tls" is not a valid name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit, at most 253 characters)`),
+    );
   });
 
   test('fails when neither tls nor plain HTTP is given', () => {

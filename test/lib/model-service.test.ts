@@ -293,7 +293,7 @@ describe('ModelService canary', () => {
     });
   });
 
-  test('labels the tracks: stable objects but not their pods, canary objects and pods', () => {
+  test('labels the tracks: stable objects but not their pods, canary objects and pods; the shared Service chat none', () => {
     const objects = withCanary();
     const track = (object: any) => object.metadata.labels['mlp.io/track'];
     for (const kind of ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
@@ -301,11 +301,14 @@ describe('ModelService canary', () => {
     }
     expect(named(objects, 'Deployment', 'chat').spec.template.metadata.labels['mlp.io/track']).toBeUndefined();
     expect(named(objects, 'Deployment', 'chat-canary').spec.template.metadata.labels['mlp.io/track']).toBe('canary');
+    // Service chat selects the pods of both tracks: it belongs to neither.
     expect([track(named(objects, 'Service', 'chat')), track(named(objects, 'Service', 'chat-stable')), track(named(objects, 'Service', 'chat-canary'))]).toEqual([
-      'stable',
+      undefined,
       'stable',
       'canary',
     ]);
+    expect(named(objects, 'Service', 'chat').spec.selector).toEqual({ 'app.kubernetes.io/name': 'chat' });
+    expect(track(named(synth({ image: IMAGE }), 'Service', 'chat'))).toBeUndefined();
   });
 
   test('keeps the stable Deployment as it was without a canary, but for the track label', () => {
