@@ -17,6 +17,7 @@
  * - its replicas are the bounds of its autoscaler (HorizontalPodAutoscaler,
  *   or KEDA ScaledObject) named like the canary Deployment.
  */
+import { GATEWAY_API_GROUP } from '../lib/exposure';
 import { TRACK_LABEL } from '../lib/labels';
 import { KubeObject } from '../policy/kube-object';
 import { compareNames } from '../lib/names';
@@ -56,7 +57,6 @@ interface Canary {
   readonly replicas?: string;
 }
 
-const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 function isKind(object: KubeObject, kind: string, group?: string): boolean {
   return object.kind === kind && (group === undefined || object.apiVersion.startsWith(`${group}/`));

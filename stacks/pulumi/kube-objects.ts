@@ -9,6 +9,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { GATEWAY_API_GROUP } from '../../lib/exposure';
 import { manifestFileName } from '../synth';
 import { KubeObject, ObjectGroup } from '../../policy/kube-object';
 import { isCanaryDeployment, routeBackendObjects } from './traffic-order';
@@ -136,7 +137,7 @@ export function createsPods(object: KubeObject): boolean {
  * Kubernetes project ships them as CRDs (Gateway API: its HTTPRoutes are
  * custom resources, created after the Gateway API CRDs of mlp:crdFiles).
  */
-export const CRD_GROUPS_UNDER_K8S_IO: readonly string[] = ['gateway.networking.k8s.io'];
+export const CRD_GROUPS_UNDER_K8S_IO: readonly string[] = [GATEWAY_API_GROUP];
 
 /**
  * True when the object is of a built-in Kubernetes API group (the core

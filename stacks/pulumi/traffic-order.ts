@@ -14,14 +14,12 @@
  * Pulumi deletes resources that the program no longer registers only after
  * every registration has completed (docs/deploy.md#what-the-program-guarantees).
  */
+import { GATEWAY_API_GROUP } from '../../lib/exposure';
 import { TRACK_LABEL, Track } from '../../lib/labels';
 import { KubeObject } from '../../policy/kube-object';
 
 /** The value of {@link TRACK_LABEL} on a canary's objects. */
 const CANARY_TRACK: Track = 'canary';
-
-/** The API group of Gateway API objects. */
-export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /** One entry of an HTTPRoute rule's `backendRefs`, as far as the ordering reads it. */
 interface BackendRef {
