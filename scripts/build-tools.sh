@@ -397,21 +397,25 @@ build_promtool() {
 # Not a build: the CRD files, plus an executable index (bin/prometheus-operator-crds)
 # that prints their paths, so the cache layout and checks match the tools'.
 build_prometheus-operator-crds() {
-  local dir name
+  local dir name files=()
   dir=$(mod_field "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" Dir)
-  mkdir -p "$OUT/../crds"
   for name in "${PROMETHEUS_OPERATOR_CRDS[@]}"; do
-    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_$name.yaml" "$OUT/../crds/"
+    files+=("$dir/example/prometheus-operator-crd/monitoring.coreos.com_$name.yaml")
   done
-  chmod u+w "$OUT/../crds"/*
-  write_crd_index prometheus-operator-crds "prometheus-operator $PROMETHEUS_OPERATOR_VERSION"
+  install_crds prometheus-operator-crds "prometheus-operator $PROMETHEUS_OPERATOR_VERSION" "${files[@]}"
 }
 
-# write_crd_index TOOL WHAT: the executable index bin/TOOL of a CRD tool, which
-# prints the paths of the CRD files in its crds/ folder.
-write_crd_index() {
-  printf '#!/bin/sh\n# Prints the %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' "$2" >"$OUT/$1"
-  chmod +x "$OUT/$1"
+# install_crds TOOL WHAT FILE...: what every CRD tool is: the FILEs copied
+# (writable) into its crds/ folder, and its executable index bin/TOOL, which
+# prints their paths.
+install_crds() {
+  local tool=$1 what=$2
+  shift 2
+  mkdir -p "$OUT/../crds"
+  cp "$@" "$OUT/../crds/"
+  chmod u+w "$OUT/../crds"/*
+  printf '#!/bin/sh\n# Prints the %s CRD files.\nls "$(dirname "$0")"/../crds/*.yaml\n' "$what" >"$OUT/$tool"
+  chmod +x "$OUT/$tool"
 }
 
 build_kueue() {
@@ -439,37 +443,31 @@ KUEUE_USER_ROLES=(workload_viewer_role localqueue_viewer_role)
 build_kueue-crds() {
   local dir role
   dir=$(mod_field "sigs.k8s.io/kueue@$KUEUE_VERSION" Dir)
-  mkdir -p "$OUT/../crds" "$OUT/../rbac"
-  cp "$dir"/config/components/crd/bases/*.yaml "$OUT/../crds/"
+  install_crds kueue-crds "Kueue $KUEUE_VERSION" "$dir"/config/components/crd/bases/*.yaml
+  mkdir -p "$OUT/../rbac"
   for role in "${KUEUE_USER_ROLES[@]}"; do cp "$dir/config/components/rbac/$role.yaml" "$OUT/../rbac/"; done
-  chmod u+w "$OUT/../crds"/* "$OUT/../rbac"/*
-  write_crd_index kueue-crds "Kueue $KUEUE_VERSION"
+  chmod u+w "$OUT/../rbac"/*
 }
 
 # Not a build: every CRD of the Gateway API standard channel (HTTPRoute,
 # Gateway, GatewayClass, ReferenceGrant, ...), plus the executable index
 # bin/gateway-api-crds.
 build_gateway-api-crds() {
-  local dir
+  local dir file files=()
   dir=$(mod_field "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" Dir)
-  mkdir -p "$OUT/../crds"
-  cp "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$OUT/../crds/"
-  rm -f "$OUT/../crds/gateway.networking.k8s.io_vap_safeupgrades.yaml"
-  chmod u+w "$OUT/../crds"/*
-  write_crd_index gateway-api-crds "Gateway API $GATEWAY_API_VERSION"
+  for file in "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    [[ $file == */gateway.networking.k8s.io_vap_safeupgrades.yaml ]] || files+=("$file")
+  done
+  install_crds gateway-api-crds "Gateway API $GATEWAY_API_VERSION" "${files[@]}"
 }
 
 # Not a build: KEDA's CRDs named in KEDA_CRDS, plus an executable index
 # (bin/keda-crds) that prints their paths.
 build_keda-crds() {
-  local dir name
+  local dir name files=()
   dir=$(mod_field "github.com/kedacore/keda/v2@$KEDA_VERSION" Dir)
-  mkdir -p "$OUT/../crds"
-  for name in "${KEDA_CRDS[@]}"; do
-    cp "$dir/config/crd/bases/keda.sh_$name.yaml" "$OUT/../crds/"
-  done
-  chmod u+w "$OUT/../crds"/*
-  write_crd_index keda-crds "KEDA $KEDA_VERSION"
+  for name in "${KEDA_CRDS[@]}"; do files+=("$dir/config/crd/bases/keda.sh_$name.yaml"); done
+  install_crds keda-crds "KEDA $KEDA_VERSION" "${files[@]}"
 }
 
 # Not a build either: Node.js and npm unpacked from the npm registry (`npm pack`
