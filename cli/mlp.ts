@@ -1,5 +1,5 @@
 /**
- * The `mlp` command line: synth, validate, schema, diff and report, parsed
+ * The `mlp` command line: synth, validate, schema, diff, report and affected, parsed
  * with commander (per-command options and help, `mlp help`, `--version`).
  * Problems in input files are printed one per line with file, line and
  * field, never as a stack trace; the exit status is 1 for problems and 2
@@ -14,6 +14,7 @@ import { OutputRefusedError, TreeDifference, compareFiles, makeDirs } from '../s
 import { synthesize } from '../stacks/pipeline';
 import { renderGroups } from '../synthesis/render';
 import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
+import { AFFECTED_FORMATS, runAffected } from './affected';
 import { DIFF_FORMATS, runDiff } from './diff';
 import { counted } from './format';
 import { writePolicyNotes } from './policies';
@@ -127,6 +128,10 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
     .addOption(new Option('--format <format>', `output format: ${DIFF_FORMATS.join(', ')}`).default('text'));
   inputs(add('report', 'show quota, requested resources and monthly cost per tenant', 'Show quota, requested resources and monthly cost per tenant, with totals and the GPU commitment by GPU type. Writes nothing.'))
     .addOption(new Option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`).default('text'));
+  inputs(add('affected', 'list the Pulumi stacks whose objects differ from a git revision', AFFECTED_DESCRIPTION))
+    .option('--base <rev>', 'the git revision to compare against', 'HEAD')
+    .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')
+    .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'));
   return program;
 }
 
@@ -135,6 +140,15 @@ const SYNTH_DESCRIPTION = [
   'so a failed or interrupted run leaves the output folder as it was. The output folder must not exist, be empty, or carry',
   'the .mlp-output marker that synth writes into it; synth replaces and removes only the folders it wrote and keeps every',
   'other file there.',
+].join(' ');
+
+const AFFECTED_DESCRIPTION = [
+  'List the Pulumi stacks whose objects differ between a git revision and the work tree: the platform stack when',
+  'dist/_platform/ would change, tenant-<name> when dist/<name>/ would (a tenant added or removed included). The',
+  "revision's objects are its committed dist/; the work tree is synthesized in memory. A change of the Pulumi program",
+  '(stacks/pulumi/, Pulumi.yaml, the @pulumi/pulumi or @pulumi/kubernetes version in package-lock.json), or a revision',
+  'without dist/, affects every stack. Text gives each stack with the reason; --format json gives {"version": 1, "stacks": [...]}.',
+  'Writes nothing.',
 ].join(' ');
 
 /** The command that brings stale output up to date: the same command with the input and output options given. */
@@ -185,6 +199,17 @@ function run(command: string, options: Options, out: NodeJS.WritableStream, writ
     }
     case 'diff':
       return runDiff({ base: options.base, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
+    case 'affected':
+      return runAffected(
+        {
+          base: options.base,
+          format: chooseFormat(command, options.format, AFFECTED_FORMATS),
+          platformFile: options.platform,
+          tenantsDir: options.tenants,
+          outDir: options.out ?? process.env.CDK8S_OUTDIR ?? 'dist',
+        },
+        out,
+      );
     case 'report':
       return runReport({ format: chooseFormat(command, options.format, REPORT_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     default:
