@@ -5,6 +5,7 @@
  */
 import { synthesize } from '../stacks/pipeline';
 import { affectedStacks } from '../review/affected';
+import { GENERATED_HEADER } from '../synthesis/output-tree';
 import { renderGroups } from '../synthesis/render';
 import { alignedRows } from './format';
 
@@ -31,7 +32,13 @@ export interface AffectedCommandOptions {
  */
 export function runAffected(options: AffectedCommandOptions, out: NodeJS.WritableStream): number {
   const { groups } = synthesize({ platformFile: options.platformFile, tenantsDir: options.tenantsDir });
-  const affected = affectedStacks({ base: options.base, files: renderGroups(groups), outDir: options.outDir, tenantsDir: options.tenantsDir });
+  const affected = affectedStacks({
+    base: options.base,
+    files: renderGroups(groups),
+    outDir: options.outDir,
+    generatedHeader: GENERATED_HEADER,
+    tenantsDir: options.tenantsDir,
+  });
   if (options.format === 'json') {
     // One line, `version` first: a GitHub Actions step output takes it as it is (fromJSON).
     out.write(`${JSON.stringify({ version: AFFECTED_JSON_VERSION, stacks: affected.stacks.map((entry) => entry.stack) })}\n`);
