@@ -4,9 +4,10 @@
  * matrix and of `mlp deploy --affected`).
  */
 import { synthesize } from '../stacks/pipeline';
-import { affectedStacks } from '../review/affected';
+import { Affected, affectedStacks } from '../review/affected';
 import { GENERATED_HEADER } from '../synthesis/output-tree';
 import { renderGroups } from '../synthesis/render';
+import { AffectedStacks } from './deploy';
 import { alignedRows } from './format';
 
 /** Formats `mlp affected` writes. */
@@ -31,14 +32,7 @@ export interface AffectedCommandOptions {
  * committed output folder and writes the affected stacks. Returns the exit status (0).
  */
 export function runAffected(options: AffectedCommandOptions, out: NodeJS.WritableStream): number {
-  const { groups } = synthesize({ platformFile: options.platformFile, tenantsDir: options.tenantsDir });
-  const affected = affectedStacks({
-    base: options.base,
-    files: renderGroups(groups),
-    outDir: options.outDir,
-    generatedHeader: GENERATED_HEADER,
-    tenantsDir: options.tenantsDir,
-  });
+  const affected = findAffected(options);
   if (options.format === 'json') {
     // One line, `version` first: a GitHub Actions step output takes it as it is (fromJSON).
     out.write(`${JSON.stringify({ version: AFFECTED_JSON_VERSION, stacks: affected.stacks.map((entry) => entry.stack) })}\n`);
@@ -48,4 +42,25 @@ export function runAffected(options: AffectedCommandOptions, out: NodeJS.Writabl
     out.write(alignedRows(affected.stacks.map((entry) => [entry.stack, entry.reason])));
   }
   return 0;
+}
+
+/**
+ * The stacks `mlp affected --base REF` lists, for `mlp deploy --affected` and
+ * `mlp preview --affected` (the output folder is `$CDK8S_OUTDIR`, else dist,
+ * in the working directory).
+ */
+export const affectedStackNames: AffectedStacks = ({ base, platformFile, tenantsDir }) => ({
+  stacks: findAffected({ base, platformFile, tenantsDir, outDir: process.env.CDK8S_OUTDIR ?? 'dist' }).stacks.map((entry) => entry.stack),
+});
+
+/** Synthesizes the work tree in memory and compares it with the revision's committed output folder. */
+function findAffected(options: Omit<AffectedCommandOptions, 'format'>): Affected {
+  const { groups } = synthesize({ platformFile: options.platformFile, tenantsDir: options.tenantsDir });
+  return affectedStacks({
+    base: options.base,
+    files: renderGroups(groups),
+    outDir: options.outDir,
+    generatedHeader: GENERATED_HEADER,
+    tenantsDir: options.tenantsDir,
+  });
 }

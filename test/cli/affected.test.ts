@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, runMlp } from '../support/cli';
+import { git, runMlp, runMlpAsync } from '../support/cli';
+import { fakePulumi } from '../support/fake-pulumi';
 import { minimalTenant, scratchProject } from '../support/fixtures';
 
 const withQuotaCpu = (name: string, cpu: string) => `${minimalTenant(name)}  quota:\n    cpu: "${cpu}"\n`;
@@ -171,6 +172,38 @@ describe('mlp affected', () => {
         status: 2,
         stdout: '',
         stderr: 'mlp: --format yaml: expected one of text, json; see `mlp affected --help`\n',
+      });
+    });
+  });
+
+  describe('in mlp preview --affected and mlp deploy --affected', () => {
+    const savedEnv = { ...process.env };
+    afterEach(() => {
+      for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+      Object.assign(process.env, savedEnv);
+    });
+
+    test('runs exactly the stacks mlp affected lists', async () => {
+      project = committedProject();
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.yaml'), 'name: mlp\nruntime: nodejs\nmain: build/stacks/pulumi/index.js\n');
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.prod.yaml'), 'config:\n  mlp:clusterIdentifier: prod\n  mlp:tenantsDir: tenants\n  mlp:platformFile: platform.yaml\n');
+      git(project.dir, 'add', '.');
+      git(project.dir, 'commit', '--quiet', '-m', 'Pulumi project');
+      const fake = fakePulumi(ALL_STACKS);
+      Object.assign(process.env, fake.env);
+      fs.writeFileSync(path.join(project.tenantsDir, 'beta.yaml'), withQuotaCpu('beta', '12'));
+
+      const result = await runMlpAsync(project.dir, ['preview', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml']);
+
+      expect(result.status).toBe(0);
+      const runs = fake.calls().filter((call) => call.includes(' --stack '));
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatch(/\/\.mlp\/stacks\/tenant-beta\|preview .*--stack tenant-beta /);
+      fs.writeFileSync(path.join(project.tenantsDir, 'beta.yaml'), withQuotaCpu('beta', '8'));
+      expect(await runMlpAsync(project.dir, ['deploy', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+        status: 0,
+        stdout: 'mlp: no stack is affected since HEAD; nothing to deploy\n',
+        stderr: '',
       });
     });
   });
