@@ -26,8 +26,19 @@
  * in 3 and 4 only. Wall and client CPU time come from GNU time; the control
  * plane's CPU time (etcd, kube-apiserver, kube-controller-manager) from /proc.
  *
- * Options: --sizes 10,30,100  --reps 3  --checkpointed-max 30
- * --out FILE (also write the report there).
+ * 5. one tenant's quota changed (issue 18): the single stack's `pulumi
+ *    preview` (one checkpoint, --reps runs) against the same change as a
+ *    pull request of split stacks (bench/split-stacks.ts): `mlp affected
+ *    --base HEAD` and then `mlp preview` of the stacks it lists, on a control
+ *    plane of their own where the platform stack and the changed tenant's
+ *    stack are deployed (a tenant stack's preview reads no other tenant
+ *    stack), or, for N ≤ --up-max, every stack, with `mlp deploy --all
+ *    --parallel 2` measured against the single stack's first `pulumi up`.
+ * Above --full-max tenants only 2 (its `pulumi up`) and 5 run for the
+ * single stack: the previews of 1, 3 and 4 take minutes each there.
+ *
+ * Options: --sizes 10,100,300  --reps 3  --checkpointed-max 30  --full-max 100
+ * --up-max 100  --out FILE (also write the report there).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -37,7 +48,9 @@ import { ControlPlane, PulumiStack } from '../devkit/cluster';
 import { REPO_ROOT } from '../devkit/repo-root';
 import { toolEnv } from '../devkit/tools';
 import { Run, machineDescription, measure, median } from './measure';
-import { writeSyntheticProject } from './synthetic-tenants';
+import { SplitSetup, withOneMorePod } from './split-stacks';
+import { syntheticTenantName, writeSyntheticProject } from './synthetic-tenants';
+import { tenantStackName } from '../stacks/stack-names';
 
 const MLP = path.join(REPO_ROOT, 'bin', 'mlp.js');
 
@@ -112,15 +125,19 @@ class Setup {
 function main(): void {
   const { values } = parseArgs({
     options: {
-      sizes: { type: 'string', default: '10,30,100' },
+      sizes: { type: 'string', default: '10,100,300' },
       reps: { type: 'string', default: '3' },
       'checkpointed-max': { type: 'string', default: '30' },
+      'full-max': { type: 'string', default: '100' },
+      'up-max': { type: 'string', default: '100' },
       out: { type: 'string' },
     },
   });
   const sizes = values.sizes!.split(',').map(Number);
   const reps = Number(values.reps);
   const checkpointedMax = Number(values['checkpointed-max']);
+  const fullMax = Number(values['full-max']);
+  const upMax = Number(values['up-max']);
   const log = (text: string) => process.stderr.write(`bench:preview: ${text}\n`);
   const env = toolEnv();
   const pulumiVersion = measure('pulumi', ['version'], { cwd: REPO_ROOT, env }).stdout.trim();
@@ -137,6 +154,12 @@ function main(): void {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const details: string[] = [];
+  const split = [
+    '| N | objects | single stack: one tenant changed, `pulumi preview` | split: `mlp affected` | split: `mlp preview` of the affected stacks | split: affected + preview | split / single | first `pulumi up`: single stack | split: `mlp deploy --all --parallel 2` | split / single |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const splitDetails: string[] = [];
+  const oneTenantTotals = new Map<number, number>();
 
   for (const n of sizes) {
     const input = fs.mkdtempSync(path.join(os.tmpdir(), `mlp-bench-preview-${n}-`));
@@ -156,51 +179,119 @@ function main(): void {
       }
     }
 
+    const changedTenant = syntheticTenantName(Math.floor(n / 2));
+    let objects = 0;
+    let singleUp: Measured;
+    let singleOneTenant: { previews: Measured[]; steps: string };
     const setup = new Setup(scratch(), n, tenants, log);
     try {
-      const objects = countFiles(setup.manifests);
-      const empty = Array.from({ length: reps }, () => setup.pulumi('one-checkpoint preview, empty stack', ['preview'], ONE_CHECKPOINT));
+      objects = countFiles(setup.manifests);
+      const full = n <= fullMax;
+      const empty = full ? Array.from({ length: reps }, () => setup.pulumi('one-checkpoint preview, empty stack', ['preview'], ONE_CHECKPOINT)) : [];
       const up = setup.pulumi('one-checkpoint pulumi up', ['up', '--yes', '--skip-preview'], ONE_CHECKPOINT);
-      const interleaved = (what: string) => {
-        const previews: Measured[] = [];
-        const oneCheckpoint: Measured[] = [];
-        const dryRuns: Measured[] = [];
-        for (let rep = 0; rep < reps; rep++) {
-          previews.push(setup.pulumi(`checkpointed preview, ${what}`, ['preview']));
-          oneCheckpoint.push(setup.pulumi(`one-checkpoint preview, ${what}`, ['preview'], ONE_CHECKPOINT));
-          dryRuns.push(setup.dryRun(`kubectl dry run, ${what}`));
+      singleUp = up;
+      // 5. One tenant's quota changed, the single stack (the split stacks below).
+      const file = `${changedTenant}.yaml`;
+      const original = setup.stack.readTenant(file);
+      setup.stack.writeTenant(file, withOneMorePod(original));
+      const oneTenant = Array.from({ length: reps }, () => setup.pulumi(`one-checkpoint preview, ${changedTenant}'s quota changed`, ['preview'], ONE_CHECKPOINT));
+      singleOneTenant = { previews: oneTenant, steps: changedSteps(setup.stack) };
+      setup.stack.writeTenant(file, original);
+      if (!full) {
+        lines.push(`| ${n} | ${objects} | not run | not run | not run | ${seconds(up.wallMs)} | not run | not run | – | not run | not run | – |`);
+        details.push(`- N=${n}, one checkpoint: \`pulumi up\` ${cpu([up])}; above --full-max ${fullMax}, so only \`pulumi up\` and the one-tenant preview below ran for the single stack`);
+      } else {
+        const interleaved = (what: string) => {
+          const previews: Measured[] = [];
+          const oneCheckpoint: Measured[] = [];
+          const dryRuns: Measured[] = [];
+          for (let rep = 0; rep < reps; rep++) {
+            previews.push(setup.pulumi(`checkpointed preview, ${what}`, ['preview']));
+            oneCheckpoint.push(setup.pulumi(`one-checkpoint preview, ${what}`, ['preview'], ONE_CHECKPOINT));
+            dryRuns.push(setup.dryRun(`kubectl dry run, ${what}`));
+          }
+          return { previews, oneCheckpoint, dryRuns, steps: changedSteps(setup.stack) };
+        };
+        const unchanged = interleaved('unchanged');
+        for (const file of fs.readdirSync(setup.stack.tenantsDir)) {
+          setup.stack.writeTenant(file, setup.stack.readTenant(file).replace(/pods: (\d+)/, (_, pods) => `pods: ${Number(pods) + 1}`));
         }
-        return { previews, oneCheckpoint, dryRuns, steps: changedSteps(setup.stack) };
-      };
-      const unchanged = interleaved('unchanged');
-      for (const file of fs.readdirSync(setup.stack.tenantsDir)) {
-        setup.stack.writeTenant(file, setup.stack.readTenant(file).replace(/pods: (\d+)/, (_, pods) => `pods: ${Number(pods) + 1}`));
-      }
-      setup.synth();
-      const changed = interleaved('every quota changed');
+        setup.synth();
+        const changed = interleaved('every quota changed');
 
-      const ratio = (a: readonly Measured[], b: readonly Measured[]) => (wall(a)! / wall(b)!).toFixed(1);
-      const both = (runs: { previews: Measured[]; oneCheckpoint: Measured[] }) => `${seconds(wall(runs.previews))} / ${seconds(wall(runs.oneCheckpoint))}`;
-      lines.push(
-        `| ${n} | ${objects} | ${checkpointed ? seconds(checkpointed.preview.wallMs) : 'not run'} | ${seconds(wall(empty))} | ` +
-          `${checkpointed ? seconds(checkpointed.up.wallMs) : 'not run'} | ${seconds(up.wallMs)} | ` +
-          `${both(unchanged)} | ${seconds(wall(unchanged.dryRuns))} | ${ratio(unchanged.previews, unchanged.dryRuns)} | ` +
-          `${both(changed)} | ${seconds(wall(changed.dryRuns))} | ${ratio(changed.previews, changed.dryRuns)} |`,
-      );
-      if (checkpointed) {
-        details.push(`- N=${n}, checkpointed: empty-stack preview ${cpu([checkpointed.preview])}; \`pulumi up\` ${cpu([checkpointed.up])}`);
+        const ratio = (a: readonly Measured[], b: readonly Measured[]) => (wall(a)! / wall(b)!).toFixed(1);
+        const both = (runs: { previews: Measured[]; oneCheckpoint: Measured[] }) => `${seconds(wall(runs.previews))} / ${seconds(wall(runs.oneCheckpoint))}`;
+        lines.push(
+          `| ${n} | ${objects} | ${checkpointed ? seconds(checkpointed.preview.wallMs) : 'not run'} | ${seconds(wall(empty))} | ` +
+            `${checkpointed ? seconds(checkpointed.up.wallMs) : 'not run'} | ${seconds(up.wallMs)} | ` +
+            `${both(unchanged)} | ${seconds(wall(unchanged.dryRuns))} | ${ratio(unchanged.previews, unchanged.dryRuns)} | ` +
+            `${both(changed)} | ${seconds(wall(changed.dryRuns))} | ${ratio(changed.previews, changed.dryRuns)} |`,
+        );
+        if (checkpointed) {
+          details.push(`- N=${n}, checkpointed: empty-stack preview ${cpu([checkpointed.preview])}; \`pulumi up\` ${cpu([checkpointed.up])}`);
+        }
+        details.push(
+          `- N=${n}, one checkpoint: empty-stack preview ${cpu(empty)}; \`pulumi up\` ${cpu([up])}`,
+          `- N=${n}, unchanged (the preview found: ${unchanged.steps}): checkpointed preview ${cpu(unchanged.previews)}; one checkpoint ${cpu(unchanged.oneCheckpoint)}; kubectl ${cpu(unchanged.dryRuns)}`,
+          `- N=${n}, every quota changed (the preview found: ${changed.steps}): checkpointed preview ${cpu(changed.previews)}; one checkpoint ${cpu(changed.oneCheckpoint)}; kubectl ${cpu(changed.dryRuns)}`,
+        );
       }
-      details.push(
-        `- N=${n}, one checkpoint: empty-stack preview ${cpu(empty)}; \`pulumi up\` ${cpu([up])}`,
-        `- N=${n}, unchanged (the preview found: ${unchanged.steps}): checkpointed preview ${cpu(unchanged.previews)}; one checkpoint ${cpu(unchanged.oneCheckpoint)}; kubectl ${cpu(unchanged.dryRuns)}`,
-        `- N=${n}, every quota changed (the preview found: ${changed.steps}): checkpointed preview ${cpu(changed.previews)}; one checkpoint ${cpu(changed.oneCheckpoint)}; kubectl ${cpu(changed.dryRuns)}`,
-      );
     } finally {
       setup.close();
     }
+
+    // 5. The split stacks, on a cluster of their own (the single stack's is gone).
+    const splitSetup = new SplitSetup(scratch(), n, tenants, log);
+    try {
+      const changedStack = tenantStackName(changedTenant);
+      const deployAll = n <= upMax ? splitSetup.deploy('mlp deploy --all --parallel 2', 'all') : undefined;
+      if (deployAll === undefined) splitSetup.deploy(`mlp deploy of platform and ${changedStack} (not measured)`, ['platform', changedStack]);
+      const runs = Array.from({ length: reps }, () => splitSetup.pullRequest(changedTenant));
+      const listed = [...new Set(runs.map((run) => run.stacks.join(', ')))];
+      if (listed.length !== 1 || listed[0] !== changedStack) throw new Error(`mlp affected listed ${listed.join(' / ')} for a change of ${changedTenant}'s quota, not exactly ${changedStack}`);
+      const affectedMs = median(runs.map((run) => run.affected.wallMs))!;
+      const previewMs = median(runs.map((run) => run.preview.wallMs))!;
+      const totalMs = median(runs.map((run) => run.affected.wallMs + run.preview.wallMs))!;
+      oneTenantTotals.set(n, totalMs);
+      const single = wall(singleOneTenant.previews)!;
+      split.push(
+        `| ${n} | ${objects} | ${seconds(single)} | ${seconds(affectedMs)} | ${seconds(previewMs)} | ${seconds(totalMs)} | ${(totalMs / single).toFixed(2)} | ` +
+          `${seconds(singleUp.wallMs)} | ${deployAll ? seconds(deployAll.wallMs) : `not run (N > ${upMax})`} | ${deployAll ? (deployAll.wallMs / singleUp.wallMs).toFixed(2) : '–'} |`,
+      );
+      splitDetails.push(
+        `- N=${n}: ${changedTenant}'s quota changed; the single stack's preview found: ${singleOneTenant.steps} (${cpu(singleOneTenant.previews)}); ` +
+          `mlp affected listed ${listed[0]} (${cpu(runs.map((run) => run.affected))}); its preview found: ${[...new Set(runs.map((run) => run.found))].join(' / ')} (${cpu(runs.map((run) => run.preview))})` +
+          (deployAll ? `; mlp deploy --all: ${cpu([deployAll])}` : ''),
+      );
+    } finally {
+      splitSetup.close();
+    }
   }
 
-  lines.push('', ...details, '', `Load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`);
+  const ratioLine = (() => {
+    const [small, large] = [Math.min(...oneTenantTotals.keys()), Math.max(...oneTenantTotals.keys())];
+    if (oneTenantTotals.size < 2) return 'One size measured: no ratio of the one-tenant pull request between sizes.';
+    const ratio = oneTenantTotals.get(large)! / oneTenantTotals.get(small)!;
+    return `One tenant's pull request (mlp affected + mlp preview), N=${large} / N=${small}: ${ratio.toFixed(2)} (target ≤ 2: ${ratio <= 2 ? 'met' : 'missed'}).`;
+  })();
+  lines.push(
+    '',
+    ...details,
+    '',
+    '### One stack per tenant (issue 18)',
+    '',
+    `One tenant's quota changed (\`pods\` + 1 of tenant \`team-<N/2>\`): the single stack's \`pulumi preview\` against a pull request of split stacks, \`mlp affected --base HEAD --format json\` ` +
+      `then \`mlp preview\` of the stacks it lists, one checkpoint everywhere; medians of ${reps} runs. For N > ${upMax} only the platform stack and the changed tenant's stack ` +
+      'are deployed before the preview (a tenant stack reads no other tenant stack); `mlp affected` and the program still read every tenant file.',
+    '',
+    ...split,
+    '',
+    ...splitDetails,
+    '',
+    ratioLine,
+    '',
+    `Load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`,
+  );
   const report = lines.join('\n') + '\n';
   process.stdout.write(report);
   if (values.out) fs.writeFileSync(values.out, report);

@@ -4,6 +4,9 @@ import { git, runMlp, runMlpAsync } from '../support/cli';
 import { fakePulumi } from '../support/fake-pulumi';
 import { minimalTenant, scratchProject } from '../support/fixtures';
 
+// Each test synthesizes a project and runs git and mlp several times: seconds on a loaded machine, more than jest's default 5 s.
+jest.setTimeout(60_000);
+
 const withQuotaCpu = (name: string, cpu: string) => `${minimalTenant(name)}  quota:\n    cpu: "${cpu}"\n`;
 
 /** A committed project: the fixture platform file, tenants alpha, beta and gamma, and the dist/ that mlp synth wrote. */
