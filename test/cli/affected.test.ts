@@ -208,8 +208,7 @@ describe('mlp affected', () => {
         stdout: 'mlp: no stack is affected since HEAD; nothing to deploy\n',
         stderr: '',
       });
-      // Two syntheses and stand-in pulumi processes: over jest's 5 s on a loaded machine (seen in npm test).
-    }, 60_000);
+    });
   });
 
   test('lists every stack, with the reason, when the base has no dist/', () => {
