@@ -16,7 +16,7 @@ import { synthesizePlatform, synthesizeTenant } from './synth';
 
 /** Objects that passed the policies, and what reviewers should see about the waivers. */
 export interface Synthesis {
-  /** The objects per output folder: the platform's first, then every tenant's in name order. */
+  /** The objects per output folder: the platform's first, then every (selected) tenant's in name order. */
   readonly groups: readonly ObjectGroup[];
   /** Violations a tenant waived, with the waiver, in the order of the groups. */
   readonly waived: readonly PolicyViolation[];
@@ -30,25 +30,48 @@ export interface ConfigSynthesis extends Synthesis {
 }
 
 /**
+ * The groups to synthesize: the platform's or not, and which tenants'. A
+ * stack of one tenant (docs/deploy.md#one-stack-per-tenant) synthesizes and
+ * checks the platform and its own tenant only, so that its time does not
+ * grow with the number of tenants; every tenant file is still loaded and
+ * checked against the others (cohort borrowing).
+ */
+export interface GroupSelection {
+  /** Synthesize the platform's objects. */
+  readonly platform: boolean;
+  /** The tenants whose objects to synthesize; a name without a tenant file selects nothing. */
+  readonly tenants: readonly string[];
+}
+
+/**
  * Loads the platform file and every tenant file, resolves the platform's
  * defaults, synthesizes the objects and runs every policy on them.
  *
+ * @param only the groups to synthesize and check
+ * @default only - every group
  * @throws ValidationError with every problem of every input file
  * @throws PolicyViolationError (a ValidationError) with every violation no waiver accepts
  */
-export function synthesize(options: LoadOptions): ConfigSynthesis {
+export function synthesize(options: LoadOptions, only?: GroupSelection): ConfigSynthesis {
   const config = loadConfig(options);
-  return { config, ...synthesizeConfig(config) };
+  return { config, ...synthesizeConfig(config, only) };
 }
 
 /**
  * Synthesizes a loaded configuration (e.g. `mlp diff`'s base revision, read
  * from git) and runs every policy on it.
  *
+ * @param only the groups to synthesize and check
+ * @default only - every group
  * @throws PolicyViolationError with every violation no waiver accepts
  */
-export function synthesizeConfig(config: PlatformConfig): Synthesis {
-  return checked([checkGroup(config.platform, config.file), ...config.tenants.map((tenant) => checkGroup(config.platform, config.file, tenant))]);
+export function synthesizeConfig(config: PlatformConfig, only?: GroupSelection): Synthesis {
+  const selected = only === undefined ? undefined : new Set(only.tenants);
+  const tenants = selected === undefined ? config.tenants : config.tenants.filter((tenant) => selected.has(tenant.name));
+  return checked([
+    ...(only === undefined || only.platform ? [checkGroup(config.platform, config.file)] : []),
+    ...tenants.map((tenant) => checkGroup(config.platform, config.file, tenant)),
+  ]);
 }
 
 /**

@@ -28,22 +28,27 @@ export const SELF_REFERENCE = 'previous-update';
  * own `tenants` output; none for a stack that was never deployed.
  */
 export async function readDeployedTenants(): Promise<DeployedTenants> {
-  const self = new pulumi.StackReference(SELF_REFERENCE, { name: selfStackName() });
+  const self = new pulumi.StackReference(SELF_REFERENCE, { name: qualifiedStackName(pulumi.getStack()) });
   const details = await self.getOutputDetails(TENANTS_OUTPUT);
   return parseDeployedTenants(details.value ?? details.secretValue);
 }
 
-/** The fully qualified name of the running stack, `<organization>/<project>/<stack>`. */
-function selfStackName(): string {
+/**
+ * The fully qualified name of a stack of this project,
+ * `<organization>/<project>/<stack>`; a name that has a `/` is taken as
+ * qualified already.
+ */
+export function qualifiedStackName(stack: string): string {
+  if (stack.includes('/')) return stack;
   let organization: string | undefined;
   try {
     organization = pulumi.getOrganization();
   } catch {
     // An older language host does not tell the organization; the bare stack
     // name then resolves within the current project.
-    return pulumi.getStack();
+    return stack;
   }
-  return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
+  return `${organization}/${pulumi.getProject()}/${stack}`;
 }
 
 /**
@@ -78,6 +83,13 @@ export interface TenantRemovals {
   readonly current: readonly string[];
   /** The tenants listed in `mlp:decommission`. */
   readonly decommission: readonly string[];
+  /**
+   * The stack deploys one tenant (`mlp:part: tenant:<tenant>`): the messages
+   * name `npx mlp deploy --stack <stack>` instead of `pulumi up`, and the
+   * removal of the stack once its tenant is deleted.
+   * @default false
+   */
+  readonly tenantStack?: boolean;
 }
 
 /** The outcome of {@link checkTenantRemovals}. */
@@ -103,6 +115,7 @@ export function checkTenantRemovals(input: TenantRemovals): TenantRemovalReport 
   const warnings: string[] = [];
   const deleting: string[] = [];
   const file = (name: string) => `${input.tenantsDir}/${name}.yaml`;
+  const update = input.tenantStack ? `\`npx mlp deploy --stack ${input.stack}\`` : '`pulumi up`';
 
   for (const [name, deployed] of Object.entries(input.deployed).sort(([a], [b]) => compareNames(a, b))) {
     if (current.has(name)) continue;
@@ -113,7 +126,7 @@ export function checkTenantRemovals(input: TenantRemovals): TenantRemovalReport 
     } else if (deployed.protected) {
       errors.push(
         `tenant "${name}" is listed in mlp:decommission, but the last update deployed it protected; ` +
-          `restore ${file(name)} and run \`pulumi up\` first (step 1), then delete the file again`,
+          `restore ${file(name)} and run ${update} first (step 1), then delete the file again`,
       );
     } else {
       deleting.push(name);
@@ -124,17 +137,38 @@ export function checkTenantRemovals(input: TenantRemovals): TenantRemovalReport 
     if (current.has(name)) {
       warnings.push(
         `tenant "${name}" is listed in mlp:decommission: its namespace and checkpoint volumes are not protected; ` +
-          `delete ${file(name)} and run \`pulumi up\` to delete the tenant, or remove it from mlp:decommission to protect it again`,
+          `delete ${file(name)} and run ${update} to delete the tenant, or remove it from mlp:decommission to protect it again`,
       );
     } else if (!(name in input.deployed)) {
-      warnings.push(`mlp:decommission lists "${name}", which has no file in ${input.tenantsDir}/ and is not deployed; remove it from mlp:decommission`);
+      warnings.push(
+        input.tenantStack
+          ? `tenant "${name}" is deleted and stack ${input.stack} holds no object of the cluster (step 3): remove the stack (pulumi stack rm --force ${input.stack}) and "${name}" from mlp:decommission`
+          : `mlp:decommission lists "${name}", which has no file in ${input.tenantsDir}/ and is not deployed; remove it from mlp:decommission`,
+      );
     }
   }
   return { errors, warnings, deleting };
 }
 
-/** The message of the error that stops an update which would delete tenants. */
-export function removalErrorMessage(stack: string, tenantsDir: string, errors: readonly string[]): string {
+/**
+ * The message of the error that stops an update which would delete tenants.
+ *
+ * @param tenant the tenant of a tenant stack (`mlp:part: tenant:<tenant>`), whose steps it names
+ * @default tenant - a stack of every tenant
+ */
+export function removalErrorMessage(stack: string, tenantsDir: string, errors: readonly string[], tenant?: string): string {
+  if (tenant !== undefined) {
+    const file = `${tenantsDir}/${tenant}.yaml`;
+    const deploy = `\`npx mlp deploy --stack ${stack}\``;
+    return [
+      `refusing to update stack ${stack}: it would delete tenants that are not being decommissioned. Nothing was changed.`,
+      ...errors.map((error) => `  - ${error}`),
+      `If ${file} was removed by mistake, restore it. To decommission tenant "${tenant}" on purpose (docs/deploy.md#decommissioning-a-tenant-stack):`,
+      `  1. with ${file} in place, add "${tenant}" to mlp:decommission in the environment's settings file and run ${deploy}; this unprotects its namespace and checkpoint volumes and deletes nothing;`,
+      `  2. delete ${file} and run ${deploy}; this deletes the tenant;`,
+      `  3. remove the stack (pulumi stack rm --force ${stack}) and "${tenant}" from mlp:decommission.`,
+    ].join('\n');
+  }
   return [
     `refusing to update stack ${stack}: it would delete tenants that are not being decommissioned. Nothing was changed.`,
     ...errors.map((error) => `  - ${error}`),

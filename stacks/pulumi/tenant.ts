@@ -8,8 +8,12 @@ import { Platform } from './platform';
 export interface TenantArgs {
   /** The tenant's objects, as the checked pipeline (stacks/pipeline.ts) returns them; `dir` is the tenant name. */
   readonly objects: ObjectGroup;
-  /** The platform; the tenant's namespace waits for all of its resources. */
-  readonly platform: Platform;
+  /**
+   * The platform, when it is deployed by the same stack: the tenant's
+   * namespace waits for all of its resources.
+   * @default - none: the platform is deployed by another stack, first
+   */
+  readonly platform?: Platform;
   /**
    * Protect the tenant's Namespace and checkpoint volumes (objects labelled
    * `mlp.io/data: checkpoint`): Pulumi refuses to delete them. False only
@@ -30,7 +34,7 @@ export interface TenantArgs {
  * the tenant name; each child is named after its dist/ file, e.g.
  * `vision/job-resnet-ddp`.
  *
- * The tenant's Namespace waits for the platform (PriorityClasses, CRDs);
+ * The tenant's Namespace waits for the platform (PriorityClasses, CRDs), when in the same stack;
  * every other object waits for its Namespace (the tenant's, or a platform
  * namespace such as `monitoring` for dashboards), and custom resources also
  * for the platform's CRDs. Its Jobs, CronJobs, Deployments and other
@@ -69,9 +73,9 @@ export class Tenant extends pulumi.ComponentResource {
     const isProtected = (object: KubeObject) => this.protected && isProtectedTenantObject(object);
     const registered = registerObjects(group, {
       parent: this,
-      after: args.platform.resources,
-      customResourceDefinitions: args.platform.customResourceDefinitions,
-      namespaces: args.platform.namespaces,
+      after: args.platform?.resources ?? [],
+      customResourceDefinitions: args.platform?.customResourceDefinitions ?? [],
+      namespaces: args.platform?.namespaces ?? new Map(),
       protect: isProtected,
       skipAwait: args.skipAwait ?? false,
     });

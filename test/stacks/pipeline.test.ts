@@ -64,6 +64,27 @@ describe('synthesize: load, resolve, synthesize, policies', () => {
     expect(() => synthesizeConfig(config)).toThrow(`1 problem found:\n  ${violation(displayPath(file))}`);
   });
 
+  test('synthesizes and checks only the selected groups, after loading and checking every tenant file', () => {
+    const project = projectWithLatestUtilityImage({ 'ddp.yaml': ddpTenant(), 'other.yaml': minimalTenant('other'), 'third.yaml': minimalTenant('third') });
+    const options = { platformFile: project.platformFile, tenantsDir: project.tenantsDir };
+    const synth = jest.requireActual<typeof import('../../stacks/synth')>('../../stacks/synth');
+    const synthesizeTenant = jest.spyOn(synth, 'synthesizeTenant');
+    try {
+      // ddp violates MLP003, but it is not selected: neither synthesized nor checked.
+      const result = synthesize(options, { platform: true, tenants: ['other', 'gone'] });
+      expect(result.groups.map((group) => group.dir)).toEqual(['_platform', 'other']);
+      expect(result.config.tenants.map((tenant) => tenant.name)).toEqual(['ddp', 'other', 'third']);
+      expect(synthesizeTenant.mock.calls.map(([, tenant]) => tenant.name)).toEqual(['other']);
+      expect(synthesize(options, { platform: false, tenants: ['third'] }).groups.map((group) => group.dir)).toEqual(['third']);
+      expect(synthesize(options, { platform: true, tenants: [] }).groups.map((group) => group.dir)).toEqual(['_platform']);
+      expect(() => synthesize(options, { platform: false, tenants: ['ddp'] })).toThrow(PolicyViolationError);
+    } finally {
+      synthesizeTenant.mockRestore();
+    }
+    fs.writeFileSync(path.join(project.tenantsDir, 'broken.yaml'), minimalTenant('other'));
+    expect(() => synthesize(options, { platform: true, tenants: [] })).toThrow(ValidationError);
+  });
+
   test('fails with the problems of an invalid tenant file, before synthesis', () => {
     expect(() => synthesizeTenantFile(fixturePlatform(), 'platform.yaml', 'tenants/bad.yaml', { path: 'tenants/bad.yaml', text: minimalTenant('good') })).toThrow(
       '1 problem found:\n  tenants/bad.yaml:4: metadata.name: "good" differs from the file name "bad.yaml"; rename the file to good.yaml or change metadata.name',

@@ -66,6 +66,12 @@ export function scratchProject(tenants: Record<string, string>): { dir: string; 
   return { dir, platformFile, tenantsDir };
 }
 
+/** A platform file's text with the PriorityClass value of the batch tier set (the default is 1000). */
+export function withBatchPriority(platformText: string, value: number): string {
+  if (!/^spec:\n/m.test(platformText) || /^ {2}tiers:/m.test(platformText)) throw new Error('expected a platform file with spec: and no tiers:');
+  return platformText.replace(/^spec:\n/m, `spec:\n  tiers:\n    batch: {value: ${value}, preemption: false}\n`);
+}
+
 /** The fixture platform file's text with queueing through Kueue off (`queueing.kueue: false`): plain ResourceQuotas. */
 export function withoutKueue(platformText: string): string {
   const lines = platformText.split('\n');

@@ -14,7 +14,7 @@ const victim = checkpoint.split('/')[0];
 const others = tenantNames.filter((name) => name !== victim);
 
 function settings(tenantsDir: string, decommission: string[] = []): StackSettings {
-  return { clusterIdentifier: 'mlp-dev', tenantsDir, platformFile: PLATFORM_FILE, decommission, skipAwait: false, crdFiles: [] };
+  return { part: { kind: 'all' }, platformStack: 'platform', clusterIdentifier: 'mlp-dev', tenantsDir, platformFile: PLATFORM_FILE, decommission, skipAwait: false, crdFiles: [] };
 }
 
 const deployedAll = (overrides: Record<string, { protected: boolean }> = {}) => ({

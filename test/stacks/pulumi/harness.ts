@@ -57,6 +57,13 @@ export interface RunOptions {
   readonly config?: Record<string, string>;
   /** Run as `pulumi preview` rather than `pulumi up`. */
   readonly preview?: boolean;
+  /** The stack the program runs in. @default STACK */
+  readonly stack?: string;
+  /**
+   * Outputs of the other stacks that StackReferences read, by qualified name
+   * (`organization/mlp/platform`); a stack not listed exists without outputs.
+   */
+  readonly otherStacks?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -67,13 +74,17 @@ export interface RunOptions {
 export async function runWithMocks(options: RunOptions, recorded?: Map<string, Registration>): Promise<ProgramRun> {
   const monitored = new Map<string, { type: string; name: string; inputs: Record<string, unknown>; provider?: string }>();
   const stackReferences: string[] = [];
+  const stack = options.stack ?? STACK;
+  const self = `${ORGANIZATION}/${PROJECT}/${stack}`;
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         monitored.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         if (args.type === 'pulumi:pulumi:StackReference') {
-          stackReferences.push(String(args.inputs.name));
-          const outputs = options.previousTenants === undefined ? {} : { tenants: options.previousTenants };
+          const name = String(args.inputs.name);
+          stackReferences.push(name);
+          const previous = options.previousTenants === undefined ? {} : { tenants: options.previousTenants };
+          const outputs = name === self ? previous : (options.otherStacks?.[name] ?? {});
           return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
         }
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
@@ -83,7 +94,7 @@ export async function runWithMocks(options: RunOptions, recorded?: Map<string, R
       },
     },
     PROJECT,
-    STACK,
+    stack,
     options.preview ?? false,
     ORGANIZATION,
   );
@@ -121,7 +132,7 @@ export async function runWithMocks(options: RunOptions, recorded?: Map<string, R
   let outputs: Record<string, unknown>;
   try {
     outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-      names.set(pulumi.runtime.getStackResource()!, `${PROJECT}-${STACK}`);
+      names.set(pulumi.runtime.getStackResource()!, `${PROJECT}-${stack}`);
       pulumi.runtime.registerStackTransformation(record);
       try {
         return await options.program();

@@ -13,7 +13,7 @@ import { distributedJobTenant, scratchProject } from '../../support/fixtures';
 import { PLATFORM_FILE, ProgramRun, TENANTS_DIR, kubeResources, runWithMocks, synthesizedFiles, typeToken } from './harness';
 
 function settings(overrides: Partial<StackSettings> = {}): StackSettings {
-  return { clusterIdentifier: 'mlp-dev', tenantsDir: TENANTS_DIR, platformFile: PLATFORM_FILE, decommission: [], skipAwait: false, crdFiles: [], ...overrides };
+  return { part: { kind: 'all' }, platformStack: 'platform', clusterIdentifier: 'mlp-dev', tenantsDir: TENANTS_DIR, platformFile: PLATFORM_FILE, decommission: [], skipAwait: false, crdFiles: [], ...overrides };
 }
 
 const tenantNames = loadConfig({ platformFile: PLATFORM_FILE, tenantsDir: TENANTS_DIR }).tenants.map((tenant) => tenant.name);

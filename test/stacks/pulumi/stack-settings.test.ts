@@ -17,6 +17,8 @@ async function settingsWith(config: Record<string, string>) {
 describe('readStackSettings', () => {
   test('defaults to the ambient kubeconfig, tenants/, platform.yaml, no decommission, readiness waits on', async () => {
     expect(await settingsWith({})).toEqual({
+      part: { kind: 'all' },
+      platformStack: 'platform',
       clusterIdentifier: 'mlp-dev',
       tenantsDir: 'tenants',
       platformFile: 'platform.yaml',
@@ -37,8 +39,12 @@ describe('readStackSettings', () => {
         'mlp:decommission': '["vision","nlp","vision"]',
         'mlp:skipAwait': 'true',
         'mlp:crdFiles': '["crds/prometheusrules.yaml"]',
+        'mlp:part': 'tenant:vision',
+        'mlp:platformStack': 'acme/mlp/prod-platform',
       }),
     ).toEqual({
+      part: { kind: 'tenant', tenant: 'vision' },
+      platformStack: 'acme/mlp/prod-platform',
       kubeconfig: path.resolve('clusters/kind.yaml'),
       context: 'kind-mlp',
       clusterIdentifier: 'eu-prod-1',
@@ -54,7 +60,7 @@ describe('readStackSettings', () => {
     const keys = Object.keys(
       await settingsWith({ 'mlp:kubeconfig': 'k.yaml', 'mlp:context': 'c', 'mlp:crdFiles': '["crds.yaml"]', 'mlp:decommission': '["vision"]' }),
     ).sort();
-    expect(keys).toEqual(['clusterIdentifier', 'context', 'crdFiles', 'decommission', 'kubeconfig', 'platformFile', 'skipAwait', 'tenantsDir']);
+    expect(keys).toEqual(['clusterIdentifier', 'context', 'crdFiles', 'decommission', 'kubeconfig', 'part', 'platformFile', 'platformStack', 'skipAwait', 'tenantsDir']);
     const example = fs.readFileSync(path.join(REPO_ROOT, 'Pulumi.dev.yaml'), 'utf8');
     const documentation = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
     expect(keys.filter((key) => !new RegExp(`^  (# )?mlp:${key}:`, 'm').test(example))).toEqual([]);
@@ -71,6 +77,39 @@ describe('readStackSettings', () => {
 
   test('fails when mlp:crdFiles is not a list of paths', async () => {
     await expect(settingsWith({ 'mlp:crdFiles': '"crds.yaml"' })).rejects.toThrow('mlp:crdFiles: expected a list of YAML file paths, got "crds.yaml"');
+  });
+
+  test.each([
+    ['platform', { kind: 'platform' }],
+    ['all', { kind: 'all' }],
+    ['tenant:nlp', { kind: 'tenant', tenant: 'nlp' }],
+  ])('reads mlp:part %s', async (value, part) => {
+    expect((await settingsWith({ 'mlp:part': value, 'mlp:clusterIdentifier': 'eu-prod-1' })).part).toEqual(part);
+  });
+
+  test.each([
+    ['tenants', `mlp:part: "tenants" is not a part; expected "all", "platform" or "tenant:<tenant>" (e.g. "tenant:vision")`],
+    ['tenant-nlp', `mlp:part: "tenant-nlp" is not a part; expected "all", "platform" or "tenant:<tenant>" (e.g. "tenant:vision")`],
+    ['tenant:', `mlp:part: "tenant:" names no tenant ("" is not a tenant name: lowercase letters, digits and '-'); expected "all", "platform" or "tenant:<tenant>" (e.g. "tenant:vision")`],
+    ['tenant:NLP', `mlp:part: "tenant:NLP" names no tenant ("NLP" is not a tenant name: lowercase letters, digits and '-'); expected "all", "platform" or "tenant:<tenant>" (e.g. "tenant:vision")`],
+  ])('fails when mlp:part is %s', async (value, message) => {
+    await expect(settingsWith({ 'mlp:part': value, 'mlp:clusterIdentifier': 'eu-prod-1' })).rejects.toThrow(new pulumi.RunError(message));
+  });
+
+  test.each(['platform', 'tenant:nlp'])('fails when mlp:part is %s and mlp:clusterIdentifier is not set', async (part) => {
+    await expect(settingsWith({ 'mlp:part': part })).rejects.toThrow(
+      new pulumi.RunError(
+        `mlp:clusterIdentifier: required when mlp:part is "${part}"; set the same value in every stack of the cluster ` +
+          `(pulumi config set mlp:clusterIdentifier <id>, or in the environment's settings file). When moving from a single stack, use that stack's identifier: ` +
+          `its mlp:clusterIdentifier, or mlp-<old stack> if it was never set; any other value replaces every moved object`,
+      ),
+    );
+  });
+
+  test('fails when mlp:platformStack is not a stack name', async () => {
+    await expect(settingsWith({ 'mlp:platformStack': 'a/b/c/d' })).rejects.toThrow(
+      new pulumi.RunError('mlp:platformStack: "a/b/c/d" is not a stack name; expected a name such as "platform" or "<organization>/<project>/platform"'),
+    );
   });
 
   test('fails when mlp:skipAwait is not a boolean', async () => {
