@@ -14,7 +14,7 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const BUILD = path.join(ROOT, 'build');
 /** The source folders compiled into build/ that the command runs (tsconfig.build.json; docs/architecture.md). */
-const SOURCE_DIRS = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'cli'];
+const SOURCE_DIRS = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'deploy', 'cli'];
 /** tsc's record of the last build (tsconfig.build.json): the time it was written, and a hash of every source it compiled. */
 const BUILD_INFO = path.join(BUILD, '.tsbuildinfo.build');
 
@@ -87,6 +87,9 @@ if (!fs.existsSync(path.join(BUILD, 'cli', 'mlp.js'))) {
     fail(`build/ is older than ${path.relative(ROOT, stale).split(path.sep).join('/')}; run \`npm run build\``);
   } else {
     const { main } = require('../build/cli/mlp.js');
-    process.exitCode = main(process.argv.slice(2));
+    // deploy and preview answer with a promise of the status (they wait for pulumi processes).
+    Promise.resolve(main(process.argv.slice(2))).then((status) => {
+      process.exitCode = status;
+    });
   }
 }

@@ -4,6 +4,8 @@
  * Problems in input files are printed one per line with file, line and
  * field, never as a stack trace; the exit status is 1 for problems and 2
  * for a wrong invocation or an output path mlp refuses to write to.
+ * `mlp deploy` and `mlp preview` run pulumi processes, so their status
+ * comes as a promise.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,20 +16,14 @@ import { OutputRefusedError, TreeDifference, compareFiles, makeDirs } from '../s
 import { synthesize } from '../stacks/pipeline';
 import { renderGroups } from '../synthesis/render';
 import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
+import { DEFAULT_WORK_DIR } from '../deploy/work-dir';
+import { AffectedStacks, FanOutOptions, runFanOut } from './deploy';
 import { DIFF_FORMATS, runDiff } from './diff';
 import { counted } from './format';
 import { writePolicyNotes } from './policies';
 import { REPORT_FORMATS, runReport } from './report';
+import { UsageError } from './usage-error';
 
-/** A wrong invocation of a command ('' for mlp itself): one line and a pointer to the help, exit status 2. */
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly command: string,
-  ) {
-    super(message);
-  }
-}
 
 /** An error of commander's, with the subcommand that raised it. */
 type CommandError = CommanderError & { command?: string; operands?: string[] };
@@ -39,33 +35,29 @@ interface OutputTarget {
 }
 
 /** The options every command may be given; each command declares the ones it takes. */
-interface Options {
+interface Options extends FanOutOptions {
   readonly platform: string;
   readonly tenants: string;
   readonly out?: string;
   readonly check?: boolean;
   readonly incremental?: boolean;
   readonly jobs?: string;
-  readonly base: string;
   readonly format: string;
 }
 
-/** Runs the command line and returns the exit status; never calls process.exit. */
-export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+/**
+ * Runs the command line and returns the exit status (a promise of it for
+ * `deploy` and `preview`); never calls process.exit.
+ */
+export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, affectedStacks: AffectedStacks = notYetAffected): number | Promise<number> {
   let command = '';
   let target: OutputTarget | undefined;
-  let status = 0;
+  const outcome: { status: number | Promise<number> } = { status: 0 };
   const program = buildProgram(out, err, (name, options) => {
     command = name;
-    status = run(name, options, out, (shown, writing) => (target = { shown, writing }));
+    outcome.status = run(name, options, out, err, affectedStacks, (shown, writing) => (target = { shown, writing }));
   });
-  try {
-    if (argv[0] === 'help' && argv[1] !== undefined && !program.commands.some((candidate) => candidate.name() === argv[1])) {
-      throw new UsageError(`unknown command "${argv[1]}"`, '');
-    }
-    program.parse([...argv], { from: 'user' });
-    return status;
-  } catch (error) {
+  const fail = (error: unknown): number => {
     if (error instanceof CommanderError) return commanderExit(program, error, err);
     if (error instanceof UsageError) {
       err.write(`mlp: ${error.message}; see \`${['mlp', error.command, '--help'].filter(Boolean).join(' ')}\`\n`);
@@ -88,8 +80,22 @@ export function main(argv: readonly string[], out: NodeJS.WritableStream = proce
       return 1;
     }
     throw error;
+  };
+  try {
+    if (argv[0] === 'help' && argv[1] !== undefined && !program.commands.some((candidate) => candidate.name() === argv[1])) {
+      throw new UsageError(`unknown command "${argv[1]}"`, '');
+    }
+    program.parse([...argv], { from: 'user' });
+    return typeof outcome.status === 'number' ? outcome.status : outcome.status.catch(fail);
+  } catch (error) {
+    return fail(error);
   }
 }
+
+/** Until `mlp affected` lands (issue 18), --affected says it is not there. */
+const notYetAffected: AffectedStacks = () => {
+  throw new UsageError('--affected is not available yet; name the stacks with --stack or use --all', '');
+};
 
 /** The commands and their options. `onRun` is called with the command's name and options. */
 function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, onRun: (name: string, options: Options) => void): Command {
@@ -127,8 +133,30 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
     .addOption(new Option('--format <format>', `output format: ${DIFF_FORMATS.join(', ')}`).default('text'));
   inputs(add('report', 'show quota, requested resources and monthly cost per tenant', 'Show quota, requested resources and monthly cost per tenant, with totals and the GPU commitment by GPU type. Writes nothing.'))
     .addOption(new Option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`).default('text'));
+  const fanOut = (command: Command) =>
+    command
+      .option('--stack <name>', 'a stack to run: platform or tenant-<tenant> (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+      .option('--affected', 'the stacks whose objects differ from those of --base (mlp affected)')
+      .option('--base <ref>', 'with --affected: the git revision whose dist/ is deployed')
+      .option('--all', 'the platform stack, a stack per tenant file and every tenant stack whose file is gone')
+      .option('--parallel <n>', 'tenant stacks at a time (the platform stack runs first, alone)', '2')
+      .option('--refresh', 'read the live objects first (pulumi --refresh)')
+      .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
+      .option('--work-dir <dir>', 'the folder of the per-stack folders and logs', DEFAULT_WORK_DIR);
+  fanOut(add('deploy', 'pulumi up on the platform stack, then on tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi up')));
+  fanOut(add('preview', 'pulumi preview --diff on the platform stack and tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi preview --diff')))
+    .option('--expect-no-changes', 'fail a stack whose preview shows changes (pulumi --expect-no-changes)')
+    .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment');
   return program;
 }
+
+const DEPLOY_DESCRIPTION = (pulumi: string) =>
+  [
+    `Run ${pulumi} on each chosen stack (exactly one of --stack, --affected --base, --all), each in its own process and`,
+    'folder <work-dir>/<stack>/ with its log pulumi.log there; a missing stack is created. The platform stack runs first; when it',
+    'fails no tenant stack runs; tenant stacks run --parallel at a time and one failing does not stop the others. Ends with a',
+    'table of the results, and exit status 1 naming every stack that failed (docs/deploy.md#deploying-many-stacks).',
+  ].join(' ');
 
 const SYNTH_DESCRIPTION = [
   'Write dist/<tenant>/<kind>-<name>.yaml and dist/_platform/. Only changed folders are written, swapped in under a journal,',
@@ -145,7 +173,14 @@ function fixCommand(command: 'synth' | 'schema', options: Options): string {
 }
 
 /** Runs one command and returns its exit status. `writes` tells which output path it reads or writes, for messages. */
-function run(command: string, options: Options, out: NodeJS.WritableStream, writes: (shown: string, writing: boolean) => void): number {
+function run(
+  command: string,
+  options: Options,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  affectedStacks: AffectedStacks,
+  writes: (shown: string, writing: boolean) => void,
+): number | Promise<number> {
   switch (command) {
     case 'synth': {
       // cdk8s synth (cdk8s.yaml) names its output directory in CDK8S_OUTDIR.
@@ -184,9 +219,12 @@ function run(command: string, options: Options, out: NodeJS.WritableStream, writ
       return 0;
     }
     case 'diff':
-      return runDiff({ base: options.base, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
+      return runDiff({ base: options.base!, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     case 'report':
       return runReport({ format: chooseFormat(command, options.format, REPORT_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
+    case 'deploy':
+    case 'preview':
+      return runFanOut(command === 'deploy' ? 'up' : 'preview', options, out, err, affectedStacks);
     default:
       throw new Error(`no handler for command ${command}`);
   }
@@ -324,5 +362,7 @@ function reportDifference(dir: string, difference: TreeDifference, files: number
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void Promise.resolve(main(process.argv.slice(2))).then((status) => {
+    process.exitCode = status;
+  });
 }

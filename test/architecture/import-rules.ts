@@ -8,10 +8,10 @@ import * as path from 'path';
 import * as ts from 'typescript';
 
 /** A folder of the import graph: a source folder, or stacks/pulumi, which has rules of its own. */
-export type Folder = 'lib' | 'config' | 'policy' | 'stacks' | 'stacks/pulumi' | 'synthesis' | 'review' | 'cli';
+export type Folder = 'lib' | 'config' | 'policy' | 'stacks' | 'stacks/pulumi' | 'synthesis' | 'review' | 'deploy' | 'cli';
 
 /** The source folders compiled into build/, lowest first (stacks/pulumi is part of stacks/). */
-export const SOURCE_FOLDERS = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'cli'] as const;
+export const SOURCE_FOLDERS = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'deploy', 'cli'] as const;
 
 /** Folders outside the graph that may import anything and that no source folder may import. */
 export const FREE_FOLDERS = ['bench', 'devkit', 'test'] as const;
@@ -25,7 +25,8 @@ export const MAY_IMPORT: Readonly<Record<Folder, readonly Folder[]>> = {
   'stacks/pulumi': ['stacks', 'policy', 'config', 'lib'],
   synthesis: ['stacks', 'policy', 'config', 'lib'],
   review: ['stacks', 'policy', 'config', 'lib'],
-  cli: ['review', 'synthesis', 'stacks', 'policy', 'config', 'lib'],
+  deploy: ['stacks', 'config', 'lib'],
+  cli: ['deploy', 'review', 'synthesis', 'stacks', 'policy', 'config', 'lib'],
 };
 
 /** Folders that may use the Pulumi SDK (besides bench/, devkit/ and test/). */

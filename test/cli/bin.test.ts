@@ -83,7 +83,7 @@ describe('bin/mlp.js', () => {
   });
 
   test('fails with exit status 2 when a source was added to any source folder after the build', () => {
-    const folders = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'cli'];
+    const folders = ['lib', 'config', 'policy', 'stacks', 'synthesis', 'review', 'deploy', 'cli'];
     const results = folders.map((folder) => {
       fs.mkdirSync(file(folder), { recursive: true });
       fs.writeFileSync(file(`${folder}/added.ts`), 'export const added = 1;\n');

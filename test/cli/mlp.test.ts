@@ -113,7 +113,7 @@ describe('mlp', () => {
   });
 
   test('fails with exit status 2 and one line on an unknown command or option', () => {
-    expect(run(project, 'deploy')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "deploy"; see `mlp --help`\n' });
+    expect(run(project, 'frobnicate')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "frobnicate"; see `mlp --help`\n' });
     expect(run(project, 'synth', '--tenant', 'x')).toEqual({
       status: 2,
       stdout: '',
@@ -132,7 +132,7 @@ describe('mlp', () => {
 
   test('fails with exit status 2 on an option of another command, naming the commands that take it', () => {
     expect(run(project, 'diff', '--check')).toEqual({ status: 2, stdout: '', stderr: 'mlp: diff does not take --check (synth and schema do); see `mlp diff --help`\n' });
-    expect(run(project, 'report', '--base', 'main')).toEqual({ status: 2, stdout: '', stderr: 'mlp: report does not take --base (diff does); see `mlp report --help`\n' });
+    expect(run(project, 'report', '--base', 'main')).toEqual({ status: 2, stdout: '', stderr: 'mlp: report does not take --base (diff, deploy and preview do); see `mlp report --help`\n' });
     expect(run(project, 'synth', '--format', 'json')).toEqual({
       status: 2,
       stdout: '',
@@ -167,9 +167,9 @@ describe('mlp', () => {
     expect(help.status).toBe(0);
     expect(help.stdout.split('\n')[0]).toBe('Usage: mlp <command> [options]');
     const commands = [...help.stdout.matchAll(/^ {2}(\w+) \[/gm)].map((match) => match[1]);
-    expect(commands).toEqual(['synth', 'validate', 'schema', 'diff', 'report', 'help']);
+    expect(commands).toEqual(['synth', 'validate', 'schema', 'diff', 'report', 'deploy', 'preview', 'help']);
     expect(run(project, 'help')).toEqual(help);
-    expect(run(project, 'help', 'deploy')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "deploy"; see `mlp --help`\n' });
+    expect(run(project, 'help', 'apply')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "apply"; see `mlp --help`\n' });
     const none = run(project);
     expect({ status: none.status, stdout: none.stdout }).toEqual({ status: 2, stdout: '' });
     expect(none.stderr).toBe(help.stdout);

@@ -6,6 +6,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Writable } from 'stream';
+import { AffectedStacks } from '../../cli/deploy';
 import { main } from '../../cli/mlp';
 import { scratchProject } from './fixtures';
 
@@ -15,7 +16,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `mlp ...args` with `dir` as the working directory. */
+/** Runs `mlp ...args` with `dir` as the working directory; for the commands that answer at once (not deploy and preview). */
 export function runMlp(dir: string, ...args: string[]): CliResult {
   let stdout = '';
   let stderr = '';
@@ -30,6 +31,32 @@ export function runMlp(dir: string, ...args: string[]): CliResult {
   process.chdir(dir);
   try {
     const status = main(args, sink((text) => (stdout += text)), sink((text) => (stderr += text)));
+    if (typeof status !== 'number') throw new Error(`mlp ${args[0]} answers with a promise: run it with runMlpAsync`);
+    return { status, stdout, stderr };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+/**
+ * Runs `mlp ...args` with `dir` as the working directory until its status
+ * is known, also for deploy and preview; `affectedStacks` stands in for
+ * `mlp affected` where given.
+ */
+export async function runMlpAsync(dir: string, args: readonly string[], affectedStacks?: AffectedStacks): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const status = await main(args, sink((text) => (stdout += text)), sink((text) => (stderr += text)), ...(affectedStacks === undefined ? [] : [affectedStacks]));
     return { status, stdout, stderr };
   } finally {
     process.chdir(cwd);

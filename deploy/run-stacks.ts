@@ -1,0 +1,154 @@
+/**
+ * `mlp deploy` and `mlp preview`: each selected stack gets its own folder in
+ * the work directory and its own `pulumi` process (`pulumi up` or `pulumi
+ * preview --diff`), created first when missing (`pulumi stack init`), in the
+ * order and parallelism of {@link fanOut}.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { FanOutListener, StackResult, fanOut } from './fan-out';
+import { PulumiExit, runPulumi } from './pulumi-process';
+import { allStacks } from './selection';
+import { DeployError } from './deploy-error';
+import { readSettingsFile } from './settings-file';
+import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writeStackProject } from './work-dir';
+
+/** The pulumi command a fan-out runs on each stack. */
+export type PulumiAction = 'up' | 'preview';
+
+/** The stacks to run: named ones, or every stack of the environment. */
+export type StackSelection = { readonly stacks: readonly string[] } | { readonly all: true };
+
+/** What {@link runStacks} runs. */
+export interface RunStacksOptions {
+  readonly action: PulumiAction;
+  /** The project directory (where Pulumi.yaml is); relative paths are resolved against it. */
+  readonly projectDir: string;
+  /** The environment's settings file, relative to the project directory. */
+  readonly settingsFile: string;
+  /** The work directory, relative to the project directory. */
+  readonly workDir: string;
+  readonly selection: StackSelection;
+  /** How many tenant stacks run at a time. */
+  readonly parallel: number;
+  /** Pass `--refresh` to pulumi. */
+  readonly refresh: boolean;
+  /** Pass `--expect-no-changes` to pulumi preview. */
+  readonly expectNoChanges: boolean;
+  /** Progress lines: a stack started, a stack ended. */
+  readonly progress: NodeJS.WritableStream;
+  /** The environment of the pulumi processes. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The result of one stack, with its log and what pulumi printed. */
+export interface StackRun extends StackResult {
+  /** The stack's log, relative to the project directory. */
+  readonly log: string;
+  /** The output of its pulumi up or preview; undefined when it did not get that far. */
+  readonly output?: string;
+}
+
+/** Runs the action on the selected stacks and returns the results in deploy order. */
+export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> {
+  const project = readProject(options.projectDir);
+  const settings = readSettingsFile(options.settingsFile, options.projectDir, project.name);
+  const root = path.resolve(options.projectDir, options.workDir);
+  prepareWorkDir(root, options.workDir);
+  const existing = await existingStacks(options, root);
+  const stacks = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  const shownLog = (stack: string) => path.relative(options.projectDir, path.join(stackDir(root, stack), LOG_FILE)) || LOG_FILE;
+
+  const outputs = new Map<string, string>();
+  const runOne = async (stack: string): Promise<boolean> => {
+    try {
+      return await runStack(stack);
+    } catch (error) {
+      // Not pulumi's failure but ours (e.g. a folder that cannot be written): into the stack's log and the progress.
+      const message = `mlp: ${stack}: ${(error as Error).message}\n`;
+      try {
+        fs.appendFileSync(path.join(stackDir(root, stack), LOG_FILE), message);
+      } catch {
+        // The stack's folder itself cannot be written; the progress line says why.
+      }
+      options.progress.write(message);
+      return false;
+    }
+  };
+  const runStack = async (stack: string): Promise<boolean> => {
+    const cwd = writeStackProject(root, stack, project);
+    const logFile = path.join(cwd, LOG_FILE);
+    fs.writeFileSync(logFile, '');
+    const pulumi = (args: readonly string[]): Promise<PulumiExit> => runPulumi({ args, cwd, logFile, env: options.env });
+    if (!existing.has(stack)) {
+      const init = await pulumi(['stack', 'init', stack, '--non-interactive']);
+      if (init.status !== 0) {
+        outputs.set(stack, init.output);
+        return false;
+      }
+    }
+    writeStackConfig(root, stack, settings);
+    const result = await pulumi([...actionArgs(options), '--stack', stack, '--non-interactive', '--color', 'never']);
+    outputs.set(stack, result.output);
+    return result.status === 0;
+  };
+  const verb = options.action === 'up' ? 'pulumi up' : 'pulumi preview';
+  const listener: FanOutListener = {
+    started: (stack) => options.progress.write(`mlp: ${stack}: ${verb} started (log ${shownLog(stack)})\n`),
+    finished: (result) => options.progress.write(`mlp: ${result.stack}: ${result.outcome} after ${seconds(result.durationMs)}\n`),
+  };
+  const results = await fanOut(stacks, options.parallel, runOne, listener);
+  return results.map((result) => ({ ...result, log: shownLog(result.stack), ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }) }));
+}
+
+/** The pulumi command and its options, without the stack. */
+function actionArgs(options: RunStacksOptions): string[] {
+  const refresh = options.refresh ? ['--refresh'] : [];
+  // `up` without its own preview: the pull request previewed (mlp preview), as pulumi/actions' `up` did.
+  if (options.action === 'up') return ['up', '--yes', '--skip-preview', '--diff', ...refresh];
+  return ['preview', '--diff', ...refresh, ...(options.expectNoChanges ? ['--expect-no-changes'] : [])];
+}
+
+/** The stacks of the project on the backend (`pulumi stack ls --json`, run in the project directory). */
+async function existingStacks(options: RunStacksOptions, root: string): Promise<Set<string>> {
+  const logFile = path.join(root, 'stack-ls.log');
+  fs.writeFileSync(logFile, '');
+  const result = await runPulumi({ args: ['stack', 'ls', '--json', '--non-interactive'], cwd: options.projectDir, logFile, env: options.env });
+  const failure = (why: string) =>
+    new DeployError(`pulumi stack ls ${why}; nothing was run (log ${path.relative(options.projectDir, logFile)}). Check the backend (PULUMI_BACKEND_URL or pulumi login):\n${tail(result.output, 10)}`);
+  if (result.status !== 0) throw failure(`exited ${result.status ?? 'without a status'}`);
+  let listed: unknown;
+  try {
+    listed = JSON.parse(result.output.slice(result.output.indexOf('[')));
+  } catch {
+    throw failure('printed no JSON list');
+  }
+  if (!Array.isArray(listed)) throw failure('printed no JSON list');
+  return new Set(listed.map((entry: { name?: unknown }) => String(entry.name).split('/').pop()!));
+}
+
+/** The last `count` lines of a text. */
+export function tail(text: string, count: number): string {
+  const lines = text.replace(/\n+$/, '').split('\n');
+  return lines.slice(-count).join('\n');
+}
+
+/** A duration for people: `12.3 s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A stack's result in words: `succeeded`, `failed`, `not run: platform failed`. */
+export function describe(result: StackResult): string {
+  return result.reason === undefined ? result.outcome : `${result.outcome}: ${result.reason}`;
+}
+
+/** The closing line when any stack failed or did not run, naming them; undefined when all succeeded. */
+export function failureLine(action: PulumiAction, runs: readonly StackRun[]): string | undefined {
+  const failed = runs.filter((run) => run.outcome === 'failed').map((run) => run.stack);
+  const notRun = runs.filter((run) => run.outcome === 'not run');
+  if (failed.length === 0 && notRun.length === 0) return undefined;
+  const parts = [`pulumi ${action} failed for ${failed.length} of ${runs.length} ${runs.length === 1 ? 'stack' : 'stacks'}: ${failed.join(', ')}`];
+  if (notRun.length > 0) parts.push(`not run (${notRun[0].reason}): ${notRun.map((run) => run.stack).join(', ')}`);
+  return `mlp: ${parts.join('; ')}; their logs are in the table above\n`;
+}
