@@ -18,6 +18,7 @@ import { renderGroups } from '../synthesis/render';
 import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
 import { DEFAULT_WORK_DIR } from '../deploy/work-dir';
 import { AffectedStacks, FanOutOptions, runFanOut } from './deploy';
+import { SplitStackCliOptions, runSplitStack } from './split-stack';
 import { DIFF_FORMATS, runDiff } from './diff';
 import { counted } from './format';
 import { writePolicyNotes } from './policies';
@@ -35,7 +36,7 @@ interface OutputTarget {
 }
 
 /** The options every command may be given; each command declares the ones it takes. */
-interface Options extends FanOutOptions {
+interface Options extends FanOutOptions, SplitStackCliOptions {
   readonly platform: string;
   readonly tenants: string;
   readonly out?: string;
@@ -147,6 +148,11 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
   fanOut(add('preview', 'pulumi preview --diff on the platform stack and tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi preview --diff')))
     .option('--expect-no-changes', 'fail a stack whose preview shows changes (pulumi --expect-no-changes)')
     .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment');
+  add('split-stack', 'move a single stack to the platform stack and one stack per tenant, recreating nothing', SPLIT_STACK_DESCRIPTION)
+    .option('--from <stack>', 'the single stack to split (mlp:part unset)')
+    .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
+    .option('--work-dir <dir>', 'the folder of the per-stack folders and logs', DEFAULT_WORK_DIR)
+    .option('--parallel <n>', 'tenant stacks previewed and updated at a time', '2');
   return program;
 }
 
@@ -157,6 +163,15 @@ const DEPLOY_DESCRIPTION = (pulumi: string) =>
     'fails no tenant stack runs; tenant stacks run --parallel at a time and one failing does not stop the others. Ends with a',
     'table of the results, and exit status 1 naming every stack that failed (docs/deploy.md#deploying-many-stacks).',
   ].join(' ');
+
+const SPLIT_STACK_DESCRIPTION = [
+  'Move every tenant of the single stack --from to its stack tenant-<tenant> and the platform to the stack platform with',
+  'pulumi state move (no object is recreated; protect flags move with them), then check that every object kept its id,',
+  'metadata.uid and protect flag, that every new stack previews with no changes, and run pulumi up on each (which changes',
+  'nothing and records their outputs). Refuses before moving anything when a stack is locked, the settings file\'s',
+  'mlp:clusterIdentifier is not the old stack\'s, or the old stack does not match the files. Safe to run again: what has',
+  'moved is skipped. The old stack is left for you to remove (docs/deploy.md#moving-from-one-stack-to-many).',
+].join(' ');
 
 const SYNTH_DESCRIPTION = [
   'Write dist/<tenant>/<kind>-<name>.yaml and dist/_platform/. Only changed folders are written, swapped in under a journal,',
@@ -225,6 +240,8 @@ function run(
     case 'deploy':
     case 'preview':
       return runFanOut(command === 'deploy' ? 'up' : 'preview', options, out, err, affectedStacks);
+    case 'split-stack':
+      return runSplitStack(options, out, err);
     default:
       throw new Error(`no handler for command ${command}`);
   }
