@@ -1,5 +1,5 @@
 /**
- * The `mlp` command line: synth, validate, schema, diff and report, parsed
+ * The `mlp` command line: synth, validate, schema, diff, report and affected, parsed
  * with commander (per-command options and help, `mlp help`, `--version`).
  * Problems in input files are printed one per line with file, line and
  * field, never as a stack trace; the exit status is 1 for problems and 2
@@ -17,6 +17,7 @@ import { synthesize } from '../stacks/pipeline';
 import { renderGroups } from '../synthesis/render';
 import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
 import { DEFAULT_WORK_DIR } from '../deploy/work-dir';
+import { AFFECTED_FORMATS, affectedStackNames, runAffected } from './affected';
 import { AffectedStacks, FanOutOptions, runFanOut } from './deploy';
 import { SplitStackCliOptions, runSplitStack } from './split-stack';
 import { DIFF_FORMATS, runDiff } from './diff';
@@ -50,7 +51,7 @@ interface Options extends FanOutOptions, SplitStackCliOptions {
  * Runs the command line and returns the exit status (a promise of it for
  * `deploy` and `preview`); never calls process.exit.
  */
-export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, affectedStacks: AffectedStacks = notYetAffected): number | Promise<number> {
+export function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, affectedStacks: AffectedStacks = affectedStackNames): number | Promise<number> {
   let command = '';
   let target: OutputTarget | undefined;
   const outcome: { status: number | Promise<number> } = { status: 0 };
@@ -92,11 +93,6 @@ export function main(argv: readonly string[], out: NodeJS.WritableStream = proce
     return fail(error);
   }
 }
-
-/** Until `mlp affected` lands (issue 18), --affected says it is not there. */
-const notYetAffected: AffectedStacks = () => {
-  throw new UsageError('--affected is not available yet; name the stacks with --stack or use --all', '');
-};
 
 /** The commands and their options. `onRun` is called with the command's name and options. */
 function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, onRun: (name: string, options: Options) => void): Command {
@@ -148,6 +144,10 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
   fanOut(add('preview', 'pulumi preview --diff on the platform stack and tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi preview --diff')))
     .option('--expect-no-changes', 'fail a stack whose preview shows changes (pulumi --expect-no-changes)')
     .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment');
+  inputs(add('affected', 'list the Pulumi stacks whose objects differ from a git revision', AFFECTED_DESCRIPTION))
+    .option('--base <rev>', 'the git revision to compare against', 'HEAD')
+    .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')
+    .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'));
   add('split-stack', 'move a single stack to the platform stack and one stack per tenant, recreating nothing', SPLIT_STACK_DESCRIPTION)
     .option('--from <stack>', 'the single stack to split (mlp:part unset)')
     .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
@@ -178,6 +178,15 @@ const SYNTH_DESCRIPTION = [
   'so a failed or interrupted run leaves the output folder as it was. The output folder must not exist, be empty, or carry',
   'the .mlp-output marker that synth writes into it; synth replaces and removes only the folders it wrote and keeps every',
   'other file there.',
+].join(' ');
+
+const AFFECTED_DESCRIPTION = [
+  'List the Pulumi stacks whose objects differ between a git revision and the work tree: the platform stack when',
+  'dist/_platform/ would change, tenant-<name> when dist/<name>/ would (a tenant added or removed included). The',
+  "revision's objects are its committed dist/; the work tree is synthesized in memory. A change of the Pulumi program",
+  '(stacks/pulumi/, Pulumi.yaml, the @pulumi/pulumi or @pulumi/kubernetes version in package-lock.json), or a revision',
+  'without dist/, affects every stack. Text gives each stack with the reason; --format json gives {"version": 1, "stacks": [...]}.',
+  'Writes nothing.',
 ].join(' ');
 
 /** The command that brings stale output up to date: the same command with the input and output options given. */
@@ -235,6 +244,17 @@ function run(
     }
     case 'diff':
       return runDiff({ base: options.base!, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
+    case 'affected':
+      return runAffected(
+        {
+          base: options.base!,
+          format: chooseFormat(command, options.format, AFFECTED_FORMATS),
+          platformFile: options.platform,
+          tenantsDir: options.tenants,
+          outDir: options.out ?? process.env.CDK8S_OUTDIR ?? 'dist',
+        },
+        out,
+      );
     case 'report':
       return runReport({ format: chooseFormat(command, options.format, REPORT_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     case 'deploy':

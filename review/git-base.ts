@@ -22,7 +22,7 @@ export interface BaseConfig {
 }
 
 /** Runs git in `cwd` and returns its standard output. */
-function git(args: readonly string[], cwd: string): string {
+export function git(args: readonly string[], cwd: string): string {
   return execFileSync('git', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }).toString('utf8');
 }
 
@@ -40,12 +40,43 @@ function realPath(file: string): string {
 }
 
 /** `file` relative to the repository root, with `/` separators, for `REV:path`. */
-function repositoryPath(root: string, file: string): string {
+export function repositoryPath(root: string, file: string, command = 'mlp diff'): string {
   const relative = path.relative(root, realPath(file));
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new ValidationError([{ file: displayPath(file), message: `is outside the git repository at ${root}; mlp diff reads the base from git` }]);
+    throw new ValidationError([{ file: displayPath(file), message: `is outside the git repository at ${root}; ${command} reads the base from git` }]);
   }
   return relative.split(path.sep).join('/');
+}
+
+/** The repository and the commit that `--base` names. */
+export interface GitBase {
+  /** The top folder of the repository's work tree, symlinks resolved. */
+  readonly root: string;
+  /** The commit `ref` names, in full. */
+  readonly commit: string;
+}
+
+/**
+ * The repository `cwd` is in and the commit `ref` names in it.
+ *
+ * @param command the command, for the message (`mlp diff`)
+ * @throws ValidationError when `cwd` is not in a git repository or `ref` names no commit
+ */
+export function resolveBase(ref: string, command: string, cwd: string = process.cwd()): GitBase {
+  let root: string;
+  try {
+    root = fs.realpathSync(git(['rev-parse', '--show-toplevel'], cwd).trim());
+  } catch (error) {
+    throw new ValidationError([
+      { file: displayPath(cwd), message: `not in a git repository; ${command} reads the base revision from git: run it in a clone of the project (${gitError(error)})` },
+    ]);
+  }
+  try {
+    const commit = git(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], cwd).trim();
+    return { root, commit };
+  } catch {
+    throw new ValidationError([{ file: displayPath(root), message: `--base ${ref}: no such commit in the repository; name a branch, tag or commit (e.g. HEAD, origin/main)` }]);
+  }
 }
 
 /**
@@ -57,18 +88,7 @@ function repositoryPath(root: string, file: string): string {
  *   is not in a git repository, or the files at `ref` are invalid.
  */
 export function loadConfigAtRef(ref: string, options: LoadOptions, cwd: string = process.cwd()): BaseConfig {
-  let root: string;
-  let commit: string;
-  try {
-    root = fs.realpathSync(git(['rev-parse', '--show-toplevel'], cwd).trim());
-  } catch (error) {
-    throw new ValidationError([{ file: displayPath(cwd), message: `not in a git repository; mlp diff reads the base revision from git (${gitError(error)})` }]);
-  }
-  try {
-    commit = git(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], cwd).trim();
-  } catch {
-    throw new ValidationError([{ file: displayPath(root), message: `--base ${ref}: no such commit in the repository; name a branch, tag or commit (e.g. HEAD, origin/main)` }]);
-  }
+  const { root, commit } = resolveBase(ref, 'mlp diff', cwd);
 
   const platformPath = repositoryPath(root, options.platformFile);
   const tenantsPath = repositoryPath(root, options.tenantsDir);

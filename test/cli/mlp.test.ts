@@ -125,20 +125,20 @@ describe('mlp', () => {
     expect(run(project, '--tenants', 'x', 'synth')).toEqual({
       status: 2,
       stdout: '',
-      stderr: 'mlp: --tenants is an option of synth, validate, diff and report: put it after the command; see `mlp --help`\n',
+      stderr: 'mlp: --tenants is an option of synth, validate, diff, report and affected: put it after the command; see `mlp --help`\n',
     });
     expect(fs.readdirSync(project.dir).sort()).toEqual(['platform.yaml', 'tenants']);
   });
 
   test('fails with exit status 2 on an option of another command, naming the commands that take it', () => {
     expect(run(project, 'diff', '--check')).toEqual({ status: 2, stdout: '', stderr: 'mlp: diff does not take --check (synth and schema do); see `mlp diff --help`\n' });
-    expect(run(project, 'report', '--base', 'main')).toEqual({ status: 2, stdout: '', stderr: 'mlp: report does not take --base (diff, deploy and preview do); see `mlp report --help`\n' });
+    expect(run(project, 'report', '--base', 'main')).toEqual({ status: 2, stdout: '', stderr: 'mlp: report does not take --base (diff, deploy, preview and affected do); see `mlp report --help`\n' });
     expect(run(project, 'synth', '--format', 'json')).toEqual({
       status: 2,
       stdout: '',
-      stderr: 'mlp: synth does not take --format (diff and report do); see `mlp synth --help`\n',
+      stderr: 'mlp: synth does not take --format (diff, report and affected do); see `mlp synth --help`\n',
     });
-    expect(run(project, 'validate', '--out', 'x')).toEqual({ status: 2, stdout: '', stderr: 'mlp: validate does not take --out (synth and schema do); see `mlp validate --help`\n' });
+    expect(run(project, 'validate', '--out', 'x')).toEqual({ status: 2, stdout: '', stderr: 'mlp: validate does not take --out (synth, schema and affected do); see `mlp validate --help`\n' });
     expect(fs.readdirSync(project.dir).sort()).toEqual(['platform.yaml', 'tenants']);
   });
 
@@ -167,7 +167,7 @@ describe('mlp', () => {
     expect(help.status).toBe(0);
     expect(help.stdout.split('\n')[0]).toBe('Usage: mlp <command> [options]');
     const commands = [...help.stdout.matchAll(/^ {2}(\w+) \[/gm)].map((match) => match[1]);
-    expect(commands).toEqual(['synth', 'validate', 'schema', 'diff', 'report', 'deploy', 'preview', 'help']);
+    expect(commands).toEqual(['synth', 'validate', 'schema', 'diff', 'report', 'deploy', 'preview', 'affected', 'help']);
     expect(run(project, 'help')).toEqual(help);
     expect(run(project, 'help', 'apply')).toEqual({ status: 2, stdout: '', stderr: 'mlp: unknown command "apply"; see `mlp --help`\n' });
     const none = run(project);
