@@ -4,7 +4,7 @@
  * Problems in input files are printed one per line with file, line and
  * field, never as a stack trace; the exit status is 1 for problems and 2
  * for a wrong invocation or an output path mlp refuses to write to.
- * `mlp deploy` and `mlp preview` run pulumi processes, so their status
+ * `mlp deploy`, `mlp preview` and `mlp split-stack` run pulumi processes, so their status
  * comes as a promise.
  */
 import * as fs from 'fs';

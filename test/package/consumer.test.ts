@@ -117,7 +117,7 @@ describe('the packed package', () => {
     expect(packed.length).toBeGreaterThan(0);
     expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/mlp.js', 'schema/tenant.schema.json', 'schema/platform.schema.json']));
     expect(packed).toEqual(expect.arrayContaining(['build/lib/index.js', 'build/lib/index.d.ts', 'build/config/index.d.ts', 'build/policy/index.d.ts', 'build/cli/mlp.js']));
-    const outside = packed.filter((file) => !/^(build\/(lib|config|policy|stacks|synthesis|review|cli)\/.*\.(js|d\.ts)|bin\/mlp\.js|schema\/[a-z]+\.schema\.json|package\.json|README\.md)$/.test(file));
+    const outside = packed.filter((file) => !/^(build\/(lib|config|policy|stacks|synthesis|review|deploy|cli)\/.*\.(js|d\.ts)|bin\/mlp\.js|schema\/[a-z]+\.schema\.json|package\.json|README\.md)$/.test(file));
     expect(outside).toEqual([]);
   });
 
