@@ -4,7 +4,7 @@
  * Problems in input files are printed one per line with file, line and
  * field, never as a stack trace; the exit status is 1 for problems and 2
  * for a wrong invocation or an output path mlp refuses to write to.
- * `mlp deploy` and `mlp preview` run pulumi processes, so their status
+ * `mlp deploy`, `mlp preview` and `mlp split-stack` run pulumi processes, so their status
  * comes as a promise.
  */
 import * as fs from 'fs';
@@ -19,6 +19,7 @@ import { SynthSummary, synthToDir } from '../synthesis/synth-to-dir';
 import { DEFAULT_WORK_DIR } from '../deploy/work-dir';
 import { AFFECTED_FORMATS, affectedStackNames, runAffected } from './affected';
 import { AffectedStacks, FanOutOptions, runFanOut } from './deploy';
+import { SplitStackCliOptions, runSplitStack } from './split-stack';
 import { DIFF_FORMATS, runDiff } from './diff';
 import { counted } from './format';
 import { writePolicyNotes } from './policies';
@@ -36,7 +37,7 @@ interface OutputTarget {
 }
 
 /** The options every command may be given; each command declares the ones it takes. */
-interface Options extends FanOutOptions {
+interface Options extends FanOutOptions, SplitStackCliOptions {
   readonly platform: string;
   readonly tenants: string;
   readonly out?: string;
@@ -147,6 +148,11 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
     .option('--base <rev>', 'the git revision to compare against', 'HEAD')
     .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')
     .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'));
+  add('split-stack', 'move a single stack to the platform stack and one stack per tenant, recreating nothing', SPLIT_STACK_DESCRIPTION)
+    .option('--from <stack>', 'the single stack to split (mlp:part unset)')
+    .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
+    .option('--work-dir <dir>', 'the folder of the per-stack folders and logs', DEFAULT_WORK_DIR)
+    .option('--parallel <n>', 'tenant stacks previewed and updated at a time', '2');
   return program;
 }
 
@@ -157,6 +163,15 @@ const DEPLOY_DESCRIPTION = (pulumi: string) =>
     'fails no tenant stack runs; tenant stacks run --parallel at a time and one failing does not stop the others. Ends with a',
     'table of the results, and exit status 1 naming every stack that failed (docs/deploy.md#deploying-many-stacks).',
   ].join(' ');
+
+const SPLIT_STACK_DESCRIPTION = [
+  'Move every tenant of the single stack --from to its stack tenant-<tenant> and the platform to the stack platform with',
+  'pulumi state move (no object is recreated; protect flags move with them), then check that every object kept its id,',
+  'metadata.uid and protect flag, that every new stack previews with no changes, and run pulumi up on each (which changes',
+  'nothing and records their outputs). Refuses before moving anything when a stack is locked, the settings file\'s',
+  'mlp:clusterIdentifier is not the old stack\'s, or the old stack does not match the files. Safe to run again: what has',
+  'moved is skipped. The old stack is left for you to remove (docs/deploy.md#moving-from-one-stack-to-many).',
+].join(' ');
 
 const SYNTH_DESCRIPTION = [
   'Write dist/<tenant>/<kind>-<name>.yaml and dist/_platform/. Only changed folders are written, swapped in under a journal,',
@@ -245,6 +260,8 @@ function run(
     case 'deploy':
     case 'preview':
       return runFanOut(command === 'deploy' ? 'up' : 'preview', options, out, err, affectedStacks);
+    case 'split-stack':
+      return runSplitStack(options, out, err);
     default:
       throw new Error(`no handler for command ${command}`);
   }
