@@ -22,6 +22,9 @@
  *   previous update still read back. The generated configuration holds no
  *   secrets, so a fresh checkout (CI) loses nothing; the runner still keeps
  *   the salt of the previous run when the folder is there.
+ * - `pulumi preview/up --config-file FILE` reads the configuration from FILE
+ *   instead, and writes a new salt into FILE when it has none: so the
+ *   settings file itself is never handed to pulumi.
  * - Selecting stacks in one workspace races (pulumi#8186): every pulumi
  *   command here names its stack with `--stack`, in the stack's own folder.
  */

@@ -288,9 +288,26 @@ export interface PulumiOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** The settings of a {@link PulumiStack}. */
+export interface PulumiStackSettings {
+  readonly kubeconfig: string;
+  readonly skipAwait: boolean;
+  /** The platform file, copied into the project. */
+  readonly platformFile: string;
+  /** The tenant files, by file name. */
+  readonly tenants: Record<string, string>;
+  /** mlp:crdFiles. @default platformCrdFiles() */
+  readonly crdFiles?: readonly string[];
+  /** mlp:part, e.g. `platform` or `tenant:nlp`. @default - unset: the single stack (`all`) */
+  readonly part?: string;
+  /** mlp:clusterIdentifier. @default - unset: `<project>-<stack>` */
+  readonly clusterIdentifier?: string;
+}
+
 /**
  * A scratch project in `dir`: a copy of the given platform file, the given
- * tenant files (name → content) in tenants/, and a stack on a file backend.
+ * tenant files (name → content) in tenants/, and a stack on a file backend;
+ * {@link PulumiStack.addStack} adds more stacks to it.
  */
 export class PulumiStack {
   public readonly tenantsDir: string;
@@ -300,26 +317,32 @@ export class PulumiStack {
   private readonly configFile: string;
   private readonly env: NodeJS.ProcessEnv;
 
+  private readonly dir: string;
+  private readonly settings: PulumiStackSettings;
+
+  /**
+   * @param sharedProject the project in `dir` (platform file, tenants/,
+   * state) was made by another PulumiStack: add a stack to it, logging to
+   * `pulumi-<name>.log` (see {@link addStack})
+   */
   public constructor(
     dir: string,
     public readonly name: string,
-    settings: {
-      kubeconfig: string;
-      skipAwait: boolean;
-      platformFile: string;
-      tenants: Record<string, string>;
-      /** mlp:crdFiles. @default platformCrdFiles() */
-      crdFiles?: readonly string[];
-    },
+    settings: PulumiStackSettings,
+    sharedProject = false,
   ) {
+    this.dir = dir;
+    this.settings = settings;
     this.tenantsDir = path.join(dir, 'tenants');
     this.platformFile = path.join(dir, 'platform.yaml');
     this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
-    this.logFile = path.join(dir, 'pulumi.log');
-    fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
-    fs.copyFileSync(settings.platformFile, this.platformFile);
-    fs.mkdirSync(this.tenantsDir);
-    for (const [file, text] of Object.entries(settings.tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
+    this.logFile = path.join(dir, sharedProject ? `pulumi-${name}.log` : 'pulumi.log');
+    if (!sharedProject) {
+      fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+      fs.copyFileSync(settings.platformFile, this.platformFile);
+      fs.mkdirSync(this.tenantsDir);
+      for (const [file, text] of Object.entries(settings.tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
+    }
     this.env = { PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`, PULUMI_CONFIG_PASSPHRASE: '' };
 
     // `pulumi stack init` writes Pulumi.<stack>.yaml (its encryption salt) beside Pulumi.yaml; keep the repository clean.
@@ -332,8 +355,20 @@ export class PulumiStack {
       'mlp:platformFile': this.platformFile,
       'mlp:kubeconfig': settings.kubeconfig,
       'mlp:skipAwait': String(settings.skipAwait),
+      ...(settings.part !== undefined && { 'mlp:part': settings.part }),
+      ...(settings.clusterIdentifier !== undefined && { 'mlp:clusterIdentifier': settings.clusterIdentifier }),
     });
     crds.forEach((file, index) => this.pulumiOk(['config', 'set', '--config-file', this.configFile, '--path', `mlp:crdFiles[${index}]`, file]));
+  }
+
+  /**
+   * Another stack of this project (same platform file, tenants/ and state
+   * backend, so that StackReferences between them resolve), with the same
+   * settings but `part` (and `clusterIdentifier`, when given): e.g. the
+   * tenant stacks beside a platform stack.
+   */
+  public addStack(name: string, settings: Pick<PulumiStackSettings, 'part' | 'clusterIdentifier'>): PulumiStack {
+    return new PulumiStack(this.dir, name, { ...this.settings, ...settings }, true);
   }
 
   /** Sets stack configuration values. */

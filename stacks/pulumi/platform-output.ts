@@ -133,21 +133,14 @@ export function checkPlatformOutput(input: PlatformComparison): string | undefin
 
 /**
  * Reads the platform stack's `platform` output through a StackReference
- * named {@link PLATFORM_REFERENCE}.
+ * named {@link PLATFORM_REFERENCE}. A stack that does not exist fails the
+ * read in the engine, which stops the update with its own error (`unknown
+ * stack "<organization>/<project>/<stack>"`) before the program can explain.
  *
- * @throws pulumi.RunError when the stack cannot be read (e.g. it does not exist) or the output is malformed.
+ * @throws pulumi.RunError when the output is malformed.
  */
 export async function readPlatformOutput(platformStack: string): Promise<PlatformOutput | undefined> {
-  const name = qualifiedStackName(platformStack);
-  const reference = new pulumi.StackReference(PLATFORM_REFERENCE, { name });
-  let details: pulumi.StackReferenceOutputDetails;
-  try {
-    details = await reference.getOutputDetails(PLATFORM_OUTPUT);
-  } catch (error) {
-    const bare = platformStack.split('/').pop()!;
-    throw new pulumi.RunError(
-      `mlp: cannot read stack ${name}: ${(error as Error).message}; deploy stack ${bare} first (npx mlp deploy --stack ${bare}). Nothing was changed.`,
-    );
-  }
+  const reference = new pulumi.StackReference(PLATFORM_REFERENCE, { name: qualifiedStackName(platformStack) });
+  const details = await reference.getOutputDetails(PLATFORM_OUTPUT);
   return parsePlatformOutput(platformStack, details.value ?? details.secretValue);
 }

@@ -15,10 +15,13 @@ const WORKFLOW_FILES = ['deploy.yml', 'drift.yml', 'pull-request.yml'];
 /**
  * The current major version of every action the workflows use, checked on GitHub in November 2026
  * (release notes of actions/checkout v7.0.1, actions/setup-node v7.0.0, actions/setup-go v7.0.0,
- * actions/github-script v9.0.0, pulumi/actions v7.0.0). All run on Node.js 24.
+ * actions/github-script v9.0.0, pulumi/actions v7.0.0, actions/upload-artifact v7.0.1,
+ * actions/download-artifact v7.0.0). All run on Node.js 24.
  */
 const ACTION_MAJORS: Record<string, string> = {
   'actions/checkout': 'v7',
+  'actions/download-artifact': 'v7',
+  'actions/upload-artifact': 'v7',
   'actions/github-script': 'v9',
   'actions/setup-go': 'v7',
   'actions/setup-node': 'v7',
@@ -30,13 +33,25 @@ const DOCUMENTED_SECRETS = ['KUBECONFIG', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_P
 interface Step {
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, { steps: Step[]; permissions?: Record<string, string>; needs?: string; if?: string; concurrency?: unknown }>;
+  jobs: Record<
+    string,
+    {
+      steps: Step[];
+      permissions?: Record<string, string>;
+      needs?: string | string[];
+      if?: string;
+      concurrency?: unknown;
+      outputs?: Record<string, string>;
+      strategy?: { matrix: Record<string, unknown>; 'max-parallel'?: number; 'fail-fast'?: boolean };
+    }
+  >;
 }
 
 function workflow(file: string): Workflow {
@@ -70,7 +85,7 @@ describe('GitHub Actions workflows', () => {
     expect(fs.readdirSync(WORKFLOWS_DIR).sort()).toEqual(WORKFLOW_FILES);
   });
 
-  test('check pull requests: test, synth --check, validate, diff as a comment, pulumi preview', () => {
+  test('check pull requests: test, synth --check, validate, diff as a comment', () => {
     const pr = workflow('pull-request.yml');
     expect(Object.keys(pr.on)).toEqual(['pull_request']);
     const runs = steps('pull-request.yml').map((step) => step.run ?? '');
@@ -82,15 +97,36 @@ describe('GitHub Actions workflows', () => {
     expect(pr.jobs.diff.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     const comment = pr.jobs.diff.steps.find((step) => step.uses?.startsWith('actions/github-script@'));
     expect(String(comment?.with?.script)).toContain("const marker = '<!-- mlp-diff -->';");
-    const preview = pr.jobs.preview.steps.find((step) => step.uses?.startsWith('pulumi/actions@'));
-    expect(preview?.with?.command).toBe('preview');
-    // Refreshed, as the deploy runs; then the drift outside the change, which warns but does not fail the check.
-    expect(preview?.with?.refresh).toBe(true);
-    const previewSteps = pr.jobs.preview.steps;
-    const drift = previewSteps.findIndex((step) => step.run?.includes('scripts/drift-report.sh --stack "$PULUMI_STACK"'));
-    expect(drift).toBeGreaterThan(previewSteps.indexOf(preview!));
-    expect(previewSteps[drift].run).toContain('::warning title=drift::');
-    expect(previewSteps[drift].run).toContain('[ "$status" -le 1 ]');
+  });
+
+  test('preview only the affected stacks, four at a time, and post them as one comment that names the failures', () => {
+    const pr = workflow('pull-request.yml');
+    const affected = pr.jobs.affected;
+    expect(affected.outputs).toEqual({ stacks: '${{ steps.affected.outputs.stacks }}' });
+    expect(affected.steps.map((step) => step.run ?? '').find((run) => run.includes('npx mlp affected'))).toContain(
+      'npx mlp affected --base "$BASE_SHA" --format json > "$RUNNER_TEMP/affected.json"\necho "stacks=$(jq -c .stacks "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
+    );
+
+    const preview = pr.jobs.preview;
+    expect(preview.needs).toEqual(['check', 'affected']);
+    expect(preview.if).toContain("needs.affected.outputs.stacks != '[]'");
+    expect(preview.strategy).toEqual({ matrix: { stack: '${{ fromJSON(needs.affected.outputs.stacks) }}' }, 'max-parallel': 4, 'fail-fast': false });
+    const run = preview.steps.find((step) => step.run?.includes('npx mlp preview'));
+    // Refreshed, as the deploy runs; one stack per job, its summary kept for the comment.
+    expect(run?.run).toBe('npx mlp preview --stack "$STACK" --refresh --config-file "$MLP_SETTINGS_FILE" --summary-file "$RUNNER_TEMP/preview-$STACK.md"');
+    expect(run?.env).toEqual({ STACK: '${{ matrix.stack }}', MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+    const upload = preview.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') && step.with?.name === 'mlp-preview-${{ matrix.stack }}');
+    expect(upload).toMatchObject({ if: 'always()', with: { path: '${{ runner.temp }}/preview-${{ matrix.stack }}.md' } });
+
+    const comment = pr.jobs['preview-comment'];
+    expect(comment.needs).toEqual(['affected', 'preview']);
+    expect(comment.if).toMatch(/^always\(\) && .*needs\.affected\.outputs\.stacks != '\[\]'$/);
+    expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
+    const script = String(comment.steps[1].with?.script);
+    expect(script).toContain("const marker = '<!-- mlp-preview -->';");
+    expect(script).toContain('github.rest.issues.updateComment');
+    expect(script).toContain("if (failed.length > 0) core.setFailed(`pulumi preview failed for ${failed.join(', ')}`);");
   });
 
   test('report drift every day, changing nothing', () => {
@@ -107,15 +143,20 @@ describe('GitHub Actions workflows', () => {
     expect(pulumi.map((step) => step.with)).toEqual([{ 'pulumi-version': buildToolsPin('PULUMI_VERSION').slice(1) }]);
   });
 
-  test('deploy main with pulumi up, one run at a time and never cancelled', () => {
+  test('deploy main with mlp deploy: the affected stacks of a push, every stack by hand; one run at a time, never cancelled', () => {
     const deploy = workflow('deploy.yml');
     expect(deploy.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: null });
-    expect(deploy.concurrency).toEqual({ group: 'pulumi-up-${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
-    const up = steps('deploy.yml').find((step) => step.uses?.startsWith('pulumi/actions@'));
-    expect(up?.with?.command).toBe('up');
-    // pulumi up --refresh: drift is read back and repaired (docs/deploy.md#drift).
-    expect(up?.with?.refresh).toBe(true);
+    expect(deploy.concurrency).toEqual({ group: 'mlp-deploy-${{ vars.MLP_SETTINGS_FILE }}', 'cancel-in-progress': false });
+    const up = steps('deploy.yml').find((step) => step.run?.includes('npx mlp deploy'));
+    expect(up?.env).toEqual({ BEFORE: '${{ github.event.before }}', MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+    // --refresh: drift is read back and repaired (docs/deploy.md#drift).
+    expect(up?.run?.split('\n').filter((line) => line.includes('npx mlp deploy')).map((line) => line.trim())).toEqual([
+      'npx mlp deploy --all --parallel 4 --refresh --config-file "$MLP_SETTINGS_FILE"',
+      'npx mlp deploy --affected --base "$BEFORE" --parallel 4 --refresh --config-file "$MLP_SETTINGS_FILE"',
+    ]);
+    expect(up?.run).toContain('if [ "$GITHUB_EVENT_NAME" = workflow_dispatch ] || [ -z "$BEFORE" ] || [ "$BEFORE" = 0000000000000000000000000000000000000000 ]; then');
     expect(steps('deploy.yml').map((step) => step.run)).toEqual(expect.arrayContaining(['npm test', 'npx mlp synth --check', 'npx mlp validate']));
+    expect(steps('deploy.yml').find((step) => step.uses?.startsWith('actions/upload-artifact@'))).toMatchObject({ if: 'always()', with: { path: '.mlp/stacks/*/pulumi.log' } });
   });
 
   test('take secrets only from repository secrets, and use only the documented ones', () => {
@@ -135,8 +176,9 @@ describe('GitHub Actions workflows', () => {
   });
 
   test('run the Pulumi CLI that scripts/build-tools.sh builds for the end-to-end suite', () => {
+    // Only to install the CLI: mlp deploy and mlp preview run it, one process per stack.
     const pulumi = stepsUsing('pulumi/actions');
-    expect(pulumi.map((step) => step.with?.command)).toEqual(['up', undefined, 'preview']);
+    expect(pulumi.map((step) => step.with?.command)).toEqual([undefined, undefined, undefined]);
     const cli = buildToolsPin('PULUMI_VERSION');
     expect(cli).toMatch(/^v3\.\d+\.\d+$/);
     for (const step of pulumi) expect(step.with?.['pulumi-version']).toBe(cli.slice(1));
@@ -149,7 +191,7 @@ describe('GitHub Actions workflows', () => {
 
   test('set up the Node.js that .nvmrc names, a version that package.json supports', () => {
     const setups = stepsUsing('actions/setup-node');
-    expect(setups).toHaveLength(5);
+    expect(setups).toHaveLength(6);
     for (const step of setups) expect(step.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
     const nvmrc = fs.readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8');
     expect(nvmrc).toMatch(/^24\.\d+\.\d+\n$/);

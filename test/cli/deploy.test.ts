@@ -30,6 +30,9 @@ config:
   mlp:skipAwait: false
 `;
 
+// Every test runs stand-in pulumi processes: on a loaded machine one took longer than jest's default 5 s.
+jest.setTimeout(60_000);
+
 let fake: FakePulumi;
 const savedEnv = { ...process.env };
 function useFake(existing: readonly string[], settings: Record<string, string> = {}): void {
