@@ -67,7 +67,7 @@ describe('a platform stack and one stack per tenant on a real API server', () =>
     }
   });
 
-  test('a tenant stack is refused, naming the fix, while the platform stack does not exist and while it was never deployed', () => {
+  test('a tenant stack is refused while the platform stack does not exist (by the engine: unknown stack), and, naming the fix, while it was never deployed', () => {
     // A stack that does not exist fails the StackReference's read in the engine, which stops the update with its own words.
     const missing = nlp.pulumi(UP);
     expect(missing.status).not.toBe(0);
