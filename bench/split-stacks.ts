@@ -61,8 +61,27 @@ export class SplitSetup {
     this.cluster = ControlPlane.start(path.join(dir, 'control-plane'));
     this.projectDir = path.join(dir, 'project');
     this.tenantsDir = path.join(this.projectDir, 'tenants');
+    this.env = {
+      ...toolEnv(),
+      PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`,
+      PULUMI_CONFIG_PASSPHRASE: '',
+      PULUMI_SKIP_CHECKPOINTS: 'true',
+    };
+    try {
+      this.writeProject(tenants);
+    } catch (error) {
+      // A failed setup leaves no control plane running, and its files (logs, the project) where they are.
+      this.cluster.stop();
+      this.log(`N=${n} split: the setup failed; its files are kept in ${dir}`);
+      throw error;
+    }
+  }
+
+  /** The project: platform file, tenant files, Pulumi.yaml, the settings file, dist/, committed. */
+  private writeProject(tenants: Record<string, string>): void {
+    const n = this.n;
     fs.mkdirSync(this.tenantsDir, { recursive: true });
-    fs.mkdirSync(path.join(dir, 'state'));
+    fs.mkdirSync(path.join(this.dir, 'state'));
     fs.copyFileSync(path.join(REPO_ROOT, 'platform.yaml'), path.join(this.projectDir, 'platform.yaml'));
     for (const [file, text] of Object.entries(tenants)) fs.writeFileSync(path.join(this.tenantsDir, file), text);
     // The repository's Pulumi project, its program where it is built.
@@ -83,12 +102,6 @@ export class SplitSetup {
       }),
     );
     fs.writeFileSync(path.join(this.projectDir, '.gitignore'), '.mlp/\n.dist.mlp-cache.json\n');
-    this.env = {
-      ...toolEnv(),
-      PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: '',
-      PULUMI_SKIP_CHECKPOINTS: 'true',
-    };
     measure('node', [MLP, 'synth', '--no-incremental'], { cwd: this.projectDir, env: this.env });
     this.git('init', '--quiet');
     this.git('add', '.');
