@@ -10,7 +10,8 @@ import { FanOutListener, StackResult, fanOut } from './fan-out';
 import { PulumiExit, runPulumi } from './pulumi-process';
 import { allStacks } from './selection';
 import { DeployError } from './deploy-error';
-import { readSettingsFile } from './settings-file';
+import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile } from './settings-file';
+import { PLATFORM_STACK, sortStackNames, tenantOfStack } from '../stacks/stack-names';
 import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writeStackProject } from './work-dir';
 
 /** The pulumi command a fan-out runs on each stack. */
@@ -57,6 +58,7 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);
   const stacks = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  checkPlatformStack(options, settings, stacks, existing);
   const shownLog = (stack: string) => path.relative(options.projectDir, path.join(stackDir(root, stack), LOG_FILE)) || LOG_FILE;
 
   const outputs = new Map<string, string>();
@@ -99,6 +101,26 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
   };
   const results = await fanOut(stacks, options.parallel, runOne, listener);
   return results.map((result) => ({ ...result, log: shownLog(result.stack), ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }) }));
+}
+
+/**
+ * Tenant stacks read the platform stack's output (a StackReference); while
+ * that stack does not exist the engine stops each of them with its own
+ * `unknown stack` error. When the platform stack is not among the stacks to
+ * run and does not exist: `pulumi up` is refused before anything runs,
+ * naming the fix; a preview only warns (a pull request may be previewed
+ * before the first deploy) and runs, its tenant previews failing.
+ * Skipped when `mlp:platformStack` names another stack than the one mlp deploys.
+ */
+function checkPlatformStack(options: RunStacksOptions, settings: EnvironmentSettings, stacks: readonly string[], existing: ReadonlySet<string>): void {
+  const named = settings.config[PLATFORM_STACK_KEY];
+  if (named !== undefined && named !== PLATFORM_STACK) return;
+  const tenants = sortStackNames(stacks.filter((stack) => tenantOfStack(stack) !== undefined));
+  if (tenants.length === 0 || stacks.includes(PLATFORM_STACK) || existing.has(PLATFORM_STACK)) return;
+  const fix = `npx mlp deploy --stack ${PLATFORM_STACK} --config-file ${settings.file}`;
+  const problem = `stack ${PLATFORM_STACK} does not exist, and tenant stacks read the platform from it (${tenants.join(', ')})`;
+  if (options.action === 'up') throw new DeployError(`${problem}; deploy it first: ${fix}. Nothing was run`);
+  options.progress.write(`mlp: warning: ${problem}: their previews fail (error: unknown stack) until it is deployed (${fix})\n`);
 }
 
 /** The pulumi command and its options, without the stack. */

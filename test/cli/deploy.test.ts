@@ -169,9 +169,28 @@ describe('mlp deploy', () => {
 
   test('passes --refresh through', async () => {
     const dir = project();
-    useFake(['tenant-a']);
+    useFake(['platform', 'tenant-a']);
     expect((await runMlpAsync(dir, ['deploy', '--stack', 'tenant-a', '--refresh', '--config-file', 'Pulumi.prod.yaml'])).status).toBe(0);
     expect(calls(dir).pop()).toBe('.mlp/stacks/tenant-a|up --yes --skip-preview --diff --refresh --stack tenant-a --non-interactive --color never');
+  });
+
+  test('refuses tenant stacks without the platform stack, before running anything, naming the fix', async () => {
+    const dir = project();
+    useFake(['tenant-a', 'dev']);
+    expect(await runMlpAsync(dir, ['deploy', '--stack', 'tenant-a', '--stack', 'tenant-b', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr:
+        'mlp: stack platform does not exist, and tenant stacks read the platform from it (tenant-a, tenant-b); deploy it first: npx mlp deploy --stack platform --config-file Pulumi.prod.yaml. Nothing was run\n',
+    });
+    expect(calls(dir)).toEqual(['.|stack ls --json --non-interactive']);
+    // With the platform stack selected, it is created and deployed first.
+    const withPlatform = await runMlpAsync(dir, ['deploy', '--stack', 'tenant-a', '--stack', 'platform', '--config-file', 'Pulumi.prod.yaml']);
+    expect(withPlatform.status).toBe(0);
+    expect(calls(dir).filter((call) => call.includes('platform'))).toEqual([
+      '.mlp/stacks/platform|stack init platform --non-interactive',
+      '.mlp/stacks/platform|up --yes --skip-preview --diff --stack platform --non-interactive --color never',
+    ]);
   });
 
   test('fails naming the file, the key and the fix when the settings file sets mlp:part or a secret', async () => {
@@ -257,6 +276,19 @@ describe('mlp preview', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('mlp preview without the platform stack', () => {
+  test('warns that the tenant previews cannot read the platform, and previews them', async () => {
+    const dir = project();
+    useFake(['tenant-a']);
+    const result = await runMlpAsync(dir, ['preview', '--stack', 'tenant-a', '--config-file', 'Pulumi.prod.yaml']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'mlp: warning: stack platform does not exist, and tenant stacks read the platform from it (tenant-a): their previews fail (error: unknown stack) until it is deployed (npx mlp deploy --stack platform --config-file Pulumi.prod.yaml)\n',
+    );
+    expect(calls(dir)).toEqual(['.|stack ls --json --non-interactive', '.mlp/stacks/tenant-a|preview --diff --stack tenant-a --non-interactive --color never']);
   });
 });
 
