@@ -1,13 +1,14 @@
 /**
  * `mlp affected`: the stacks a change affects, as text for people or as
- * one line of JSON for CI (`{"version":1,"stacks":[...]}`, the input of the preview
- * matrix and of `mlp deploy --affected`).
+ * one line of JSON for CI (`{"version":1,"stacks":[...]}`, the input of
+ * `mlp deploy --affected`; with `--shards N` also `"shards"`, the preview matrix).
  */
 import { synthesize } from '../stacks/pipeline';
 import { Affected, affectedStacks } from '../review/affected';
 import { GENERATED_HEADER } from '../synthesis/output-tree';
 import { renderGroups } from '../synthesis/render';
 import { AffectedStacks } from './deploy';
+import { shardStacks } from '../deploy/shards';
 import { alignedRows } from './format';
 
 /** Formats `mlp affected` writes. */
@@ -21,6 +22,8 @@ export interface AffectedCommandOptions {
   /** The git revision to compare against. */
   readonly base: string;
   readonly format: AffectedFormat;
+  /** With the JSON format: also group the stacks into at most this many shards (`shards`), for a CI matrix. */
+  readonly shards?: number;
   readonly platformFile: string;
   readonly tenantsDir: string;
   /** The output folder whose committed files stand for what the revision deployed. */
@@ -35,7 +38,8 @@ export function runAffected(options: AffectedCommandOptions, out: NodeJS.Writabl
   const affected = findAffected(options);
   if (options.format === 'json') {
     // One line, `version` first: a GitHub Actions step output takes it as it is (fromJSON).
-    out.write(`${JSON.stringify({ version: AFFECTED_JSON_VERSION, stacks: affected.stacks.map((entry) => entry.stack) })}\n`);
+    const stacks = affected.stacks.map((entry) => entry.stack);
+    out.write(`${JSON.stringify({ version: AFFECTED_JSON_VERSION, stacks, ...(options.shards !== undefined && { shards: shardStacks(stacks, options.shards) }) })}\n`);
   } else if (affected.stacks.length === 0) {
     out.write('no stack is affected\n');
   } else {

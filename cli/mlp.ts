@@ -45,6 +45,7 @@ interface Options extends FanOutOptions, SplitStackCliOptions {
   readonly incremental?: boolean;
   readonly jobs?: string;
   readonly format: string;
+  readonly shards?: string;
 }
 
 /**
@@ -143,11 +144,13 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
   fanOut(add('deploy', 'pulumi up on the platform stack, then on tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi up')));
   fanOut(add('preview', 'pulumi preview --diff on the platform stack and tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi preview --diff')))
     .option('--expect-no-changes', 'fail a stack whose preview shows changes (pulumi --expect-no-changes)')
-    .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment');
+    .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment')
+    .option('--drift', 'report drift instead: per existing stack a plain and a refreshed pulumi preview --json; print what only the refreshed one changes, exit 1 when any');
   inputs(add('affected', 'list the Pulumi stacks whose objects differ from a git revision', AFFECTED_DESCRIPTION))
     .option('--base <rev>', 'the git revision to compare against', 'HEAD')
     .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')
-    .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'));
+    .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'))
+    .option('--shards <n>', 'with --format json: also group the stacks into at most n shards for a CI matrix, the platform stack alone in the first');
   add('split-stack', 'move a single stack to the platform stack and one stack per tenant, recreating nothing', SPLIT_STACK_DESCRIPTION)
     .option('--from <stack>', 'the single stack to split (mlp:part unset)')
     .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
@@ -185,7 +188,8 @@ const AFFECTED_DESCRIPTION = [
   'dist/_platform/ would change, tenant-<name> when dist/<name>/ would (a tenant added or removed included). The',
   "revision's objects are its committed dist/; the work tree is synthesized in memory. A change of the Pulumi program",
   '(stacks/pulumi/, Pulumi.yaml, the @pulumi/pulumi or @pulumi/kubernetes version in package-lock.json), or a revision',
-  'without dist/, affects every stack. Text gives each stack with the reason; --format json gives {"version": 1, "stacks": [...]}.',
+  'without dist/, affects every stack. Text gives each stack with the reason; --format json gives {"version": 1, "stacks": [...]},',
+  'and with --shards N also "shards": [{"index": 1, "stacks": ["platform"]}, {"index": 2, "stacks": [...]}, ...], at most N.',
   'Writes nothing.',
 ].join(' ');
 
@@ -244,17 +248,23 @@ function run(
     }
     case 'diff':
       return runDiff({ base: options.base!, format: chooseFormat(command, options.format, DIFF_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
-    case 'affected':
+    case 'affected': {
+      const format = chooseFormat(command, options.format, AFFECTED_FORMATS);
+      const shards = options.shards === undefined ? undefined : Number(options.shards);
+      if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards ${options.shards}: expected a whole number >= 1`, command);
+      if (shards !== undefined && format !== 'json') throw new UsageError('--shards goes with --format json', command);
       return runAffected(
         {
           base: options.base!,
-          format: chooseFormat(command, options.format, AFFECTED_FORMATS),
+          format,
+          ...(shards !== undefined && { shards }),
           platformFile: options.platform,
           tenantsDir: options.tenants,
           outDir: options.out ?? process.env.CDK8S_OUTDIR ?? 'dist',
         },
         out,
       );
+    }
     case 'report':
       return runReport({ format: chooseFormat(command, options.format, REPORT_FORMATS), platformFile: options.platform, tenantsDir: options.tenants }, out);
     case 'deploy':

@@ -10,7 +10,8 @@ import { FanOutListener, StackResult, fanOut } from './fan-out';
 import { PulumiExit, runPulumi } from './pulumi-process';
 import { allStacks } from './selection';
 import { DeployError } from './deploy-error';
-import { readSettingsFile } from './settings-file';
+import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile } from './settings-file';
+import { PLATFORM_STACK, sortStackNames, tenantOfStack } from '../stacks/stack-names';
 import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writeStackProject } from './work-dir';
 
 /** The pulumi command a fan-out runs on each stack. */
@@ -35,6 +36,13 @@ export interface RunStacksOptions {
   readonly refresh: boolean;
   /** Pass `--expect-no-changes` to pulumi preview. */
   readonly expectNoChanges: boolean;
+  /**
+   * With `preview`: instead of `pulumi preview --diff`, the two previews a
+   * drift report compares (`pulumi preview --json`, then with `--refresh`),
+   * on the existing stacks only: a stack that does not exist is left out
+   * (never deployed, nothing can have drifted), not created.
+   */
+  readonly drift?: boolean;
   /** Progress lines: a stack started, a stack ended. */
   readonly progress: NodeJS.WritableStream;
   /** The environment of the pulumi processes. @default process.env */
@@ -47,6 +55,8 @@ export interface StackRun extends StackResult {
   readonly log: string;
   /** The output of its pulumi up or preview; undefined when it did not get that far. */
   readonly output?: string;
+  /** With `drift`: the JSON of its plain and of its refreshed preview, when both succeeded. */
+  readonly previews?: { readonly plain: string; readonly refreshed: string };
 }
 
 /** Runs the action on the selected stacks and returns the results in deploy order. */
@@ -56,10 +66,14 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
   const root = path.resolve(options.projectDir, options.workDir);
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);
-  const stacks = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  const selected = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  checkPlatformStack(options, settings, selected, existing);
+  const stacks = options.drift ? selected.filter((stack) => existing.has(stack)) : selected;
+  for (const stack of selected.filter((name) => !stacks.includes(name))) options.progress.write(`mlp: ${stack}: not checked: the stack does not exist (never deployed)\n`);
   const shownLog = (stack: string) => path.relative(options.projectDir, path.join(stackDir(root, stack), LOG_FILE)) || LOG_FILE;
 
   const outputs = new Map<string, string>();
+  const previews = new Map<string, { plain: string; refreshed: string }>();
   const runOne = async (stack: string): Promise<boolean> => {
     try {
       return await runStack(stack);
@@ -88,17 +102,54 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
       }
     }
     writeStackConfig(root, stack, settings);
+    if (options.drift) {
+      const plain = await pulumi(['preview', '--json', '--stack', stack, '--non-interactive']);
+      if (plain.status !== 0) {
+        outputs.set(stack, plain.output);
+        return false;
+      }
+      const refreshed = await pulumi(['preview', '--json', '--refresh', '--stack', stack, '--non-interactive']);
+      outputs.set(stack, refreshed.output);
+      if (refreshed.status !== 0) return false;
+      previews.set(stack, { plain: plain.stdout, refreshed: refreshed.stdout });
+      return true;
+    }
     const result = await pulumi([...actionArgs(options), '--stack', stack, '--non-interactive', '--color', 'never']);
     outputs.set(stack, result.output);
     return result.status === 0;
   };
-  const verb = options.action === 'up' ? 'pulumi up' : 'pulumi preview';
+  const verb = options.action === 'up' ? 'pulumi up' : options.drift ? 'drift check (two previews)' : 'pulumi preview';
   const listener: FanOutListener = {
     started: (stack) => options.progress.write(`mlp: ${stack}: ${verb} started (log ${shownLog(stack)})\n`),
     finished: (result) => options.progress.write(`mlp: ${result.stack}: ${result.outcome} after ${seconds(result.durationMs)}\n`),
   };
   const results = await fanOut(stacks, options.parallel, runOne, listener);
-  return results.map((result) => ({ ...result, log: shownLog(result.stack), ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }) }));
+  return results.map((result) => ({
+    ...result,
+    log: shownLog(result.stack),
+    ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }),
+    ...(previews.has(result.stack) && { previews: previews.get(result.stack) }),
+  }));
+}
+
+/**
+ * Tenant stacks read the platform stack's output (a StackReference); while
+ * that stack does not exist the engine stops each of them with its own
+ * `unknown stack` error. When the platform stack is not among the stacks to
+ * run and does not exist: `pulumi up` is refused before anything runs,
+ * naming the fix; a preview only warns (a pull request may be previewed
+ * before the first deploy) and runs, its tenant previews failing.
+ * Skipped when `mlp:platformStack` names another stack than the one mlp deploys.
+ */
+function checkPlatformStack(options: RunStacksOptions, settings: EnvironmentSettings, stacks: readonly string[], existing: ReadonlySet<string>): void {
+  const named = settings.config[PLATFORM_STACK_KEY];
+  if (named !== undefined && named !== PLATFORM_STACK) return;
+  const tenants = sortStackNames(stacks.filter((stack) => tenantOfStack(stack) !== undefined));
+  if (tenants.length === 0 || stacks.includes(PLATFORM_STACK) || existing.has(PLATFORM_STACK)) return;
+  const fix = `npx mlp deploy --stack ${PLATFORM_STACK} --config-file ${settings.file}`;
+  const problem = `stack ${PLATFORM_STACK} does not exist, and tenant stacks read the platform from it (${tenants.join(', ')})`;
+  if (options.action === 'up') throw new DeployError(`${problem}; deploy it first: ${fix}. Nothing was run`);
+  options.progress.write(`mlp: warning: ${problem}: their previews fail (error: unknown stack) until it is deployed (${fix})\n`);
 }
 
 /** The pulumi command and its options, without the stack. */

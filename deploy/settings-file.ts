@@ -16,6 +16,8 @@ const PATH_KEYS = ['kubeconfig', 'tenantsDir', 'platformFile'] as const;
 const PATH_LIST_KEYS = ['crdFiles'] as const;
 /** The configuration namespace of the program's settings (stacks/pulumi/stack-settings.ts). */
 const NAMESPACE = 'mlp';
+/** The key naming the stack whose platform a tenant stack reads (default `platform`). */
+export const PLATFORM_STACK_KEY = `${NAMESPACE}:platformStack`;
 /** The key the fan-out sets per stack. */
 export const PART_KEY = `${NAMESPACE}:part`;
 

@@ -5,10 +5,14 @@
  * builds, each action at one version. The actionlint check is in the
  * end-to-end suite (test/e2e/workflows-lint.test.ts), which has the tools built.
  */
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/fixtures';
+import { previewSummary } from '../../deploy/preview-summary';
+import { StackRun } from '../../deploy/run-stacks';
 
 const WORKFLOWS_DIR = path.join(REPO_ROOT, '.github', 'workflows');
 const WORKFLOW_FILES = ['deploy.yml', 'drift.yml', 'pull-request.yml'];
@@ -31,6 +35,7 @@ const ACTION_MAJORS: Record<string, string> = {
 const DOCUMENTED_SECRETS = ['KUBECONFIG', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE'];
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   if?: string;
@@ -52,6 +57,67 @@ interface Workflow {
       strategy?: { matrix: Record<string, unknown>; 'max-parallel'?: number; 'fail-fast'?: boolean };
     }
   >;
+}
+
+/** The arguments the preview step's script gives npx, run with bash and a stand-in npx that prints them. */
+function previewArgs(script: string, env: Record<string, string>): string {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-npx-'));
+  try {
+    fs.writeFileSync(path.join(bin, 'npx'), '#!/usr/bin/env bash\necho "$*"\n', { mode: 0o755 });
+    return execFileSync('bash', ['-euo', 'pipefail', '-c', script], { env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, ...env }, encoding: 'utf8' }).trim();
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+/** Runs the drift step's script in a scratch folder with stand-ins for npx and scripts/drift-report.sh that record their call and report drift. */
+function runDriftStep(script: string, env: Record<string, string>): { status: number; calls: string[]; summary: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-step-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    const stand = (name: string) => `#!/usr/bin/env bash\necho "${name} $*" >> "$CALLS"\necho "report of ${name}"\nexit 1\n`;
+    fs.writeFileSync(path.join(dir, 'bin', 'npx'), stand('npx'), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'scripts', 'drift-report.sh'), stand('scripts/drift-report.sh'), { mode: 0o755 });
+    const files = { CALLS: path.join(dir, 'calls'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary') };
+    const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: dir,
+      env: { PATH: `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`, RUNNER_TEMP: dir, ...files, ...env },
+      encoding: 'utf8',
+    });
+    const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    return { status: result.status ?? -1, calls: read(files.CALLS).split('\n').filter(Boolean), summary: read(files.GITHUB_STEP_SUMMARY) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the preview-comment job's github-script did: the comment calls, and its failure message. */
+interface CommentRun {
+  calls: Array<{ method: string; id?: number; body: string }>;
+  failed?: string;
+}
+
+/** Runs the preview-comment job's script as actions/github-script does (an async function body), with stand-ins for its API. */
+async function runCommentScript(runnerTemp: string, stacks: readonly string[], comments: readonly unknown[]): Promise<CommentRun> {
+  const step = workflow('pull-request.yml').jobs['preview-comment'].steps[1];
+  const result: CommentRun = { calls: [] };
+  const github = {
+    paginate: async () => comments,
+    rest: {
+      issues: {
+        listComments: () => undefined,
+        createComment: async (args: { body: string }) => void result.calls.push({ method: 'createComment', body: args.body }),
+        updateComment: async (args: { comment_id: number; body: string }) => void result.calls.push({ method: 'updateComment', id: args.comment_id, body: args.body }),
+      },
+    },
+  };
+  const context = { repo: { owner: 'o', repo: 'r' }, issue: { number: 1 } };
+  const core = { setFailed: (message: string) => (result.failed = message) };
+  const fakeProcess = { env: { RUNNER_TEMP: runnerTemp, STACKS: JSON.stringify(stacks) } };
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+  await new AsyncFunction('require', 'github', 'context', 'core', 'process', String(step.with?.script))(require, github, context, core, fakeProcess);
+  return result;
 }
 
 function workflow(file: string): Workflow {
@@ -99,46 +165,101 @@ describe('GitHub Actions workflows', () => {
     expect(String(comment?.with?.script)).toContain("const marker = '<!-- mlp-diff -->';");
   });
 
-  test('preview only the affected stacks, four at a time, and post them as one comment that names the failures', () => {
+  test('preview only the affected stacks, in at most 8 shards (a matrix holds 256 jobs), the platform alone first, and post them as one comment that names the failures', () => {
     const pr = workflow('pull-request.yml');
     const affected = pr.jobs.affected;
-    expect(affected.outputs).toEqual({ stacks: '${{ steps.affected.outputs.stacks }}' });
+    expect(affected.outputs).toEqual({ stacks: '${{ steps.affected.outputs.stacks }}', shards: '${{ steps.affected.outputs.shards }}' });
     expect(affected.steps.map((step) => step.run ?? '').find((run) => run.includes('npx mlp affected'))).toContain(
-      'npx mlp affected --base "$BASE_SHA" --format json > "$RUNNER_TEMP/affected.json"\necho "stacks=$(jq -c .stacks "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
+      [
+        'npx mlp affected --base "$BASE_SHA" --format json --shards 8 > "$RUNNER_TEMP/affected.json"',
+        'echo "stacks=$(jq -c .stacks "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
+        'echo "shards=$(jq -c .shards "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
+      ].join('\n'),
     );
 
     const preview = pr.jobs.preview;
     expect(preview.needs).toEqual(['check', 'affected']);
     expect(preview.if).toContain("needs.affected.outputs.stacks != '[]'");
-    expect(preview.strategy).toEqual({ matrix: { stack: '${{ fromJSON(needs.affected.outputs.stacks) }}' }, 'max-parallel': 4, 'fail-fast': false });
+    expect(preview.strategy).toEqual({ matrix: { shard: '${{ fromJSON(needs.affected.outputs.shards) }}' }, 'max-parallel': 8, 'fail-fast': false });
+    // One install per shard, not per stack.
+    expect(preview.steps.filter((step) => step.run?.startsWith('npm ci'))).toHaveLength(1);
     const run = preview.steps.find((step) => step.run?.includes('npx mlp preview'));
-    // Refreshed, as the deploy runs; one stack per job, its summary kept for the comment.
-    expect(run?.run).toBe('npx mlp preview --stack "$STACK" --refresh --config-file "$MLP_SETTINGS_FILE" --summary-file "$RUNNER_TEMP/preview-$STACK.md"');
-    expect(run?.env).toEqual({ STACK: '${{ matrix.stack }}', MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
-    const upload = preview.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') && step.with?.name === 'mlp-preview-${{ matrix.stack }}');
-    expect(upload).toMatchObject({ if: 'always()', with: { path: '${{ runner.temp }}/preview-${{ matrix.stack }}.md' } });
+    expect(run?.env).toEqual({ SHARD: '${{ matrix.shard.index }}', STACKS: "${{ join(matrix.shard.stacks, ' ') }}", MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+    // Refreshed, as the deploy runs; every stack of the shard, two at a time, one summary per shard kept for the comment.
+    expect(previewArgs(run!.run!, { SHARD: '2', STACKS: 'tenant-a tenant-b', MLP_SETTINGS_FILE: 'Pulumi.prod.yaml', RUNNER_TEMP: '/tmp/runner' })).toEqual(
+      'mlp preview --stack tenant-a --stack tenant-b --parallel 2 --refresh --config-file Pulumi.prod.yaml --summary-file /tmp/runner/preview-2.md',
+    );
+    expect(previewArgs(run!.run!, { SHARD: '1', STACKS: 'platform', MLP_SETTINGS_FILE: 'Pulumi.prod.yaml', RUNNER_TEMP: '/tmp/runner' })).toEqual(
+      'mlp preview --stack platform --parallel 2 --refresh --config-file Pulumi.prod.yaml --summary-file /tmp/runner/preview-1.md',
+    );
+    const upload = preview.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') && step.with?.name === 'mlp-preview-${{ matrix.shard.index }}');
+    expect(upload).toMatchObject({ if: 'always()', with: { path: '${{ runner.temp }}/preview-${{ matrix.shard.index }}.md' } });
+    const logs = preview.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') && step.with?.name === 'pulumi-logs-${{ matrix.shard.index }}');
+    expect(logs).toMatchObject({ if: 'failure()', with: { path: '.mlp/stacks/*/pulumi.log' } });
 
     const comment = pr.jobs['preview-comment'];
     expect(comment.needs).toEqual(['affected', 'preview']);
     expect(comment.if).toMatch(/^always\(\) && .*needs\.affected\.outputs\.stacks != '\[\]'$/);
     expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
-    const script = String(comment.steps[1].with?.script);
-    expect(script).toContain("const marker = '<!-- mlp-preview -->';");
-    expect(script).toContain('github.rest.issues.updateComment');
-    expect(script).toContain("if (failed.length > 0) core.setFailed(`pulumi preview failed for ${failed.join(', ')}`);");
+    expect(comment.steps[1].env).toEqual({ STACKS: '${{ needs.affected.outputs.stacks }}' });
   });
 
-  test('report drift every day, changing nothing', () => {
+  test("the preview comment: one comment from every shard's summary, in the stacks' order, failing naming the stacks that failed or left no preview", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-comment-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'previews'));
+      // Summaries as mlp preview --summary-file writes them (deploy/preview-summary.ts), one per shard; tenant-c's shard left none.
+      const ok = (stack: string): StackRun => ({ stack, outcome: 'succeeded', durationMs: 1, log: `.mlp/stacks/${stack}/pulumi.log`, output: `Previewing update (${stack}):\n\nResources:\n    5 unchanged\n` });
+      fs.writeFileSync(path.join(dir, 'previews', 'preview-1.md'), previewSummary([ok('platform')]));
+      fs.writeFileSync(
+        path.join(dir, 'previews', 'preview-2.md'),
+        previewSummary([{ stack: 'tenant-b', outcome: 'failed', durationMs: 1, log: '.mlp/stacks/tenant-b/pulumi.log', output: 'error: refused\n' }, ok('tenant-a')]),
+      );
+      const posted = await runCommentScript(dir, ['platform', 'tenant-a', 'tenant-b', 'tenant-c'], []);
+      expect(posted.failed).toBe('pulumi preview failed for tenant-b, tenant-c');
+      expect(posted.calls).toHaveLength(1);
+      expect(posted.calls[0].method).toBe('createComment');
+      const body = posted.calls[0].body;
+      expect(body.startsWith('<!-- mlp-preview -->\n## pulumi preview of the affected stacks\n\n### `platform`: 5 unchanged\n')).toBe(true);
+      const headings = body.split('\n').filter((line) => line.startsWith('### '));
+      expect(headings).toEqual([
+        '### `platform`: 5 unchanged',
+        '### `tenant-a`: 5 unchanged',
+        '### `tenant-b`: preview failed',
+        "### `tenant-c`: no preview (its shard's job failed before it; see the job's log)",
+      ]);
+      expect(body).toContain('error: refused');
+
+      // A second run updates the bot's comment in place; all succeeded, nothing fails.
+      fs.rmSync(path.join(dir, 'previews', 'preview-2.md'));
+      const again = await runCommentScript(dir, ['platform'], [{ id: 7, user: { type: 'Bot' }, body: '<!-- mlp-preview -->\nold' }]);
+      expect(again.failed).toBeUndefined();
+      expect(again.calls.map((call) => [call.method, call.id])).toEqual([['updateComment', 7]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('report drift every day for every stack of the environment, or for a single stack, changing nothing', () => {
     const drift = workflow('drift.yml');
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect((drift.on.schedule as { cron: string }[]).map((entry) => entry.cron)).toEqual(['17 6 * * *']);
     const job = drift.jobs.drift;
-    expect(job.concurrency).toEqual({ group: 'pulumi-preview-${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
+    expect(job.concurrency).toEqual({ group: 'mlp-drift-${{ vars.MLP_SETTINGS_FILE }}${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
+    const report = job.steps.find((step) => step.name === 'Drift report');
+    expect(report?.env).toEqual({ MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}', PULUMI_STACK: '${{ vars.PULUMI_STACK }}' });
+    // Split stacks (MLP_SETTINGS_FILE): mlp preview --drift on every stack; its status is the job's, its report in the summary.
+    const split = runDriftStep(report!.run!, { MLP_SETTINGS_FILE: 'Pulumi.prod.yaml', PULUMI_STACK: '' });
+    expect(split.status).toBe(1);
+    expect(split.calls).toEqual(['npx mlp preview --all --drift --parallel 4 --config-file Pulumi.prod.yaml']);
+    expect(split.summary).toBe('### Drift\n```\nreport of npx\n```\n');
+    // A single stack (PULUMI_STACK): the script, as before.
+    expect(runDriftStep(report!.run!, { MLP_SETTINGS_FILE: '', PULUMI_STACK: 'prod' }).calls).toEqual(['scripts/drift-report.sh --stack prod']);
     const runs = job.steps.map((step) => step.run ?? '');
-    expect(runs.filter((run) => run.includes('scripts/drift-report.sh --stack "$PULUMI_STACK"'))).toHaveLength(1);
-    // No step runs pulumi up, refresh or any other command that writes the state.
-    expect(runs.filter((run) => /\bpulumi (up|refresh|destroy|import|state|cancel)\b/.test(run))).toEqual([]);
+    // No step runs pulumi up, refresh or any other command that writes the state, nor mlp deploy.
+    expect(runs.filter((run) => /\bpulumi (up|refresh|destroy|import|state|cancel)\b|mlp deploy/.test(run))).toEqual([]);
+    expect(job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'))).toMatchObject({ if: 'failure()', with: { path: '.mlp/stacks/*/pulumi.log' } });
     const pulumi = job.steps.filter((step) => step.uses?.startsWith('pulumi/actions@'));
     expect(pulumi.map((step) => step.with)).toEqual([{ 'pulumi-version': buildToolsPin('PULUMI_VERSION').slice(1) }]);
   });

@@ -170,6 +170,28 @@ describe('mlp affected', () => {
       );
     });
 
+    test('--shards N adds the stacks grouped into at most N shards for the preview matrix, the platform alone first', () => {
+      editFile(project.platformFile, (text) => text.replace('cpuCoreHour: 0.035', 'cpuCoreHour: 0.05'));
+      fs.writeFileSync(path.join(project.tenantsDir, 'beta.yaml'), withQuotaCpu('beta', '12'));
+      fs.writeFileSync(path.join(project.tenantsDir, 'delta.yaml'), minimalTenant('delta'));
+      fs.writeFileSync(path.join(project.tenantsDir, 'epsilon.yaml'), minimalTenant('epsilon'));
+      expect(runMlp(project.dir, 'affected', '--format', 'json', '--shards', '2')).toEqual({
+        status: 0,
+        stdout: '{"version":1,"stacks":["tenant-beta","tenant-delta","tenant-epsilon"],"shards":[{"index":1,"stacks":["tenant-beta","tenant-delta"]},{"index":2,"stacks":["tenant-epsilon"]}]}\n',
+        stderr: '',
+      });
+      const program = path.join(project.dir, 'Pulumi.yaml');
+      fs.writeFileSync(program, 'name: mlp\n');
+      const all = JSON.parse(runMlp(project.dir, 'affected', '--format', 'json', '--shards', '3').stdout) as { stacks: string[]; shards: unknown };
+      expect(all.shards).toEqual([
+        { index: 1, stacks: ['platform'] },
+        { index: 2, stacks: ['tenant-alpha', 'tenant-beta', 'tenant-delta'] },
+        { index: 3, stacks: ['tenant-epsilon', 'tenant-gamma'] },
+      ]);
+      expect(runMlp(project.dir, 'affected', '--format', 'json', '--shards', '0')).toEqual({ status: 2, stdout: '', stderr: 'mlp: --shards 0: expected a whole number >= 1; see `mlp affected --help`\n' });
+      expect(runMlp(project.dir, 'affected', '--shards', '8')).toEqual({ status: 2, stdout: '', stderr: 'mlp: --shards goes with --format json; see `mlp affected --help`\n' });
+    });
+
     test('fails on an unknown format with the usage status', () => {
       expect(runMlp(project.dir, 'affected', '--format', 'yaml')).toEqual({
         status: 2,
