@@ -5,7 +5,8 @@
  * every stack that failed or did not run.
  */
 import * as fs from 'fs';
-import { PulumiAction, StackSelection, describe, failureLine, runStacks, seconds } from '../deploy/run-stacks';
+import { PulumiAction, StackRun, StackSelection, describe, failureLine, runStacks, seconds } from '../deploy/run-stacks';
+import { DriftedObject, PreviewJson, driftedObjects, formatDrift } from '../review/drift';
 import { previewSummary } from '../deploy/preview-summary';
 import { isStackName } from '../deploy/selection';
 import { readProject } from '../deploy/work-dir';
@@ -26,6 +27,7 @@ export interface FanOutOptions {
   readonly workDir: string;
   readonly expectNoChanges?: boolean;
   readonly summaryFile?: string;
+  readonly drift?: boolean;
 }
 
 /** The stacks whose objects differ between `base` and the work tree (`mlp affected`). */
@@ -43,6 +45,12 @@ export async function runFanOut(
   const command = action === 'up' ? 'deploy' : 'preview';
   const parallel = Number(options.parallel);
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel ${options.parallel}: expected a whole number >= 1`, command);
+  if (options.drift) {
+    const others = [options.refresh && '--refresh', options.expectNoChanges && '--expect-no-changes', options.summaryFile !== undefined && '--summary-file'].filter(
+      (flag): flag is string => typeof flag === 'string',
+    );
+    if (others.length > 0) throw new UsageError(`--drift runs its own two previews (plain and refreshed) and prints the drift; it does not take ${others.join(' or ')}`, command);
+  }
   const projectDir = process.cwd();
   let selection: StackSelection;
   try {
@@ -68,6 +76,7 @@ export async function runFanOut(
       parallel,
       refresh: options.refresh ?? false,
       expectNoChanges: options.expectNoChanges ?? false,
+      drift: options.drift ?? false,
       progress: err,
       env,
     });
@@ -76,12 +85,45 @@ export async function runFanOut(
     err.write(`mlp: ${error.message}\n`);
     return 1;
   }
+  if (options.drift) return reportDrift(runs, out, err);
   out.write(textTable(['STACK', 'RESULT', 'DURATION', 'LOG'], runs.map((run) => [run.stack, describe(run), run.outcome === 'not run' ? '-' : seconds(run.durationMs), run.log]), [2]));
   if (options.summaryFile !== undefined) fs.writeFileSync(options.summaryFile, previewSummary(runs));
   const failure = failureLine(action, runs);
   if (failure === undefined) return 0;
   err.write(failure);
   return 1;
+}
+
+/**
+ * `mlp preview --drift`: the table, then the drift of each stack that has
+ * some (review/drift.ts, as scripts/drift-report.sh prints it for a single
+ * stack). Exit status 1 when a stack has drift or its previews failed.
+ */
+function reportDrift(runs: readonly StackRun[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+  const drifts = new Map<string, DriftedObject[]>();
+  const checked = runs.map((run): StackRun => {
+    if (run.previews === undefined) return run;
+    try {
+      drifts.set(run.stack, driftedObjects(JSON.parse(run.previews.plain) as PreviewJson, JSON.parse(run.previews.refreshed) as PreviewJson));
+      return run;
+    } catch (error) {
+      return { ...run, outcome: 'failed', reason: `pulumi preview --json printed no JSON (${(error as Error).message})` };
+    }
+  });
+  const result = (run: StackRun) => {
+    const drifted = drifts.get(run.stack);
+    if (drifted === undefined) return describe(run);
+    return drifted.length === 0 ? 'no drift' : `drift in ${drifted.length} object${drifted.length === 1 ? '' : 's'}`;
+  };
+  out.write(textTable(['STACK', 'RESULT', 'DURATION', 'LOG'], checked.map((run) => [run.stack, result(run), run.outcome === 'not run' ? '-' : seconds(run.durationMs), run.log]), [2]));
+  const withDrift = checked.filter((run) => (drifts.get(run.stack)?.length ?? 0) > 0);
+  for (const run of withDrift) out.write(`\nstack ${run.stack}: ${formatDrift(drifts.get(run.stack)!)}`);
+  const failure = failureLine('preview', checked);
+  if (withDrift.length > 0) {
+    err.write(`mlp: drift in ${withDrift.length} of ${checked.length} ${checked.length === 1 ? 'stack' : 'stacks'}: ${withDrift.map((run) => run.stack).join(', ')}; the next mlp deploy --refresh puts it back\n`);
+  }
+  if (failure !== undefined) err.write(failure);
+  return withDrift.length > 0 || failure !== undefined ? 1 : 0;
 }
 
 /** The stacks to run, from exactly one of --stack, --affected --base and --all. */

@@ -144,7 +144,8 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
   fanOut(add('deploy', 'pulumi up on the platform stack, then on tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi up')));
   fanOut(add('preview', 'pulumi preview --diff on the platform stack and tenant stacks in parallel', DEPLOY_DESCRIPTION('pulumi preview --diff')))
     .option('--expect-no-changes', 'fail a stack whose preview shows changes (pulumi --expect-no-changes)')
-    .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment');
+    .option('--summary-file <file>', 'write a markdown summary per stack, for a pull-request comment')
+    .option('--drift', 'report drift instead: per existing stack a plain and a refreshed pulumi preview --json; print what only the refreshed one changes, exit 1 when any');
   inputs(add('affected', 'list the Pulumi stacks whose objects differ from a git revision', AFFECTED_DESCRIPTION))
     .option('--base <rev>', 'the git revision to compare against', 'HEAD')
     .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')

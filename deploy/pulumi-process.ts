@@ -12,6 +12,8 @@ export interface PulumiExit {
   readonly status: number | null;
   /** stdout and stderr as they came. */
   readonly output: string;
+  /** stdout alone (e.g. the JSON of `pulumi preview --json`). */
+  readonly stdout: string;
 }
 
 /** What {@link runPulumi} runs. */
@@ -40,16 +42,20 @@ export function runPulumi(command: PulumiCommand): Promise<PulumiExit> {
   fs.appendFileSync(command.logFile, startLine(new Date(), command.args));
   const log = fs.createWriteStream(command.logFile, { flags: 'a' });
   let output = '';
+  let stdout = '';
   return new Promise((resolve) => {
     const child = spawn('pulumi', [...command.args], { cwd: command.cwd, env: command.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => {
       output += String(chunk);
       log.write(chunk);
     };
-    child.stdout.on('data', collect);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += String(chunk);
+      collect(chunk);
+    });
     child.stderr.on('data', collect);
     const finish = (status: number | null, signal: string | null) => {
-      log.end(endLine(new Date(), status, signal), () => resolve({ status, output }));
+      log.end(endLine(new Date(), status, signal), () => resolve({ status, output, stdout }));
     };
     child.once('error', (error) => {
       output += `mlp: could not run pulumi: ${error.message}\n`;

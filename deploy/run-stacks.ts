@@ -36,6 +36,13 @@ export interface RunStacksOptions {
   readonly refresh: boolean;
   /** Pass `--expect-no-changes` to pulumi preview. */
   readonly expectNoChanges: boolean;
+  /**
+   * With `preview`: instead of `pulumi preview --diff`, the two previews a
+   * drift report compares (`pulumi preview --json`, then with `--refresh`),
+   * on the existing stacks only: a stack that does not exist is left out
+   * (never deployed, nothing can have drifted), not created.
+   */
+  readonly drift?: boolean;
   /** Progress lines: a stack started, a stack ended. */
   readonly progress: NodeJS.WritableStream;
   /** The environment of the pulumi processes. @default process.env */
@@ -48,6 +55,8 @@ export interface StackRun extends StackResult {
   readonly log: string;
   /** The output of its pulumi up or preview; undefined when it did not get that far. */
   readonly output?: string;
+  /** With `drift`: the JSON of its plain and of its refreshed preview, when both succeeded. */
+  readonly previews?: { readonly plain: string; readonly refreshed: string };
 }
 
 /** Runs the action on the selected stacks and returns the results in deploy order. */
@@ -57,11 +66,14 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
   const root = path.resolve(options.projectDir, options.workDir);
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);
-  const stacks = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
-  checkPlatformStack(options, settings, stacks, existing);
+  const selected = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  checkPlatformStack(options, settings, selected, existing);
+  const stacks = options.drift ? selected.filter((stack) => existing.has(stack)) : selected;
+  for (const stack of selected.filter((name) => !stacks.includes(name))) options.progress.write(`mlp: ${stack}: not checked: the stack does not exist (never deployed)\n`);
   const shownLog = (stack: string) => path.relative(options.projectDir, path.join(stackDir(root, stack), LOG_FILE)) || LOG_FILE;
 
   const outputs = new Map<string, string>();
+  const previews = new Map<string, { plain: string; refreshed: string }>();
   const runOne = async (stack: string): Promise<boolean> => {
     try {
       return await runStack(stack);
@@ -90,17 +102,34 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
       }
     }
     writeStackConfig(root, stack, settings);
+    if (options.drift) {
+      const plain = await pulumi(['preview', '--json', '--stack', stack, '--non-interactive']);
+      if (plain.status !== 0) {
+        outputs.set(stack, plain.output);
+        return false;
+      }
+      const refreshed = await pulumi(['preview', '--json', '--refresh', '--stack', stack, '--non-interactive']);
+      outputs.set(stack, refreshed.output);
+      if (refreshed.status !== 0) return false;
+      previews.set(stack, { plain: plain.stdout, refreshed: refreshed.stdout });
+      return true;
+    }
     const result = await pulumi([...actionArgs(options), '--stack', stack, '--non-interactive', '--color', 'never']);
     outputs.set(stack, result.output);
     return result.status === 0;
   };
-  const verb = options.action === 'up' ? 'pulumi up' : 'pulumi preview';
+  const verb = options.action === 'up' ? 'pulumi up' : options.drift ? 'drift check (two previews)' : 'pulumi preview';
   const listener: FanOutListener = {
     started: (stack) => options.progress.write(`mlp: ${stack}: ${verb} started (log ${shownLog(stack)})\n`),
     finished: (result) => options.progress.write(`mlp: ${result.stack}: ${result.outcome} after ${seconds(result.durationMs)}\n`),
   };
   const results = await fanOut(stacks, options.parallel, runOne, listener);
-  return results.map((result) => ({ ...result, log: shownLog(result.stack), ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }) }));
+  return results.map((result) => ({
+    ...result,
+    log: shownLog(result.stack),
+    ...(outputs.has(result.stack) && { output: outputs.get(result.stack) }),
+    ...(previews.has(result.stack) && { previews: previews.get(result.stack) }),
+  }));
 }
 
 /**

@@ -5,7 +5,7 @@
  * builds, each action at one version. The actionlint check is in the
  * end-to-end suite (test/e2e/workflows-lint.test.ts), which has the tools built.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -66,6 +66,28 @@ function previewArgs(script: string, env: Record<string, string>): string {
     return execFileSync('bash', ['-euo', 'pipefail', '-c', script], { env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, ...env }, encoding: 'utf8' }).trim();
   } finally {
     fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+/** Runs the drift step's script in a scratch folder with stand-ins for npx and scripts/drift-report.sh that record their call and report drift. */
+function runDriftStep(script: string, env: Record<string, string>): { status: number; calls: string[]; summary: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-step-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    const stand = (name: string) => `#!/usr/bin/env bash\necho "${name} $*" >> "$CALLS"\necho "report of ${name}"\nexit 1\n`;
+    fs.writeFileSync(path.join(dir, 'bin', 'npx'), stand('npx'), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'scripts', 'drift-report.sh'), stand('scripts/drift-report.sh'), { mode: 0o755 });
+    const files = { CALLS: path.join(dir, 'calls'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary') };
+    const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: dir,
+      env: { PATH: `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`, RUNNER_TEMP: dir, ...files, ...env },
+      encoding: 'utf8',
+    });
+    const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    return { status: result.status ?? -1, calls: read(files.CALLS).split('\n').filter(Boolean), summary: read(files.GITHUB_STEP_SUMMARY) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -218,16 +240,25 @@ describe('GitHub Actions workflows', () => {
     }
   });
 
-  test('report drift every day, changing nothing', () => {
+  test('report drift every day for every stack of the environment, or for a single stack, changing nothing', () => {
     const drift = workflow('drift.yml');
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect((drift.on.schedule as { cron: string }[]).map((entry) => entry.cron)).toEqual(['17 6 * * *']);
     const job = drift.jobs.drift;
-    expect(job.concurrency).toEqual({ group: 'pulumi-preview-${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
+    expect(job.concurrency).toEqual({ group: 'mlp-drift-${{ vars.MLP_SETTINGS_FILE }}${{ vars.PULUMI_STACK }}', 'cancel-in-progress': false });
+    const report = job.steps.find((step) => step.name === 'Drift report');
+    expect(report?.env).toEqual({ MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}', PULUMI_STACK: '${{ vars.PULUMI_STACK }}' });
+    // Split stacks (MLP_SETTINGS_FILE): mlp preview --drift on every stack; its status is the job's, its report in the summary.
+    const split = runDriftStep(report!.run!, { MLP_SETTINGS_FILE: 'Pulumi.prod.yaml', PULUMI_STACK: '' });
+    expect(split.status).toBe(1);
+    expect(split.calls).toEqual(['npx mlp preview --all --drift --parallel 4 --config-file Pulumi.prod.yaml']);
+    expect(split.summary).toBe('### Drift\n```\nreport of npx\n```\n');
+    // A single stack (PULUMI_STACK): the script, as before.
+    expect(runDriftStep(report!.run!, { MLP_SETTINGS_FILE: '', PULUMI_STACK: 'prod' }).calls).toEqual(['scripts/drift-report.sh --stack prod']);
     const runs = job.steps.map((step) => step.run ?? '');
-    expect(runs.filter((run) => run.includes('scripts/drift-report.sh --stack "$PULUMI_STACK"'))).toHaveLength(1);
-    // No step runs pulumi up, refresh or any other command that writes the state.
-    expect(runs.filter((run) => /\bpulumi (up|refresh|destroy|import|state|cancel)\b/.test(run))).toEqual([]);
+    // No step runs pulumi up, refresh or any other command that writes the state, nor mlp deploy.
+    expect(runs.filter((run) => /\bpulumi (up|refresh|destroy|import|state|cancel)\b|mlp deploy/.test(run))).toEqual([]);
+    expect(job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'))).toMatchObject({ if: 'failure()', with: { path: '.mlp/stacks/*/pulumi.log' } });
     const pulumi = job.steps.filter((step) => step.uses?.startsWith('pulumi/actions@'));
     expect(pulumi.map((step) => step.with)).toEqual([{ 'pulumi-version': buildToolsPin('PULUMI_VERSION').slice(1) }]);
   });

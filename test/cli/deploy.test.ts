@@ -292,6 +292,43 @@ describe('mlp preview without the platform stack', () => {
   });
 });
 
+describe('mlp preview --drift', () => {
+  test('runs a plain and a refreshed preview per existing stack, creates none, and prints the drift of each stack', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a', 'tenant-b'], { FAKE_PULUMI_DRIFT: 'tenant-b' });
+    const result = await runMlpAsync(dir, ['preview', '--all', '--drift', '--config-file', 'Pulumi.prod.yaml']);
+    expect(result.status).toBe(1);
+    const previews = calls(dir).filter((call) => !call.startsWith('.|'));
+    expect([...previews].sort()).toEqual(
+      ['platform', 'tenant-a', 'tenant-b'].flatMap((stack) => [`.mlp/stacks/${stack}|preview --json --stack ${stack} --non-interactive`, `.mlp/stacks/${stack}|preview --json --refresh --stack ${stack} --non-interactive`]).sort(),
+    );
+    // tenant-c has a file but no stack: nothing of it was deployed, so nothing can have drifted; it is not created.
+    expect(calls(dir).filter((call) => call.includes('tenant-c'))).toEqual([]);
+    expect(result.stderr).toContain('mlp: tenant-c: not checked: the stack does not exist (never deployed)\n');
+    expect(result.stdout).toMatch(/^platform +no drift +\d+\.\d s +\.mlp\/stacks\/platform\/pulumi\.log$/m);
+    expect(result.stdout).toMatch(/^tenant-a +no drift +/m);
+    expect(result.stdout).toMatch(/^tenant-b +drift in 1 object +/m);
+    expect(result.stdout.slice(result.stdout.indexOf('\n\n'))).toBe(
+      '\n\nstack tenant-b: drift in 1 object of b; the next pulumi up puts them back:\nb:\n  b/deployment-chat: changed spec.replicas\n',
+    );
+    expect(result.stderr).toContain('mlp: drift in 1 of 3 stacks: tenant-b; the next mlp deploy --refresh puts it back\n');
+  });
+
+  test('exit 0 without drift; a failed preview fails its stack', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a', 'tenant-b']);
+    const clean = await runMlpAsync(dir, ['preview', '--stack', 'platform', '--stack', 'tenant-a', '--drift', '--config-file', 'Pulumi.prod.yaml']);
+    expect(clean.stderr).not.toContain('drift in');
+    expect(clean.status).toBe(0);
+    useFake(['platform', 'tenant-a', 'tenant-b'], { FAKE_PULUMI_FAIL: 'tenant-a' });
+    const failed = await runMlpAsync(dir, ['preview', '--stack', 'tenant-a', '--stack', 'tenant-b', '--drift', '--config-file', 'Pulumi.prod.yaml']);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(/^tenant-a +failed +/m);
+    expect(failed.stderr).toContain('mlp: pulumi preview failed for 1 of 2 stacks: tenant-a; their logs are in the table above\n');
+    expect(fake.calls().filter((call) => call.includes('tenant-a'))).toHaveLength(1);
+  });
+});
+
 describe('usage errors (exit status 2)', () => {
   const cases: Array<[string[], string]> = [
     [['deploy'], 'mlp: deploy needs the stacks to run: --stack NAME (repeatable), --affected --base REF or --all; see `mlp deploy --help`\n'],
@@ -302,6 +339,11 @@ describe('usage errors (exit status 2)', () => {
     [['deploy', '--all', '--parallel', '0'], 'mlp: --parallel 0: expected a whole number >= 1; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--expect-no-changes'], 'mlp: deploy does not take --expect-no-changes (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--summary-file', 'x.md'], 'mlp: deploy does not take --summary-file (preview does); see `mlp deploy --help`\n'],
+    [['deploy', '--all', '--drift'], 'mlp: deploy does not take --drift (preview does); see `mlp deploy --help`\n'],
+    [
+      ['preview', '--all', '--drift', '--refresh', '--summary-file', 'x.md'],
+      'mlp: --drift runs its own two previews (plain and refreshed) and prints the drift; it does not take --refresh or --summary-file; see `mlp preview --help`\n',
+    ],
   ];
   test.each(cases)('mlp %j', async (args, message) => {
     const dir = project();

@@ -2,7 +2,9 @@
  * A stand-in `pulumi` executable for the unit tests of the fan-out
  * (deploy/): put its folder first on PATH and it records every call (working
  * directory and arguments), answers `stack ls --json` and `stack init` from
- * a list of stacks, and lets `up` and `preview` succeed or fail per stack.
+ * a list of stacks, and lets `up` and `preview` succeed or fail per stack;
+ * `preview --json` prints no steps, or with `--refresh` one drifted object
+ * for the stacks in FAKE_PULUMI_DRIFT.
  * The end-to-end test (test/e2e/fan-out.test.ts) runs the real CLI.
  */
 import * as fs from 'fs';
@@ -50,6 +52,21 @@ if [ -n "\${FAKE_PULUMI_BARRIER:-}" ] && [ "$stack" != platform ]; then
   done
 fi
 status=0
+json=""; refresh=""
+for arg in "$@"; do [ "$arg" = --json ] && json=1; [ "$arg" = --refresh ] && refresh=1; done
+if [ -n "$json" ]; then
+  # pulumi preview --json: no steps, or with --refresh for a stack in FAKE_PULUMI_DRIFT, one drifted Deployment.
+  if echo " \${FAKE_PULUMI_FAIL:-} " | grep -q " $stack "; then
+    echo "error: fake failure of $stack" >&2; status=1
+  elif [ -n "$refresh" ] && echo " \${FAKE_PULUMI_DRIFT:-} " | grep -q " $stack "; then
+    tenant="\${stack#tenant-}"
+    printf '{"steps": [{"op": "same", "urn": "urn:pulumi:%s::mlp::pulumi:pulumi:Stack::mlp-%s"}, {"op": "update", "urn": "urn:pulumi:%s::mlp::mlp:index:Tenant$kubernetes:apps/v1:Deployment::%s/deployment-chat", "detailedDiff": {"spec.replicas": {"kind": "update"}}}]}\n' "$stack" "$stack" "$stack" "$tenant"
+  else
+    printf '{"steps": []}\n'
+  fi
+  rm -f "$dir/running/$stack"
+  exit $status
+fi
 if echo " \${FAKE_PULUMI_FAIL:-} " | grep -q " $stack "; then
   echo "error: fake failure of $stack"; status=1
 else
