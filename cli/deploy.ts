@@ -141,5 +141,5 @@ function select(command: string, options: FanOutOptions, projectDir: string, aff
   if (options.base === undefined) throw new UsageError('--affected needs --base REF, the revision whose dist/ is deployed', command);
   const project = readProject(projectDir);
   const settings = readSettingsFile(options.configFile, projectDir, project.name);
-  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir }).stacks };
+  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir }).stacks, affected: true };
 }

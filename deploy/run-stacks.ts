@@ -17,8 +17,11 @@ import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writ
 /** The pulumi command a fan-out runs on each stack. */
 export type PulumiAction = 'up' | 'preview';
 
-/** The stacks to run: named ones, or every stack of the environment. */
-export type StackSelection = { readonly stacks: readonly string[] } | { readonly all: true };
+/**
+ * The stacks to run: named ones (`--stack`, or `affected: true` when `mlp
+ * affected` named them), or every stack of the environment.
+ */
+export type StackSelection = { readonly stacks: readonly string[]; readonly affected?: boolean } | { readonly all: true };
 
 /** What {@link runStacks} runs. */
 export interface RunStacksOptions {
@@ -66,7 +69,7 @@ export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> 
   const root = path.resolve(options.projectDir, options.workDir);
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);
-  const selected = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  const selected = withoutNewTenants(options, settings, 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks, existing);
   checkPlatformStack(options, settings, selected, existing);
   const stacks = options.drift ? selected.filter((stack) => existing.has(stack)) : selected;
   for (const stack of selected.filter((name) => !stacks.includes(name))) options.progress.write(`mlp: ${stack}: not checked: the stack does not exist (never deployed)\n`);
@@ -150,6 +153,32 @@ function checkPlatformStack(options: RunStacksOptions, settings: EnvironmentSett
   const problem = `stack ${PLATFORM_STACK} does not exist, and tenant stacks read the platform from it (${tenants.join(', ')})`;
   if (options.action === 'up') throw new DeployError(`${problem}; deploy it first: ${fix}. Nothing was run`);
   options.progress.write(`mlp: warning: ${problem}: their previews fail (error: unknown stack) until it is deployed (${fix})\n`);
+}
+
+/**
+ * A stack is never created for a tenant without a tenant file: the program
+ * would refuse it, leaving an empty stack that fails every later `--all`.
+ * Such a stack named with `--stack` is refused before anything runs; one
+ * named by `mlp affected` (a decommissioned tenant) is left out with a note.
+ */
+function withoutNewTenants(options: RunStacksOptions, settings: EnvironmentSettings, stacks: readonly string[], existing: ReadonlySet<string>): string[] {
+  const command = options.action === 'up' ? 'deploy' : 'preview';
+  const kept: string[] = [];
+  for (const stack of stacks) {
+    const tenant = tenantOfStack(stack);
+    const hasFile = tenant !== undefined && ['yaml', 'yml'].some((ext) => fs.existsSync(path.join(settings.tenantsDir, `${tenant}.${ext}`)));
+    if (tenant === undefined || existing.has(stack) || hasFile) {
+      kept.push(stack);
+    } else if ('stacks' in options.selection && options.selection.affected !== true) {
+      throw new DeployError(
+        `stack ${stack}: ${path.join(settings.tenantsDir, `${tenant}.yaml`)} does not exist and the stack does not exist: nothing to ${command}; ` +
+          `add the tenant file, or leave --stack ${stack} out. Nothing was run`,
+      );
+    } else {
+      options.progress.write(`mlp: ${stack}: no tenant file and no stack: nothing to ${command}\n`);
+    }
+  }
+  return kept;
 }
 
 /** The pulumi command and its options, without the stack. */

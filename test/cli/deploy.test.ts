@@ -167,6 +167,28 @@ describe('mlp deploy', () => {
     expect(none).toEqual({ status: 0, stdout: 'mlp: no stack is affected since HEAD; nothing to deploy\n', stderr: '' });
   });
 
+  test('refuses --stack for a tenant with no tenant file and no stack, before creating anything', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a']);
+    const result = await runMlpAsync(dir, ['deploy', '--stack', 'tenant-nosuch', '--stack', 'tenant-a', '--config-file', 'Pulumi.prod.yaml']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `mlp: stack tenant-nosuch: ${path.join(dir, 'tenants', 'nosuch.yaml')} does not exist and the stack does not exist: nothing to deploy; ` +
+        'add the tenant file, or leave --stack tenant-nosuch out. Nothing was run\n',
+    );
+    expect(calls(dir)).toEqual(['.|stack ls --json --non-interactive']);
+  });
+
+  test('--affected skips a tenant with no tenant file and no stack, with a note, and creates no stack', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a']);
+    const result = await runMlpAsync(dir, ['preview', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml'], () => ({ stacks: ['tenant-a', 'tenant-gone'] }));
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('mlp: tenant-gone: no tenant file and no stack: nothing to preview\n');
+    expect(calls(dir).filter((call) => call.includes('tenant-gone'))).toEqual([]);
+    expect(result.stdout.split('\n').slice(1, -1).map((line) => line.split(' ')[0])).toEqual(['tenant-a']);
+  });
+
   test('passes --refresh through', async () => {
     const dir = project();
     useFake(['platform', 'tenant-a']);
