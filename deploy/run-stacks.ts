@@ -223,6 +223,31 @@ export function describe(result: StackResult): string {
   return result.reason === undefined ? result.outcome : `${result.outcome}: ${result.reason}`;
 }
 
+/** How many diagnostic lines {@link diagnostics} prints per stack. */
+export const DIAGNOSTIC_LINES = 10;
+
+/**
+ * What pulumi said about each stack, for the end of a run (the logs hold
+ * everything): for a failed stack its `error:` and `warning:` lines, for the
+ * others the `warning:` lines of the program (`warning: mlp: ...`); at most
+ * {@link DIAGNOSTIC_LINES} lines each. Empty when there is nothing to say.
+ */
+export function diagnostics(runs: readonly StackRun[]): string {
+  return runs
+    .flatMap((run) => {
+      const failed = run.outcome === 'failed';
+      const lines = (run.output ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => (failed ? /^(error|warning): /.test(line) : /^warning: mlp: /.test(line)));
+      if (lines.length === 0) return [];
+      const shown = lines.slice(0, DIAGNOSTIC_LINES).map((line) => `  ${line}\n`);
+      const more = lines.length > DIAGNOSTIC_LINES ? [`  ... ${lines.length - DIAGNOSTIC_LINES} more lines in the log\n`] : [];
+      return [`mlp: ${run.stack} ${failed ? 'failed' : 'warned'} (log ${run.log}):\n`, ...shown, ...more];
+    })
+    .join('');
+}
+
 /** The closing line when any stack failed or did not run, naming them; undefined when all succeeded. */
 export function failureLine(action: PulumiAction, runs: readonly StackRun[]): string | undefined {
   const failed = runs.filter((run) => run.outcome === 'failed').map((run) => run.stack);

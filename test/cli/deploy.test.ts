@@ -132,6 +132,27 @@ describe('mlp deploy', () => {
     expect(fs.readFileSync(path.join(dir, '.mlp', 'stacks', 'tenant-b', 'pulumi.log'), 'utf8')).toContain('error: fake failure of tenant-b\n==== ');
   });
 
+  test('prints the error lines and warnings of each failed stack, and the mlp: warnings of the others, before the closing line', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a', 'tenant-b', 'tenant-c'], { FAKE_PULUMI_FAIL: 'tenant-b', FAKE_PULUMI_WARN: 'tenant-b tenant-c', FAKE_PULUMI_ERRORS: '13' });
+    const result = await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--parallel', '1']);
+    expect(result.status).toBe(1);
+    const errors = Array.from({ length: 8 }, (_, i) => `  error: fake failure ${i + 1} of tenant-b`);
+    expect(result.stderr.slice(result.stderr.indexOf('\nmlp: tenant-b failed (log') + 1)).toBe(
+      [
+        'mlp: tenant-b failed (log .mlp/stacks/tenant-b/pulumi.log):',
+        '  warning: mlp: fake warning of tenant-b',
+        '  warning: some other warning of tenant-b',
+        ...errors,
+        '  ... 6 more lines in the log',
+        'mlp: tenant-c warned (log .mlp/stacks/tenant-c/pulumi.log):',
+        '  warning: mlp: fake warning of tenant-c',
+        'mlp: pulumi up failed for 1 of 4 stacks: tenant-b; their logs are in the table above',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('runs no tenant stack when the platform stack fails', async () => {
     const dir = project();
     useFake(['platform', 'tenant-a'], { FAKE_PULUMI_FAIL: 'platform' });
