@@ -10,7 +10,7 @@ import { FanOutListener, StackResult, fanOut } from './fan-out';
 import { PulumiExit, runPulumi } from './pulumi-process';
 import { allStacks } from './selection';
 import { DeployError } from './deploy-error';
-import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile } from './settings-file';
+import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile, requireClusterIdentifier } from './settings-file';
 import { PLATFORM_STACK, sortStackNames, tenantOfStack } from '../stacks/stack-names';
 import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writeStackProject } from './work-dir';
 
@@ -66,6 +66,7 @@ export interface StackRun extends StackResult {
 export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> {
   const project = readProject(options.projectDir);
   const settings = readSettingsFile(options.settingsFile, options.projectDir, project.name);
+  requireClusterIdentifier(settings, project.name);
   const root = path.resolve(options.projectDir, options.workDir);
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);

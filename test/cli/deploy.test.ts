@@ -256,6 +256,26 @@ describe('mlp deploy', () => {
     expect(fake.calls()).toEqual([]);
   });
 
+  test('refuses an unknown mlp: key naming the nearest known key, and a settings file without mlp:clusterIdentifier, before running anything', async () => {
+    useFake(['platform', 'tenant-a']);
+    const typo = project(SETTINGS.replace('mlp:clusterIdentifier: prod', 'mlp:clusterIdentifer: prod'));
+    expect(await runMlpAsync(typo, ['deploy', '--stack', 'tenant-a', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'mlp: Pulumi.prod.yaml: config.mlp:clusterIdentifer: not a setting of mlp (did you mean mlp:clusterIdentifier?); the settings are listed in docs/deploy.md#stack-configuration\n',
+    });
+    const missing = project(SETTINGS.replace('  mlp:clusterIdentifier: prod\n', ''));
+    expect(await runMlpAsync(missing, ['preview', '--all', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr:
+        'mlp: Pulumi.prod.yaml: mlp:clusterIdentifier is not set; every stack of the cluster needs the same one: write it into Pulumi.prod.yaml ' +
+        '(mlp:clusterIdentifier: <id>; when moving from a single stack, that stack\'s identifier: its mlp:clusterIdentifier, or mlp-<old stack> if it was never set). ' +
+        'Not pulumi config set: mlp rewrites each stack\'s configuration from the settings file\n',
+    });
+    expect(fake.calls()).toEqual([]);
+  });
+
   test('refuses a work directory that holds files mlp did not write', async () => {
     const dir = project();
     useFake([]);
@@ -380,6 +400,7 @@ describe('usage errors (exit status 2)', () => {
     [['deploy', '--all', '--base', 'HEAD'], 'mlp: --base goes with --affected; see `mlp deploy --help`\n'],
     [['deploy', '--stack', 'nlp'], 'mlp: --stack nlp: not a stack name; expected platform or tenant-<tenant>, e.g. tenant-nlp; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--parallel', '0'], 'mlp: --parallel 0: expected a whole number >= 1; see `mlp deploy --help`\n'],
+    [['deploy', '--all', '--config-file', ''], 'mlp: --config-file: expected the settings file, got an empty name; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--expect-no-changes'], 'mlp: deploy does not take --expect-no-changes (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--summary-file', 'x.md'], 'mlp: deploy does not take --summary-file (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--drift'], 'mlp: deploy does not take --drift (preview does); see `mlp deploy --help`\n'],
