@@ -45,6 +45,7 @@ export async function runFanOut(
   const command = action === 'up' ? 'deploy' : 'preview';
   const parallel = Number(options.parallel);
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel ${options.parallel}: expected a whole number >= 1`, command);
+  if (options.workDir === '') throw new UsageError('--work-dir: expected a folder, got an empty name', command);
   if (options.configFile === '') throw new UsageError('--config-file: expected the settings file, got an empty name', command);
   if (options.drift) {
     const others = [options.refresh && '--refresh', options.expectNoChanges && '--expect-no-changes', options.summaryFile !== undefined && '--summary-file'].filter(

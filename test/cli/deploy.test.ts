@@ -289,6 +289,25 @@ describe('mlp deploy', () => {
     expect(fs.readdirSync(path.join(dir, 'mine'))).toEqual(['notes.txt']);
   });
 
+  test('refuses a work directory under /proc, /sys or /dev, and names --work-dir, the path and the reason when it cannot be made', async () => {
+    const dir = project();
+    useFake([]);
+    for (const workDir of ['/proc/x', '/sys', '/dev/shm/mlp']) {
+      expect(await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--work-dir', workDir])).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `mlp: --work-dir ${workDir}: under ${workDir.split('/').slice(0, 2).join('/')}, which belongs to the kernel; choose a folder of the project or of /tmp\n`,
+      });
+    }
+    fs.writeFileSync(path.join(dir, 'afile'), '');
+    expect(await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--work-dir', 'afile/sub'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `mlp: --work-dir afile/sub: cannot create ${path.join(dir, 'afile', 'sub')} (ENOTDIR: a part of the path is a file, not a folder); choose another work directory\n`,
+    });
+    expect(fake.calls()).toEqual([]);
+  });
+
   test('fails when pulumi stack ls fails, before running anything', async () => {
     const dir = project();
     useFake([]);
@@ -400,6 +419,7 @@ describe('usage errors (exit status 2)', () => {
     [['deploy', '--all', '--base', 'HEAD'], 'mlp: --base goes with --affected; see `mlp deploy --help`\n'],
     [['deploy', '--stack', 'nlp'], 'mlp: --stack nlp: not a stack name; expected platform or tenant-<tenant>, e.g. tenant-nlp; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--parallel', '0'], 'mlp: --parallel 0: expected a whole number >= 1; see `mlp deploy --help`\n'],
+    [['deploy', '--all', '--work-dir', ''], 'mlp: --work-dir: expected a folder, got an empty name; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--config-file', ''], 'mlp: --config-file: expected the settings file, got an empty name; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--expect-no-changes'], 'mlp: deploy does not take --expect-no-changes (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--summary-file', 'x.md'], 'mlp: deploy does not take --summary-file (preview does); see `mlp deploy --help`\n'],
