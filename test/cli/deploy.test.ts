@@ -444,5 +444,9 @@ describe('usage errors (exit status 2)', () => {
       expect(help.stdout).toContain(option);
     }
     expect((await runMlpAsync(dir, ['deploy', '--help'])).stdout).not.toContain('--summary-file');
+    // The default of --parallel is a number, shown as one.
+    const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+    expect(oneLine(help.stdout)).toContain('--parallel <n> tenant stacks at a time (the platform stack runs first, alone) (default: 2) ');
+    expect(oneLine((await runMlpAsync(dir, ['split-stack', '--help'])).stdout)).toContain('--parallel <n> tenant stacks previewed and updated at a time (default: 2) ');
   });
 });
