@@ -5,7 +5,7 @@
  * every stack that failed or did not run.
  */
 import * as fs from 'fs';
-import { PulumiAction, StackRun, StackSelection, describe, failureLine, runStacks, seconds } from '../deploy/run-stacks';
+import { PulumiAction, StackRun, StackSelection, describe, diagnostics, failureLine, runStacks, seconds } from '../deploy/run-stacks';
 import { DriftedObject, PreviewJson, driftedObjects, formatDrift } from '../review/drift';
 import { previewSummary } from '../deploy/preview-summary';
 import { isStackName } from '../deploy/selection';
@@ -45,6 +45,8 @@ export async function runFanOut(
   const command = action === 'up' ? 'deploy' : 'preview';
   const parallel = Number(options.parallel);
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`--parallel ${options.parallel}: expected a whole number >= 1`, command);
+  if (options.workDir === '') throw new UsageError('--work-dir: expected a folder, got an empty name', command);
+  if (options.configFile === '') throw new UsageError('--config-file: expected the settings file, got an empty name', command);
   if (options.drift) {
     const others = [options.refresh && '--refresh', options.expectNoChanges && '--expect-no-changes', options.summaryFile !== undefined && '--summary-file'].filter(
       (flag): flag is string => typeof flag === 'string',
@@ -88,6 +90,7 @@ export async function runFanOut(
   if (options.drift) return reportDrift(runs, out, err);
   out.write(textTable(['STACK', 'RESULT', 'DURATION', 'LOG'], runs.map((run) => [run.stack, describe(run), run.outcome === 'not run' ? '-' : seconds(run.durationMs), run.log]), [2]));
   if (options.summaryFile !== undefined) fs.writeFileSync(options.summaryFile, previewSummary(runs));
+  err.write(diagnostics(runs));
   const failure = failureLine(action, runs);
   if (failure === undefined) return 0;
   err.write(failure);
@@ -122,6 +125,7 @@ function reportDrift(runs: readonly StackRun[], out: NodeJS.WritableStream, err:
   if (withDrift.length > 0) {
     err.write(`mlp: drift in ${withDrift.length} of ${checked.length} ${checked.length === 1 ? 'stack' : 'stacks'}: ${withDrift.map((run) => run.stack).join(', ')}; the next mlp deploy --refresh puts it back\n`);
   }
+  err.write(diagnostics(checked));
   if (failure !== undefined) err.write(failure);
   return withDrift.length > 0 || failure !== undefined ? 1 : 0;
 }
@@ -141,5 +145,5 @@ function select(command: string, options: FanOutOptions, projectDir: string, aff
   if (options.base === undefined) throw new UsageError('--affected needs --base REF, the revision whose dist/ is deployed', command);
   const project = readProject(projectDir);
   const settings = readSettingsFile(options.configFile, projectDir, project.name);
-  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir }).stacks };
+  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir }).stacks, affected: true };
 }

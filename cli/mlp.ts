@@ -137,7 +137,7 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
       .option('--affected', 'the stacks whose objects differ from those of --base (mlp affected)')
       .option('--base <ref>', 'with --affected: the git revision whose dist/ is deployed')
       .option('--all', 'the platform stack, a stack per tenant file and every tenant stack whose file is gone')
-      .option('--parallel <n>', 'tenant stacks at a time (the platform stack runs first, alone)', '2')
+      .addOption(new Option('--parallel <n>', 'tenant stacks at a time (the platform stack runs first, alone)').default('2', '2'))
       .option('--refresh', 'read the live objects first (pulumi --refresh)')
       .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
       .option('--work-dir <dir>', 'the folder of the per-stack folders and logs', DEFAULT_WORK_DIR);
@@ -155,7 +155,7 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
     .option('--from <stack>', 'the single stack to split (mlp:part unset)')
     .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
     .option('--work-dir <dir>', 'the folder of the per-stack folders and logs', DEFAULT_WORK_DIR)
-    .option('--parallel <n>', 'tenant stacks previewed and updated at a time', '2');
+    .addOption(new Option('--parallel <n>', 'tenant stacks previewed and updated at a time').default('2', '2'));
   return program;
 }
 

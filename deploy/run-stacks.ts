@@ -10,15 +10,18 @@ import { FanOutListener, StackResult, fanOut } from './fan-out';
 import { PulumiExit, runPulumi } from './pulumi-process';
 import { allStacks } from './selection';
 import { DeployError } from './deploy-error';
-import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile } from './settings-file';
+import { EnvironmentSettings, PLATFORM_STACK_KEY, readSettingsFile, requireClusterIdentifier } from './settings-file';
 import { PLATFORM_STACK, sortStackNames, tenantOfStack } from '../stacks/stack-names';
 import { LOG_FILE, prepareWorkDir, readProject, stackDir, writeStackConfig, writeStackProject } from './work-dir';
 
 /** The pulumi command a fan-out runs on each stack. */
 export type PulumiAction = 'up' | 'preview';
 
-/** The stacks to run: named ones, or every stack of the environment. */
-export type StackSelection = { readonly stacks: readonly string[] } | { readonly all: true };
+/**
+ * The stacks to run: named ones (`--stack`, or `affected: true` when `mlp
+ * affected` named them), or every stack of the environment.
+ */
+export type StackSelection = { readonly stacks: readonly string[]; readonly affected?: boolean } | { readonly all: true };
 
 /** What {@link runStacks} runs. */
 export interface RunStacksOptions {
@@ -63,10 +66,11 @@ export interface StackRun extends StackResult {
 export async function runStacks(options: RunStacksOptions): Promise<StackRun[]> {
   const project = readProject(options.projectDir);
   const settings = readSettingsFile(options.settingsFile, options.projectDir, project.name);
+  requireClusterIdentifier(settings, project.name);
   const root = path.resolve(options.projectDir, options.workDir);
   prepareWorkDir(root, options.workDir);
   const existing = await existingStacks(options, root);
-  const selected = 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks;
+  const selected = withoutNewTenants(options, settings, 'all' in options.selection ? allStacks(settings.tenantsDir, existing) : options.selection.stacks, existing);
   checkPlatformStack(options, settings, selected, existing);
   const stacks = options.drift ? selected.filter((stack) => existing.has(stack)) : selected;
   for (const stack of selected.filter((name) => !stacks.includes(name))) options.progress.write(`mlp: ${stack}: not checked: the stack does not exist (never deployed)\n`);
@@ -152,6 +156,32 @@ function checkPlatformStack(options: RunStacksOptions, settings: EnvironmentSett
   options.progress.write(`mlp: warning: ${problem}: their previews fail (error: unknown stack) until it is deployed (${fix})\n`);
 }
 
+/**
+ * A stack is never created for a tenant without a tenant file: the program
+ * would refuse it, leaving an empty stack that fails every later `--all`.
+ * Such a stack named with `--stack` is refused before anything runs; one
+ * named by `mlp affected` (a decommissioned tenant) is left out with a note.
+ */
+function withoutNewTenants(options: RunStacksOptions, settings: EnvironmentSettings, stacks: readonly string[], existing: ReadonlySet<string>): string[] {
+  const command = options.action === 'up' ? 'deploy' : 'preview';
+  const kept: string[] = [];
+  for (const stack of stacks) {
+    const tenant = tenantOfStack(stack);
+    const hasFile = tenant !== undefined && ['yaml', 'yml'].some((ext) => fs.existsSync(path.join(settings.tenantsDir, `${tenant}.${ext}`)));
+    if (tenant === undefined || existing.has(stack) || hasFile) {
+      kept.push(stack);
+    } else if ('stacks' in options.selection && options.selection.affected !== true) {
+      throw new DeployError(
+        `stack ${stack}: ${path.join(settings.tenantsDir, `${tenant}.yaml`)} does not exist and the stack does not exist: nothing to ${command}; ` +
+          `add the tenant file, or leave --stack ${stack} out. Nothing was run`,
+      );
+    } else {
+      options.progress.write(`mlp: ${stack}: no tenant file and no stack: nothing to ${command}\n`);
+    }
+  }
+  return kept;
+}
+
 /** The pulumi command and its options, without the stack. */
 function actionArgs(options: RunStacksOptions): string[] {
   const refresh = options.refresh ? ['--refresh'] : [];
@@ -192,6 +222,31 @@ export function seconds(ms: number): string {
 /** A stack's result in words: `succeeded`, `failed`, `not run: platform failed`. */
 export function describe(result: StackResult): string {
   return result.reason === undefined ? result.outcome : `${result.outcome}: ${result.reason}`;
+}
+
+/** How many diagnostic lines {@link diagnostics} prints per stack. */
+export const DIAGNOSTIC_LINES = 10;
+
+/**
+ * What pulumi said about each stack, for the end of a run (the logs hold
+ * everything): for a failed stack its `error:` and `warning:` lines, for the
+ * others the `warning:` lines of the program (`warning: mlp: ...`); at most
+ * {@link DIAGNOSTIC_LINES} lines each. Empty when there is nothing to say.
+ */
+export function diagnostics(runs: readonly StackRun[]): string {
+  return runs
+    .flatMap((run) => {
+      const failed = run.outcome === 'failed';
+      const lines = (run.output ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => (failed ? /^(error|warning): /.test(line) : /^warning: mlp: /.test(line)));
+      if (lines.length === 0) return [];
+      const shown = lines.slice(0, DIAGNOSTIC_LINES).map((line) => `  ${line}\n`);
+      const more = lines.length > DIAGNOSTIC_LINES ? [`  ... ${lines.length - DIAGNOSTIC_LINES} more lines in the log\n`] : [];
+      return [`mlp: ${run.stack} ${failed ? 'failed' : 'warned'} (log ${run.log}):\n`, ...shown, ...more];
+    })
+    .join('');
 }
 
 /** The closing line when any stack failed or did not run, naming them; undefined when all succeeded. */

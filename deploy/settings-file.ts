@@ -9,6 +9,10 @@ import * as path from 'path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { PLATFORM_STACK, tenantOfStack } from '../stacks/stack-names';
 import { DeployError } from './deploy-error';
+import { closest } from '../config/schema/parse-file';
+
+/** Every setting of the program (stacks/pulumi/stack-settings.ts), without the namespace. */
+const KNOWN_KEYS = ['kubeconfig', 'context', 'clusterIdentifier', 'part', 'platformStack', 'tenantsDir', 'platformFile', 'decommission', 'skipAwait', 'crdFiles'] as const;
 
 /** The settings whose values are paths, relative to the project directory (docs/deploy.md#stack-configuration). */
 const PATH_KEYS = ['kubeconfig', 'tenantsDir', 'platformFile'] as const;
@@ -62,6 +66,13 @@ export function readSettingsFile(file: string, projectDir: string, project: stri
   for (const [key, value] of Object.entries(raw)) {
     // A key without a namespace belongs to the project (Pulumi's rule).
     const full = key.includes(':') ? key : `${project}:${key}`;
+    const name = full.startsWith(`${NAMESPACE}:`) ? full.slice(NAMESPACE.length + 1) : undefined;
+    if (name !== undefined && !(KNOWN_KEYS as readonly string[]).includes(name)) {
+      const nearest = closest(name, KNOWN_KEYS);
+      throw new DeployError(
+        `${file}: config.${key}: not a setting of mlp${nearest === undefined ? '' : ` (did you mean ${NAMESPACE}:${nearest}?)`}; the settings are listed in docs/deploy.md#stack-configuration`,
+      );
+    }
     if (full === PART_KEY) {
       throw new DeployError(`${file}: config.${key}: ${JSON.stringify(value)}: mlp deploy sets mlp:part for each stack (platform, tenant:<name>); remove it from the settings file`);
     }
@@ -78,6 +89,23 @@ export function readSettingsFile(file: string, projectDir: string, project: stri
     return typeof value === 'string' ? value : path.resolve(projectDir, otherwise);
   };
   return { file, config, tenantsDir: setting('tenantsDir', 'tenants'), platformFile: setting('platformFile', 'platform.yaml') };
+}
+
+/**
+ * Checks that the settings name the cluster (`mlp:clusterIdentifier`): every
+ * split stack needs the same one, and mlp rewrites each stack's configuration
+ * from the settings file, so it goes there.
+ *
+ * @throws DeployError naming the file and the fix.
+ */
+export function requireClusterIdentifier(settings: EnvironmentSettings, project: string): void {
+  if (settings.config[`${NAMESPACE}:clusterIdentifier`] === undefined) {
+    throw new DeployError(
+      `${settings.file}: ${NAMESPACE}:clusterIdentifier is not set; every stack of the cluster needs the same one: write it into ${settings.file} ` +
+        `(${NAMESPACE}:clusterIdentifier: <id>; when moving from a single stack, that stack's identifier: its ${NAMESPACE}:clusterIdentifier, or ${project}-<old stack> if it was never set). ` +
+        `Not pulumi config set: mlp rewrites each stack's configuration from the settings file`,
+    );
+  }
 }
 
 function resolvePaths(file: string, key: string, full: string, value: unknown, projectDir: string): unknown {

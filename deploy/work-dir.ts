@@ -73,6 +73,30 @@ export function readProject(dir: string): PulumiProject {
  * @throws DeployError for a folder that holds other files and no marker, or a file in its place.
  */
 export function prepareWorkDir(root: string, shown: string): void {
+  // Node's recursive mkdir loops forever under /proc (measured: mkdirSync('/proc/x', { recursive: true }) never returns).
+  const kernel = KERNEL_FOLDERS.find((folder) => root === folder || root.startsWith(`${folder}/`));
+  if (kernel !== undefined) throw new DeployError(`--work-dir ${shown}: under ${kernel}, which belongs to the kernel; choose a folder of the project or of /tmp`);
+  try {
+    prepare(root, shown);
+  } catch (error) {
+    if (error instanceof DeployError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === undefined ? (error as Error).message : `${code}${ERRNO_REASONS[code] === undefined ? '' : `: ${ERRNO_REASONS[code]}`}`;
+    throw new DeployError(`--work-dir ${shown}: cannot create ${root} (${reason}); choose another work directory`);
+  }
+}
+
+/** Folders of the kernel's pseudo file systems, where no work directory goes. */
+const KERNEL_FOLDERS = ['/proc', '/sys', '/dev'] as const;
+/** What the errors of making a folder mean, for people. */
+const ERRNO_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+function prepare(root: string, shown: string): void {
   const stats = fs.statSync(root, { throwIfNoEntry: false });
   if (stats !== undefined && !stats.isDirectory()) throw new DeployError(`${shown} is a file, not a folder; choose another work directory (--work-dir)`);
   if (stats !== undefined && !fs.existsSync(path.join(root, WORK_DIR_MARKER)) && fs.readdirSync(root).length > 0) {

@@ -187,7 +187,7 @@ function unknownFieldMessage(key: string, allowed: readonly string[]): string {
 }
 
 /** The closest allowed name within a small edit distance, for typos like `gpuz`. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {

@@ -148,7 +148,7 @@ async function deployTenantStack(settings: StackSettings, tenant: string): Promi
     const file = config.tenants.find((candidate) => candidate.name === tenant)?.file ?? `${settings.tenantsDir}/${tenant}.yaml`;
     throw new pulumi.RunError(
       `mlp:part: "tenant:${tenant}": ${file} does not exist, and stack ${stack} never deployed tenant "${tenant}"; ` +
-        `add the file, or remove the stack (pulumi stack rm ${stack}). Nothing was changed.`,
+        `add the file, or remove the stack (pulumi stack rm --force ${stack}). Nothing was changed.`,
     );
   }
   const report = checkTenantRemovals({

@@ -151,7 +151,8 @@ function readClusterIdentifier(config: pulumi.Config, part: StackPart): string {
   if (part.kind === 'all') return `${pulumi.getProject()}-${pulumi.getStack()}`;
   throw new pulumi.RunError(
     `${CONFIG_NAMESPACE}:clusterIdentifier: required when ${CONFIG_NAMESPACE}:part is "${partText(part)}"; ` +
-      `set the same value in every stack of the cluster (pulumi config set ${CONFIG_NAMESPACE}:clusterIdentifier <id>, or in the environment's settings file). ` +
+      `set the same value in every stack of the cluster: under npx mlp deploy/preview in the environment's settings file (mlp rewrites each stack's configuration from it), ` +
+      `otherwise with pulumi config set ${CONFIG_NAMESPACE}:clusterIdentifier <id>. ` +
       `When moving from a single stack, use that stack's identifier: its ${CONFIG_NAMESPACE}:clusterIdentifier, or ${pulumi.getProject()}-<old stack> if it was never set; ` +
       `any other value replaces every moved object`,
   );

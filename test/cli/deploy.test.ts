@@ -132,6 +132,27 @@ describe('mlp deploy', () => {
     expect(fs.readFileSync(path.join(dir, '.mlp', 'stacks', 'tenant-b', 'pulumi.log'), 'utf8')).toContain('error: fake failure of tenant-b\n==== ');
   });
 
+  test('prints the error lines and warnings of each failed stack, and the mlp: warnings of the others, before the closing line', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a', 'tenant-b', 'tenant-c'], { FAKE_PULUMI_FAIL: 'tenant-b', FAKE_PULUMI_WARN: 'tenant-b tenant-c', FAKE_PULUMI_ERRORS: '13' });
+    const result = await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--parallel', '1']);
+    expect(result.status).toBe(1);
+    const errors = Array.from({ length: 8 }, (_, i) => `  error: fake failure ${i + 1} of tenant-b`);
+    expect(result.stderr.slice(result.stderr.indexOf('\nmlp: tenant-b failed (log') + 1)).toBe(
+      [
+        'mlp: tenant-b failed (log .mlp/stacks/tenant-b/pulumi.log):',
+        '  warning: mlp: fake warning of tenant-b',
+        '  warning: some other warning of tenant-b',
+        ...errors,
+        '  ... 6 more lines in the log',
+        'mlp: tenant-c warned (log .mlp/stacks/tenant-c/pulumi.log):',
+        '  warning: mlp: fake warning of tenant-c',
+        'mlp: pulumi up failed for 1 of 4 stacks: tenant-b; their logs are in the table above',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('runs no tenant stack when the platform stack fails', async () => {
     const dir = project();
     useFake(['platform', 'tenant-a'], { FAKE_PULUMI_FAIL: 'platform' });
@@ -165,6 +186,28 @@ describe('mlp deploy', () => {
     expect(calls(dir).filter((call) => call.includes(' --stack '))).toEqual(['.mlp/stacks/tenant-c|up --yes --skip-preview --diff --stack tenant-c --non-interactive --color never']);
     const none = await runMlpAsync(dir, ['deploy', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml'], affected([]));
     expect(none).toEqual({ status: 0, stdout: 'mlp: no stack is affected since HEAD; nothing to deploy\n', stderr: '' });
+  });
+
+  test('refuses --stack for a tenant with no tenant file and no stack, before creating anything', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a']);
+    const result = await runMlpAsync(dir, ['deploy', '--stack', 'tenant-nosuch', '--stack', 'tenant-a', '--config-file', 'Pulumi.prod.yaml']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `mlp: stack tenant-nosuch: ${path.join(dir, 'tenants', 'nosuch.yaml')} does not exist and the stack does not exist: nothing to deploy; ` +
+        'add the tenant file, or leave --stack tenant-nosuch out. Nothing was run\n',
+    );
+    expect(calls(dir)).toEqual(['.|stack ls --json --non-interactive']);
+  });
+
+  test('--affected skips a tenant with no tenant file and no stack, with a note, and creates no stack', async () => {
+    const dir = project();
+    useFake(['platform', 'tenant-a']);
+    const result = await runMlpAsync(dir, ['preview', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml'], () => ({ stacks: ['tenant-a', 'tenant-gone'] }));
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('mlp: tenant-gone: no tenant file and no stack: nothing to preview\n');
+    expect(calls(dir).filter((call) => call.includes('tenant-gone'))).toEqual([]);
+    expect(result.stdout.split('\n').slice(1, -1).map((line) => line.split(' ')[0])).toEqual(['tenant-a']);
   });
 
   test('passes --refresh through', async () => {
@@ -213,6 +256,26 @@ describe('mlp deploy', () => {
     expect(fake.calls()).toEqual([]);
   });
 
+  test('refuses an unknown mlp: key naming the nearest known key, and a settings file without mlp:clusterIdentifier, before running anything', async () => {
+    useFake(['platform', 'tenant-a']);
+    const typo = project(SETTINGS.replace('mlp:clusterIdentifier: prod', 'mlp:clusterIdentifer: prod'));
+    expect(await runMlpAsync(typo, ['deploy', '--stack', 'tenant-a', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'mlp: Pulumi.prod.yaml: config.mlp:clusterIdentifer: not a setting of mlp (did you mean mlp:clusterIdentifier?); the settings are listed in docs/deploy.md#stack-configuration\n',
+    });
+    const missing = project(SETTINGS.replace('  mlp:clusterIdentifier: prod\n', ''));
+    expect(await runMlpAsync(missing, ['preview', '--all', '--config-file', 'Pulumi.prod.yaml'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr:
+        'mlp: Pulumi.prod.yaml: mlp:clusterIdentifier is not set; every stack of the cluster needs the same one: write it into Pulumi.prod.yaml ' +
+        '(mlp:clusterIdentifier: <id>; when moving from a single stack, that stack\'s identifier: its mlp:clusterIdentifier, or mlp-<old stack> if it was never set). ' +
+        'Not pulumi config set: mlp rewrites each stack\'s configuration from the settings file\n',
+    });
+    expect(fake.calls()).toEqual([]);
+  });
+
   test('refuses a work directory that holds files mlp did not write', async () => {
     const dir = project();
     useFake([]);
@@ -224,6 +287,25 @@ describe('mlp deploy', () => {
       stderr: 'mlp: mine holds files that mlp did not write (no .mlp-work-dir in it); choose another work directory (--work-dir) or an empty folder\n',
     });
     expect(fs.readdirSync(path.join(dir, 'mine'))).toEqual(['notes.txt']);
+  });
+
+  test('refuses a work directory under /proc, /sys or /dev, and names --work-dir, the path and the reason when it cannot be made', async () => {
+    const dir = project();
+    useFake([]);
+    for (const workDir of ['/proc/x', '/sys', '/dev/shm/mlp']) {
+      expect(await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--work-dir', workDir])).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `mlp: --work-dir ${workDir}: under ${workDir.split('/').slice(0, 2).join('/')}, which belongs to the kernel; choose a folder of the project or of /tmp\n`,
+      });
+    }
+    fs.writeFileSync(path.join(dir, 'afile'), '');
+    expect(await runMlpAsync(dir, ['deploy', '--all', '--config-file', 'Pulumi.prod.yaml', '--work-dir', 'afile/sub'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `mlp: --work-dir afile/sub: cannot create ${path.join(dir, 'afile', 'sub')} (ENOTDIR: a part of the path is a file, not a folder); choose another work directory\n`,
+    });
+    expect(fake.calls()).toEqual([]);
   });
 
   test('fails when pulumi stack ls fails, before running anything', async () => {
@@ -337,6 +419,8 @@ describe('usage errors (exit status 2)', () => {
     [['deploy', '--all', '--base', 'HEAD'], 'mlp: --base goes with --affected; see `mlp deploy --help`\n'],
     [['deploy', '--stack', 'nlp'], 'mlp: --stack nlp: not a stack name; expected platform or tenant-<tenant>, e.g. tenant-nlp; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--parallel', '0'], 'mlp: --parallel 0: expected a whole number >= 1; see `mlp deploy --help`\n'],
+    [['deploy', '--all', '--work-dir', ''], 'mlp: --work-dir: expected a folder, got an empty name; see `mlp deploy --help`\n'],
+    [['deploy', '--all', '--config-file', ''], 'mlp: --config-file: expected the settings file, got an empty name; see `mlp deploy --help`\n'],
     [['deploy', '--all', '--expect-no-changes'], 'mlp: deploy does not take --expect-no-changes (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--summary-file', 'x.md'], 'mlp: deploy does not take --summary-file (preview does); see `mlp deploy --help`\n'],
     [['deploy', '--all', '--drift'], 'mlp: deploy does not take --drift (preview does); see `mlp deploy --help`\n'],
@@ -360,5 +444,9 @@ describe('usage errors (exit status 2)', () => {
       expect(help.stdout).toContain(option);
     }
     expect((await runMlpAsync(dir, ['deploy', '--help'])).stdout).not.toContain('--summary-file');
+    // The default of --parallel is a number, shown as one.
+    const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+    expect(oneLine(help.stdout)).toContain('--parallel <n> tenant stacks at a time (the platform stack runs first, alone) (default: 2) ');
+    expect(oneLine((await runMlpAsync(dir, ['split-stack', '--help'])).stdout)).toContain('--parallel <n> tenant stacks previewed and updated at a time (default: 2) ');
   });
 });

@@ -3,6 +3,8 @@
  * (deploy/): put its folder first on PATH and it records every call (working
  * directory and arguments), answers `stack ls --json` and `stack init` from
  * a list of stacks, and lets `up` and `preview` succeed or fail per stack;
+ * FAKE_PULUMI_WARN makes a stack's program print warnings, FAKE_PULUMI_ERRORS
+ * sets how many more error lines a failure prints (default 0) before its last;
  * `preview --json` prints no steps, or with `--refresh` one drifted object
  * for the stacks in FAKE_PULUMI_DRIFT.
  * The end-to-end test (test/e2e/fan-out.test.ts) runs the real CLI.
@@ -67,7 +69,15 @@ if [ -n "$json" ]; then
   rm -f "$dir/running/$stack"
   exit $status
 fi
+# FAKE_PULUMI_WARN: stacks whose program warns, as pulumi prints diagnostics (one mlp: warning, one other).
+if echo " \${FAKE_PULUMI_WARN:-} " | grep -q " $stack "; then
+  echo "Diagnostics:"
+  echo "  pulumi:pulumi:Stack (mlp-$stack):"
+  echo "    warning: mlp: fake warning of $stack"
+  echo "    warning: some other warning of $stack"
+fi
 if echo " \${FAKE_PULUMI_FAIL:-} " | grep -q " $stack "; then
+  for ((i = 1; i <= \${FAKE_PULUMI_ERRORS:-0}; i++)); do echo "    error: fake failure $i of $stack"; done
   echo "error: fake failure of $stack"; status=1
 else
   echo "Previewing $1 ($stack):"

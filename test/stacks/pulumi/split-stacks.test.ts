@@ -275,7 +275,7 @@ describe('a tenant stack whose tenant file is gone', () => {
     const tenantsDir = withoutTenant();
     const recorded = new Map<string, Registration>();
     expect(await messageOf(runTenantStack({ settings: { tenantsDir } }, recorded))).toBe(
-      `mlp:part: "tenant:vision": ${tenantsDir}/vision.yaml does not exist, and stack tenant-vision never deployed tenant "vision"; add the file, or remove the stack (pulumi stack rm tenant-vision). Nothing was changed.`,
+      `mlp:part: "tenant:vision": ${tenantsDir}/vision.yaml does not exist, and stack tenant-vision never deployed tenant "vision"; add the file, or remove the stack (pulumi stack rm --force tenant-vision). Nothing was changed.`,
     );
     expect(registeredTypes(recorded)).toEqual(['pulumi:pulumi:Stack mlp-tenant-vision', 'pulumi:pulumi:StackReference previous-update']);
   });

@@ -99,8 +99,9 @@ describe('readStackSettings', () => {
   test.each(['platform', 'tenant:nlp'])('fails when mlp:part is %s and mlp:clusterIdentifier is not set', async (part) => {
     await expect(settingsWith({ 'mlp:part': part })).rejects.toThrow(
       new pulumi.RunError(
-        `mlp:clusterIdentifier: required when mlp:part is "${part}"; set the same value in every stack of the cluster ` +
-          `(pulumi config set mlp:clusterIdentifier <id>, or in the environment's settings file). When moving from a single stack, use that stack's identifier: ` +
+        `mlp:clusterIdentifier: required when mlp:part is "${part}"; set the same value in every stack of the cluster: ` +
+          `under npx mlp deploy/preview in the environment's settings file (mlp rewrites each stack's configuration from it), ` +
+          `otherwise with pulumi config set mlp:clusterIdentifier <id>. When moving from a single stack, use that stack's identifier: ` +
           `its mlp:clusterIdentifier, or mlp-<old stack> if it was never set; any other value replaces every moved object`,
       ),
     );
