@@ -214,9 +214,9 @@ describe('GitHub Actions workflows', () => {
 
     const comment = pr.jobs['preview-comment'];
     expect(comment.needs).toEqual(['affected', 'preview']);
-    expect(comment.if).toMatch(/^always\(\) && .*needs\.affected\.outputs\.stacks != '\[\]'$/);
+    expect(comment.if).toBe("always() && github.event.pull_request.head.repo.full_name == github.repository && needs.affected.result == 'success'");
     expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
+    expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', if: "needs.affected.outputs.stacks != '[]'", with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
     expect(comment.steps[1].env).toEqual({ STACKS: '${{ needs.affected.outputs.stacks }}' });
   });
 
@@ -251,6 +251,11 @@ describe('GitHub Actions workflows', () => {
       const again = await runCommentScript(dir, ['platform'], [{ id: 7, user: { type: 'Bot' }, body: '<!-- mlp-preview -->\nold' }]);
       expect(again.failed).toBeUndefined();
       expect(again.calls.map((call) => [call.method, call.id])).toEqual([['updateComment', 7]]);
+
+      // A later push affects no stack: the comment says so (the stale previews go); without an earlier comment none is created.
+      const none = await runCommentScript(dir, [], [{ id: 7, user: { type: 'Bot' }, body: '<!-- mlp-preview -->\nold' }]);
+      expect(none).toEqual({ calls: [{ method: 'updateComment', id: 7, body: '<!-- mlp-preview -->\n## pulumi preview of the affected stacks\n\nNo stack is affected by this change: nothing to preview.\n' }] });
+      expect(await runCommentScript(dir, [], [])).toEqual({ calls: [] });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
