@@ -35,6 +35,7 @@ const ACTION_MAJORS: Record<string, string> = {
 const DOCUMENTED_SECRETS = ['KUBECONFIG', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE'];
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   if?: string;
@@ -186,7 +187,7 @@ describe('GitHub Actions workflows', () => {
     expect(affected.outputs).toEqual({ stacks: '${{ steps.affected.outputs.stacks }}', shards: '${{ steps.affected.outputs.shards }}' });
     expect(affected.steps.map((step) => step.run ?? '').find((run) => run.includes('npx mlp affected'))).toContain(
       [
-        'npx mlp affected --base "$BASE_SHA" --format json --shards 8 > "$RUNNER_TEMP/affected.json"',
+        'npx mlp affected --base "$BASE_SHA" --config-file "$MLP_SETTINGS_FILE" --format json --shards 8 > "$RUNNER_TEMP/affected.json"',
         'echo "stacks=$(jq -c .stacks "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
         'echo "shards=$(jq -c .shards "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
       ].join('\n'),
