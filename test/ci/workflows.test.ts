@@ -318,6 +318,23 @@ describe('GitHub Actions workflows', () => {
     expect(steps('deploy.yml').find((step) => step.uses?.startsWith('actions/upload-artifact@'))).toMatchObject({ if: 'always()', with: { path: '.mlp/stacks/*/pulumi.log' } });
   });
 
+  test('fail early, naming the variable and where to set it, when MLP_SETTINGS_FILE is not set', () => {
+    const jobs = [workflow('pull-request.yml').jobs.affected, workflow('pull-request.yml').jobs.preview, workflow('deploy.yml').jobs.deploy];
+    expect(jobs.map((job) => job.steps[0].name)).toEqual(Array(3).fill('Check the variable MLP_SETTINGS_FILE'));
+    for (const job of jobs) {
+      const check = job.steps[0];
+      expect(check.env).toEqual({ MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+      // The variable unset: GitHub gives the empty string.
+      expect(runDeployStep(check.run!, os.tmpdir(), '', { MLP_SETTINGS_FILE: '' })).toEqual({
+        status: 1,
+        calls: [],
+        stdout:
+          "::error::the repository variable MLP_SETTINGS_FILE is not set: set it to the environment's settings file, e.g. Pulumi.prod.yaml, in Settings > Secrets and variables > Actions > Variables (docs/reviewing.md#ci)\n",
+      });
+      expect(runDeployStep(check.run!, os.tmpdir(), '', { MLP_SETTINGS_FILE: 'Pulumi.prod.yaml' })).toEqual({ status: 0, calls: [] });
+    }
+  });
+
   test('take secrets only from repository secrets, and use only the documented ones', () => {
     const used = new Set<string>();
     for (const file of WORKFLOW_FILES) {
