@@ -28,6 +28,8 @@ export interface AffectedCommandOptions {
   readonly tenantsDir: string;
   /** The output folder whose committed files stand for what the revision deployed. */
   readonly outDir: string;
+  /** The environment's settings file, whose `config:` changes affect stacks too (none: not compared). */
+  readonly configFile?: string;
 }
 
 /**
@@ -66,5 +68,6 @@ function findAffected(options: Omit<AffectedCommandOptions, 'format'>): Affected
     outDir: options.outDir,
     generatedHeader: GENERATED_HEADER,
     tenantsDir: options.tenantsDir,
+    ...(options.configFile !== undefined && { configFile: options.configFile }),
   });
 }

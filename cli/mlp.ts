@@ -150,7 +150,8 @@ function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream, on
     .option('--base <rev>', 'the git revision to compare against', 'HEAD')
     .option('--out <dir>', 'the output folder committed at that revision (default: $CDK8S_OUTDIR, else dist)')
     .addOption(new Option('--format <format>', `output format: ${AFFECTED_FORMATS.join(', ')}`).default('text'))
-    .option('--shards <n>', 'with --format json: also group the stacks into at most n shards for a CI matrix, the platform stack alone in the first');
+    .option('--shards <n>', 'with --format json: also group the stacks into at most n shards for a CI matrix, the platform stack alone in the first')
+    .option('--config-file <file>', "also compare the environment's settings file (e.g. Pulumi.prod.yaml): mlp:decommission entries affect those tenants' stacks, mlp:crdFiles the platform stack, any other key every stack");
   add('split-stack', 'move a single stack to the platform stack and one stack per tenant, recreating nothing', SPLIT_STACK_DESCRIPTION)
     .option('--from <stack>', 'the single stack to split (mlp:part unset)')
     .option('--config-file <file>', "the environment's settings file: every mlp: setting but mlp:part", 'Pulumi.dev.yaml')
@@ -261,6 +262,7 @@ function run(
           platformFile: options.platform,
           tenantsDir: options.tenants,
           outDir: options.out ?? process.env.CDK8S_OUTDIR ?? 'dist',
+          ...(options.configFile !== undefined && { configFile: options.configFile }),
         },
         out,
       );

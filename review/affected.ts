@@ -22,6 +22,7 @@ import { compareNames } from '../lib/names';
 import { PLATFORM_STACK, sortStackNames, tenantStackName } from '../stacks/stack-names';
 import { PLATFORM_DIR } from '../stacks/synth';
 import { git, repositoryPath, resolveBase } from './git-base';
+import { SettingsChanges, settingsChanges } from './settings-changes';
 
 /** The files of the Pulumi program, relative to the project folder: a change in any affects every stack. */
 export const PROGRAM_PATHS = ['stacks/pulumi', 'Pulumi.yaml'] as const;
@@ -52,6 +53,12 @@ export interface AffectedOptions {
    * @default - the working directory
    */
   readonly project?: string;
+  /**
+   * The environment's settings file (e.g. Pulumi.prod.yaml), relative to `project`: a change of its
+   * `config:` affects stacks too (review/settings-changes.ts).
+   * @default - none: settings are not compared
+   */
+  readonly configFile?: string;
 }
 
 /** A stack and why it is affected. */
@@ -91,18 +98,22 @@ export function affectedStacks(options: AffectedOptions): Affected {
   const shownDist = `${displayPath(options.outDir).replace(/\/+$/, '')}/`;
 
   const program = programChanges(root, commit, project, ref, hash);
-  if (based.size === 0 || program.length > 0) {
-    const reason = based.size === 0 ? `${ref} has no ${shownDist} to compare with (commit the output of npx mlp synth)` : program.join('; ');
+  const settings: SettingsChanges = options.configFile === undefined ? { tenants: new Map() } : settingsChanges(root, commit, ref, project, options.configFile);
+  if (based.size === 0 || program.length > 0 || settings.every !== undefined) {
+    const reason = based.size === 0 ? `${ref} has no ${shownDist} to compare with (commit the output of npx mlp synth)` : [...program, ...(settings.every === undefined ? [] : [settings.every])].join('; ');
     const dirs = new Set([PLATFORM_DIR, ...current.keys(), ...generatedDirs(root, based, current, options.generatedHeader), ...(based.size === 0 ? tenantFilesAt(root, commit, project, options.tenantsDir) : [])]);
     return { ref, commit, stacks: sortStacks([...dirs].map((dir) => ({ stack: stackOf(dir), reason }))) };
   }
 
-  const stacks: AffectedStack[] = [];
+  const reasons = new Map<string, string[]>();
+  const add = (stack: string, reason: string) => reasons.set(stack, [...(reasons.get(stack) ?? []), reason]);
   for (const dir of new Set([...current.keys(), ...generatedDirs(root, based, current, options.generatedHeader)])) {
     const reason = folderChange(based.get(dir), current.get(dir), `${shownDist}${dir}/`);
-    if (reason !== undefined) stacks.push({ stack: stackOf(dir), reason });
+    if (reason !== undefined) add(stackOf(dir), reason);
   }
-  return { ref, commit, stacks: sortStacks(stacks) };
+  if (settings.platform !== undefined) add(PLATFORM_STACK, settings.platform);
+  for (const [tenant, reason] of settings.tenants) add(tenantStackName(tenant), reason);
+  return { ref, commit, stacks: sortStacks([...reasons].map(([stack, parts]) => ({ stack, reason: parts.join('; ') }))) };
 }
 
 /** The stack that deploys the objects of an output folder. */

@@ -45,6 +45,7 @@ interface Step {
 interface Workflow {
   on: Record<string, unknown>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
+  permissions?: Record<string, string>;
   jobs: Record<
     string,
     {
@@ -89,6 +90,21 @@ function runDriftStep(script: string, env: Record<string, string>): { status: nu
     return { status: result.status ?? -1, calls: read(files.CALLS).split('\n').filter(Boolean), summary: read(files.GITHUB_STEP_SUMMARY) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the deploy step's script in a git repository with stand-ins for gh (answering the given commit) and npx that record their arguments. */
+function runDeployStep(script: string, cwd: string, lastDeployed: string, env: Record<string, string>): { status: number; calls: string[]; stdout?: string } {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-bin-'));
+  try {
+    const calls = path.join(bin, 'calls');
+    fs.writeFileSync(path.join(bin, 'gh'), `#!/usr/bin/env bash\necho "gh $*" >> "${calls}"\necho "${lastDeployed}"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'npx'), `#!/usr/bin/env bash\necho "npx $*" >> "${calls}"\n`, { mode: 0o755 });
+    const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], { cwd, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, HOME: bin, ...env }, encoding: 'utf8' });
+    const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').split('\n').filter(Boolean) : [];
+    return { status: result.status ?? -1, calls: recorded, ...(result.stdout !== '' && { stdout: result.stdout }) };
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
   }
 }
 
@@ -171,7 +187,7 @@ describe('GitHub Actions workflows', () => {
     expect(affected.outputs).toEqual({ stacks: '${{ steps.affected.outputs.stacks }}', shards: '${{ steps.affected.outputs.shards }}' });
     expect(affected.steps.map((step) => step.run ?? '').find((run) => run.includes('npx mlp affected'))).toContain(
       [
-        'npx mlp affected --base "$BASE_SHA" --format json --shards 8 > "$RUNNER_TEMP/affected.json"',
+        'npx mlp affected --base "$BASE_SHA" --config-file "$MLP_SETTINGS_FILE" --format json --shards 8 > "$RUNNER_TEMP/affected.json"',
         'echo "stacks=$(jq -c .stacks "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
         'echo "shards=$(jq -c .shards "$RUNNER_TEMP/affected.json")" >> "$GITHUB_OUTPUT"',
       ].join('\n'),
@@ -199,9 +215,9 @@ describe('GitHub Actions workflows', () => {
 
     const comment = pr.jobs['preview-comment'];
     expect(comment.needs).toEqual(['affected', 'preview']);
-    expect(comment.if).toMatch(/^always\(\) && .*needs\.affected\.outputs\.stacks != '\[\]'$/);
+    expect(comment.if).toBe("always() && github.event.pull_request.head.repo.full_name == github.repository && needs.affected.result == 'success'");
     expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
+    expect(comment.steps[0]).toEqual({ uses: 'actions/download-artifact@v7', if: "needs.affected.outputs.stacks != '[]'", with: { pattern: 'mlp-preview-*', path: '${{ runner.temp }}/previews', 'merge-multiple': true } });
     expect(comment.steps[1].env).toEqual({ STACKS: '${{ needs.affected.outputs.stacks }}' });
   });
 
@@ -236,6 +252,11 @@ describe('GitHub Actions workflows', () => {
       const again = await runCommentScript(dir, ['platform'], [{ id: 7, user: { type: 'Bot' }, body: '<!-- mlp-preview -->\nold' }]);
       expect(again.failed).toBeUndefined();
       expect(again.calls.map((call) => [call.method, call.id])).toEqual([['updateComment', 7]]);
+
+      // A later push affects no stack: the comment says so (the stale previews go); without an earlier comment none is created.
+      const none = await runCommentScript(dir, [], [{ id: 7, user: { type: 'Bot' }, body: '<!-- mlp-preview -->\nold' }]);
+      expect(none).toEqual({ calls: [{ method: 'updateComment', id: 7, body: '<!-- mlp-preview -->\n## pulumi preview of the affected stacks\n\nNo stack is affected by this change: nothing to preview.\n' }] });
+      expect(await runCommentScript(dir, [], [])).toEqual({ calls: [] });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -268,16 +289,50 @@ describe('GitHub Actions workflows', () => {
     const deploy = workflow('deploy.yml');
     expect(deploy.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: null });
     expect(deploy.concurrency).toEqual({ group: 'mlp-deploy-${{ vars.MLP_SETTINGS_FILE }}', 'cancel-in-progress': false });
+    expect(deploy.permissions).toEqual({ contents: 'read', actions: 'read' });
     const up = steps('deploy.yml').find((step) => step.run?.includes('npx mlp deploy'));
-    expect(up?.env).toEqual({ BEFORE: '${{ github.event.before }}', MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
-    // --refresh: drift is read back and repaired (docs/deploy.md#drift).
-    expect(up?.run?.split('\n').filter((line) => line.includes('npx mlp deploy')).map((line) => line.trim())).toEqual([
-      'npx mlp deploy --all --parallel 4 --refresh --config-file "$MLP_SETTINGS_FILE"',
-      'npx mlp deploy --affected --base "$BEFORE" --parallel 4 --refresh --config-file "$MLP_SETTINGS_FILE"',
-    ]);
-    expect(up?.run).toContain('if [ "$GITHUB_EVENT_NAME" = workflow_dispatch ] || [ -z "$BEFORE" ] || [ "$BEFORE" = 0000000000000000000000000000000000000000 ]; then');
+    expect(up?.env).toEqual({ GH_TOKEN: '${{ github.token }}', GH_REPO: '${{ github.repository }}', MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-step-'));
+    try {
+      execFileSync('git', ['init', '--quiet'], { cwd: repo });
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', 'one'], { cwd: repo });
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+      const env = { MLP_SETTINGS_FILE: 'Pulumi.prod.yaml', GITHUB_REF_NAME: 'main' };
+      // A push: the base is the head commit of the last successful run on the branch (not the commit pushed over); --refresh repairs drift (docs/deploy.md#drift).
+      const pushed = runDeployStep(up!.run!, repo, head, { ...env, GITHUB_EVENT_NAME: 'push' });
+      expect(pushed).toEqual({
+        status: 0,
+        calls: ['gh run list --workflow deploy.yml --branch main --status success --limit 1 --json headSha --jq .[0].headSha // ""', `npx mlp deploy --affected --base ${head} --parallel 4 --refresh --config-file Pulumi.prod.yaml`],
+      });
+      const all = 'npx mlp deploy --all --parallel 4 --refresh --config-file Pulumi.prod.yaml';
+      // No successful run yet (the first deploy, the platform stack not there): every stack, the platform first.
+      expect(runDeployStep(up!.run!, repo, '', { ...env, GITHUB_EVENT_NAME: 'push' }).calls.slice(1)).toEqual([all]);
+      // The last deployed commit is not in the clone (history rewritten): every stack.
+      expect(runDeployStep(up!.run!, repo, 'f'.repeat(40), { ...env, GITHUB_EVENT_NAME: 'push' }).calls.slice(1)).toEqual([all]);
+      // A manual run: every stack, without asking GitHub.
+      expect(runDeployStep(up!.run!, repo, head, { ...env, GITHUB_EVENT_NAME: 'workflow_dispatch' })).toEqual({ status: 0, calls: [all] });
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
     expect(steps('deploy.yml').map((step) => step.run)).toEqual(expect.arrayContaining(['npm test', 'npx mlp synth --check', 'npx mlp validate']));
     expect(steps('deploy.yml').find((step) => step.uses?.startsWith('actions/upload-artifact@'))).toMatchObject({ if: 'always()', with: { path: '.mlp/stacks/*/pulumi.log' } });
+  });
+
+  test('fail early, naming the variable and where to set it, when MLP_SETTINGS_FILE is not set', () => {
+    const jobs = [workflow('pull-request.yml').jobs.affected, workflow('pull-request.yml').jobs.preview, workflow('deploy.yml').jobs.deploy];
+    expect(jobs.map((job) => job.steps[0].name)).toEqual(Array(3).fill('Check the variable MLP_SETTINGS_FILE'));
+    for (const job of jobs) {
+      const check = job.steps[0];
+      expect(check.env).toEqual({ MLP_SETTINGS_FILE: '${{ vars.MLP_SETTINGS_FILE }}' });
+      // The variable unset: GitHub gives the empty string.
+      expect(runDeployStep(check.run!, os.tmpdir(), '', { MLP_SETTINGS_FILE: '' })).toEqual({
+        status: 1,
+        calls: [],
+        stdout:
+          "::error::the repository variable MLP_SETTINGS_FILE is not set: set it to the environment's settings file, e.g. Pulumi.prod.yaml, in Settings > Secrets and variables > Actions > Variables (docs/reviewing.md#ci)\n",
+      });
+      expect(runDeployStep(check.run!, os.tmpdir(), '', { MLP_SETTINGS_FILE: 'Pulumi.prod.yaml' })).toEqual({ status: 0, calls: [] });
+    }
   });
 
   test('take secrets only from repository secrets, and use only the documented ones', () => {

@@ -201,6 +201,52 @@ describe('mlp affected', () => {
     });
   });
 
+  describe('--config-file: changes of the settings file', () => {
+    const SETTINGS = 'config:\n  mlp:tenantsDir: tenants\n  mlp:crdFiles:\n    - crds/a.yaml\n  mlp:decommission:\n    - old\n';
+    const settings = () => path.join(project.dir, 'Pulumi.prod.yaml');
+    beforeEach(() => {
+      project = committedProject();
+      fs.mkdirSync(path.join(project.dir, 'crds'));
+      fs.writeFileSync(path.join(project.dir, 'crds', 'a.yaml'), 'kind: CustomResourceDefinition\n');
+      fs.writeFileSync(settings(), SETTINGS);
+      git(project.dir, 'add', '.');
+      git(project.dir, 'commit', '--quiet', '-m', 'settings');
+    });
+
+    test('without --config-file, a changed settings file affects no stack (as before)', () => {
+      editFile(settings(), (text) => text.replace('mlp:tenantsDir: tenants', 'mlp:tenantsDir: tenants\n  mlp:kubeconfig: other'));
+      expect(affectedJson(project.dir)).toEqual([]);
+    });
+
+    test("an mlp:decommission entry added or removed affects that tenant's stack", () => {
+      editFile(settings(), (text) => text.replace('    - old\n', '    - beta\n'));
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual([
+        ['tenant-beta', 'settings file Pulumi.prod.yaml: mlp:decommission lists beta (added since HEAD)'],
+        ['tenant-old', 'settings file Pulumi.prod.yaml: mlp:decommission no longer lists old (removed since HEAD)'],
+      ]);
+      expect(affectedJson(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual(['tenant-beta', 'tenant-old']);
+    });
+
+    test('the mlp:crdFiles list, or the contents of a file it lists, affects the platform stack', () => {
+      fs.appendFileSync(path.join(project.dir, 'crds', 'a.yaml'), 'metadata: {}\n');
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual([['platform', 'settings file Pulumi.prod.yaml: mlp:crdFiles file crds/a.yaml changed since HEAD']]);
+      git(project.dir, 'commit', '--quiet', '-am', 'crd');
+      editFile(settings(), (text) => text.replace('    - crds/a.yaml\n', '    - crds/a.yaml\n    - crds/b.yaml\n'));
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual([['platform', 'settings file Pulumi.prod.yaml: mlp:crdFiles changed since HEAD']]);
+    });
+
+    test('any other key changed, or the file added or removed, affects every stack, naming the key', () => {
+      editFile(settings(), (text) => text.replace('mlp:tenantsDir: tenants', 'mlp:tenantsDir: tenants\n  mlp:kubeconfig: other'));
+      const reason = 'settings file Pulumi.prod.yaml: config mlp:kubeconfig changed since HEAD';
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual(ALL_STACKS.map((stack) => [stack, reason]));
+      fs.rmSync(settings());
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.prod.yaml')).toEqual(ALL_STACKS.map((stack) => [stack, 'settings file Pulumi.prod.yaml removed since HEAD']));
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.staging.yaml')).toEqual([['no stack is affected']]);
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.staging.yaml'), SETTINGS);
+      expect(affectedText(project.dir, '--config-file', 'Pulumi.staging.yaml')).toEqual(ALL_STACKS.map((stack) => [stack, 'settings file Pulumi.staging.yaml added since HEAD']));
+    });
+  });
+
   describe('in mlp preview --affected and mlp deploy --affected', () => {
     const savedEnv = { ...process.env };
     afterEach(() => {
