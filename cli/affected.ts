@@ -55,8 +55,8 @@ export function runAffected(options: AffectedCommandOptions, out: NodeJS.Writabl
  * `mlp preview --affected` (the output folder is `$CDK8S_OUTDIR`, else dist,
  * in the working directory).
  */
-export const affectedStackNames: AffectedStacks = ({ base, platformFile, tenantsDir }) => ({
-  stacks: findAffected({ base, platformFile, tenantsDir, outDir: process.env.CDK8S_OUTDIR ?? 'dist' }).stacks.map((entry) => entry.stack),
+export const affectedStackNames: AffectedStacks = ({ base, platformFile, tenantsDir, configFile }) => ({
+  stacks: findAffected({ base, platformFile, tenantsDir, configFile, outDir: process.env.CDK8S_OUTDIR ?? 'dist' }).stacks.map((entry) => entry.stack),
 });
 
 /** Synthesizes the work tree in memory and compares it with the revision's committed output folder. */

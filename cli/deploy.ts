@@ -31,7 +31,13 @@ export interface FanOutOptions {
 }
 
 /** The stacks whose objects differ between `base` and the work tree (`mlp affected`). */
-export type AffectedStacks = (options: { readonly base: string; readonly platformFile: string; readonly tenantsDir: string }) => { readonly stacks: readonly string[] };
+export type AffectedStacks = (options: {
+  readonly base: string;
+  readonly platformFile: string;
+  readonly tenantsDir: string;
+  /** The environment's settings file: a change of its `config:` affects stacks too. */
+  readonly configFile: string;
+}) => { readonly stacks: readonly string[] };
 
 /** Runs `mlp deploy` (`up`) or `mlp preview` and returns the exit status. */
 export async function runFanOut(
@@ -145,5 +151,5 @@ function select(command: string, options: FanOutOptions, projectDir: string, aff
   if (options.base === undefined) throw new UsageError('--affected needs --base REF, the revision whose dist/ is deployed', command);
   const project = readProject(projectDir);
   const settings = readSettingsFile(options.configFile, projectDir, project.name);
-  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir }).stacks, affected: true };
+  return { stacks: affectedStacks({ base: options.base, platformFile: settings.platformFile, tenantsDir: settings.tenantsDir, configFile: options.configFile }).stacks, affected: true };
 }

@@ -277,6 +277,25 @@ describe('mlp affected', () => {
         stderr: '',
       });
     });
+
+    test('counts the settings file of --config-file: a decommission entry runs that tenant stack only', async () => {
+      project = committedProject();
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.yaml'), 'name: mlp\nruntime: nodejs\nmain: build/stacks/pulumi/index.js\n');
+      const settings = 'config:\n  mlp:clusterIdentifier: prod\n  mlp:tenantsDir: tenants\n  mlp:platformFile: platform.yaml\n';
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.prod.yaml'), settings);
+      git(project.dir, 'add', '.');
+      git(project.dir, 'commit', '--quiet', '-m', 'Pulumi project');
+      const fake = fakePulumi(ALL_STACKS);
+      Object.assign(process.env, fake.env);
+      fs.writeFileSync(path.join(project.dir, 'Pulumi.prod.yaml'), `${settings}  mlp:decommission:\n    - beta\n`);
+
+      const result = await runMlpAsync(project.dir, ['preview', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml']);
+
+      expect(result.status).toBe(0);
+      const runs = fake.calls().filter((call) => call.includes(' --stack '));
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatch(/\/\.mlp\/stacks\/tenant-beta\|preview .*--stack tenant-beta /);
+    });
   });
 
   test('lists every stack, with the reason, when the base has no dist/', () => {
