@@ -18,21 +18,13 @@ export interface CliResult {
 
 /** Runs `mlp ...args` with `dir` as the working directory; for the commands that answer at once (not deploy and preview). */
 export function runMlp(dir: string, ...args: string[]): CliResult {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
+  const output = capturedOutput();
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    const status = main(args, sink((text) => (stdout += text)), sink((text) => (stderr += text)));
+    const status = main(args, output.stdout, output.stderr);
     if (typeof status !== 'number') throw new Error(`mlp ${args[0]} answers with a promise: run it with runMlpAsync`);
-    return { status, stdout, stderr };
+    return { status, ...output.text() };
   } finally {
     process.chdir(cwd);
   }
@@ -44,20 +36,12 @@ export function runMlp(dir: string, ...args: string[]): CliResult {
  * `mlp affected` where given.
  */
 export async function runMlpAsync(dir: string, args: readonly string[], affectedStacks?: AffectedStacks): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
+  const output = capturedOutput();
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    const status = await main(args, sink((text) => (stdout += text)), sink((text) => (stderr += text)), ...(affectedStacks === undefined ? [] : [affectedStacks]));
-    return { status, stdout, stderr };
+    const status = await main(args, output.stdout, output.stderr, ...(affectedStacks === undefined ? [] : [affectedStacks]));
+    return { status, ...output.text() };
   } finally {
     process.chdir(cwd);
   }
@@ -84,4 +68,17 @@ export function synthesizedDist(tenants: Record<string, string>, editPlatform: (
   const synth = runMlp(project.dir, 'synth', '--out', 'dist');
   if (synth.status !== 0 || synth.stderr !== '') throw new Error(`mlp synth exited ${synth.status}: ${synth.stderr}`);
   return path.join(project.dir, 'dist');
+}
+
+/** Two streams that collect what mlp writes to stdout and stderr, and the text of each. */
+function capturedOutput(): { stdout: Writable; stderr: Writable; text: () => { stdout: string; stderr: string } } {
+  const collected = { stdout: '', stderr: '' };
+  const sink = (stream: keyof typeof collected) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        collected[stream] += String(chunk);
+        done();
+      },
+    });
+  return { stdout: sink('stdout'), stderr: sink('stderr'), text: () => ({ ...collected }) };
 }
