@@ -182,7 +182,7 @@ describe('mlp deploy', () => {
     };
     const some = await runMlpAsync(dir, ['deploy', '--affected', '--base', 'HEAD~1', '--config-file', 'Pulumi.prod.yaml'], affected(['tenant-c']));
     expect(some.status).toBe(0);
-    expect(asked).toEqual([{ base: 'HEAD~1', platformFile: path.join(dir, 'platform.yaml'), tenantsDir: path.join(dir, 'tenants') }]);
+    expect(asked).toEqual([{ base: 'HEAD~1', platformFile: path.join(dir, 'platform.yaml'), tenantsDir: path.join(dir, 'tenants'), configFile: 'Pulumi.prod.yaml' }]);
     expect(calls(dir).filter((call) => call.includes(' --stack '))).toEqual(['.mlp/stacks/tenant-c|up --yes --skip-preview --diff --stack tenant-c --non-interactive --color never']);
     const none = await runMlpAsync(dir, ['deploy', '--affected', '--base', 'HEAD', '--config-file', 'Pulumi.prod.yaml'], affected([]));
     expect(none).toEqual({ status: 0, stdout: 'mlp: no stack is affected since HEAD; nothing to deploy\n', stderr: '' });
