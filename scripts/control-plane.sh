@@ -124,7 +124,7 @@ load_sim_tools() {
 }
 
 pick_sim_ports() {
-  SCHEDULER_PORT=${MLP_CP_SCHEDULER_PORT:-$(free_port)}
+  pick_port SCHEDULER_PORT "${MLP_CP_SCHEDULER_PORT:-}"
   port_in_use "$SCHEDULER_PORT" && die "port $SCHEDULER_PORT is already in use"
   echo "SCHEDULER_PORT=$SCHEDULER_PORT" >>"$RUN/ports.env"
 }
@@ -232,9 +232,9 @@ load_kueue_tools() {
 }
 
 pick_kueue_ports() {
-  KUEUE_WEBHOOK_PORT=$(free_port)
-  KUEUE_METRICS_PORT=$(free_port)
-  KUEUE_HEALTH_PORT=$(free_port)
+  pick_port KUEUE_WEBHOOK_PORT
+  pick_port KUEUE_METRICS_PORT
+  pick_port KUEUE_HEALTH_PORT
   cat >>"$RUN/ports.env" <<EOF
 KUEUE_WEBHOOK_PORT=$KUEUE_WEBHOOK_PORT
 KUEUE_METRICS_PORT=$KUEUE_METRICS_PORT
@@ -373,25 +373,46 @@ launch() {
 
 port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 
-# free_port: an unused TCP port on 127.0.0.1 (in 20000-32767, below the
-# ephemeral range so that outgoing connections do not take it meanwhile).
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 12768))
-    if ! port_in_use "$p" && [[ " ${PICKED[*]:-} " != *" $p "* ]]; then
-      PICKED+=("$p")
-      echo "$p"
-      return
-    fi
-  done
-  die "no free port found"
+# The ports components are given when none is set: 20000-32767, below Linux's
+# ephemeral range, so that outgoing connections do not take one meanwhile.
+PORT_BASE=20000
+PORT_COUNT=12768
+
+picked() { [[ " ${PICKED[*]:-} " == *" $1 "* ]]; }
+
+# pick_port VAR [PORT]: set VAR to PORT when one is given, otherwise to a TCP
+# port on 127.0.0.1 that nothing listens on and that this start has not given
+# another component. It runs in this shell, never in $(...): a command
+# substitution's subshell forgets what it adds to PICKED, and two components
+# then get the same port in 0.25% of starts with nine ports (measured: 5 of
+# 2,000), after which one of them fails to bind and exits.
+pick_port() {
+  local var=$1 p=${2:-} i
+  if [[ -n $p ]]; then
+    picked "$p" && die "$var=$p: that port is already given to another component; set the MLP_CP_*_PORT variables to different ports"
+  else
+    for ((i = 0; i < 200; i++)); do
+      p=$((PORT_BASE + RANDOM % PORT_COUNT))
+      if ! picked "$p" && ! port_in_use "$p"; then break; fi
+      p=
+    done
+    [[ -n $p ]] || die "no free port found for $var in $PORT_BASE-$((PORT_BASE + PORT_COUNT - 1))"
+  fi
+  PICKED+=("$p")
+  printf -v "$var" '%s' "$p"
 }
 
+# log_tails [FIRST]: the end of each component's log; FIRST's (the component
+# that exited) first and longer, so that what stopped the start is at the top
+# of the output (a test's error message is often cut after its first lines).
 log_tails() {
-  local c
+  local first=${1:-} c
+  if [[ -n $first && -f "$LOGS/$first.log" ]]; then
+    log "---- last lines of $LOGS/$first.log (it exited) ----"
+    tail -n 60 "$LOGS/$first.log" >&2
+  fi
   for c in "${COMPONENTS[@]}"; do
-    [[ -f "$LOGS/$c.log" ]] || continue
+    [[ $c != "$first" && -f "$LOGS/$c.log" ]] || continue
     log "---- last lines of $LOGS/$c.log ----"
     tail -n 25 "$LOGS/$c.log" >&2
   done
@@ -404,8 +425,8 @@ wait_for() {
   shift 2
   while ! "$@" >/dev/null 2>&1; do
     if ! running "$comp"; then
-      log "$comp exited while waiting for $what"
-      fail_start
+      log "$comp exited while waiting for $what; the end of its log comes first below"
+      fail_start "$comp"
     fi
     if ((SECONDS >= DEADLINE)); then
       log "timed out after ${TIMEOUT}s waiting for $what"
@@ -416,8 +437,9 @@ wait_for() {
   log "$what: ok ($((SECONDS - STARTED))s)"
 }
 
+# fail_start [EXITED]: print the logs' ends (EXITED's first), stop everything, exit 1.
 fail_start() {
-  log_tails
+  log_tails "${1:-}"
   stop_all >/dev/null 2>&1 || true
   die "start failed; logs are in $LOGS"
 }
@@ -507,10 +529,10 @@ load_ports() {
 
 pick_ports() {
   PICKED=()
-  ETCD_PORT=${MLP_CP_ETCD_PORT:-$(free_port)}
-  ETCD_PEER_PORT=${MLP_CP_ETCD_PEER_PORT:-$(free_port)}
-  APISERVER_PORT=${MLP_CP_APISERVER_PORT:-$(free_port)}
-  KCM_PORT=${MLP_CP_KCM_PORT:-$(free_port)}
+  pick_port ETCD_PORT "${MLP_CP_ETCD_PORT:-}"
+  pick_port ETCD_PEER_PORT "${MLP_CP_ETCD_PEER_PORT:-}"
+  pick_port APISERVER_PORT "${MLP_CP_APISERVER_PORT:-}"
+  pick_port KCM_PORT "${MLP_CP_KCM_PORT:-}"
   local p
   for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT"; do
     port_in_use "$p" && die "port $p is already in use"
@@ -784,4 +806,7 @@ main() {
   esac
 }
 
-main "$@"
+# Run unless sourced (test/scripts/control-plane.test.ts sources it to call its functions).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
