@@ -26,17 +26,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { PLATFORM_STACK, sortStackNames, tenantOfStack, tenantStackName } from '../stacks/stack-names';
+import {
+  PLATFORM_COMPONENT_NAME,
+  PLATFORM_COMPONENT_TYPE,
+  PLATFORM_STACK,
+  TENANT_COMPONENT_TYPE,
+  sortStackNames,
+  tenantOfStack,
+  tenantStackName,
+} from '../stacks/stack-names';
 import { DeployError } from './deploy-error';
 import { runPulumi } from './pulumi-process';
 import { StackRun, runStacks, tail } from './run-stacks';
 import { readSettingsFile } from './settings-file';
 import {
-  PLATFORM_COMPONENT,
-  PLATFORM_TYPE,
   SplitUnit,
   StackState,
-  TENANT_TYPE,
   parseStackExport,
   planSplit,
   subtree,
@@ -114,15 +119,15 @@ export async function splitStack(options: SplitStackOptions): Promise<number> {
   };
 
   let old = await exportOf(oldStack);
-  const deployedTenants = old.resources.filter((resource) => resource.type === TENANT_TYPE && resource.urn === topLevelUrn(oldStack, project.name, TENANT_TYPE, resource.urn.split('::').pop()!));
+  const deployedTenants = old.resources.filter((resource) => resource.type === TENANT_COMPONENT_TYPE && resource.urn === topLevelUrn(oldStack, project.name, TENANT_COMPONENT_TYPE, resource.urn.split('::').pop()!));
   const tenantStacks = sortStackNames([
     ...deployedTenants.map((resource) => tenantStackName(resource.urn.split('::').pop()!)),
     ...[...existing].filter((stack) => tenantOfStack(stack) !== undefined),
     ...tenantsWithFile.map(tenantStackName),
   ]);
   const units: SplitUnit[] = [
-    ...tenantStacks.map((stack) => ({ stack, type: TENANT_TYPE, name: tenantOfStack(stack)!, label: `tenant ${tenantOfStack(stack)}` })),
-    { stack: PLATFORM_STACK, type: PLATFORM_TYPE, name: PLATFORM_COMPONENT, label: 'the platform' },
+    ...tenantStacks.map((stack) => ({ stack, type: TENANT_COMPONENT_TYPE, name: tenantOfStack(stack)!, label: `tenant ${tenantOfStack(stack)}` })),
+    { stack: PLATFORM_STACK, type: PLATFORM_COMPONENT_TYPE, name: PLATFORM_COMPONENT_NAME, label: 'the platform' },
   ];
   let targets = await exportTargets(units.map((unit) => unit.stack));
   const clusterIdentifier = settings.config['mlp:clusterIdentifier'];

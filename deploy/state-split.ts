@@ -13,15 +13,10 @@
  * the component in both stacks.
  */
 
-/** Type token of the program's tenant component (stacks/pulumi/tenant.ts `Tenant.TYPE`; a test keeps them equal). */
-export const TENANT_TYPE = 'mlp:platform:Tenant';
-/** Type token of the program's platform component (stacks/pulumi/platform.ts `Platform.TYPE`). */
-export const PLATFORM_TYPE = 'mlp:platform:Platform';
-/** Name of the platform component (stacks/pulumi/program.ts). */
-export const PLATFORM_COMPONENT = 'platform';
-/** Type and name of the program's Kubernetes provider (stacks/pulumi/program.ts `PROVIDER_NAME`). */
+import { PROVIDER_NAME } from '../stacks/stack-names';
+
+/** Pulumi's type token of a Kubernetes provider (the program's is named PROVIDER_NAME). */
 export const PROVIDER_TYPE = 'pulumi:providers:kubernetes';
-export const PROVIDER_NAME = 'kubernetes';
 
 const ROOT_TYPE = 'pulumi:pulumi:Stack';
 const STACK_REFERENCE_TYPE = 'pulumi:pulumi:StackReference';

@@ -1,9 +1,23 @@
 /**
  * The names of the Pulumi stacks of one environment: the platform's stack and
- * one stack per tenant (docs/deploy.md#one-stack-per-tenant). One source for
- * the Pulumi program, `mlp affected`, the fan-out runner and the migration.
+ * one stack per tenant (docs/deploy.md#one-stack-per-tenant), and the names
+ * of the program's components and provider, which make the resources' URNs.
+ * One source for the Pulumi program, `mlp affected`, the fan-out runner and
+ * the migration (which moves components between stacks by URN).
  */
 import { DNS1123_LABEL, compareNames } from '../lib/names';
+
+/** Pulumi type token of the program's platform component (stacks/pulumi/platform.ts). */
+export const PLATFORM_COMPONENT_TYPE = 'mlp:platform:Platform';
+
+/** Pulumi type token of the program's component for one tenant, named as the tenant (stacks/pulumi/tenant.ts). */
+export const TENANT_COMPONENT_TYPE = 'mlp:platform:Tenant';
+
+/** Name of the program's platform component. */
+export const PLATFORM_COMPONENT_NAME = 'platform';
+
+/** Name of the program's one explicit Kubernetes provider. */
+export const PROVIDER_NAME = 'kubernetes';
 
 /** Name of the stack holding the platform's objects. */
 export const PLATFORM_STACK = 'platform';

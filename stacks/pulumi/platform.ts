@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { PLATFORM_DIR } from '../synth';
 import { ObjectGroup } from '../../policy/kube-object';
 import { registerObjects } from './kube-objects';
+import { PLATFORM_COMPONENT_TYPE } from '../stack-names';
 
 export interface PlatformArgs {
   /** The platform's cluster-scoped objects, as the checked pipeline (stacks/pipeline.ts) returns them. */
@@ -24,7 +25,7 @@ export interface PlatformArgs {
  */
 export class Platform extends pulumi.ComponentResource {
   /** Pulumi type token. */
-  public static readonly TYPE = 'mlp:platform:Platform';
+  public static readonly TYPE = PLATFORM_COMPONENT_TYPE;
 
   /** Every resource of the platform; tenants' namespaces depend on all of them. */
   public readonly resources: readonly pulumi.CustomResource[];

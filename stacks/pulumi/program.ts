@@ -21,9 +21,7 @@ import { Platform } from './platform';
 import { PLATFORM_OUTPUT, PlatformOutput, checkPlatformOutput, platformOutput, readPlatformOutput } from './platform-output';
 import { StackSettings } from './stack-settings';
 import { Tenant } from './tenant';
-
-/** Name of the explicit Kubernetes provider resource; part of every resource's state, never change it. */
-export const PROVIDER_NAME = 'kubernetes';
+import { PLATFORM_COMPONENT_NAME, PROVIDER_NAME } from '../stack-names';
 
 /** The stack outputs. */
 export interface ProgramOutputs {
@@ -86,7 +84,7 @@ async function deployAll(settings: StackSettings): Promise<ProgramOutputs> {
   if (!pulumi.runtime.isDryRun()) await establishDefinitions(settings, platformObjects);
 
   const provider = kubernetesProvider(settings);
-  const platform = new Platform('platform', { objects: platformObjects, skipAwait: settings.skipAwait }, { providers: [provider] });
+  const platform = new Platform(PLATFORM_COMPONENT_NAME, { objects: platformObjects, skipAwait: settings.skipAwait }, { providers: [provider] });
   const decommission = new Set(settings.decommission);
   const tenants = tenantObjects.map(
     (objects) =>
@@ -116,7 +114,7 @@ async function deployPlatformStack(settings: StackSettings): Promise<ProgramOutp
   if (!pulumi.runtime.isDryRun()) await establishDefinitions(settings, platformObjects);
 
   const provider = kubernetesProvider(settings);
-  const platform = new Platform('platform', { objects: platformObjects, skipAwait: settings.skipAwait }, { providers: [provider] });
+  const platform = new Platform(PLATFORM_COMPONENT_NAME, { objects: platformObjects, skipAwait: settings.skipAwait }, { providers: [provider] });
   const output = platformOutput(platformObjects);
   // Resolves once every resource is registered, so a failed update keeps the previous digest.
   return { [PLATFORM_OUTPUT]: pulumi.all(platform.resources.map((resource) => resource.urn)).apply(() => output) };

@@ -4,6 +4,7 @@ import { KubeObject, ObjectGroup } from '../../policy/kube-object';
 import { isProtectedTenantObject } from '../protected-objects';
 import { isFoundation, registerObjects } from './kube-objects';
 import { Platform } from './platform';
+import { TENANT_COMPONENT_TYPE } from '../stack-names';
 
 export interface TenantArgs {
   /** The tenant's objects, as the checked pipeline (stacks/pipeline.ts) returns them; `dir` is the tenant name. */
@@ -46,7 +47,7 @@ export interface TenantArgs {
  */
 export class Tenant extends pulumi.ComponentResource {
   /** Pulumi type token. */
-  public static readonly TYPE = 'mlp:platform:Tenant';
+  public static readonly TYPE = TENANT_COMPONENT_TYPE;
 
   /** The tenant name. */
   public readonly tenantName: string;

@@ -1,15 +1,10 @@
-import { Platform } from '../../stacks/pulumi/platform';
-import { PROVIDER_NAME as PROGRAM_PROVIDER_NAME } from '../../stacks/pulumi/program';
-import { Tenant } from '../../stacks/pulumi/tenant';
+import { PLATFORM_COMPONENT_TYPE, PROVIDER_NAME, TENANT_COMPONENT_TYPE } from '../../stacks/stack-names';
 import {
-  PLATFORM_TYPE,
-  PROVIDER_NAME,
   PROVIDER_TYPE,
   SplitInput,
   SplitUnit,
   StackState,
   StateResource,
-  TENANT_TYPE,
   parseStackExport,
   planSplit,
   subtree,
@@ -33,9 +28,9 @@ function singleStack(stack: string, tenants: readonly string[], options: { clust
       id: 'a6ccfafc',
       inputs: { clusterIdentifier: options.clusterIdentifier ?? 'mlp-dev' },
     },
-    ...component(stack, PLATFORM_TYPE, 'platform', [['kubernetes:scheduling.k8s.io/v1:PriorityClass', '_platform/priorityclass-mlp-batch', false]]),
+    ...component(stack, PLATFORM_COMPONENT_TYPE, 'platform', [['kubernetes:scheduling.k8s.io/v1:PriorityClass', '_platform/priorityclass-mlp-batch', false]]),
     ...tenants.flatMap((tenant) =>
-      component(stack, TENANT_TYPE, tenant, [
+      component(stack, TENANT_COMPONENT_TYPE, tenant, [
         ['kubernetes:core/v1:Namespace', `${tenant}/namespace-${tenant}`, options.protect ?? true],
         ['kubernetes:core/v1:PersistentVolumeClaim', `${tenant}/persistentvolumeclaim-train-checkpoints`, options.protect ?? true],
         ['kubernetes:core/v1:Service', `${tenant}/service-chat`, false],
@@ -74,8 +69,8 @@ function move(from: StackState, to: StackState | undefined, unit: SplitUnit): { 
   };
 }
 
-const platformUnit: SplitUnit = { stack: 'platform', type: PLATFORM_TYPE, name: 'platform', label: 'the platform' };
-const tenantUnit = (tenant: string): SplitUnit => ({ stack: `tenant-${tenant}`, type: TENANT_TYPE, name: tenant, label: `tenant ${tenant}` });
+const platformUnit: SplitUnit = { stack: 'platform', type: PLATFORM_COMPONENT_TYPE, name: 'platform', label: 'the platform' };
+const tenantUnit = (tenant: string): SplitUnit => ({ stack: `tenant-${tenant}`, type: TENANT_COMPONENT_TYPE, name: tenant, label: `tenant ${tenant}` });
 const UNITS = [platformUnit, tenantUnit('nlp'), tenantUnit('vision')];
 
 function input(old: StackState, targets: readonly StackState[] = [], overrides: Partial<SplitInput> = {}): SplitInput {
@@ -90,14 +85,6 @@ function input(old: StackState, targets: readonly StackState[] = [], overrides: 
     ...overrides,
   };
 }
-
-describe('the program names the split relies on', () => {
-  test('are those of the Pulumi program', () => {
-    expect(TENANT_TYPE).toBe(Tenant.TYPE);
-    expect(PLATFORM_TYPE).toBe(Platform.TYPE);
-    expect(PROVIDER_NAME).toBe(PROGRAM_PROVIDER_NAME);
-  });
-});
 
 describe('parseStackExport', () => {
   test('reads the resources and counts pending operations', () => {
@@ -122,7 +109,7 @@ describe('urnKey and subtree', () => {
 
   test('subtree holds the component and its children only', () => {
     const state = singleStack('dev', ['nlp', 'vision']);
-    const names = subtree(state, topLevelUrn('dev', PROJECT, TENANT_TYPE, 'nlp')).map((resource) => resource.urn.split('::').pop());
+    const names = subtree(state, topLevelUrn('dev', PROJECT, TENANT_COMPONENT_TYPE, 'nlp')).map((resource) => resource.urn.split('::').pop());
     expect(names).toEqual(['nlp', 'nlp/namespace-nlp', 'nlp/persistentvolumeclaim-train-checkpoints', 'nlp/service-chat']);
   });
 });
