@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { portRangeVariable } from './ports';
 import { REPO_ROOT } from './repo-root';
 import { run, runOk, toolEnv } from './tools';
 
@@ -53,7 +54,7 @@ export class ControlPlane {
   /** Starts one in `dir` (its certificates, etcd data and logs). */
   public static start(dir: string, options: ControlPlaneOptions = {}): ControlPlane {
     runOk('bash', [CONTROL_PLANE, 'start'], {
-      env: { MLP_CP_DIR: dir, MLP_CP_KUEUE: options.kueue ? '1' : '0', ...simulationEnv(options.simulatedNodes) },
+      env: { MLP_CP_DIR: dir, MLP_CP_PORTS: portRangeVariable(), MLP_CP_KUEUE: options.kueue ? '1' : '0', ...simulationEnv(options.simulatedNodes) },
       timeoutMs: 300_000,
     });
     return new ControlPlane(dir);

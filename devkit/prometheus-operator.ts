@@ -11,6 +11,7 @@ import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { parse, parseAllDocuments } from 'yaml';
 import { ControlPlane } from './cluster';
+import { portRange } from './ports';
 import { REPO_ROOT } from './repo-root';
 import { runOk } from './tools';
 
@@ -201,13 +202,13 @@ function writeCredentials(kubeconfig: string, dir: string): { server: string; ca
 }
 
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago, in 20000-32767 like the
- * control plane's (scripts/control-plane.sh): below Linux's ephemeral range,
- * so that no outgoing connection takes it before the operator binds it.
+ * A TCP port on 127.0.0.1 that was free a moment ago, in this jest worker's
+ * part of the range the control plane's ports come from (devkit/ports.ts).
  */
 async function freePort(): Promise<number> {
+  const { first, last } = portRange();
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12768);
+    const port = first + Math.floor(Math.random() * (last - first + 1));
     const free = await new Promise<boolean>((resolve) => {
       const server = net.createServer();
       server.once('error', () => resolve(false));
@@ -215,7 +216,7 @@ async function freePort(): Promise<number> {
     });
     if (free) return port;
   }
-  throw new Error('no free port on 127.0.0.1 in 20000-32767 after 100 attempts');
+  throw new Error(`no free port on 127.0.0.1 in ${first}-${last} after 100 attempts`);
 }
 
 /** The last lines of a log file. */

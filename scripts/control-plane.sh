@@ -31,6 +31,9 @@
 #   MLP_CP_ETCD_PORT      etcd client port           (a free port)
 #   MLP_CP_ETCD_PEER_PORT etcd peer port             (a free port)
 #   MLP_CP_KCM_PORT       controller-manager https   (a free port)
+#   MLP_CP_PORTS          FIRST-LAST: where free ports are picked
+#                         (20000-32767; the end-to-end suite gives each
+#                         jest worker its own part, devkit/ports.ts)
 #   MLP_CP_TIMEOUT        seconds to wait for start  (180)
 #   MLP_CP_SERVICE_CIDR   --service-cluster-ip-range (10.96.0.0/16)
 #   MLP_CP_NODES          0: no scheduler, kwok or nodes, pods stay Pending
@@ -373,10 +376,15 @@ launch() {
 
 port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 
-# The ports components are given when none is set: 20000-32767, below Linux's
-# ephemeral range, so that outgoing connections do not take one meanwhile.
-PORT_BASE=20000
-PORT_COUNT=12768
+# The ports components are given when none is set: by default 20000-32767,
+# below Linux's ephemeral range, so that outgoing connections do not take one
+# meanwhile. Control planes started at the same time in different ranges
+# cannot pick the same port before either binds it.
+PORTS="${MLP_CP_PORTS:-20000-32767}"
+[[ $PORTS =~ ^([1-9][0-9]{3,4})-([1-9][0-9]{3,4})$ ]] && ((BASH_REMATCH[1] >= 1024 && BASH_REMATCH[1] <= BASH_REMATCH[2] && BASH_REMATCH[2] <= 65535)) ||
+  die "MLP_CP_PORTS=$PORTS: give a range FIRST-LAST of TCP ports within 1024-65535, e.g. 20000-32767"
+PORT_BASE=${BASH_REMATCH[1]}
+PORT_COUNT=$((BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
 
 picked() { [[ " ${PICKED[*]:-} " == *" $1 "* ]]; }
 

@@ -39,7 +39,7 @@ describe('scripts/control-plane.sh port choice', () => {
   test('the nine ports of a start with Kueue are all different, even when only nine are free', () => {
     // With nine candidates for nine picks, any port given twice shows; the old
     // $(free_port) forgot earlier picks in its subshell and repeated ports.
-    const result = inScript(`PORT_COUNT=9; port_in_use() { return 1; }; ${PICK_ALL}`, { MLP_CP_KUEUE: '1' });
+    const result = inScript(`port_in_use() { return 1; }; ${PICK_ALL}`, { MLP_CP_KUEUE: '1', MLP_CP_PORTS: '20000-20008' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const picked = ports(result.stdout);
@@ -62,9 +62,9 @@ describe('scripts/control-plane.sh port choice', () => {
   });
 
   test('a port something listens on is never picked', () => {
-    const result = inScript(
-      'PORT_COUNT=2; port_in_use() { [[ $1 == 20000 ]]; }; PICKED=(); for i in 1 2 3; do pick_port P; echo "$P"; PICKED=(); done',
-    );
+    const result = inScript('port_in_use() { [[ $1 == 20000 ]]; }; PICKED=(); for i in 1 2 3; do pick_port P; echo "$P"; PICKED=(); done', {
+      MLP_CP_PORTS: '20000-20001',
+    });
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual(['20001', '20001', '20001']);
   });
@@ -79,8 +79,26 @@ describe('scripts/control-plane.sh port choice', () => {
   });
 
   test('when no port is free the start stops with the range it tried', () => {
-    const result = inScript('PORT_COUNT=1; port_in_use() { return 0; }; PICKED=(); pick_port ETCD_PORT');
+    const result = inScript('port_in_use() { return 0; }; PICKED=(); pick_port ETCD_PORT', { MLP_CP_PORTS: '31000-31003' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('no free port found for ETCD_PORT in 20000-20000');
+    expect(result.stderr).toContain('no free port found for ETCD_PORT in 31000-31003');
+  });
+
+  test('ports come from MLP_CP_PORTS', () => {
+    const result = inScript(`port_in_use() { return 1; }; ${PICK_ALL}`, { MLP_CP_PORTS: '40000-40099' });
+    expect(result.status).toBe(0);
+    const values = [...ports(result.stdout).values()];
+    expect(values).toHaveLength(8);
+    for (const port of values) {
+      expect(port).toBeGreaterThanOrEqual(40000);
+      expect(port).toBeLessThanOrEqual(40099);
+    }
+  });
+
+  test.each(['20000', '20000-19999', '80-90', '20000-70000', '020000-20001'])('MLP_CP_PORTS=%s is refused with the form it takes', (value) => {
+    const result = inScript('echo sourced', { MLP_CP_PORTS: value });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`MLP_CP_PORTS=${value}: give a range FIRST-LAST of TCP ports within 1024-65535, e.g. 20000-32767`);
   });
 });
