@@ -96,7 +96,10 @@ export class ControlPlane {
 
   /**
    * Applies the CRDs that the platform installs (mlp:crdFiles, {@link platformCrdFiles}):
-   * prometheus-operator's and Kueue's, and waits until they are Established.
+   * prometheus-operator's and Kueue's, and waits until every CRD of the
+   * cluster is Established (so also those applied before). It polls rather
+   * than `kubectl wait --for=condition=Established`, which fails at once on a
+   * CRD whose status has no conditions yet.
    */
   public async applyPlatformCrds(): Promise<void> {
     for (const file of platformCrdFiles()) this.kubectlOk(['apply', '--server-side', '-f', file]);

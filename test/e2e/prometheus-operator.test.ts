@@ -87,9 +87,9 @@ describe("the real prometheus-operator's configuration for the platform's Promet
       fs.readdirSync(path.join(dist, tenant)).map((file) => parse(fs.readFileSync(path.join(dist, tenant, file), 'utf8'))),
     );
 
-    await cluster.applyPlatformCrds();
+    // The operator's Probe CRD first: applyPlatformCrds waits until every CRD is Established.
     cluster.kubectlOk(['apply', '--server-side', '-f', '-'], PrometheusOperator.probeCrd());
-    cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/probes.monitoring.coreos.com']);
+    await cluster.applyPlatformCrds();
     cluster.applyDist(dist, TENANTS);
     cluster.kubectlOk(['apply', '--server-side', '-f', '-'], JSON.stringify(unselectedObjects(MONITORING.instance)));
 

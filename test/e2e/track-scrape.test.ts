@@ -48,9 +48,9 @@ describe('the scrape targets of a model service with a canary', () => {
     const synth = runMlp(project, 'synth', '--out', 'dist');
     expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: '' });
 
-    await cluster.applyPlatformCrds();
+    // The operator's Probe CRD first: applyPlatformCrds waits until every CRD is Established.
     cluster.kubectlOk(['apply', '--server-side', '-f', '-'], PrometheusOperator.probeCrd());
-    cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/probes.monitoring.coreos.com']);
+    await cluster.applyPlatformCrds();
     cluster.applyDist(path.join(project, 'dist'), ['nlp']);
     await cluster.waitForDeploymentsAvailable('nlp');
     // Every pod Ready is an endpoint of Service chat once the EndpointSlice controller has caught up.
