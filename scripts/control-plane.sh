@@ -387,11 +387,14 @@ port_in_use() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 # below Linux's ephemeral range, so that outgoing connections do not take one
 # meanwhile. Control planes started at the same time in different ranges
 # cannot pick the same port before either binds it.
-PORTS="${MLP_CP_PORTS:-20000-32767}"
-[[ $PORTS =~ ^([1-9][0-9]{3,4})-([1-9][0-9]{3,4})$ ]] && ((BASH_REMATCH[1] >= 1024 && BASH_REMATCH[1] <= BASH_REMATCH[2] && BASH_REMATCH[2] <= 65535)) ||
-  die "MLP_CP_PORTS=$PORTS: give a range FIRST-LAST of TCP ports within 1024-65535, e.g. 20000-32767"
-PORT_BASE=${BASH_REMATCH[1]}
-PORT_COUNT=$((BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
+# port_range: PORT_BASE and PORT_COUNT from MLP_CP_PORTS (read by `start` only).
+port_range() {
+  local range="${MLP_CP_PORTS:-20000-32767}"
+  [[ $range =~ ^([1-9][0-9]{3,4})-([1-9][0-9]{3,4})$ ]] && ((BASH_REMATCH[1] >= 1024 && BASH_REMATCH[1] <= BASH_REMATCH[2] && BASH_REMATCH[2] <= 65535)) ||
+    die "MLP_CP_PORTS=$range: give a range FIRST-LAST of TCP ports within 1024-65535, e.g. 20000-32767"
+  PORT_BASE=${BASH_REMATCH[1]}
+  PORT_COUNT=$((BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
+}
 
 picked() { [[ " ${PICKED[*]:-} " == *" $1 "* ]]; }
 
@@ -543,6 +546,7 @@ load_ports() {
 }
 
 pick_ports() {
+  port_range
   PICKED=()
   pick_port ETCD_PORT "${MLP_CP_ETCD_PORT:-}"
   pick_port ETCD_PEER_PORT "${MLP_CP_ETCD_PEER_PORT:-}"

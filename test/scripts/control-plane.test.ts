@@ -62,7 +62,7 @@ describe('scripts/control-plane.sh port choice', () => {
   });
 
   test('a port something listens on is never picked', () => {
-    const result = inScript('port_in_use() { [[ $1 == 20000 ]]; }; PICKED=(); for i in 1 2 3; do pick_port P; echo "$P"; PICKED=(); done', {
+    const result = inScript('port_in_use() { [[ $1 == 20000 ]]; }; port_range; PICKED=(); for i in 1 2 3; do pick_port P; echo "$P"; PICKED=(); done', {
       MLP_CP_PORTS: '20000-20001',
     });
     expect(result.status).toBe(0);
@@ -79,7 +79,7 @@ describe('scripts/control-plane.sh port choice', () => {
   });
 
   test('when no port is free the start stops with the range it tried', () => {
-    const result = inScript('port_in_use() { return 0; }; PICKED=(); pick_port ETCD_PORT', { MLP_CP_PORTS: '31000-31003' });
+    const result = inScript('port_in_use() { return 0; }; port_range; PICKED=(); pick_port ETCD_PORT', { MLP_CP_PORTS: '31000-31003' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('no free port found for ETCD_PORT in 31000-31003');
   });
@@ -96,9 +96,9 @@ describe('scripts/control-plane.sh port choice', () => {
   });
 
   test.each(['20000', '20000-19999', '80-90', '20000-70000', '020000-20001'])('MLP_CP_PORTS=%s is refused with the form it takes', (value) => {
-    const result = inScript('echo sourced', { MLP_CP_PORTS: value });
+    const result = inScript('echo sourced; pick_ports; echo picked', { MLP_CP_PORTS: value });
     expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
+    expect(result.stdout).toBe('sourced\n');
     expect(result.stderr).toContain(`MLP_CP_PORTS=${value}: give a range FIRST-LAST of TCP ports within 1024-65535, e.g. 20000-32767`);
   });
 });
