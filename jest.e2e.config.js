@@ -1,9 +1,6 @@
 /**
  * The end-to-end suite (`npm run test:e2e`): the real tools built by
- * scripts/build-tools.sh, a local control plane per test file, the real
- * Pulumi CLI. Two files at a time: each has its own control plane, state
- * backend and scratch directory, and takes its ports from its worker's part of
- * the port range (devkit/ports.ts).
+ * scripts/build-tools.sh, a local control plane, the real Pulumi CLI. Serial.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -15,6 +12,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  maxWorkers: 2,
+  maxWorkers: 1,
   testTimeout: 600000,
 };
