@@ -3,7 +3,9 @@
  * one stack per tenant (docs/deploy.md#one-stack-per-tenant), and the names
  * of the program's components and provider, which make the resources' URNs.
  * One source for the Pulumi program, `mlp affected`, the fan-out runner and
- * the migration (which moves components between stacks by URN).
+ * the migration (which moves components between stacks by URN). The
+ * component and provider names are part of every deployed resource's URN:
+ * changing one would make Pulumi replace or orphan every object.
  */
 import { DNS1123_LABEL, compareNames } from '../lib/names';
 
