@@ -21,7 +21,7 @@ import { ValidationError } from '../config/problems';
 import { compareNames } from '../lib/names';
 import { PLATFORM_STACK, sortStackNames, tenantStackName } from '../stacks/stack-names';
 import { PLATFORM_DIR } from '../stacks/synth';
-import { git, repositoryPath, resolveBase } from './git-base';
+import { fileAtCommit, git, repositoryPath, resolveBase } from './git-base';
 import { SettingsChanges, settingsChanges } from './settings-changes';
 
 /** The files of the Pulumi program, relative to the project folder: a change in any affects every stack. */
@@ -241,7 +241,7 @@ function programChanges(root: string, commit: string, project: string, ref: stri
   }
   if (changedFiles.length > 0) reasons.push(`the Pulumi program differs from ${ref}: ${someFiles(changedFiles)}`);
 
-  const versionsBefore = lockedVersions(showFile(root, commit, repositoryPath(root, path.join(project, 'package-lock.json'), 'mlp affected')));
+  const versionsBefore = lockedVersions(fileAtCommit(root, commit, repositoryPath(root, path.join(project, 'package-lock.json'), 'mlp affected')));
   const versionsAfter = lockedVersions(readFileIfAny(path.join(project, 'package-lock.json'))?.toString('utf8'));
   for (const name of PROGRAM_PACKAGES) {
     const [before, after] = [versionsBefore.get(name), versionsAfter.get(name)];
@@ -253,15 +253,6 @@ function programChanges(root: string, commit: string, project: string, ref: stri
 function readFileIfAny(file: string): Buffer | undefined {
   try {
     return fs.statSync(file).isFile() ? fs.readFileSync(file) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A file's text at `commit`, or undefined when it did not exist there. */
-function showFile(root: string, commit: string, file: string): string | undefined {
-  try {
-    return git(['cat-file', 'blob', `${commit}:${file}`], root);
   } catch {
     return undefined;
   }

@@ -26,6 +26,13 @@ export function git(args: readonly string[], cwd: string): string {
   return execFileSync('git', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }).toString('utf8');
 }
 
+/** A file's text at `commit` (`repoPath` from {@link repositoryPath}), or undefined when the revision has no such file. */
+export function fileAtCommit(root: string, commit: string, repoPath: string): string | undefined {
+  const listing = git(['ls-tree', '--full-tree', commit, '--', repoPath], root);
+  if (listing.trim() === '') return undefined;
+  return git(['cat-file', 'blob', `${commit}:${repoPath}`], root);
+}
+
 function gitError(error: unknown): string {
   const stderr = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
   return stderr ? stderr.split('\n')[0] : (error as Error).message;

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
 import { parse } from 'yaml';
 import { ValidationError } from '../config/problems';
-import { git, repositoryPath } from './git-base';
+import { fileAtCommit, repositoryPath } from './git-base';
 
 const DECOMMISSION_KEY = 'mlp:decommission';
 const CRD_FILES_KEY = 'mlp:crdFiles';
@@ -32,7 +32,7 @@ export interface SettingsChanges {
 export function settingsChanges(root: string, commit: string, ref: string, project: string, file: string): SettingsChanges {
   const absolute = path.resolve(project, file);
   const repoPath = repositoryPath(root, absolute, 'mlp affected');
-  const before = blobAt(root, commit, repoPath);
+  const before = fileAtCommit(root, commit, repoPath);
   const after = fs.existsSync(absolute) ? fs.readFileSync(absolute, 'utf8') : undefined;
   const tenants = new Map<string, string>();
   if (before === undefined && after === undefined) return { tenants };
@@ -65,18 +65,11 @@ export function settingsChanges(root: string, commit: string, ref: string, proje
     const changed = newCrds.filter((crd) => {
       const crdPath = path.resolve(project, crd);
       const text = fs.existsSync(crdPath) ? fs.readFileSync(crdPath, 'utf8') : undefined;
-      return text !== blobAt(root, commit, repositoryPath(root, crdPath, 'mlp affected'));
+      return text !== fileAtCommit(root, commit, repositoryPath(root, crdPath, 'mlp affected'));
     });
     if (changed.length > 0) platform = `settings file ${file}: ${CRD_FILES_KEY} file ${changed.join(', ')} changed since ${ref}`;
   }
   return { ...(platform !== undefined && { platform }), tenants };
-}
-
-/** The file's text at `commit`, or undefined when the revision has no such file. */
-function blobAt(root: string, commit: string, repoPath: string): string | undefined {
-  const listing = git(['ls-tree', '--full-tree', commit, '--', repoPath], root);
-  if (listing.trim() === '') return undefined;
-  return git(['cat-file', 'blob', `${commit}:${repoPath}`], root);
 }
 
 /** The `config:` map of a settings file's text (empty when it has none). */
